@@ -1,0 +1,139 @@
+package io.classwise.nn.checkpoint;
+
+import io.classwise.nn.Model;
+import io.classwise.nn.Models;
+import io.classwise.nn.StateDict;
+import io.classwise.tensor.Backend;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Model weights as safetensors under PyTorch state_dict names, so that
+ * {@code model.load_state_dict(safetensors.torch.load_file(path))} works on the PyTorch
+ * implementation of the same architecture, and PyTorch-trained weights load here. The
+ * {@code __metadata__} carries what is needed to rebuild the model: architecture, class count,
+ * input shape, normalisation and the cosine-head scale.
+ */
+public final class Checkpoint {
+    private Checkpoint() {}
+
+    public static final String ARCHITECTURE = "classwise.architecture";
+    public static final String NUM_CLASSES = "classwise.num_classes";
+    public static final String INPUT_SHAPE = "classwise.input_shape";
+    public static final String MEAN = "classwise.mean";
+    public static final String STD = "classwise.std";
+    public static final String COSINE_SCALE = "classwise.cosine_scale";
+
+    /** Writes the model's state (atomically) with its description, plus any extra metadata. */
+    public static void save(Model model, Path file, Map<String, String> extraMetadata) throws IOException {
+        Map<String, Safetensors.Entry> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, StateDict.Entry> e : model.stateDict().entries().entrySet()) {
+            StateDict.Entry v = e.getValue();
+            tensors.put(e.getKey(), v instanceof StateDict.FloatEntry f
+                    ? Safetensors.Entry.f32(f.shape(), f.tensor().toArray())
+                    : Safetensors.Entry.i64(v.shape(), ((StateDict.LongEntry) v).get()));
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        meta.put(ARCHITECTURE, model.architecture());
+        meta.put(NUM_CLASSES, Integer.toString(model.numClasses()));
+        meta.put(INPUT_SHAPE, join(model.inputShape()));
+        meta.put(MEAN, join(model.mean()));
+        meta.put(STD, join(model.std()));
+        if (model.classifier() instanceof io.classwise.nn.layers.CosineLinear c) meta.put(COSINE_SCALE, Float.toString(c.scale));
+        meta.putAll(extraMetadata);
+        Safetensors.write(file, tensors, meta);
+    }
+
+    /** Rebuilds the model described by the file's metadata and loads its weights. */
+    public static Model load(Backend backend, Path file) throws IOException {
+        Safetensors.Contents c = Safetensors.read(file);
+        Models.Spec spec = specOf(file, c.metadata());
+        Model model = Models.create(backend, spec, 0);
+        loadState(model, file, c);
+        return model;
+    }
+
+    /** The model description stored in a checkpoint's metadata. */
+    public static Models.Spec specOf(Path file, Map<String, String> meta) throws SafetensorsFormatException {
+        for (String k : List.of(ARCHITECTURE, NUM_CLASSES, INPUT_SHAPE, MEAN, STD)) {
+            if (!meta.containsKey(k)) {
+                throw new SafetensorsFormatException(file, "metadata has no '" + k + "': not a Classwise checkpoint; "
+                        + "load PyTorch weights into a model you build with Checkpoint.loadInto");
+            }
+        }
+        try {
+            int[] shape = Arrays.stream(meta.get(INPUT_SHAPE).split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+            float[] mean = floats(meta.get(MEAN)), std = floats(meta.get(STD));
+            float cos = meta.containsKey(COSINE_SCALE) ? Float.parseFloat(meta.get(COSINE_SCALE)) : 0f;
+            return new Models.Spec(meta.get(ARCHITECTURE), Integer.parseInt(meta.get(NUM_CLASSES)), shape, mean, std, cos);
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsFormatException(file, "metadata does not describe a model: " + e.getMessage());
+        }
+    }
+
+    /** Loads a safetensors file (ours or PyTorch's) into an existing model; names and shapes must match exactly. */
+    public static void loadInto(Model model, Path file) throws IOException {
+        loadState(model, file, Safetensors.read(file));
+    }
+
+    private static void loadState(Model model, Path file, Safetensors.Contents c) throws IOException {
+        Map<String, StateDict.Entry> want = model.stateDict().entries();
+        List<String> missing = new ArrayList<>();
+        for (String k : want.keySet()) if (!c.tensors().containsKey(k)) missing.add(k);
+        TreeSet<String> unexpected = new TreeSet<>(c.tensors().keySet());
+        unexpected.removeAll(want.keySet());
+        if (!missing.isEmpty() || !unexpected.isEmpty()) {
+            throw new SafetensorsFormatException(file, "does not fit " + model.architecture() + " with " + model.numClasses() + " classes: "
+                    + (missing.isEmpty() ? "" : "missing keys " + head(missing) + " ")
+                    + (unexpected.isEmpty() ? "" : "unexpected keys " + head(new ArrayList<>(unexpected))));
+        }
+        for (Map.Entry<String, StateDict.Entry> e : want.entrySet()) {
+            Safetensors.Entry t = c.tensors().get(e.getKey());
+            if (!Arrays.equals(t.shape(), e.getValue().shape())) {
+                throw new SafetensorsFormatException(file, "tensor '" + e.getKey() + "' has shape " + Arrays.toString(t.shape())
+                        + " but " + model.architecture() + " (" + model.numClasses() + " classes) needs " + Arrays.toString(e.getValue().shape()));
+            }
+        }
+        for (Map.Entry<String, StateDict.Entry> e : want.entrySet()) {
+            Safetensors.Entry t = c.tensors().get(e.getKey());
+            if (e.getValue() instanceof StateDict.FloatEntry f) {
+                f.tensor().copyFrom(t.toFloats());
+            } else {
+                if (t.dtype() != Safetensors.DType.I64) throw new SafetensorsFormatException(file, "tensor '" + e.getKey() + "' must be I64, is " + t.dtype());
+                ((StateDict.LongEntry) e.getValue()).set(t.toLongs()[0]);
+            }
+        }
+    }
+
+    private static String head(List<String> keys) {
+        return keys.size() <= 5 ? keys.toString() : keys.subList(0, 5) + " and " + (keys.size() - 5) + " more";
+    }
+
+    private static String join(int[] v) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < v.length; i++) sb.append(i == 0 ? "" : ",").append(v[i]);
+        return sb.toString();
+    }
+
+    private static String join(float[] v) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < v.length; i++) sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%s", v[i]));
+        return sb.toString();
+    }
+
+    private static float[] floats(String s) {
+        String[] parts = s.split(",");
+        float[] out = new float[parts.length];
+        for (int i = 0; i < parts.length; i++) out[i] = Float.parseFloat(parts[i].trim());
+        return out;
+    }
+}

@@ -1,0 +1,172 @@
+package io.classwise.tensor;
+
+/**
+ * Every piece of arithmetic in Classwise goes through this interface; models, attacks, training
+ * and analysis never know which implementation runs them. Tensors are contiguous and row-major.
+ *
+ * <p>Conventions: "accumulate" outputs are added to ({@code +=}), everything else is overwritten.
+ * Labels are tensors of shape (N) holding class ids as floats (exact below 2^24), so they can live
+ * on the device next to the logits. Parameter-gradient arguments marked nullable may be null to skip
+ * that gradient (the input-only backward used by attacks).
+ *
+ * <p>{@code ReferenceBackend} implements every method with plain loops and is the oracle the fast
+ * backends are tested against.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short name shown by {@code info}: "reference", "cpu", "cuda". */
+    String name();
+
+    /** A new zero-filled tensor. */
+    Tensor allocate(int... shape);
+
+    void upload(float[] src, Tensor dst);
+
+    float[] download(Tensor src);
+
+    void copy(Tensor src, Tensor dst);
+
+    void fill(Tensor t, float value);
+
+    // ---------------------------------------------------------------- elementwise
+
+    /** y += a·x */
+    void axpy(float a, Tensor x, Tensor y);
+
+    /** x *= a */
+    void scale(Tensor x, float a);
+
+    /** out = a + b (residual connections); out may alias a or b. */
+    void add(Tensor a, Tensor b, Tensor out);
+
+    /** y = max(x, 0); y may alias x. */
+    void relu(Tensor x, Tensor y);
+
+    /** dx = dy where y > 0, else 0 (y is the ReLU output). dx may alias dy. */
+    void reluBackward(Tensor y, Tensor dy, Tensor dx);
+
+    /** Sum of all elements, accumulated in double. */
+    double sum(Tensor x);
+
+    // ---------------------------------------------------------------- dense algebra
+
+    /**
+     * C = alpha·op(A)·op(B) + beta·C with op(A) (m, k), op(B) (k, n), C (m, n); all row-major,
+     * A stored as (m, k) or, when transA, (k, m); likewise B.
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c);
+
+    /** y (N, M) += bias (M) on every row. */
+    void addRowVector(Tensor y, Tensor bias);
+
+    /** db (M) += Σ_rows dy (N, M). */
+    void sumRows(Tensor dy, Tensor db);
+
+    // ---------------------------------------------------------------- convolution
+
+    /** y (N, K, P, Q) = conv(x (N, C, H, W), w (K, C, R, S)) + b (K); b nullable. */
+    void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g);
+
+    /** dx (N, C, H, W) = gradient of the convolution w.r.t. its input (overwritten). */
+    void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g);
+
+    /** dw (K, C, R, S) += gradient w.r.t. the weight; db (K) += Σ dy, db nullable. */
+    void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g);
+
+    // ---------------------------------------------------------------- batch normalization
+
+    /**
+     * Training-mode batch norm over (N, C, H, W) with batch statistics (biased variance):
+     * y = (x − μ_B)·invStd·γ + β. Saves μ_B and invStd = 1/√(σ²_B + eps) per channel for the backward,
+     * and updates the running statistics the PyTorch way: running = (1 − m)·running + m·batch, with the
+     * unbiased variance σ²_B·M/(M − 1), M = N·H·W.
+     */
+    void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                               float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd);
+
+    /** Inference-mode batch norm with the running statistics. */
+    void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                   float eps, Tensor y);
+
+    /** Backward of {@link #batchNormTrainForward}: dx overwritten, dGamma/dBeta accumulated (nullable). */
+    void batchNormTrainBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+                                Tensor dx, Tensor dGamma, Tensor dBeta);
+
+    /** Backward of {@link #batchNormInferenceForward}: dx overwritten, dGamma/dBeta accumulated (nullable). */
+    void batchNormInferenceBackward(Tensor x, Tensor dy, Tensor gamma, Tensor runningMean, Tensor runningVar,
+                                    float eps, Tensor dx, Tensor dGamma, Tensor dBeta);
+
+    // ---------------------------------------------------------------- pooling
+
+    /** Max pooling; padded positions never win. */
+    void maxPoolForward(Tensor x, Tensor y, PoolGeometry g);
+
+    /** dx overwritten; each window's gradient goes to its first maximal input (row-major order). */
+    void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g);
+
+    /** Average pooling, padding counted in the divisor (PyTorch's count_include_pad=True). */
+    void avgPoolForward(Tensor x, Tensor y, PoolGeometry g);
+
+    void avgPoolBackward(Tensor dy, Tensor dx, PoolGeometry g);
+
+    // ---------------------------------------------------------------- per-channel input normalization
+
+    /** y = (x − mean[c]) / std[c] over (N, C, H, W); mean and std are (C). */
+    void normalizeChannels(Tensor x, Tensor mean, Tensor std, Tensor y);
+
+    /** dx = dy / std[c]. */
+    void normalizeChannelsBackward(Tensor dy, Tensor std, Tensor dx);
+
+    // ---------------------------------------------------------------- row L2 normalization (cosine head)
+
+    /** y = x / max(‖x‖, eps) row-wise over (R, D); norms (R) receives max(‖x‖, eps). */
+    void l2NormalizeRows(Tensor x, Tensor y, Tensor norms, float eps);
+
+    /** dx = (dy − y·⟨dy, y⟩) / norm, row-wise (overwritten). */
+    void l2NormalizeRowsBackward(Tensor y, Tensor norms, Tensor dy, Tensor dx);
+
+    // ---------------------------------------------------------------- losses (per example)
+
+    /**
+     * Cross-entropy of softmax(z/T) against labels, per example: loss[i] = −log softmax(z_i/T)[y_i].
+     * When dLogits is not null it receives gradScale·∂loss[i]/∂z_i = gradScale·(softmax(z_i/T) − onehot)/T.
+     */
+    void softmaxCrossEntropy(Tensor logits, Tensor labels, float temperature, Tensor loss, Tensor dLogits, float gradScale);
+
+    /** probs = softmax(z/T) row-wise. */
+    void softmax(Tensor logits, float temperature, Tensor probs);
+
+    /**
+     * KL(softmax(p) ‖ softmax(q)) per row (TRADES). Gradients scaled by gradScale; both nullable:
+     * ∂/∂q = softmax(q) − softmax(p); ∂/∂p = softmax(p)·(log softmax(p) − log softmax(q) − KL).
+     */
+    void klDivergence(Tensor logitsP, Tensor logitsQ, Tensor loss, Tensor dLogitsP, Tensor dLogitsQ, float gradScale);
+
+    /**
+     * MART's boosted cross-entropy per example: −log p_y − log(1 − max_{k≠y} p_k), p = softmax(z);
+     * dLogits (nullable) receives gradScale·∂loss/∂z.
+     */
+    void boostedCrossEntropy(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale);
+
+    /** Class with the largest logit per row, as a host array (argmax, first on ties). */
+    int[] argmaxRows(Tensor logits);
+
+    // ---------------------------------------------------------------- optimizer and attack steps
+
+    /**
+     * One SGD step with PyTorch semantics on one parameter: g = grad + wd·p; buf = g on the first step,
+     * else momentum·buf + (1 − dampening)·g; g = nesterov ? g + momentum·buf : buf; p −= lr·g.
+     * momentumBuf is ignored when momentum == 0.
+     */
+    void sgdStep(Tensor param, Tensor grad, Tensor momentumBuf, float lr, float momentum, float dampening,
+                 float weightDecay, boolean nesterov, boolean firstStep);
+
+    /**
+     * The fused ℓ∞ PGD update: xAdv = clamp(clip(xAdv + step·sign(grad), xNat ± eps), 0, 1).
+     * sign(0) = 0, as torch.sign.
+     */
+    void linfPgdStep(Tensor xAdv, Tensor grad, Tensor xNat, float step, float eps);
+
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,31 @@
+package io.classwise.tensor;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
+/**
+ * Off-heap host memory (a direct, native-order buffer). Off-heap so that native BLAS reads and
+ * writes it in place: JavaCPP's float[] overloads copy whole arrays in and out on every call.
+ */
+public final class HostStorage implements Storage {
+    private final FloatBuffer buffer;
+
+    public HostStorage(int floats) {
+        this.buffer = ByteBuffer.allocateDirect(Math.multiplyExact(Math.max(floats, 1), Float.BYTES))
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /** Absolute-indexed view; never change its position/limit from outside. */
+    public FloatBuffer buffer() { return buffer; }
+
+    @Override
+    public int capacity() { return buffer.capacity(); }
+
+    public static FloatBuffer of(Tensor t) {
+        if (!(t.storage() instanceof HostStorage h)) {
+            throw new IllegalArgumentException(t + " does not live in host memory");
+        }
+        return h.buffer;
+    }
+}

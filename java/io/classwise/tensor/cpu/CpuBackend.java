@@ -1,0 +1,174 @@
+package io.classwise.tensor.cpu;
+
+import io.classwise.tensor.ConvGeometry;
+import io.classwise.tensor.HostStorage;
+import io.classwise.tensor.Tensor;
+import io.classwise.tensor.reference.ReferenceBackend;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas;
+
+import java.nio.FloatBuffer;
+
+/**
+ * The fast CPU backend: convolutions as im2col + OpenBLAS sgemm, dense products as row-split sgemm,
+ * both parallel over the machine's cores (BLAS itself runs single-threaded so the work split, and so
+ * the result, does not depend on BLAS's own threading). Primitives not overridden here are the
+ * reference loops, which are memory-bound and cheap next to the convolutions.
+ *
+ * <p>Deterministic for a fixed thread count: every thread owns a fixed slice of the batch, and
+ * per-thread weight-gradient partials are summed in thread order.
+ */
+public class CpuBackend extends ReferenceBackend {
+    private final CpuThreads threads;
+    /** Per-thread im2col columns (C·R·S, P·Q) and weight-gradient partials (K, C·R·S); grown on demand. */
+    private final Workspace[] workspaces;
+
+    public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
+
+    public CpuBackend(int threadCount) {
+        Blas.ensureLoaded();
+        openblas.blas_set_num_threads(1);
+        this.threads = new CpuThreads(threadCount);
+        this.workspaces = new Workspace[threadCount];
+        for (int t = 0; t < threadCount; t++) workspaces[t] = new Workspace();
+    }
+
+    @Override public String name() { return "cpu"; }
+
+    public int threadCount() { return threads.count(); }
+
+    @Override
+    public void close() { threads.close(); }
+
+    // ---------------------------------------------------------------- dense algebra
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        requireSize(a, m * k, "gemm A");
+        requireSize(b, k * n, "gemm B");
+        requireSize(c, m * n, "gemm C");
+        FloatPointer pa = Blas.pointer(a), pb = Blas.pointer(b), pc = Blas.pointer(c);
+        // Split the rows of C; op(A)'s rows i0.. start at i0·k (plain) or column i0 (transposed).
+        threads.forRange(m, (t, i0, i1) -> Blas.sgemm(transA, transB, i1 - i0, n, k, alpha,
+                pa, transA ? i0 : (long) i0 * k, transA ? m : k,
+                pb, 0, transB ? k : n,
+                beta, pc, (long) i0 * n, n));
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    private static boolean isPointwise(ConvGeometry g) {
+        return g.r() == 1 && g.s() == 1 && g.stride() == 1 && g.pad() == 0;
+    }
+
+    @Override
+    public void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+        checkConv(x, w, y, g);
+        int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
+        FloatPointer px = Blas.pointer(x), pw = Blas.pointer(w), py = Blas.pointer(y);
+        FloatBuffer xb = buf(x), yb = buf(y), bb = b == null ? null : buf(b);
+        threads.forRange(g.n(), (t, n0, n1) -> {
+            Workspace ws = workspaces[t];
+            for (int n = n0; n < n1; n++) {
+                FloatPointer cols;
+                long colOff;
+                if (isPointwise(g)) { cols = px; colOff = (long) n * chw; }
+                else { Im2col.im2col(xb, n * chw, g, ws.cols(crs * pq)); cols = ws.colsPointer(); colOff = 0; }
+                // y[n] (K, PQ) = W (K, CRS) · cols (CRS, PQ)
+                Blas.sgemm(false, false, g.k(), pq, crs, 1f, pw, 0, crs, cols, colOff, pq, 0f, py, (long) n * g.k() * pq, pq);
+                if (bb != null) {
+                    for (int k = 0; k < g.k(); k++) {
+                        float bias = bb.get(k);
+                        int base = (n * g.k() + k) * pq;
+                        for (int i = 0; i < pq; i++) yb.put(base + i, yb.get(base + i) + bias);
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
+        checkConv(dx, w, dy, g);
+        int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
+        FloatPointer pdy = Blas.pointer(dy), pw = Blas.pointer(w), pdx = Blas.pointer(dx);
+        FloatBuffer dxb = buf(dx);
+        threads.forRange(g.n(), (t, n0, n1) -> {
+            Workspace ws = workspaces[t];
+            for (int n = n0; n < n1; n++) {
+                long dyOff = (long) n * g.k() * pq;
+                if (isPointwise(g)) {
+                    // dx[n] (C, HW) = Wᵀ (C, K) · dy[n] (K, HW)
+                    Blas.sgemm(true, false, crs, pq, g.k(), 1f, pw, 0, crs, pdy, dyOff, pq, 0f, pdx, (long) n * chw, pq);
+                } else {
+                    FloatBuffer cols = ws.cols(crs * pq);
+                    Blas.sgemm(true, false, crs, pq, g.k(), 1f, pw, 0, crs, pdy, dyOff, pq, 0f, ws.colsPointer(), 0, pq);
+                    Im2col.col2im(cols, g, dxb, n * chw);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
+        checkConv(x, dw, dy, g);
+        int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w(), K = g.k();
+        FloatPointer px = Blas.pointer(x), pdy = Blas.pointer(dy);
+        FloatBuffer xb = buf(x), dyb = buf(dy);
+        int used = threads.forRange(g.n(), (t, n0, n1) -> {
+            Workspace ws = workspaces[t];
+            ws.partial(K * crs + K);
+            for (int n = n0; n < n1; n++) {
+                FloatPointer cols;
+                long colOff;
+                if (isPointwise(g)) { cols = px; colOff = (long) n * chw; }
+                else { Im2col.im2col(xb, n * chw, g, ws.cols(crs * pq)); cols = ws.colsPointer(); colOff = 0; }
+                // partial (K, CRS) += dy[n] (K, PQ) · colsᵀ (PQ, CRS)
+                Blas.sgemm(false, true, K, crs, pq, 1f, pdy, (long) n * K * pq, pq, cols, colOff, pq,
+                        n == n0 ? 0f : 1f, ws.partialPointer(), 0, crs);
+                if (db != null) {
+                    FloatBuffer part = ws.partialBuffer();
+                    for (int k = 0; k < K; k++) {
+                        double s = 0;
+                        int base = (n * K + k) * pq;
+                        for (int i = 0; i < pq; i++) s += dyb.get(base + i);
+                        part.put(K * crs + k, (n == n0 ? 0f : part.get(K * crs + k)) + (float) s);
+                    }
+                }
+            }
+        });
+        FloatBuffer dwb = buf(dw), dbb = db == null ? null : buf(db);
+        for (int t = 0; t < used; t++) {
+            FloatBuffer part = workspaces[t].partialBuffer();
+            for (int i = 0; i < K * crs; i++) dwb.put(i, dwb.get(i) + part.get(i));
+            if (dbb != null) for (int k = 0; k < K; k++) dbb.put(k, dbb.get(k) + part.get(K * crs + k));
+        }
+    }
+
+    /** Scratch memory of one worker thread. */
+    private static final class Workspace {
+        private HostStorage cols, partial;
+        private FloatPointer colsPtr, partialPtr;
+
+        FloatBuffer cols(int floats) {
+            if (cols == null || cols.capacity() < floats) {
+                cols = new HostStorage(floats);
+                colsPtr = new FloatPointer(cols.buffer());
+            }
+            return cols.buffer();
+        }
+
+        FloatPointer colsPointer() { return colsPtr; }
+
+        void partial(int floats) {
+            if (partial == null || partial.capacity() < floats) {
+                partial = new HostStorage(floats);
+                partialPtr = new FloatPointer(partial.buffer());
+            }
+        }
+
+        FloatBuffer partialBuffer() { return partial.buffer(); }
+
+        FloatPointer partialPointer() { return partialPtr; }
+    }
+}

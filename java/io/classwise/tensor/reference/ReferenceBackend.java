@@ -1,0 +1,639 @@
+package io.classwise.tensor.reference;
+
+import io.classwise.tensor.Backend;
+import io.classwise.tensor.ConvGeometry;
+import io.classwise.tensor.HostStorage;
+import io.classwise.tensor.PoolGeometry;
+import io.classwise.tensor.Tensor;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+
+/**
+ * The oracle: every primitive as the plainest loops that compute it, single-threaded, no BLAS.
+ * Slow on purpose; fast backends are tested against it. Numbers live in off-heap host memory so the
+ * CPU backend can share storage and hand it to native BLAS.
+ */
+public class ReferenceBackend implements Backend {
+
+    @Override public String name() { return "reference"; }
+
+    @Override
+    public Tensor allocate(int... shape) {
+        return Tensor.of(this, new HostStorage(Tensor.sizeOf(shape)), shape);
+    }
+
+    protected static FloatBuffer buf(Tensor t) { return HostStorage.of(t); }
+
+    protected static void requireSize(Tensor t, int size, String what) {
+        if (t.size() != size) {
+            throw new IllegalArgumentException(what + ": expected " + size + " elements, got " + t + " (" + t.size() + ")");
+        }
+    }
+
+    @Override
+    public void upload(float[] src, Tensor dst) {
+        requireSize(dst, src.length, "upload");
+        buf(dst).put(0, src, 0, src.length);
+    }
+
+    @Override
+    public float[] download(Tensor src) {
+        float[] out = new float[src.size()];
+        buf(src).get(0, out, 0, out.length);
+        return out;
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        requireSize(dst, src.size(), "copy");
+        FloatBuffer s = buf(src), d = buf(dst);
+        for (int i = 0; i < src.size(); i++) d.put(i, s.get(i));
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        FloatBuffer b = buf(t);
+        for (int i = 0; i < t.size(); i++) b.put(i, value);
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    @Override
+    public void axpy(float a, Tensor x, Tensor y) {
+        requireSize(y, x.size(), "axpy");
+        FloatBuffer xb = buf(x), yb = buf(y);
+        for (int i = 0; i < x.size(); i++) yb.put(i, yb.get(i) + a * xb.get(i));
+    }
+
+    @Override
+    public void scale(Tensor x, float a) {
+        FloatBuffer b = buf(x);
+        for (int i = 0; i < x.size(); i++) b.put(i, b.get(i) * a);
+    }
+
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out) {
+        requireSize(b, a.size(), "add");
+        requireSize(out, a.size(), "add");
+        FloatBuffer ab = buf(a), bb = buf(b), ob = buf(out);
+        for (int i = 0; i < a.size(); i++) ob.put(i, ab.get(i) + bb.get(i));
+    }
+
+    @Override
+    public void relu(Tensor x, Tensor y) {
+        requireSize(y, x.size(), "relu");
+        FloatBuffer xb = buf(x), yb = buf(y);
+        for (int i = 0; i < x.size(); i++) yb.put(i, Math.max(xb.get(i), 0f));
+    }
+
+    @Override
+    public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
+        requireSize(dy, y.size(), "reluBackward");
+        requireSize(dx, y.size(), "reluBackward");
+        FloatBuffer yb = buf(y), dyb = buf(dy), dxb = buf(dx);
+        for (int i = 0; i < y.size(); i++) dxb.put(i, yb.get(i) > 0f ? dyb.get(i) : 0f);
+    }
+
+    @Override
+    public double sum(Tensor x) {
+        FloatBuffer b = buf(x);
+        double s = 0;
+        for (int i = 0; i < x.size(); i++) s += b.get(i);
+        return s;
+    }
+
+    // ---------------------------------------------------------------- dense algebra
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        requireSize(a, m * k, "gemm A");
+        requireSize(b, k * n, "gemm B");
+        requireSize(c, m * n, "gemm C");
+        FloatBuffer ab = buf(a), bb = buf(b), cb = buf(c);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    float av = transA ? ab.get(p * m + i) : ab.get(i * k + p);
+                    float bv = transB ? bb.get(j * k + p) : bb.get(p * n + j);
+                    s += (double) av * bv;
+                }
+                float old = beta == 0f ? 0f : beta * cb.get(i * n + j);
+                cb.put(i * n + j, (float) (alpha * s) + old);
+            }
+        }
+    }
+
+    @Override
+    public void addRowVector(Tensor y, Tensor bias) {
+        int m = bias.size(), rows = y.size() / m;
+        requireSize(y, rows * m, "addRowVector");
+        FloatBuffer yb = buf(y), bb = buf(bias);
+        for (int r = 0; r < rows; r++) for (int j = 0; j < m; j++) yb.put(r * m + j, yb.get(r * m + j) + bb.get(j));
+    }
+
+    @Override
+    public void sumRows(Tensor dy, Tensor db) {
+        int m = db.size(), rows = dy.size() / m;
+        requireSize(dy, rows * m, "sumRows");
+        FloatBuffer yb = buf(dy), bb = buf(db);
+        for (int j = 0; j < m; j++) {
+            double s = 0;
+            for (int r = 0; r < rows; r++) s += yb.get(r * m + j);
+            bb.put(j, bb.get(j) + (float) s);
+        }
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    protected static void checkConv(Tensor x, Tensor w, Tensor y, ConvGeometry g) {
+        if (!x.hasShape(g.inputShape())) throw new IllegalArgumentException("conv input " + x + " does not match " + g);
+        if (!w.hasShape(g.weightShape())) throw new IllegalArgumentException("conv weight " + w + " does not match " + g);
+        if (!y.hasShape(g.outputShape())) throw new IllegalArgumentException("conv output " + y + " does not match " + g);
+    }
+
+    @Override
+    public void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+        checkConv(x, w, y, g);
+        FloatBuffer xb = buf(x), wb = buf(w), yb = buf(y), bb = b == null ? null : buf(b);
+        int P = g.p(), Q = g.q();
+        for (int n = 0; n < g.n(); n++)
+            for (int k = 0; k < g.k(); k++)
+                for (int p = 0; p < P; p++)
+                    for (int q = 0; q < Q; q++) {
+                        double s = bb == null ? 0 : bb.get(k);
+                        for (int c = 0; c < g.c(); c++)
+                            for (int r = 0; r < g.r(); r++) {
+                                int ih = p * g.stride() - g.pad() + r;
+                                if (ih < 0 || ih >= g.h()) continue;
+                                for (int t = 0; t < g.s(); t++) {
+                                    int iw = q * g.stride() - g.pad() + t;
+                                    if (iw < 0 || iw >= g.w()) continue;
+                                    s += (double) xb.get(((n * g.c() + c) * g.h() + ih) * g.w() + iw)
+                                            * wb.get(((k * g.c() + c) * g.r() + r) * g.s() + t);
+                                }
+                            }
+                        yb.put(((n * g.k() + k) * P + p) * Q + q, (float) s);
+                    }
+    }
+
+    @Override
+    public void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
+        checkConv(dx, w, dy, g);
+        FloatBuffer dyb = buf(dy), wb = buf(w), dxb = buf(dx);
+        int P = g.p(), Q = g.q();
+        double[] acc = new double[dx.size()];
+        for (int n = 0; n < g.n(); n++)
+            for (int k = 0; k < g.k(); k++)
+                for (int p = 0; p < P; p++)
+                    for (int q = 0; q < Q; q++) {
+                        float d = dyb.get(((n * g.k() + k) * P + p) * Q + q);
+                        for (int c = 0; c < g.c(); c++)
+                            for (int r = 0; r < g.r(); r++) {
+                                int ih = p * g.stride() - g.pad() + r;
+                                if (ih < 0 || ih >= g.h()) continue;
+                                for (int t = 0; t < g.s(); t++) {
+                                    int iw = q * g.stride() - g.pad() + t;
+                                    if (iw < 0 || iw >= g.w()) continue;
+                                    acc[((n * g.c() + c) * g.h() + ih) * g.w() + iw] +=
+                                            (double) d * wb.get(((k * g.c() + c) * g.r() + r) * g.s() + t);
+                                }
+                            }
+                    }
+        for (int i = 0; i < acc.length; i++) dxb.put(i, (float) acc[i]);
+    }
+
+    @Override
+    public void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
+        checkConv(x, dw, dy, g);
+        FloatBuffer xb = buf(x), dyb = buf(dy), dwb = buf(dw);
+        int P = g.p(), Q = g.q();
+        for (int k = 0; k < g.k(); k++)
+            for (int c = 0; c < g.c(); c++)
+                for (int r = 0; r < g.r(); r++)
+                    for (int t = 0; t < g.s(); t++) {
+                        double s = 0;
+                        for (int n = 0; n < g.n(); n++)
+                            for (int p = 0; p < P; p++) {
+                                int ih = p * g.stride() - g.pad() + r;
+                                if (ih < 0 || ih >= g.h()) continue;
+                                for (int q = 0; q < Q; q++) {
+                                    int iw = q * g.stride() - g.pad() + t;
+                                    if (iw < 0 || iw >= g.w()) continue;
+                                    s += (double) dyb.get(((n * g.k() + k) * P + p) * Q + q)
+                                            * xb.get(((n * g.c() + c) * g.h() + ih) * g.w() + iw);
+                                }
+                            }
+                        int i = ((k * g.c() + c) * g.r() + r) * g.s() + t;
+                        dwb.put(i, dwb.get(i) + (float) s);
+                    }
+        if (db != null) {
+            FloatBuffer dbb = buf(db);
+            for (int k = 0; k < g.k(); k++) {
+                double s = 0;
+                for (int n = 0; n < g.n(); n++)
+                    for (int i = 0; i < P * Q; i++) s += dyb.get((n * g.k() + k) * P * Q + i);
+                dbb.put(k, dbb.get(k) + (float) s);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- batch normalization
+
+    /** (N, C, H, W) → {N, C, H·W}; rank-2 (N, C) inputs are treated as H·W = 1. */
+    protected static int[] nchw(Tensor x) {
+        int n = x.dim(0), c = x.dim(1);
+        return new int[] {n, c, x.size() / (n * c)};
+    }
+
+    @Override
+    public void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                      float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        int[] d = nchw(x);
+        int N = d[0], C = d[1], HW = d[2];
+        long M = (long) N * HW;
+        FloatBuffer xb = buf(x), yb = buf(y), gb = buf(gamma), bb = buf(beta);
+        for (int c = 0; c < C; c++) {
+            double s = 0;
+            for (int n = 0; n < N; n++) for (int i = 0; i < HW; i++) s += xb.get((n * C + c) * HW + i);
+            double mean = s / M;
+            double v = 0;
+            for (int n = 0; n < N; n++) for (int i = 0; i < HW; i++) {
+                double e = xb.get((n * C + c) * HW + i) - mean;
+                v += e * e;
+            }
+            double var = v / M;
+            double invStd = 1.0 / Math.sqrt(var + eps);
+            for (int n = 0; n < N; n++) for (int i = 0; i < HW; i++) {
+                int j = (n * C + c) * HW + i;
+                yb.put(j, (float) ((xb.get(j) - mean) * invStd * gb.get(c) + bb.get(c)));
+            }
+            buf(saveMean).put(c, (float) mean);
+            buf(saveInvStd).put(c, (float) invStd);
+            double unbiased = M > 1 ? var * M / (M - 1) : var;
+            FloatBuffer rm = buf(runningMean), rv = buf(runningVar);
+            rm.put(c, (float) ((1 - momentum) * rm.get(c) + momentum * mean));
+            rv.put(c, (float) ((1 - momentum) * rv.get(c) + momentum * unbiased));
+        }
+    }
+
+    @Override
+    public void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                          float eps, Tensor y) {
+        int[] d = nchw(x);
+        int N = d[0], C = d[1], HW = d[2];
+        FloatBuffer xb = buf(x), yb = buf(y);
+        for (int c = 0; c < C; c++) {
+            double invStd = 1.0 / Math.sqrt(buf(runningVar).get(c) + (double) eps);
+            double mean = buf(runningMean).get(c), gm = buf(gamma).get(c), bt = buf(beta).get(c);
+            for (int n = 0; n < N; n++) for (int i = 0; i < HW; i++) {
+                int j = (n * C + c) * HW + i;
+                yb.put(j, (float) ((xb.get(j) - mean) * invStd * gm + bt));
+            }
+        }
+    }
+
+    @Override
+    public void batchNormTrainBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+                                       Tensor dx, Tensor dGamma, Tensor dBeta) {
+        int[] d = nchw(x);
+        int N = d[0], C = d[1], HW = d[2];
+        double M = (double) N * HW;
+        FloatBuffer xb = buf(x), dyb = buf(dy), dxb = buf(dx);
+        for (int c = 0; c < C; c++) {
+            double mean = buf(saveMean).get(c), invStd = buf(saveInvStd).get(c), gm = buf(gamma).get(c);
+            double sumDy = 0, sumDyXhat = 0;
+            for (int n = 0; n < N; n++) for (int i = 0; i < HW; i++) {
+                int j = (n * C + c) * HW + i;
+                double xhat = (xb.get(j) - mean) * invStd;
+                sumDy += dyb.get(j);
+                sumDyXhat += dyb.get(j) * xhat;
+            }
+            for (int n = 0; n < N; n++) for (int i = 0; i < HW; i++) {
+                int j = (n * C + c) * HW + i;
+                double xhat = (xb.get(j) - mean) * invStd;
+                dxb.put(j, (float) (gm * invStd * (dyb.get(j) - sumDy / M - xhat * sumDyXhat / M)));
+            }
+            if (dGamma != null) buf(dGamma).put(c, buf(dGamma).get(c) + (float) sumDyXhat);
+            if (dBeta != null) buf(dBeta).put(c, buf(dBeta).get(c) + (float) sumDy);
+        }
+    }
+
+    @Override
+    public void batchNormInferenceBackward(Tensor x, Tensor dy, Tensor gamma, Tensor runningMean, Tensor runningVar,
+                                           float eps, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        int[] d = nchw(x);
+        int N = d[0], C = d[1], HW = d[2];
+        FloatBuffer xb = buf(x), dyb = buf(dy), dxb = buf(dx);
+        for (int c = 0; c < C; c++) {
+            double invStd = 1.0 / Math.sqrt(buf(runningVar).get(c) + (double) eps);
+            double mean = buf(runningMean).get(c), gm = buf(gamma).get(c);
+            double sumDy = 0, sumDyXhat = 0;
+            for (int n = 0; n < N; n++) for (int i = 0; i < HW; i++) {
+                int j = (n * C + c) * HW + i;
+                sumDy += dyb.get(j);
+                sumDyXhat += dyb.get(j) * (xb.get(j) - mean) * invStd;
+                dxb.put(j, (float) (dyb.get(j) * gm * invStd));
+            }
+            if (dGamma != null) buf(dGamma).put(c, buf(dGamma).get(c) + (float) sumDyXhat);
+            if (dBeta != null) buf(dBeta).put(c, buf(dBeta).get(c) + (float) sumDy);
+        }
+    }
+
+    // ---------------------------------------------------------------- pooling
+
+    protected static void checkPool(Tensor x, Tensor y, PoolGeometry g) {
+        if (!x.hasShape(g.n(), g.c(), g.h(), g.w())) throw new IllegalArgumentException("pool input " + x + " does not match " + g);
+        if (!y.hasShape(g.outputShape())) throw new IllegalArgumentException("pool output " + y + " does not match " + g);
+    }
+
+    @Override
+    public void maxPoolForward(Tensor x, Tensor y, PoolGeometry g) {
+        checkPool(x, y, g);
+        FloatBuffer xb = buf(x), yb = buf(y);
+        int P = g.p(), Q = g.q();
+        for (int nc = 0; nc < g.n() * g.c(); nc++)
+            for (int p = 0; p < P; p++)
+                for (int q = 0; q < Q; q++) {
+                    float m = Float.NEGATIVE_INFINITY;
+                    for (int r = 0; r < g.kernel(); r++) {
+                        int ih = p * g.stride() - g.pad() + r;
+                        if (ih < 0 || ih >= g.h()) continue;
+                        for (int t = 0; t < g.kernel(); t++) {
+                            int iw = q * g.stride() - g.pad() + t;
+                            if (iw < 0 || iw >= g.w()) continue;
+                            m = Math.max(m, xb.get((nc * g.h() + ih) * g.w() + iw));
+                        }
+                    }
+                    yb.put((nc * P + p) * Q + q, m);
+                }
+    }
+
+    @Override
+    public void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) {
+        checkPool(x, dy, g);
+        requireSize(dx, x.size(), "maxPoolBackward");
+        FloatBuffer xb = buf(x), dyb = buf(dy), dxb = buf(dx);
+        for (int i = 0; i < dx.size(); i++) dxb.put(i, 0f);
+        int P = g.p(), Q = g.q();
+        for (int nc = 0; nc < g.n() * g.c(); nc++)
+            for (int p = 0; p < P; p++)
+                for (int q = 0; q < Q; q++) {
+                    float m = Float.NEGATIVE_INFINITY;
+                    int arg = -1;
+                    for (int r = 0; r < g.kernel(); r++) {
+                        int ih = p * g.stride() - g.pad() + r;
+                        if (ih < 0 || ih >= g.h()) continue;
+                        for (int t = 0; t < g.kernel(); t++) {
+                            int iw = q * g.stride() - g.pad() + t;
+                            if (iw < 0 || iw >= g.w()) continue;
+                            int j = (nc * g.h() + ih) * g.w() + iw;
+                            if (arg < 0 || xb.get(j) > m) { m = xb.get(j); arg = j; }
+                        }
+                    }
+                    dxb.put(arg, dxb.get(arg) + dyb.get((nc * P + p) * Q + q));
+                }
+    }
+
+    @Override
+    public void avgPoolForward(Tensor x, Tensor y, PoolGeometry g) {
+        checkPool(x, y, g);
+        FloatBuffer xb = buf(x), yb = buf(y);
+        int P = g.p(), Q = g.q();
+        double inv = 1.0 / (g.kernel() * g.kernel());
+        for (int nc = 0; nc < g.n() * g.c(); nc++)
+            for (int p = 0; p < P; p++)
+                for (int q = 0; q < Q; q++) {
+                    double s = 0;
+                    for (int r = 0; r < g.kernel(); r++) {
+                        int ih = p * g.stride() - g.pad() + r;
+                        if (ih < 0 || ih >= g.h()) continue;
+                        for (int t = 0; t < g.kernel(); t++) {
+                            int iw = q * g.stride() - g.pad() + t;
+                            if (iw < 0 || iw >= g.w()) continue;
+                            s += xb.get((nc * g.h() + ih) * g.w() + iw);
+                        }
+                    }
+                    yb.put((nc * P + p) * Q + q, (float) (s * inv));
+                }
+    }
+
+    @Override
+    public void avgPoolBackward(Tensor dy, Tensor dx, PoolGeometry g) {
+        checkPool(dx, dy, g);
+        FloatBuffer dyb = buf(dy), dxb = buf(dx);
+        for (int i = 0; i < dx.size(); i++) dxb.put(i, 0f);
+        int P = g.p(), Q = g.q();
+        float inv = 1f / (g.kernel() * g.kernel());
+        for (int nc = 0; nc < g.n() * g.c(); nc++)
+            for (int p = 0; p < P; p++)
+                for (int q = 0; q < Q; q++) {
+                    float d = dyb.get((nc * P + p) * Q + q) * inv;
+                    for (int r = 0; r < g.kernel(); r++) {
+                        int ih = p * g.stride() - g.pad() + r;
+                        if (ih < 0 || ih >= g.h()) continue;
+                        for (int t = 0; t < g.kernel(); t++) {
+                            int iw = q * g.stride() - g.pad() + t;
+                            if (iw < 0 || iw >= g.w()) continue;
+                            int j = (nc * g.h() + ih) * g.w() + iw;
+                            dxb.put(j, dxb.get(j) + d);
+                        }
+                    }
+                }
+    }
+
+    // ---------------------------------------------------------------- input normalization
+
+    @Override
+    public void normalizeChannels(Tensor x, Tensor mean, Tensor std, Tensor y) {
+        int[] d = nchw(x);
+        FloatBuffer xb = buf(x), yb = buf(y), mb = buf(mean), sb = buf(std);
+        for (int n = 0; n < d[0]; n++) for (int c = 0; c < d[1]; c++) for (int i = 0; i < d[2]; i++) {
+            int j = (n * d[1] + c) * d[2] + i;
+            yb.put(j, (xb.get(j) - mb.get(c)) / sb.get(c));
+        }
+    }
+
+    @Override
+    public void normalizeChannelsBackward(Tensor dy, Tensor std, Tensor dx) {
+        int[] d = nchw(dy);
+        FloatBuffer dyb = buf(dy), dxb = buf(dx), sb = buf(std);
+        for (int n = 0; n < d[0]; n++) for (int c = 0; c < d[1]; c++) for (int i = 0; i < d[2]; i++) {
+            int j = (n * d[1] + c) * d[2] + i;
+            dxb.put(j, dyb.get(j) / sb.get(c));
+        }
+    }
+
+    // ---------------------------------------------------------------- row L2 normalization
+
+    @Override
+    public void l2NormalizeRows(Tensor x, Tensor y, Tensor norms, float eps) {
+        int rows = norms.size(), dim = x.size() / rows;
+        FloatBuffer xb = buf(x), yb = buf(y), nb = buf(norms);
+        for (int r = 0; r < rows; r++) {
+            double s = 0;
+            for (int j = 0; j < dim; j++) s += (double) xb.get(r * dim + j) * xb.get(r * dim + j);
+            float norm = (float) Math.max(Math.sqrt(s), eps);
+            nb.put(r, norm);
+            for (int j = 0; j < dim; j++) yb.put(r * dim + j, xb.get(r * dim + j) / norm);
+        }
+    }
+
+    @Override
+    public void l2NormalizeRowsBackward(Tensor y, Tensor norms, Tensor dy, Tensor dx) {
+        int rows = norms.size(), dim = y.size() / rows;
+        FloatBuffer yb = buf(y), nb = buf(norms), dyb = buf(dy), dxb = buf(dx);
+        for (int r = 0; r < rows; r++) {
+            double dot = 0;
+            for (int j = 0; j < dim; j++) dot += (double) dyb.get(r * dim + j) * yb.get(r * dim + j);
+            for (int j = 0; j < dim; j++) {
+                int i = r * dim + j;
+                dxb.put(i, (float) ((dyb.get(i) - yb.get(i) * dot) / nb.get(r)));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- losses
+
+    /** log-softmax of row r of z/T into out (length K), in double. */
+    protected static void logSoftmaxRow(FloatBuffer z, int r, int K, double invT, double[] out) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < K; j++) max = Math.max(max, z.get(r * K + j) * invT);
+        double s = 0;
+        for (int j = 0; j < K; j++) s += Math.exp(z.get(r * K + j) * invT - max);
+        double lse = max + Math.log(s);
+        for (int j = 0; j < K; j++) out[j] = z.get(r * K + j) * invT - lse;
+    }
+
+    protected static int label(FloatBuffer labels, int i, int K) {
+        float v = labels.get(i);
+        int y = (int) v;
+        if (y != v || y < 0 || y >= K) throw new IllegalArgumentException("label " + v + " at row " + i + " is not a class id in [0, " + K + ")");
+        return y;
+    }
+
+    @Override
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, float temperature, Tensor loss, Tensor dLogits, float gradScale) {
+        int N = logits.dim(0), K = logits.size() / N;
+        if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
+        FloatBuffer z = buf(logits), lb = buf(labels), lo = buf(loss);
+        double invT = 1.0 / temperature;
+        double[] ls = new double[K];
+        for (int i = 0; i < N; i++) {
+            int y = label(lb, i, K);
+            logSoftmaxRow(z, i, K, invT, ls);
+            lo.put(i, (float) -ls[y]);
+            if (dLogits != null) {
+                FloatBuffer g = buf(dLogits);
+                for (int j = 0; j < K; j++) {
+                    g.put(i * K + j, (float) (gradScale * (Math.exp(ls[j]) - (j == y ? 1 : 0)) * invT));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void softmax(Tensor logits, float temperature, Tensor probs) {
+        int N = logits.dim(0), K = logits.size() / N;
+        FloatBuffer z = buf(logits), p = buf(probs);
+        double[] ls = new double[K];
+        for (int i = 0; i < N; i++) {
+            logSoftmaxRow(z, i, K, 1.0 / temperature, ls);
+            for (int j = 0; j < K; j++) p.put(i * K + j, (float) Math.exp(ls[j]));
+        }
+    }
+
+    @Override
+    public void klDivergence(Tensor logitsP, Tensor logitsQ, Tensor loss, Tensor dLogitsP, Tensor dLogitsQ, float gradScale) {
+        int N = logitsP.dim(0), K = logitsP.size() / N;
+        requireSize(logitsQ, N * K, "klDivergence");
+        FloatBuffer zp = buf(logitsP), zq = buf(logitsQ), lo = buf(loss);
+        double[] lp = new double[K], lq = new double[K];
+        for (int i = 0; i < N; i++) {
+            logSoftmaxRow(zp, i, K, 1.0, lp);
+            logSoftmaxRow(zq, i, K, 1.0, lq);
+            double kl = 0;
+            for (int j = 0; j < K; j++) kl += Math.exp(lp[j]) * (lp[j] - lq[j]);
+            lo.put(i, (float) kl);
+            for (int j = 0; j < K; j++) {
+                double pj = Math.exp(lp[j]);
+                if (dLogitsQ != null) buf(dLogitsQ).put(i * K + j, (float) (gradScale * (Math.exp(lq[j]) - pj)));
+                if (dLogitsP != null) buf(dLogitsP).put(i * K + j, (float) (gradScale * pj * (lp[j] - lq[j] - kl)));
+            }
+        }
+    }
+
+    @Override
+    public void boostedCrossEntropy(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale) {
+        int N = logits.dim(0), K = logits.size() / N;
+        FloatBuffer z = buf(logits), lb = buf(labels), lo = buf(loss);
+        double[] ls = new double[K];
+        for (int i = 0; i < N; i++) {
+            int y = label(lb, i, K);
+            logSoftmaxRow(z, i, K, 1.0, ls);
+            int m = -1;
+            for (int j = 0; j < K; j++) if (j != y && (m < 0 || ls[j] > ls[m])) m = j;
+            double pm = Math.exp(ls[m]);
+            // −log(1 − p_m) with the 1.0001 guard MART's reference code uses against log(0).
+            double oneMinus = 1.0001 - pm;
+            lo.put(i, (float) (-ls[y] - Math.log(oneMinus)));
+            if (dLogits != null) {
+                FloatBuffer g = buf(dLogits);
+                // ∂(−log(c − p_m))/∂z_j = p_m (δ_jm − p_j) / (c − p_m)
+                for (int j = 0; j < K; j++) {
+                    double pj = Math.exp(ls[j]);
+                    double ce = pj - (j == y ? 1 : 0);
+                    double margin = pm * ((j == m ? 1 : 0) - pj) / oneMinus;
+                    g.put(i * K + j, (float) (gradScale * (ce + margin)));
+                }
+            }
+        }
+    }
+
+    @Override
+    public int[] argmaxRows(Tensor logits) {
+        int N = logits.dim(0), K = logits.size() / N;
+        FloatBuffer z = buf(logits);
+        int[] out = new int[N];
+        for (int i = 0; i < N; i++) {
+            int best = 0;
+            for (int j = 1; j < K; j++) if (z.get(i * K + j) > z.get(i * K + best)) best = j;
+            out[i] = best;
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- optimizer and attack steps
+
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor momentumBuf, float lr, float momentum, float dampening,
+                        float weightDecay, boolean nesterov, boolean firstStep) {
+        requireSize(grad, param.size(), "sgdStep");
+        FloatBuffer p = buf(param), g = buf(grad), m = momentum != 0 ? buf(momentumBuf) : null;
+        for (int i = 0; i < param.size(); i++) {
+            float d = g.get(i) + weightDecay * p.get(i);
+            if (momentum != 0) {
+                float b = firstStep ? d : momentum * m.get(i) + (1 - dampening) * d;
+                m.put(i, b);
+                d = nesterov ? d + momentum * b : b;
+            }
+            p.put(i, p.get(i) - lr * d);
+        }
+    }
+
+    @Override
+    public void linfPgdStep(Tensor xAdv, Tensor grad, Tensor xNat, float step, float eps) {
+        requireSize(grad, xAdv.size(), "linfPgdStep");
+        requireSize(xNat, xAdv.size(), "linfPgdStep");
+        FloatBuffer a = buf(xAdv), g = buf(grad), x0 = buf(xNat);
+        for (int i = 0; i < xAdv.size(); i++) {
+            float v = a.get(i) + step * Math.signum(g.get(i));
+            v = Math.min(Math.max(v, x0.get(i) - eps), x0.get(i) + eps);
+            a.put(i, Math.min(Math.max(v, 0f), 1f));
+        }
+    }
+
+    @Override
+    public String toString() { return name(); }
+}
