@@ -19,6 +19,8 @@ public final class Blas {
         if (loadFailure != null) throw new IllegalStateException("OpenBLAS is unavailable: " + loadFailure, loadFailure);
         try {
             Loader.load(openblas.class);
+            // Classwise parallelises over the batch above BLAS; BLAS's own threads would oversubscribe.
+            openblas.blas_set_num_threads(1);
             loaded = true;
         } catch (Throwable e) {
             loadFailure = e;

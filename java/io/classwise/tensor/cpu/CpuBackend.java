@@ -5,7 +5,6 @@ import io.classwise.tensor.HostStorage;
 import io.classwise.tensor.Tensor;
 import io.classwise.tensor.reference.ReferenceBackend;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.openblas.global.openblas;
 
 import java.nio.FloatBuffer;
 
@@ -27,7 +26,6 @@ public class CpuBackend extends ReferenceBackend {
 
     public CpuBackend(int threadCount) {
         Blas.ensureLoaded();
-        openblas.blas_set_num_threads(1);
         this.threads = new CpuThreads(threadCount);
         this.workspaces = new Workspace[threadCount];
         for (int t = 0; t < threadCount; t++) workspaces[t] = new Workspace();

@@ -1,0 +1,37 @@
+package io.classwise.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code java -jar engine.jar <command>}. Errors are one line with the fix and a non-zero exit code;
+ * {@code --verbose} adds the stack trace.
+ */
+@Command(name = "engine.jar", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Classwise: adversarial training and class-wise robustness diagnosis.",
+        subcommands = {InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)
+    boolean verbose;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() { spec.commandLine().usage(System.out); }
+
+    public static void main(String[] args) { System.exit(execute(args)); }
+
+    /** Runs a command line and returns the exit code (for tests and embedding). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            boolean verbose = parsed.matchedOption("--verbose") != null
+                    || parsed.subcommands().stream().anyMatch(p -> p.matchedOption("--verbose") != null);
+            if (verbose) ex.printStackTrace(line.getErr());
+            else line.getErr().println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            return 2;
+        });
+        return cl.execute(args);
+    }
+}

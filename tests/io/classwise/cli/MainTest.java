@@ -1,0 +1,69 @@
+package io.classwise.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MainTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+    private PrintStream oldOut, oldErr;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out; oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() { System.setOut(oldOut); System.setErr(oldErr); }
+
+    private String stdout() { return out.toString(StandardCharsets.UTF_8); }
+
+    private String stderr() { return err.toString(StandardCharsets.UTF_8); }
+
+    @Test
+    void infoReportsBackendsBlasAndCuda() {
+        assertEquals(0, Main.execute("info"));
+        String s = stdout();
+        assertTrue(s.contains("Java:") && s.contains("OpenBLAS 0.3.31") && s.contains("BLAS threads 1") && s.contains("CUDA:"), s);
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String cmd : new String[] {"info", "bench"}) {
+            out.reset();
+            assertEquals(0, Main.execute(cmd, "--help"));
+            assertTrue(stdout().contains("Usage: engine.jar " + cmd), stdout());
+        }
+    }
+
+    @Test
+    void benchPrintsATableOfImagesPerSecond() {
+        assertEquals(0, Main.execute("bench", "--batch", "4", "--reps", "1", "--warmup", "0", "--device", "reference"));
+        String s = stdout();
+        assertTrue(s.contains("images/s") && s.contains("PGD step madry-cnn") && s.contains("PGD step small-cnn"), s);
+    }
+
+    @Test
+    void badInputIsOneLineWithoutStackTrace() {
+        assertNotEquals(0, Main.execute("bench", "--device", "tpu"));
+        assertTrue(stderr().contains("--device must be one of auto, cpu, cuda, reference"), stderr());
+        assertFalse(stderr().contains("\tat "), "no stack trace without --verbose");
+        err.reset();
+        assertNotEquals(0, Main.execute("bench", "--batch", "zero"));
+        assertTrue(stderr().contains("--batch"), stderr());
+        err.reset();
+        assertNotEquals(0, Main.execute("bench", "--device", "cuda"));
+        assertTrue(stderr().contains("no CUDA backend") && stderr().contains("--device cpu"), stderr());
+    }
+}
