@@ -71,7 +71,7 @@ public class CpuBackend extends ReferenceBackend {
                 FloatPointer cols;
                 long colOff;
                 if (isPointwise(g)) { cols = px; colOff = (long) n * chw; }
-                else { Im2col.im2col(xb, n * chw, g, ws.cols(crs * pq)); cols = ws.colsPointer(); colOff = 0; }
+                else { Im2col.im2col(xb, n * chw, g, ws.cols(crs * pq), ws.scratch); cols = ws.colsPointer(); colOff = 0; }
                 // y[n] (K, PQ) = W (K, CRS) · cols (CRS, PQ)
                 Blas.sgemm(false, false, g.k(), pq, crs, 1f, pw, 0, crs, cols, colOff, pq, 0f, py, (long) n * g.k() * pq, pq);
                 if (bb != null) {
@@ -101,7 +101,7 @@ public class CpuBackend extends ReferenceBackend {
                 } else {
                     FloatBuffer cols = ws.cols(crs * pq);
                     Blas.sgemm(true, false, crs, pq, g.k(), 1f, pw, 0, crs, pdy, dyOff, pq, 0f, ws.colsPointer(), 0, pq);
-                    Im2col.col2im(cols, g, dxb, n * chw);
+                    Im2col.col2im(cols, g, dxb, n * chw, ws.scratch);
                 }
             }
         });
@@ -120,7 +120,7 @@ public class CpuBackend extends ReferenceBackend {
                 FloatPointer cols;
                 long colOff;
                 if (isPointwise(g)) { cols = px; colOff = (long) n * chw; }
-                else { Im2col.im2col(xb, n * chw, g, ws.cols(crs * pq)); cols = ws.colsPointer(); colOff = 0; }
+                else { Im2col.im2col(xb, n * chw, g, ws.cols(crs * pq), ws.scratch); cols = ws.colsPointer(); colOff = 0; }
                 // partial (K, CRS) += dy[n] (K, PQ) · colsᵀ (PQ, CRS)
                 Blas.sgemm(false, true, K, crs, pq, 1f, pdy, (long) n * K * pq, pq, cols, colOff, pq,
                         n == n0 ? 0f : 1f, ws.partialPointer(), 0, crs);
@@ -145,6 +145,7 @@ public class CpuBackend extends ReferenceBackend {
 
     /** Scratch memory of one worker thread. */
     private static final class Workspace {
+        final Im2col.Scratch scratch = new Im2col.Scratch();
         private HostStorage cols, partial;
         private FloatPointer colsPtr, partialPtr;
 
