@@ -1,0 +1,102 @@
+package io.classwise.data.formats;
+
+import io.classwise.data.DataFormatException;
+import io.classwise.data.InMemoryDataset;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The IDX format of MNIST and Fashion-MNIST (big-endian): magic 0x00000803 + N, rows, cols, then
+ * N·rows·cols uint8 pixels; labels: magic 0x00000801 + N, then N uint8 labels. Gzipped or plain,
+ * recognised by content, not by name.
+ */
+public final class Idx {
+    private Idx() {}
+
+    static InputStream open(Path file) throws IOException {
+        InputStream raw;
+        try {
+            raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        } catch (NoSuchFileException e) {
+            throw new DataFormatException(file, "file not found");
+        }
+        raw.mark(2);
+        int b0 = raw.read(), b1 = raw.read();
+        raw.reset();
+        return b0 == 0x1f && b1 == 0x8b ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
+    }
+
+    public static byte[] readImages(Path file, int[] dims) throws IOException {
+        try (DataInputStream in = new DataInputStream(open(file))) {
+            int magic = readInt(in, file, "the magic number");
+            if (magic != 0x00000803) {
+                throw new DataFormatException(file, String.format("magic number 0x%08X, expected 0x00000803 (IDX uint8 images with 3 dimensions)", magic));
+            }
+            int n = readInt(in, file, "the image count"), rows = readInt(in, file, "the row count"), cols = readInt(in, file, "the column count");
+            if (n < 0 || rows <= 0 || cols <= 0 || (long) n * rows * cols > Integer.MAX_VALUE - 8) {
+                throw new DataFormatException(file, "implausible header: " + n + " images of " + rows + "x" + cols);
+            }
+            byte[] pixels = new byte[n * rows * cols];
+            try {
+                in.readFully(pixels);
+            } catch (EOFException e) {
+                throw new DataFormatException(file, "truncated: the header promises " + n + " images of " + rows + "x" + cols + " (" + pixels.length + " bytes of pixels)");
+            }
+            if (in.read() != -1) throw new DataFormatException(file, "has bytes after the " + n + " images its header announces");
+            dims[0] = n; dims[1] = rows; dims[2] = cols;
+            return pixels;
+        }
+    }
+
+    public static int[] readLabels(Path file, int numClasses) throws IOException {
+        try (DataInputStream in = new DataInputStream(open(file))) {
+            int magic = readInt(in, file, "the magic number");
+            if (magic != 0x00000801) {
+                throw new DataFormatException(file, String.format("magic number 0x%08X, expected 0x00000801 (IDX uint8 labels)", magic));
+            }
+            int n = readInt(in, file, "the label count");
+            if (n < 0) throw new DataFormatException(file, "negative label count " + n);
+            byte[] raw = new byte[n];
+            try {
+                in.readFully(raw);
+            } catch (EOFException e) {
+                throw new DataFormatException(file, "truncated: the header promises " + n + " labels");
+            }
+            if (in.read() != -1) throw new DataFormatException(file, "has bytes after the " + n + " labels its header announces");
+            int[] labels = new int[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = raw[i] & 0xFF;
+                if (labels[i] >= numClasses) throw new DataFormatException(file, "label " + labels[i] + " at index " + i + " is outside [0, " + numClasses + ")");
+            }
+            return labels;
+        }
+    }
+
+    /** Reads an image file and its label file as one dataset (1 channel). */
+    public static InMemoryDataset read(Path images, Path labels, List<String> classNames) throws IOException {
+        int[] dims = new int[3];
+        byte[] pixels = readImages(images, dims);
+        int[] y = readLabels(labels, classNames.size());
+        if (y.length != dims[0]) {
+            throw new DataFormatException(labels, y.length + " labels, but " + images.getFileName() + " has " + dims[0] + " images");
+        }
+        return new InMemoryDataset(images + " + " + labels.getFileName(), pixels, y, 1, dims[1], dims[2], classNames);
+    }
+
+    private static int readInt(DataInputStream in, Path file, String what) throws IOException {
+        try {
+            return in.readInt();
+        } catch (EOFException e) {
+            throw new DataFormatException(file, "ends before " + what + " (not an IDX file, or truncated)");
+        }
+    }
+}
