@@ -84,7 +84,7 @@ public final class Datasets {
                     ? "; ImageNet needs an account: put train/ and val/ class folders (n01440764/...) under " + dataDir.resolve(id.cliName)
                     : "; run: java -jar engine.jar data fetch " + id.cliName + (dataDir == null ? "" : " --data-dir " + dataDir);
             throw new DataFormatException(id.cliName, "no " + split.label() + " files in " + where + " (need "
-                    + requiredFiles(id, split, searchDirs(id, dataDir).get(0)).stream().map(p -> p.getFileName().toString()).toList() + ")" + how);
+                    + requiredFiles(id, split, searchDirs(id, dataDir).get(0)).stream().map(p -> searchDirs(id, dataDir).get(0).relativize(p).toString()).toList() + ")" + how);
         }
         return loadFrom(id, split, dir);
     }

@@ -1,0 +1,120 @@
+package io.classwise.data.download;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Downloads a file into {@code <name>.part}, resuming with an HTTP Range request after a dropped
+ * connection, verifies its MD5, and only then renames it to its final name: a partial or corrupt
+ * download never sits under the final name.
+ */
+public final class Downloader {
+    private final int attemptsPerUrl;
+    private final int timeoutMillis;
+    private final PrintStream log;
+
+    public Downloader(int attemptsPerUrl, int timeoutMillis, PrintStream log) {
+        this.attemptsPerUrl = attemptsPerUrl; this.timeoutMillis = timeoutMillis; this.log = log;
+    }
+
+    public Downloader(PrintStream log) { this(4, 30_000, log); }
+
+    /** Thrown when a download completes but its checksum is wrong (the partial file is removed). */
+    public static final class ChecksumException extends IOException {
+        public ChecksumException(String message) { super(message); }
+    }
+
+    /** Ensures {@code dir/fileName} exists with the right checksum; returns its path. */
+    public Path fetch(RemoteFile f, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path target = dir.resolve(f.fileName()), part = dir.resolve(f.fileName() + ".part");
+        if (Files.exists(target)) {
+            if (md5(target).equals(f.md5())) {
+                log.println(f.fileName() + ": present, checksum OK");
+                return target;
+            }
+            log.println(f.fileName() + ": present but its checksum is wrong; downloading again");
+            Files.delete(target);
+        }
+        IOException last = null;
+        for (String url : f.urls()) {
+            for (int attempt = 1; attempt <= attemptsPerUrl; attempt++) {
+                try {
+                    transfer(url, part);
+                    String got = md5(part);
+                    if (!got.equals(f.md5())) {
+                        Files.deleteIfExists(part);
+                        throw new ChecksumException(f.fileName() + " from " + url + " has MD5 " + got + ", expected " + f.md5()
+                                + " (corrupted download or changed upstream file); nothing was kept");
+                    }
+                    try {
+                        Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (AtomicMoveNotSupportedException e) {
+                        Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    log.println(f.fileName() + ": downloaded, checksum OK");
+                    return target;
+                } catch (ChecksumException e) {
+                    last = e;
+                    break; // a complete but wrong file: try the next mirror, not the same one again
+                } catch (IOException e) {
+                    last = e;
+                    log.println(f.fileName() + ": attempt " + attempt + " from " + url + " failed (" + e.getMessage() + ")"
+                            + (attempt < attemptsPerUrl ? "; resuming" : ""));
+                }
+            }
+        }
+        throw last instanceof ChecksumException ? last
+                : new IOException("could not download " + f.fileName() + " from " + f.urls() + ": " + (last == null ? "?" : last.getMessage())
+                + "; the partial file " + part + " is kept and the next run resumes it", last);
+    }
+
+    /** Appends the rest of url to part (Range from its current size); restarts if the server ignores Range. */
+    private void transfer(String url, Path part) throws IOException {
+        long have = Files.exists(part) ? Files.size(part) : 0;
+        HttpURLConnection c = (HttpURLConnection) new URL(url).openConnection();
+        c.setConnectTimeout(timeoutMillis);
+        c.setReadTimeout(timeoutMillis);
+        c.setInstanceFollowRedirects(true);
+        if (have > 0) c.setRequestProperty("Range", "bytes=" + have + "-");
+        int code = c.getResponseCode();
+        boolean append;
+        if (code == HttpURLConnection.HTTP_PARTIAL) append = true;
+        else if (code == HttpURLConnection.HTTP_OK) append = false;
+        else if (code == 416 && have > 0) { c.disconnect(); return; } // already complete: the checksum decides
+        else throw new IOException("HTTP " + code + " for " + url);
+        long expected = c.getContentLengthLong(), got;
+        try (InputStream in = c.getInputStream();
+             OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+            got = in.transferTo(out);
+        } finally {
+            c.disconnect();
+        }
+        // A server that drops the connection mid-body can look like a normal end of stream.
+        if (expected >= 0 && got < expected) throw new IOException("connection closed after " + got + " of " + expected + " bytes");
+    }
+
+    public static String md5(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("MD5");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.classwise.data;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Locating and loading whole datasets laid out as their archives unpack. */
+class DatasetsTest {
+    @TempDir Path dir;
+
+    @Test
+    void cifar10LayoutWithNamesFile() throws Exception {
+        Path b = dir.resolve("cifar10/cifar-10-batches-bin");
+        for (int i = 1; i <= 5; i++) FormatFixtures.write(b.resolve("data_batch_" + i + ".bin"), FormatFixtures.cifarRecords(i, new int[] {i, 9 - i}, null));
+        FormatFixtures.write(b.resolve("test_batch.bin"), FormatFixtures.cifarRecords(0, new int[] {3}, null));
+        Files.writeString(b.resolve("batches.meta.txt"), String.join("\n", DatasetId.CIFAR10.classNames()) + "\n\n");
+        ImageDataset train = Datasets.load(DatasetId.CIFAR10, Split.TRAIN, dir);
+        assertEquals(10, train.size());
+        assertEquals("cat", train.classNames().get(3));
+        assertEquals(1, Datasets.load(DatasetId.CIFAR10, Split.TEST, dir).size());
+    }
+
+    @Test
+    void missingDatasetSaysWhereItLookedAndHowToFetch() {
+        DataFormatException e = assertThrows(DataFormatException.class, () -> Datasets.load(DatasetId.SVHN, Split.TRAIN, dir));
+        assertTrue(e.getMessage().contains(dir.resolve("svhn").toString()) && e.getMessage().contains("train_32x32.mat")
+                && e.getMessage().contains("data fetch svhn"), e.getMessage());
+        e = assertThrows(DataFormatException.class, () -> Datasets.load(DatasetId.IMAGENET, Split.TEST, dir));
+        assertTrue(e.getMessage().contains("account"), e.getMessage());
+    }
+
+    @Test
+    void namesParseAndDataDirConventions() {
+        assertEquals(DatasetId.FASHION_MNIST, DatasetId.parse("fashion_mnist"));
+        assertEquals(DatasetId.CIFAR10, DatasetId.parse("CIFAR-10"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DatasetId.parse("coco"));
+        assertTrue(e.getMessage().contains("stl10"), e.getMessage());
+        assertEquals(Path.of("/x"), DataDirs.resolve("/x", Map.of(DataDirs.ENV, "/y")));
+        assertEquals(Path.of("/y"), DataDirs.resolve(null, Map.of(DataDirs.ENV, "/y")));
+        assertEquals(Path.of("/c/classwise/datasets"), DataDirs.resolve(null, Map.of("XDG_CACHE_HOME", "/c")));
+        assertEquals(100, DatasetId.CIFAR100.classNames().size());
+        assertEquals(20, Cifar100Names.COARSE.size());
+    }
+}
