@@ -24,6 +24,9 @@ public interface Backend extends AutoCloseable {
 
     float[] download(Tensor src);
 
+    /** Copies the first dst.size() floats of a (direct) buffer, e.g. a data batch, in one transfer. */
+    void upload(java.nio.FloatBuffer src, Tensor dst);
+
     void copy(Tensor src, Tensor dst);
 
     void fill(Tensor t, float value);

@@ -38,6 +38,12 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void upload(FloatBuffer src, Tensor dst) {
+        if (src.capacity() < dst.size()) throw new IllegalArgumentException("upload: buffer holds " + src.capacity() + " floats, " + dst + " needs " + dst.size());
+        buf(dst).put(0, src, 0, dst.size());
+    }
+
+    @Override
     public float[] download(Tensor src) {
         float[] out = new float[src.size()];
         buf(src).get(0, out, 0, out.length);

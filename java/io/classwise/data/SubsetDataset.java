@@ -1,0 +1,86 @@
+package io.classwise.data;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import io.classwise.util.Rng;
+
+/**
+ * A view of some examples of another dataset, with labels possibly remapped: the class-removal
+ * experiment drops classes and renumbers the rest 0..k−1, keeping the map back to the original ids.
+ */
+public final class SubsetDataset implements ImageDataset {
+    private final ImageDataset base;
+    private final int[] indices;
+    /** newLabel → original class id. */
+    private final int[] originalClass;
+    /** original class id → new label, or −1 when the class was dropped. */
+    private final int[] newLabel;
+    private final List<String> names;
+
+    private SubsetDataset(ImageDataset base, int[] indices, int[] originalClass) {
+        this.base = base;
+        this.indices = indices;
+        this.originalClass = originalClass;
+        this.newLabel = new int[base.numClasses()];
+        Arrays.fill(newLabel, -1);
+        List<String> n = new ArrayList<>();
+        for (int i = 0; i < originalClass.length; i++) {
+            newLabel[originalClass[i]] = i;
+            n.add(base.classNames().get(originalClass[i]));
+        }
+        this.names = Collections.unmodifiableList(n);
+    }
+
+    /** Every example except those of the dropped classes; the remaining classes are renumbered in order. */
+    public static SubsetDataset withoutClasses(ImageDataset base, Set<Integer> dropped) {
+        for (int c : dropped) {
+            if (c < 0 || c >= base.numClasses()) throw new IllegalArgumentException("class " + c + " does not exist (0.." + (base.numClasses() - 1) + ")");
+        }
+        if (dropped.size() >= base.numClasses() - 1) throw new IllegalArgumentException("dropping " + dropped.size() + " of " + base.numClasses() + " classes leaves fewer than 2");
+        int[] kept = new int[base.numClasses() - dropped.size()];
+        for (int c = 0, k = 0; c < base.numClasses(); c++) if (!dropped.contains(c)) kept[k++] = c;
+        List<Integer> idx = new ArrayList<>();
+        for (int i = 0; i < base.size(); i++) if (!dropped.contains(base.label(i))) idx.add(i);
+        return new SubsetDataset(base, idx.stream().mapToInt(Integer::intValue).toArray(), kept);
+    }
+
+    /** n examples of every class, chosen at random with the seed (classes and labels unchanged). */
+    public static SubsetDataset balanced(ImageDataset base, int perClass, long seed) {
+        List<List<Integer>> byClass = new ArrayList<>();
+        for (int c = 0; c < base.numClasses(); c++) byClass.add(new ArrayList<>());
+        for (int i = 0; i < base.size(); i++) byClass.get(base.label(i)).add(i);
+        Rng rng = new Rng(seed);
+        TreeSet<Integer> chosen = new TreeSet<>();
+        for (int c = 0; c < byClass.size(); c++) {
+            List<Integer> l = byClass.get(c);
+            if (l.size() < perClass) throw new IllegalArgumentException("class " + c + " (" + base.classNames().get(c) + ") has " + l.size() + " examples, fewer than " + perClass);
+            int[] ids = l.stream().mapToInt(Integer::intValue).toArray();
+            rng.shuffle(ids);
+            for (int k = 0; k < perClass; k++) chosen.add(ids[k]);
+        }
+        int[] all = new int[base.numClasses()];
+        for (int c = 0; c < all.length; c++) all[c] = c;
+        return new SubsetDataset(base, chosen.stream().mapToInt(Integer::intValue).toArray(), all);
+    }
+
+    /** The original class id of a label of this subset. */
+    public int originalClass(int label) { return originalClass[label]; }
+
+    /** This subset's label of an original class id, or −1 if the class was dropped. */
+    public int labelOf(int originalClassId) { return newLabel[originalClassId]; }
+
+    /** Index in the base dataset of example i. */
+    public int baseIndex(int i) { return indices[i]; }
+
+    @Override public int size() { return indices.length; }
+    @Override public int label(int i) { return newLabel[base.label(indices[i])]; }
+    @Override public int numClasses() { return originalClass.length; }
+    @Override public List<String> classNames() { return names; }
+    @Override public String source() { return base.source() + " (subset)"; }
+    @Override public Image image(int i) { return base.image(indices[i]); }
+}
