@@ -23,12 +23,15 @@ public final class Idx {
     private Idx() {}
 
     static InputStream open(Path file) throws IOException {
-        InputStream raw;
         try {
-            raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+            return maybeGunzip(Files.newInputStream(file));
         } catch (NoSuchFileException e) {
             throw new DataFormatException(file, "file not found");
         }
+    }
+
+    static InputStream maybeGunzip(InputStream in) throws IOException {
+        InputStream raw = new BufferedInputStream(in, 1 << 16);
         raw.mark(2);
         int b0 = raw.read(), b1 = raw.read();
         raw.reset();
@@ -36,7 +39,16 @@ public final class Idx {
     }
 
     public static byte[] readImages(Path file, int[] dims) throws IOException {
-        try (DataInputStream in = new DataInputStream(open(file))) {
+        return readImages(open(file), file.toString(), dims);
+    }
+
+    public static int[] readLabels(Path file, int numClasses) throws IOException {
+        return readLabels(open(file), file.toString(), numClasses);
+    }
+
+    /** Reads IDX images from a stream (gzipped or not); {@code file} names it in errors. */
+    public static byte[] readImages(InputStream stream, String file, int[] dims) throws IOException {
+        try (DataInputStream in = new DataInputStream(maybeGunzip(stream))) {
             int magic = readInt(in, file, "the magic number");
             if (magic != 0x00000803) {
                 throw new DataFormatException(file, String.format("magic number 0x%08X, expected 0x00000803 (IDX uint8 images with 3 dimensions)", magic));
@@ -57,8 +69,9 @@ public final class Idx {
         }
     }
 
-    public static int[] readLabels(Path file, int numClasses) throws IOException {
-        try (DataInputStream in = new DataInputStream(open(file))) {
+    /** Reads IDX labels from a stream (gzipped or not); {@code file} names it in errors. */
+    public static int[] readLabels(InputStream stream, String file, int numClasses) throws IOException {
+        try (DataInputStream in = new DataInputStream(maybeGunzip(stream))) {
             int magic = readInt(in, file, "the magic number");
             if (magic != 0x00000801) {
                 throw new DataFormatException(file, String.format("magic number 0x%08X, expected 0x00000801 (IDX uint8 labels)", magic));
@@ -92,7 +105,7 @@ public final class Idx {
         return new InMemoryDataset(images + " + " + labels.getFileName(), pixels, y, 1, dims[1], dims[2], classNames);
     }
 
-    private static int readInt(DataInputStream in, Path file, String what) throws IOException {
+    private static int readInt(DataInputStream in, String file, String what) throws IOException {
         try {
             return in.readInt();
         } catch (EOFException e) {
