@@ -9,6 +9,7 @@ import io.classwise.data.Split;
 import io.classwise.data.download.DatasetDownloads;
 import io.classwise.data.download.Downloader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,19 +27,28 @@ final class DataCommand implements Runnable {
 
     static final String DATASETS = "mnist, fashion-mnist, cifar10, cifar100, svhn, stl10, imagenet";
 
-    @Command(name = "info", mixinStandardHelpOptions = true,
-            description = "Print where a dataset's files were found, image shape and counts per class.")
-    static final class Info implements Callable<Integer> {
+    /** The arguments every data subcommand takes. */
+    static final class DatasetArgs {
         @Parameters(index = "0", description = "One of: " + DATASETS + ".")
         String dataset;
 
         @Option(names = {"--data-dir", "--dir"}, description = "Data directory (default: $CLASSWISE_DATA, else ~/.cache/classwise/datasets).")
         String dataDir;
 
+        DatasetId id() { return DatasetId.parse(dataset); }
+
+        Path root() { return DataDirs.resolve(dataDir); }
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true,
+            description = "Print where a dataset's files were found, image shape and counts per class.")
+    static final class Info implements Callable<Integer> {
+        @Mixin DatasetArgs args;
+
         @Override
         public Integer call() throws Exception {
-            DatasetId id = DatasetId.parse(dataset);
-            Path root = DataDirs.resolve(dataDir);
+            DatasetId id = args.id();
+            Path root = args.root();
             for (Split split : Split.values()) {
                 ImageDataset d = Datasets.load(id, split, root);
                 Image first = d.image(0);
@@ -56,20 +66,16 @@ final class DataCommand implements Runnable {
     @Command(name = "fetch", mixinStandardHelpOptions = true,
             description = "Download a dataset from its official URLs, verify checksums, resume partial downloads, unpack archives.")
     static final class Fetch implements Callable<Integer> {
-        @Parameters(index = "0", description = "One of: " + DATASETS + ".")
-        String dataset;
-
-        @Option(names = {"--data-dir", "--dir"}, description = "Data directory (default: $CLASSWISE_DATA, else ~/.cache/classwise/datasets).")
-        String dataDir;
+        @Mixin DatasetArgs args;
 
         @Override
         public Integer call() throws Exception {
-            DatasetId id = DatasetId.parse(dataset);
+            DatasetId id = args.id();
             if (id == DatasetId.IMAGENET) {
                 System.out.println(DatasetDownloads.IMAGENET_HOWTO);
                 return 0;
             }
-            Path dir = DatasetDownloads.fetch(id, DataDirs.resolve(dataDir), new Downloader(System.out), System.out);
+            Path dir = DatasetDownloads.fetch(id, args.root(), new Downloader(System.out), System.out);
             System.out.println(id.cliName + " is ready in " + dir);
             return 0;
         }

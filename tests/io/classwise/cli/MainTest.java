@@ -40,7 +40,7 @@ class MainTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"info", "bench"}) {
+        for (String cmd : new String[] {"info", "bench", "data"}) {
             out.reset();
             assertEquals(0, Main.execute(cmd, "--help"));
             assertTrue(stdout().contains("Usage: engine.jar " + cmd), stdout());
@@ -52,6 +52,19 @@ class MainTest {
         assertEquals(0, Main.execute("bench", "--batch", "4", "--reps", "1", "--warmup", "0", "--device", "reference"));
         String s = stdout();
         assertTrue(s.contains("images/s") && s.contains("PGD step madry-cnn") && s.contains("PGD step small-cnn"), s);
+    }
+
+    @Test
+    void dataInfoNamesWhereItLookedWhenFilesAreMissing() throws Exception {
+        java.nio.file.Path empty = java.nio.file.Files.createTempDirectory("no-data");
+        assertNotEquals(0, Main.execute("data", "info", "cifar100", "--data-dir", empty.toString()));
+        assertTrue(stderr().contains(empty.resolve("cifar100").toString()) && stderr().contains("data fetch cifar100"), stderr());
+        err.reset();
+        assertNotEquals(0, Main.execute("data", "info", "coco"));
+        assertTrue(stderr().contains("unknown dataset 'coco'"), stderr());
+        out.reset();
+        assertEquals(0, Main.execute("data", "fetch", "imagenet"));
+        assertTrue(stdout().contains("account"), stdout());
     }
 
     @Test

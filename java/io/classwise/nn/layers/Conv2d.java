@@ -1,31 +1,21 @@
 package io.classwise.nn.layers;
 
 import io.classwise.nn.Grad;
-import io.classwise.nn.Layer;
 import io.classwise.nn.Parameter;
-import io.classwise.nn.StateDict;
 import io.classwise.nn.Tape;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.ConvGeometry;
 import io.classwise.tensor.Tensor;
-import io.classwise.util.Rng;
 
-import java.util.List;
 
 /** 2-D convolution, PyTorch layout: weight (out, in, k, k), optional bias (out). */
-public final class Conv2d extends Layer {
+public final class Conv2d extends WeightBiasLayer {
     public final int in, out, kernel, stride, pad;
-    private final Parameter weight, bias;
 
     public Conv2d(Backend b, int in, int out, int kernel, int stride, int pad, boolean withBias) {
+        super(new Parameter(b, out, in, kernel, kernel), withBias ? new Parameter(b, out) : null, in * kernel * kernel);
         this.in = in; this.out = out; this.kernel = kernel; this.stride = stride; this.pad = pad;
-        this.weight = new Parameter(b, out, in, kernel, kernel);
-        this.bias = withBias ? new Parameter(b, out) : null;
     }
-
-    public Parameter weight() { return weight; }
-
-    public Parameter bias() { return bias; }
 
     private static final class Cache { Tensor x, y, dx; ConvGeometry g; }
 
@@ -51,25 +41,5 @@ public final class Conv2d extends Layer {
         c.dx = tape.reuse(c.dx, c.g.inputShape());
         b.conv2dBackwardData(dy, weight.value(), c.dx, c.g);
         return c.dx;
-    }
-
-    @Override
-    protected void ownState(String prefix, StateDict into) {
-        into.put(prefix + "weight", new StateDict.FloatEntry(weight.value(), true));
-        if (bias != null) into.put(prefix + "bias", new StateDict.FloatEntry(bias.value(), true));
-    }
-
-    @Override
-    protected void ownParameters(List<Parameter> into) {
-        into.add(weight);
-        if (bias != null) into.add(bias);
-    }
-
-    /** PyTorch default: kaiming_uniform(a=√5) ⇒ U(±1/√fan_in) for weight and bias. */
-    @Override
-    protected void initOwn(Rng rng) {
-        double bound = 1.0 / Math.sqrt(in * kernel * kernel);
-        Init.uniform(weight.value(), rng, bound);
-        if (bias != null) Init.uniform(bias.value(), rng, bound);
     }
 }

@@ -1,30 +1,20 @@
 package io.classwise.nn.layers;
 
 import io.classwise.nn.Grad;
-import io.classwise.nn.Layer;
 import io.classwise.nn.Parameter;
-import io.classwise.nn.StateDict;
 import io.classwise.nn.Tape;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.Tensor;
-import io.classwise.util.Rng;
 
-import java.util.List;
 
 /** y (N, out) = x (N, in) · Wᵀ + b, PyTorch layout: weight (out, in), bias (out). */
-public final class Linear extends Layer {
+public final class Linear extends WeightBiasLayer {
     public final int in, out;
-    private final Parameter weight, bias;
 
     public Linear(Backend b, int in, int out, boolean withBias) {
+        super(new Parameter(b, out, in), withBias ? new Parameter(b, out) : null, in);
         this.in = in; this.out = out;
-        this.weight = new Parameter(b, out, in);
-        this.bias = withBias ? new Parameter(b, out) : null;
     }
-
-    public Parameter weight() { return weight; }
-
-    public Parameter bias() { return bias; }
 
     private static final class Cache { Tensor x, y, dx; }
 
@@ -53,24 +43,5 @@ public final class Linear extends Layer {
         c.dx = tape.reuse(c.dx, n, in);
         b.gemm(false, false, n, in, out, 1f, dy, weight.value(), 0f, c.dx); // dx (N, in) = dy · W
         return c.dx;
-    }
-
-    @Override
-    protected void ownState(String prefix, StateDict into) {
-        into.put(prefix + "weight", new StateDict.FloatEntry(weight.value(), true));
-        if (bias != null) into.put(prefix + "bias", new StateDict.FloatEntry(bias.value(), true));
-    }
-
-    @Override
-    protected void ownParameters(List<Parameter> into) {
-        into.add(weight);
-        if (bias != null) into.add(bias);
-    }
-
-    @Override
-    protected void initOwn(Rng rng) {
-        double bound = 1.0 / Math.sqrt(in);
-        Init.uniform(weight.value(), rng, bound);
-        if (bias != null) Init.uniform(bias.value(), rng, bound);
     }
 }
