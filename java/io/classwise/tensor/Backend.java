@@ -151,6 +151,13 @@ public interface Backend extends AutoCloseable {
      */
     void boostedCrossEntropy(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale);
 
+    /**
+     * Carlini–Wagner margin per example, the quantity an untargeted ℓ∞ CW attack ascends:
+     * loss[i] = min(max_{j≠y} z_j − z_y, κ). dLogits (nullable) gets gradScale·∂loss/∂z
+     * (+1 at the best other class, −1 at y; 0 once the margin reaches κ).
+     */
+    void marginLoss(Tensor logits, Tensor labels, float kappa, Tensor loss, Tensor dLogits, float gradScale);
+
     /** Class with the largest logit per row, as a host array (argmax, first on ties). */
     int[] argmaxRows(Tensor logits);
 
@@ -169,6 +176,12 @@ public interface Backend extends AutoCloseable {
      * sign(0) = 0, as torch.sign.
      */
     void linfPgdStep(Tensor xAdv, Tensor grad, Tensor xNat, float step, float eps);
+
+    /** dst[i] = src[i] for every row i (first dimension) where mask[i] ≠ 0 (per-example worst case over restarts). */
+    void copyRowsWhere(Tensor src, Tensor dst, Tensor mask);
+
+    /** MI-FGSM's accumulation per row: buf = mu·buf + g / ‖g‖₁ (rows with ‖g‖₁ = 0 add nothing). */
+    void momentumAccumulate(Tensor grad, Tensor buf, float mu);
 
     @Override
     default void close() {}

@@ -111,6 +111,29 @@ class LossGradientTest {
     }
 
     @Test
+    void carliniWagnerMarginAndItsCap() {
+        // Row 0: y = 0, best other = class 2 (margin 3 − 1 = 2); row 1: y = 1, margin 0.5 − 4 = −3.5.
+        float[] z = {1, 0, 3, -1, 0.5f, 4, 0, 0};
+        Tensor loss = B.allocate(2), g = B.allocate(2, 4);
+        B.marginLoss(t(z, 2, 4), t(new float[] {0, 1}, 2), 10f, loss, g, 1f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {2f, -3.5f}, loss.toArray());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {-1, 0, 1, 0, 1, -1, 0, 0}, g.toArray());
+        B.marginLoss(t(z, 2, 4), t(new float[] {0, 1}, 2), 1f, loss, g, 1f);
+        assertEquals(1f, loss.toArray()[0]);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 0, 0, 0, 1, -1, 0, 0}, g.toArray(), "capped rows have no gradient");
+    }
+
+    @Test
+    void rowSelectionAndMomentumAccumulation() {
+        Tensor src = t(new float[] {1, 2, 3, 4, 5, 6}, 3, 2), dst = t(new float[] {0, 0, 0, 0, 0, 0}, 3, 2);
+        B.copyRowsWhere(src, dst, t(new float[] {1, 0, 1}, 3));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {1, 2, 0, 0, 5, 6}, dst.toArray());
+        Tensor buf = t(new float[] {1, 1, 0, 0}, 2, 2);
+        B.momentumAccumulate(t(new float[] {3, -1, 0, 0}, 2, 2), buf, 0.5f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0.5f + 0.75f, 0.5f - 0.25f, 0, 0}, buf.toArray());
+    }
+
+    @Test
     void badLabelsAreRejectedWithTheRow() {
         Tensor z = B.allocate(2, 3);
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,

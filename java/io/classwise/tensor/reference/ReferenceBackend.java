@@ -598,6 +598,27 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void marginLoss(Tensor logits, Tensor labels, float kappa, Tensor loss, Tensor dLogits, float gradScale) {
+        int N = logits.dim(0), K = logits.size() / N;
+        FloatBuffer z = buf(logits), lb = buf(labels), lo = buf(loss);
+        for (int i = 0; i < N; i++) {
+            int y = label(lb, i, K), m = -1;
+            for (int j = 0; j < K; j++) if (j != y && (m < 0 || z.get(i * K + j) > z.get(i * K + m))) m = j;
+            float margin = z.get(i * K + m) - z.get(i * K + y);
+            boolean clamped = margin >= kappa;
+            lo.put(i, clamped ? kappa : margin);
+            if (dLogits != null) {
+                FloatBuffer g = buf(dLogits);
+                for (int j = 0; j < K; j++) g.put(i * K + j, 0f);
+                if (!clamped) {
+                    g.put(i * K + m, gradScale);
+                    g.put(i * K + y, -gradScale);
+                }
+            }
+        }
+    }
+
+    @Override
     public int[] argmaxRows(Tensor logits) {
         int N = logits.dim(0), K = logits.size() / N;
         FloatBuffer z = buf(logits);
@@ -637,6 +658,27 @@ public class ReferenceBackend implements Backend {
             float v = a.get(i) + step * Math.signum(g.get(i));
             v = Math.min(Math.max(v, x0.get(i) - eps), x0.get(i) + eps);
             a.put(i, Math.min(Math.max(v, 0f), 1f));
+        }
+    }
+
+    @Override
+    public void copyRowsWhere(Tensor src, Tensor dst, Tensor mask) {
+        requireSize(dst, src.size(), "copyRowsWhere");
+        int n = mask.size(), row = src.size() / n;
+        FloatBuffer s = buf(src), d = buf(dst), m = buf(mask);
+        for (int i = 0; i < n; i++) if (m.get(i) != 0f) for (int j = 0; j < row; j++) d.put(i * row + j, s.get(i * row + j));
+    }
+
+    @Override
+    public void momentumAccumulate(Tensor grad, Tensor buf, float mu) {
+        requireSize(buf, grad.size(), "momentumAccumulate");
+        int n = grad.dim(0), row = grad.size() / n;
+        FloatBuffer g = buf(grad), b = buf(buf);
+        for (int i = 0; i < n; i++) {
+            double l1 = 0;
+            for (int j = 0; j < row; j++) l1 += Math.abs(g.get(i * row + j));
+            double inv = l1 > 0 ? 1.0 / l1 : 0;
+            for (int j = 0; j < row; j++) b.put(i * row + j, (float) (mu * b.get(i * row + j) + g.get(i * row + j) * inv));
         }
     }
 

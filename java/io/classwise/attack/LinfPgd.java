@@ -1,0 +1,141 @@
+package io.classwise.attack;
+
+import io.classwise.nn.Grad;
+import io.classwise.nn.Model;
+import io.classwise.nn.Tape;
+import io.classwise.tensor.Backend;
+import io.classwise.tensor.Tensor;
+import io.classwise.util.Rng;
+
+import java.util.Locale;
+
+/**
+ * ℓ∞ projected gradient ascent, the engine behind most rungs of the attack ladder:
+ * <ul>
+ * <li>FGSM: one step of size ε, no random start; FGSM-RS: uniform random start, one step α;</li>
+ * <li>PGD-k (Madry et al.): random start, k steps of size α, the best of several restarts per example;</li>
+ * <li>Temperature-PGD: the loss is cross-entropy on softmax(z/T) (T = 1 is exactly PGD);</li>
+ * <li>CW∞: the loss is the Carlini–Wagner margin max_{j≠y} z_j − z_y, capped at κ;</li>
+ * <li>MI-FGSM (Dong et al.): steps along sign of the accumulated L1-normalised gradient (momentum μ).</li>
+ * </ul>
+ * Targeted variants descend the loss towards the target class. Each step is one forward pass and one
+ * input-only backward pass, then the fused sign-step / projection / clamp.
+ */
+public final class LinfPgd implements Attack {
+    public enum Loss { CROSS_ENTROPY, CW_MARGIN }
+
+    private final String name;
+    private final float eps, step, temperature, kappa, momentum;
+    private final int steps, restarts;
+    private final boolean randomStart;
+    private final Loss loss;
+
+    private Tensor xAdv, best, noise, grad, lossPerExample, dLogits, mask, momentumBuf;
+
+    public LinfPgd(String name, float eps, float step, int steps, int restarts, boolean randomStart, Loss loss,
+                   float temperature, float kappa, float momentum) {
+        if (!(eps >= 0) || !(step >= 0) || steps < 1 || restarts < 1) {
+            throw new IllegalArgumentException(name + ": need eps >= 0, step >= 0, steps >= 1, restarts >= 1 (got eps=" + eps
+                    + " step=" + step + " steps=" + steps + " restarts=" + restarts + ")");
+        }
+        if (!(temperature > 0)) throw new IllegalArgumentException(name + ": temperature T must be > 0, got " + temperature);
+        this.name = name; this.eps = eps; this.step = step; this.steps = steps; this.restarts = restarts;
+        this.randomStart = randomStart; this.loss = loss; this.temperature = temperature; this.kappa = kappa; this.momentum = momentum;
+    }
+
+    public static LinfPgd fgsm(float eps) {
+        return new LinfPgd("FGSM", eps, eps, 1, 1, false, Loss.CROSS_ENTROPY, 1f, 0f, 0f);
+    }
+
+    /** Wong et al.'s FGSM with uniform random start and step α (they use α = 1.25 ε). */
+    public static LinfPgd fgsmRandomStart(float eps, float alpha) {
+        return new LinfPgd("FGSM-RS", eps, alpha, 1, 1, true, Loss.CROSS_ENTROPY, 1f, 0f, 0f);
+    }
+
+    public static LinfPgd pgd(float eps, float step, int steps, int restarts) {
+        return new LinfPgd("PGD-" + steps + (restarts > 1 ? "x" + restarts : ""), eps, step, steps, restarts, true, Loss.CROSS_ENTROPY, 1f, 0f, 0f);
+    }
+
+    /** Temperature-PGD: PGD on cross-entropy of softmax(z/T). */
+    public static LinfPgd temperaturePgd(float eps, float step, int steps, float temperature) {
+        return new LinfPgd(String.format(Locale.ROOT, "TPGD-%d(T=%s)", steps, fmt(temperature)), eps, step, steps, 1, true,
+                Loss.CROSS_ENTROPY, temperature, 0f, 0f);
+    }
+
+    public static LinfPgd cw(float eps, float step, int steps, float kappa) {
+        return new LinfPgd("CW∞-" + steps, eps, step, steps, 1, true, Loss.CW_MARGIN, 1f, kappa, 0f);
+    }
+
+    /** MI-FGSM with the paper's defaults: step ε/steps, no random start. */
+    public static LinfPgd miFgsm(float eps, int steps, float mu) {
+        return new LinfPgd("MI-FGSM-" + steps, eps, eps / steps, steps, 1, false, Loss.CROSS_ENTROPY, 1f, 0f, mu);
+    }
+
+    private static String fmt(float v) { return v == Math.rint(v) ? Integer.toString((int) v) : Float.toString(v); }
+
+    @Override public String name() { return name; }
+
+    public float eps() { return eps; }
+
+    private static Tensor reuse(Backend b, Tensor t, int... shape) { return t != null && t.hasShape(shape) && t.backend() == b ? t : b.allocate(shape); }
+
+    @Override
+    public AttackResult run(Model model, Tape tape, Tensor x, Tensor labels, Tensor targets, Rng rng) {
+        Backend b = x.backend();
+        int n = x.dim(0), k = model.numClasses();
+        xAdv = reuse(b, xAdv, x.shape());
+        best = reuse(b, best, x.shape());
+        noise = reuse(b, noise, x.shape());
+        lossPerExample = reuse(b, lossPerExample, n);
+        dLogits = reuse(b, dLogits, n, k);
+        mask = reuse(b, mask, n);
+        if (momentum != 0) momentumBuf = reuse(b, momentumBuf, x.shape());
+        int[] y = toInts(labels.toArray()), t = targets == null ? null : toInts(targets.toArray());
+        Tensor aim = targets == null ? labels : targets;
+        float direction = targets == null ? 1f : -1f; // ascend the loss of the label, or descend towards the target
+
+        boolean[] bestSuccess = new boolean[n];
+        int[] bestPred = new int[n];
+        float[] maskValues = new float[n];
+        for (int r = 0; r < restarts; r++) {
+            b.copy(x, xAdv);
+            if (randomStart && eps > 0) {
+                float[] u = new float[x.size()];
+                for (int i = 0; i < u.length; i++) u[i] = (float) rng.uniform(-eps, eps);
+                noise.copyFrom(u);
+                b.axpy(1f, noise, xAdv);
+                b.linfPgdStep(xAdv, noise, x, 0f, eps); // step 0: only project and clamp to [0, 1]
+            }
+            if (momentum != 0) b.fill(momentumBuf, 0f);
+            for (int s = 0; s < steps; s++) {
+                Tensor logits = model.forward(tape, xAdv);
+                if (loss == Loss.CW_MARGIN) b.marginLoss(logits, aim, targets == null ? kappa : Float.POSITIVE_INFINITY, lossPerExample, dLogits, direction);
+                else b.softmaxCrossEntropy(logits, aim, temperature, lossPerExample, dLogits, direction);
+                grad = model.backward(tape, dLogits, Grad.INPUT);
+                if (momentum != 0) {
+                    b.momentumAccumulate(grad, momentumBuf, momentum);
+                    b.linfPgdStep(xAdv, momentumBuf, x, step, eps);
+                } else {
+                    b.linfPgdStep(xAdv, grad, x, step, eps);
+                }
+            }
+            int[] pred = b.argmaxRows(model.forward(tape, xAdv));
+            for (int i = 0; i < n; i++) {
+                boolean ok = t == null ? pred[i] != y[i] : pred[i] == t[i];
+                // Keep the first restart's result, then replace it only by a success (worst case per example).
+                boolean take = r == 0 || (!bestSuccess[i] && ok);
+                maskValues[i] = take ? 1f : 0f;
+                if (take) { bestSuccess[i] = ok; bestPred[i] = pred[i]; }
+            }
+            mask.copyFrom(maskValues);
+            b.copyRowsWhere(xAdv, best, mask);
+        }
+        return new AttackResult(best, bestPred, bestSuccess);
+    }
+
+    static int[] toInts(float[] v) {
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = (int) v[i];
+        return out;
+    }
+}
