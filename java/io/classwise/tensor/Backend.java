@@ -177,6 +177,12 @@ public interface Backend extends AutoCloseable {
      */
     void linfPgdStep(Tensor xAdv, Tensor grad, Tensor xNat, float step, float eps);
 
+    /** x[i, :] *= scale[i] for every row i (per-example loss weights). */
+    void scaleRows(Tensor x, Tensor scale);
+
+    /** out = logits with value added at each row's label column (HE's margin: z_y − s·m); out may alias logits. */
+    void addAtLabels(Tensor logits, Tensor labels, float value, Tensor out);
+
     /** dst[i] = src[i] for every row i (first dimension) where mask[i] ≠ 0 (per-example worst case over restarts). */
     void copyRowsWhere(Tensor src, Tensor dst, Tensor mask);
 

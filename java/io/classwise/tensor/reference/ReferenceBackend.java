@@ -662,6 +662,24 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void scaleRows(Tensor x, Tensor scale) {
+        int n = scale.size(), row = x.size() / n;
+        FloatBuffer xb = buf(x), sb = buf(scale);
+        for (int i = 0; i < n; i++) for (int j = 0; j < row; j++) xb.put(i * row + j, xb.get(i * row + j) * sb.get(i));
+    }
+
+    @Override
+    public void addAtLabels(Tensor logits, Tensor labels, float value, Tensor out) {
+        int N = logits.dim(0), K = logits.size() / N;
+        if (out != logits) copy(logits, out);
+        FloatBuffer o = buf(out), lb = buf(labels);
+        for (int i = 0; i < N; i++) {
+            int y = label(lb, i, K);
+            o.put(i * K + y, o.get(i * K + y) + value);
+        }
+    }
+
+    @Override
     public void copyRowsWhere(Tensor src, Tensor dst, Tensor mask) {
         requireSize(dst, src.size(), "copyRowsWhere");
         int n = mask.size(), row = src.size() / n;

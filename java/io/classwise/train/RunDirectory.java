@@ -1,0 +1,20 @@
+package io.classwise.train;
+
+import java.nio.file.Path;
+
+/**
+ * The layout of a run directory: config.json, metrics.jsonl, checkpoints/ (epoch-NNN.safetensors
+ * weights of every epoch, last.safetensors + last.state.safetensors to resume), analysis/, plots/,
+ * report.html.
+ */
+public record RunDirectory(Path root) {
+    public Path config() { return root.resolve("config.json"); }
+    public Path metrics() { return root.resolve("metrics.jsonl"); }
+    public Path checkpoints() { return root.resolve("checkpoints"); }
+    public Path lastWeights() { return checkpoints().resolve("last.safetensors"); }
+    public Path lastState() { return checkpoints().resolve("last.state.safetensors"); }
+    public Path epochWeights(int epoch) { return checkpoints().resolve(String.format("epoch-%03d.safetensors", epoch)); }
+    public Path analysis() { return root.resolve("analysis"); }
+    public Path plots() { return root.resolve("plots"); }
+    public Path report() { return root.resolve("report.html"); }
+}

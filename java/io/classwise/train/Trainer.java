@@ -1,0 +1,370 @@
+package io.classwise.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.classwise.attack.AttackResult;
+import io.classwise.attack.LinfPgd;
+import io.classwise.data.DatasetId;
+import io.classwise.data.ImageDataset;
+import io.classwise.data.SubsetDataset;
+import io.classwise.data.pipeline.Batch;
+import io.classwise.data.pipeline.BatchLoader;
+import io.classwise.data.pipeline.Transforms;
+import io.classwise.nn.Grad;
+import io.classwise.nn.LrSchedule;
+import io.classwise.nn.Model;
+import io.classwise.nn.Models;
+import io.classwise.nn.Sgd;
+import io.classwise.nn.Tape;
+import io.classwise.nn.checkpoint.Checkpoint;
+import io.classwise.nn.checkpoint.TrainingState;
+import io.classwise.tensor.Backend;
+import io.classwise.tensor.Tensor;
+import io.classwise.util.AtomicFiles;
+import io.classwise.util.Rng;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The epoch loop shared by every method: batches → (attack) → loss → SGD, per-class accuracy of
+ * what was trained on, a test evaluation (clean and PGD) per class at the end of each epoch, one
+ * metrics.jsonl line, and a checkpoint. Every random choice is a function of (seed, epoch, …), so a
+ * run resumed from epoch e's checkpoint continues exactly as the uninterrupted run would.
+ */
+public final class Trainer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final TrainConfig cfg;
+    private final Method method;
+    private final Backend b;
+    private final DatasetId datasetId;
+    private final ImageDataset train, test;
+    private final RunDirectory run;
+    private final PrintStream log;
+    private final boolean progress;
+    private final Model model;
+    private final Sgd sgd;
+    private final LrSchedule schedule;
+    /** Buffers reused from batch to batch (keyed by role), so steady-state training allocates nothing. */
+    private final Map<String, Tensor> buffers = new java.util.HashMap<>();
+
+    private Tensor buffer(String role, int... shape) {
+        Tensor t = buffers.get(role);
+        if (t == null || !t.hasShape(shape)) buffers.put(role, t = b.allocate(shape));
+        return t;
+    }
+
+    public Trainer(TrainConfig cfg, Backend backend, DatasetId datasetId, ImageDataset train, ImageDataset test,
+                   RunDirectory run, PrintStream log, boolean progress) {
+        cfg.validate();
+        this.cfg = cfg;
+        this.method = cfg.methodEnum();
+        this.b = backend;
+        this.datasetId = datasetId;
+        this.train = cfg.trainExamples > 0 ? SubsetDataset.balanced(train, Math.max(1, cfg.trainExamples / train.numClasses()), cfg.seed) : train;
+        this.test = cfg.evalExamples > 0 ? SubsetDataset.balanced(test, Math.max(1, cfg.evalExamples / test.numClasses()), cfg.seed + 1) : test;
+        this.run = run;
+        this.log = log;
+        this.progress = progress;
+        Models.Spec spec = new Models.Spec(cfg.architecture, train.numClasses(), datasetId.inputShape(), datasetId.mean(), datasetId.std(),
+                method == Method.HE ? (float) cfg.heScale : 0f);
+        this.model = Models.create(backend, spec, cfg.seed);
+        this.sgd = new Sgd(model.parameters(), (float) cfg.momentum, 0f, (float) cfg.weightDecay, cfg.nesterov);
+        this.schedule = cfg.lrSchedule();
+    }
+
+    public Model model() { return model; }
+
+    /** Trains from scratch, or from the last checkpoint with resume; returns the metrics of the epochs run now. */
+    public List<EpochMetrics> fit(boolean resume) throws IOException { return fit(resume, cfg.epochs); }
+
+    /**
+     * As {@link #fit(boolean)} but stops after epoch {@code stopAfter} (the schedule still spans all
+     * epochs), leaving a checkpoint that {@code --resume} continues from.
+     */
+    public List<EpochMetrics> fit(boolean resume, int stopAfter) throws IOException {
+        int start = 1;
+        if (resume) {
+            if (!Files.exists(run.lastWeights()) || !Files.exists(run.lastState())) {
+                throw new IOException(run.root() + ": nothing to resume (no checkpoints/last.safetensors and last.state.safetensors)");
+            }
+            Checkpoint.loadInto(model, run.lastWeights());
+            Map<String, String> meta = TrainingState.load(run.lastState(), model, sgd);
+            int done = Integer.parseInt(meta.get("classwise.epoch"));
+            String weightsEpoch = io.classwise.nn.checkpoint.Safetensors.read(run.lastWeights()).metadata().get("classwise.epoch");
+            if (!Integer.toString(done).equals(weightsEpoch)) {
+                throw new IOException(run.root() + ": last.safetensors (epoch " + weightsEpoch + ") and last.state.safetensors (epoch " + done + ") disagree");
+            }
+            trimMetrics(done);
+            start = done + 1;
+            log.println("resuming after epoch " + done + " of " + cfg.epochs);
+        } else {
+            Files.createDirectories(run.checkpoints());
+            AtomicFiles.write(run.config(), out -> out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg)));
+            Files.deleteIfExists(run.metrics());
+        }
+        List<EpochMetrics> all = new ArrayList<>();
+        for (int epoch = start; epoch <= Math.min(cfg.epochs, stopAfter); epoch++) {
+            EpochMetrics m = runEpoch(epoch);
+            all.add(m);
+            appendMetrics(m);
+            Map<String, String> meta = Map.of("classwise.epoch", Integer.toString(epoch), "classwise.seed", Long.toString(cfg.seed));
+            Checkpoint.save(model, run.epochWeights(epoch), meta);
+            Checkpoint.save(model, run.lastWeights(), meta);
+            TrainingState.save(run.lastState(), sgd, meta);
+            log.printf(java.util.Locale.ROOT, "epoch %d/%d  loss %.4f  train clean %.3f robust %s  test clean %.3f robust %.3f  (%.0f s)%n",
+                    epoch, cfg.epochs, m.trainLoss(), m.trainClean().overall(),
+                    m.trainRobust() == null ? "-" : String.format(java.util.Locale.ROOT, "%.3f", m.trainRobust().overall()),
+                    m.testClean().overall(), m.testRobust().overall(), m.seconds());
+        }
+        return all;
+    }
+
+    private LinfPgd trainAttack() {
+        float eps = (float) cfg.eps, step = (float) cfg.trainStep;
+        return switch (method) {
+            case FGSM_RS -> LinfPgd.fgsmRandomStart(eps, step);
+            case PGD_AT, MART, HE -> LinfPgd.pgd(eps, step, cfg.trainSteps, 1);
+            default -> null;
+        };
+    }
+
+    public LinfPgd evalAttack() { return LinfPgd.pgd((float) cfg.eps, (float) cfg.evalStep, cfg.evalSteps, 1); }
+
+    private EpochMetrics runEpoch(int epoch) {
+        long t0 = System.nanoTime();
+        int k = train.numClasses();
+        BatchLoader loader = new BatchLoader(train, Transforms.forTraining(datasetId), cfg.batchSize, true, false, cfg.seed, 2);
+        Rng attackRng = new Rng(mix(epoch, 11));
+        LinfPgd attack = trainAttack();
+        Tape trainTape = new Tape(b).training(true), cleanTape = new Tape(b).training(true), evalTape = new Tape(b);
+        ClassAccuracy clean = new ClassAccuracy(k), robust = attack == null && method != Method.TRADES ? null : new ClassAccuracy(k);
+        double lossSum = 0;
+        int batches = loader.batchesPerEpoch(), seen = 0;
+        double lr = 0;
+        try (BatchLoader.Epoch it = loader.epoch(epoch); ProgressBar bar = progress ? bar("epoch " + epoch + "/" + cfg.epochs, batches) : null) {
+            for (int i = 0; i < batches; i++) {
+                Batch batch = it.next();
+                int n = batch.size();
+                Tensor x = buffer("x", batch.shape());
+                b.upload(batch.images(), x);
+                Tensor y = buffer("y", n).copyFrom(batch.labelsAsFloats());
+                int[] yi = new int[n];
+                for (int r = 0; r < n; r++) yi[r] = batch.label(r);
+                lr = schedule.lr(epoch - 1 + (double) i / batches);
+                sgd.zeroGrad();
+                double loss = switch (method) {
+                    case NATURAL -> natural(trainTape, x, y, yi, clean);
+                    case PGD_AT, FGSM_RS, HE -> adversarial(attack, trainTape, evalTape, x, y, yi, clean, robust, attackRng);
+                    case TRADES -> trades(trainTape, cleanTape, evalTape, x, y, yi, clean, robust, attackRng);
+                    case MART -> mart(attack, trainTape, cleanTape, x, y, yi, clean, robust, attackRng);
+                };
+                if (!Double.isFinite(loss)) {
+                    throw new TrainingDivergedException("loss is " + loss + " at epoch " + epoch + ", batch " + (i + 1) + " (lr " + lr
+                            + "); stopped. The last good checkpoint is " + (epoch > 1 ? run.lastWeights() + " (epoch " + (epoch - 1) + ")" : "none (first epoch)")
+                            + "; try a smaller --lr.");
+                }
+                sgd.step((float) lr);
+                lossSum += loss * n;
+                seen += n;
+                if (bar != null) bar.step();
+            }
+        }
+        ClassAccuracy[] evalAcc = evaluate(epoch);
+        return new EpochMetrics(epoch, lr, lossSum / seen, (System.nanoTime() - t0) / 1e9, clean, robust, evalAcc[0], evalAcc[1]);
+    }
+
+    private long mix(int epoch, int stream) {
+        Rng r = new Rng(cfg.seed * 0x9E3779B97F4A7C15L + stream);
+        r.setState(r.nextLong() ^ epoch);
+        return r.nextLong();
+    }
+
+    private ProgressBar bar(String task, int total) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(500).build();
+    }
+
+    // ---------------------------------------------------------------- the methods
+
+    private double natural(Tape tape, Tensor x, Tensor y, int[] yi, ClassAccuracy clean) {
+        Tensor logits = model.forward(tape, x);
+        clean.add(yi, b.argmaxRows(logits));
+        Tensor d = buffer("dLogits", logits.shape()), per = buffer("lossPerExample", yi.length);
+        double loss = io.classwise.nn.Losses.crossEntropy(logits, y, 1f, per, d);
+        model.backward(tape, d, Grad.PARAMS);
+        return loss;
+    }
+
+    /** PGD-AT, FGSM-RS and HE: cross-entropy (HE: with margin on the true class) on the adversarial batch. */
+    private double adversarial(LinfPgd attack, Tape tape, Tape evalTape, Tensor x, Tensor y, int[] yi,
+                               ClassAccuracy clean, ClassAccuracy robust, Rng rng) {
+        clean.add(yi, b.argmaxRows(model.forward(evalTape, x)));
+        // The attack runs on the training-mode network, as in Madry's and Wong's code.
+        AttackResult adv = attack.run(model, tape, x, y, rng);
+        Tensor logits = model.forward(tape, adv.adversarial());
+        robust.add(yi, b.argmaxRows(logits));
+        Tensor d = buffer("dLogits", logits.shape()), per = buffer("lossPerExample", yi.length);
+        if (method == Method.HE) {
+            Tensor shifted = buffer("heLogits", logits.shape());
+            b.addAtLabels(logits, y, (float) (-cfg.heScale * cfg.heMargin), shifted);
+            logits = shifted;
+        }
+        double loss = io.classwise.nn.Losses.crossEntropy(logits, y, 1f, per, d);
+        model.backward(tape, d, Grad.PARAMS);
+        return loss;
+    }
+
+    /**
+     * TRADES: x' starts at x + 0.001·N(0, 1) and ascends KL(f(x) ‖ f(x')) for trainSteps steps (on the
+     * evaluation-mode network, as Zhang et al.'s code); loss CE(f(x), y) + β·KL, both passes in training mode.
+     */
+    private double trades(Tape advTape, Tape cleanTape, Tape evalTape, Tensor x, Tensor y, int[] yi,
+                          ClassAccuracy clean, ClassAccuracy robust, Rng rng) {
+        int n = yi.length, k = model.numClasses();
+        float eps = (float) cfg.eps;
+        Tensor cleanLogits = buffer("tradesCleanLogits", n, k);
+        b.copy(model.forward(evalTape, x), cleanLogits);
+        Tensor xAdv = buffer("tradesAdv", x.shape()), noise = buffer("tradesNoise", x.shape());
+        float[] u = new float[x.size()];
+        for (int i = 0; i < u.length; i++) u[i] = (float) (0.001 * rng.nextGaussian());
+        noise.copyFrom(u);
+        b.copy(x, xAdv);
+        b.axpy(1f, noise, xAdv);
+        b.linfPgdStep(xAdv, noise, x, 0f, eps);
+        Tensor per = buffer("lossPerExample", n), dq = buffer("dq", n, k);
+        for (int s = 0; s < cfg.trainSteps; s++) {
+            Tensor advLogits = model.forward(evalTape, xAdv);
+            b.klDivergence(cleanLogits, advLogits, per, null, dq, 1f);
+            Tensor g = model.backward(evalTape, dq, Grad.INPUT);
+            b.linfPgdStep(xAdv, g, x, (float) cfg.trainStep, eps);
+        }
+        Tensor zc = model.forward(cleanTape, x);
+        clean.add(yi, b.argmaxRows(zc));
+        Tensor za = model.forward(advTape, xAdv);
+        robust.add(yi, b.argmaxRows(za));
+        Tensor dce = buffer("dCleanCe", n, k), dp = buffer("dp", n, k), dqa = buffer("dqAdv", n, k), perKl = buffer("klPerExample", n);
+        double ce = io.classwise.nn.Losses.crossEntropy(zc, y, 1f, per, dce);
+        double kl = io.classwise.nn.Losses.klDivergence(zc, za, perKl, dp, dqa);
+        b.axpy((float) cfg.beta, dp, dce);            // ∂/∂z_clean = ∂CE + β ∂KL/∂p
+        b.scale(dqa, (float) cfg.beta);               // ∂/∂z_adv = β ∂KL/∂q
+        model.backward(cleanTape, dce, Grad.PARAMS);
+        model.backward(advTape, dqa, Grad.PARAMS);
+        return ce + cfg.beta * kl;
+    }
+
+    /**
+     * MART: x' = PGD-CE; loss = BCE(f(x'), y) + β·mean_i KL(p(x_i) ‖ p(x'_i))·(1 − p_y(x_i)), where the
+     * weight's gradient is included: ∂(1 − p_y)/∂z = p_y·(p − onehot).
+     */
+    private double mart(LinfPgd attack, Tape advTape, Tape cleanTape, Tensor x, Tensor y, int[] yi,
+                        ClassAccuracy clean, ClassAccuracy robust, Rng rng) {
+        int n = yi.length, k = model.numClasses();
+        AttackResult adv = attack.run(model, advTape, x, y, rng);
+        Tensor za = model.forward(advTape, adv.adversarial());
+        robust.add(yi, b.argmaxRows(za));
+        Tensor zc = model.forward(cleanTape, x);
+        clean.add(yi, b.argmaxRows(zc));
+        Tensor perBce = buffer("lossPerExample", n), dza = buffer("dAdvLogits", n, k);
+        double bce = io.classwise.nn.Losses.boostedCrossEntropy(za, y, perBce, dza);
+        Tensor perKl = buffer("klPerExample", n), dp = buffer("dp", n, k), dq = buffer("dq", n, k), perCe = buffer("cePerExample", n), dce = buffer("dCleanCe", n, k);
+        b.klDivergence(zc, za, perKl, dp, dq, 1f);
+        b.softmaxCrossEntropy(zc, y, 1f, perCe, dce, 1f);
+        float[] kl = perKl.toArray(), ce = perCe.toArray();
+        float[] w = new float[n], klTimesPy = new float[n];
+        double robustTerm = 0;
+        for (int i = 0; i < n; i++) {
+            double py = Math.exp(-ce[i]);
+            w[i] = (float) (1.0000001 - py);
+            klTimesPy[i] = (float) (kl[i] * py);
+            robustTerm += kl[i] * w[i];
+        }
+        float scale = (float) (cfg.beta / n);
+        Tensor wt = buffer("martWeight", n).copyFrom(w), kp = buffer("martKlTimesPy", n).copyFrom(klTimesPy);
+        b.scaleRows(dq, wt);                          // ∂/∂z_adv of the KL term
+        b.axpy(scale, dq, dza);
+        b.scaleRows(dp, wt);                          // ∂/∂z_clean: w·∂KL/∂p + KL·p_y·(p − onehot)
+        b.scaleRows(dce, kp);
+        b.axpy(1f, dce, dp);
+        b.scale(dp, scale);
+        model.backward(advTape, dza, Grad.PARAMS);
+        model.backward(cleanTape, dp, Grad.PARAMS);
+        return bce + cfg.beta * robustTerm / n;
+    }
+
+    // ---------------------------------------------------------------- evaluation and files
+
+    /** Clean and PGD accuracy per class on the (balanced subset of the) test set, evaluation mode. */
+    public ClassAccuracy[] evaluate(int epoch) {
+        int k = test.numClasses();
+        ClassAccuracy clean = new ClassAccuracy(k), robust = new ClassAccuracy(k);
+        BatchLoader loader = new BatchLoader(test, Transforms.forEvaluation(datasetId), cfg.batchSize, false, false, cfg.seed, 1);
+        Rng rng = new Rng(mix(epoch, 23));
+        LinfPgd pgd = evalAttack();
+        Tape tape = new Tape(b);
+        try (BatchLoader.Epoch it = loader.epoch(0)) {
+            while (it.hasNext()) {
+                Batch batch = it.next();
+                Tensor x = buffer("evalX", batch.shape());
+                b.upload(batch.images(), x);
+                int[] yi = new int[batch.size()];
+                for (int r = 0; r < yi.length; r++) yi[r] = batch.label(r);
+                Tensor y = buffer("evalY", yi.length).copyFrom(batch.labelsAsFloats());
+                clean.add(yi, b.argmaxRows(model.forward(tape, x)));
+                robust.add(yi, pgd.run(model, tape, x, y, rng).predictions());
+            }
+        }
+        return new ClassAccuracy[] {clean, robust};
+    }
+
+    private static ObjectNode accuracyJson(ClassAccuracy a) {
+        ObjectNode o = JSON.createObjectNode();
+        if (a == null) return null;
+        o.put("overall", a.overall());
+        ArrayNode per = o.putArray("per_class");
+        for (double v : a.perClass()) { if (Double.isNaN(v)) per.addNull(); else per.add(v); }
+        return o;
+    }
+
+    private void appendMetrics(EpochMetrics m) throws IOException {
+        ObjectNode line = JSON.createObjectNode();
+        line.put("epoch", m.epoch());
+        line.put("lr", m.lr());
+        line.put("train_loss", m.trainLoss());
+        line.put("seconds", m.seconds());
+        line.put("method", cfg.method);
+        ObjectNode tr = line.putObject("train");
+        tr.set("clean", accuracyJson(m.trainClean()));
+        if (m.trainRobust() != null) tr.set("robust", accuracyJson(m.trainRobust()));
+        ObjectNode te = line.putObject("test");
+        te.set("clean", accuracyJson(m.testClean()));
+        te.set("robust", accuracyJson(m.testRobust()));
+        te.put("attack", evalAttack().name());
+        ArrayNode names = line.putArray("class_names");
+        for (String s : train.classNames()) names.add(s);
+        Files.writeString(run.metrics(), JSON.writeValueAsString(line) + "\n",
+                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+    }
+
+    /** Drops metric lines of epochs after the last checkpoint (an interrupted epoch). */
+    private void trimMetrics(int lastEpoch) throws IOException {
+        if (!Files.exists(run.metrics())) return;
+        List<String> keep = new ArrayList<>();
+        for (String l : Files.readAllLines(run.metrics(), StandardCharsets.UTF_8)) {
+            if (l.isBlank()) continue;
+            if (JSON.readTree(l).path("epoch").asInt() <= lastEpoch) keep.add(l);
+        }
+        AtomicFiles.write(run.metrics(), out -> out.write((String.join("\n", keep) + (keep.isEmpty() ? "" : "\n")).getBytes(StandardCharsets.UTF_8)));
+    }
+}
