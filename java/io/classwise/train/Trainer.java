@@ -119,7 +119,9 @@ public final class Trainer {
             EpochMetrics m = runEpoch(epoch);
             all.add(m);
             appendMetrics(m);
-            Map<String, String> meta = Map.of("classwise.epoch", Integer.toString(epoch), "classwise.seed", Long.toString(cfg.seed));
+            Map<String, String> meta = Map.of("classwise.epoch", Integer.toString(epoch), "classwise.seed", Long.toString(cfg.seed),
+                    "classwise.dataset", cfg.dataset, "classwise.source", cfg.source, "classwise.method", cfg.method,
+                    "classwise.eps", Double.toString(cfg.eps));
             Checkpoint.save(model, run.epochWeights(epoch), meta);
             Checkpoint.save(model, run.lastWeights(), meta);
             TrainingState.save(run.lastState(), sgd, meta);
@@ -307,25 +309,7 @@ public final class Trainer {
 
     /** Clean and PGD accuracy per class on the (balanced subset of the) test set, evaluation mode. */
     public ClassAccuracy[] evaluate(int epoch) {
-        int k = test.numClasses();
-        ClassAccuracy clean = new ClassAccuracy(k), robust = new ClassAccuracy(k);
-        BatchLoader loader = new BatchLoader(test, Transforms.forEvaluation(datasetId), cfg.batchSize, false, false, cfg.seed, 1);
-        Rng rng = new Rng(mix(epoch, 23));
-        LinfPgd pgd = evalAttack();
-        Tape tape = new Tape(b);
-        try (BatchLoader.Epoch it = loader.epoch(0)) {
-            while (it.hasNext()) {
-                Batch batch = it.next();
-                Tensor x = buffer("evalX", batch.shape());
-                b.upload(batch.images(), x);
-                int[] yi = new int[batch.size()];
-                for (int r = 0; r < yi.length; r++) yi[r] = batch.label(r);
-                Tensor y = buffer("evalY", yi.length).copyFrom(batch.labelsAsFloats());
-                clean.add(yi, b.argmaxRows(model.forward(tape, x)));
-                robust.add(yi, pgd.run(model, tape, x, y, rng).predictions());
-            }
-        }
-        return new ClassAccuracy[] {clean, robust};
+        return Evaluation.run(model, test, Transforms.forEvaluation(datasetId), evalAttack(), cfg.batchSize, new Rng(mix(epoch, 23)));
     }
 
     private static ObjectNode accuracyJson(ClassAccuracy a) {

@@ -40,7 +40,7 @@ class MainTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"info", "bench", "data"}) {
+        for (String cmd : new String[] {"info", "bench", "data", "train", "attack"}) {
             out.reset();
             assertEquals(0, Main.execute(cmd, "--help"));
             assertTrue(stdout().contains("Usage: engine.jar " + cmd), stdout());
@@ -65,6 +65,30 @@ class MainTest {
         out.reset();
         assertEquals(0, Main.execute("data", "fetch", "imagenet"));
         assertTrue(stdout().contains("account"), stdout());
+    }
+
+    @Test
+    void trainThenAttackPrintsPerClassRobustAccuracy(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.nio.file.Path run = dir.resolve("run");
+        assertEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--method", "pgd-at", "--arch", "small-cnn",
+                "--epochs", "1", "--train-examples", "300", "--eval-examples", "100", "--train-steps", "2", "--eval-steps", "3",
+                "--out", run.toString(), "--no-progress"));
+        assertTrue(java.nio.file.Files.exists(run.resolve("metrics.jsonl")) && java.nio.file.Files.exists(run.resolve("config.json")));
+        out.reset();
+        assertEquals(0, Main.execute("attack", "--checkpoint", run.resolve("checkpoints/last.safetensors").toString(),
+                "--attack", "tpgd", "--T", "5", "--steps", "3", "--examples", "100"));
+        String s = stdout();
+        assertTrue(s.contains("TPGD-3(T=5)") && s.contains("Ankle boot") && s.contains("robust"), s);
+        // Per-class rows: robust never exceeds clean.
+        for (String line : s.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 5 && f[0].matches("\\d+")) {
+                assertTrue(Double.parseDouble(f[f.length - 1]) <= Double.parseDouble(f[f.length - 2]), line);
+            }
+        }
+        err.reset();
+        assertNotEquals(0, Main.execute("attack", "--checkpoint", run.resolve("missing.safetensors").toString()));
+        assertTrue(stderr().contains("does not exist"), stderr());
     }
 
     @Test
