@@ -177,6 +177,16 @@ public interface Backend extends AutoCloseable {
      */
     void linfPgdStep(Tensor xAdv, Tensor grad, Tensor xNat, float step, float eps);
 
+    /** As {@link #linfPgdStep} with a step size per example: stepPerRow (N). */
+    void linfPgdStepPerRow(Tensor xAdv, Tensor grad, Tensor xNat, Tensor stepPerRow, float eps);
+
+    /**
+     * Croce and Hein's difference-of-logits-ratio loss per example, the quantity APGD-DLR ascends:
+     * loss[i] = −(z_y − max_{j≠y} z_j) / (z_π1 − z_π3 + 1e-12), π sorting the logits in decreasing order.
+     * dLogits (nullable) gets gradScale·∂loss/∂z. Needs at least 3 classes.
+     */
+    void dlrLoss(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale);
+
     /** x[i, :] *= scale[i] for every row i (per-example loss weights). */
     void scaleRows(Tensor x, Tensor scale);
 

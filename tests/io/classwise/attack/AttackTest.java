@@ -81,7 +81,8 @@ class AttackTest {
         Model surrogate = Models.create(B, Models.spec("small-cnn", 10, 1, 28, 28), 99);
         return List.of(LinfPgd.fgsm(EPS), LinfPgd.fgsmRandomStart(EPS, 1.25f * EPS), LinfPgd.pgd(EPS, 0.025f, 10, 2),
                 LinfPgd.temperaturePgd(EPS, 0.025f, 10, 5f), LinfPgd.cw(EPS, 0.025f, 10, 50f), LinfPgd.miFgsm(EPS, 10, 1f),
-                new TransferAttack(LinfPgd.pgd(EPS, 0.025f, 5, 1), surrogate));
+                new TransferAttack(LinfPgd.pgd(EPS, 0.025f, 5, 1), surrogate),
+                new Apgd(EPS, 10, Apgd.Loss.CROSS_ENTROPY), new Apgd(EPS, 10, Apgd.Loss.DLR), new SquareAttack(EPS, 50));
     }
 
     @Test
@@ -171,6 +172,30 @@ class AttackTest {
         assertTrue(clean > 0.7 * n, "the undefended model learned something: " + clean + "/" + n);
         assertTrue(pgd >= fgsm, "PGD-20 " + pgd + " < FGSM " + fgsm);
         assertTrue(pgd > n - clean, "PGD flips correctly classified examples too");
+    }
+
+    @Test
+    void strongerRungsFindMore() {
+        int n = 200;
+        Tensor x = images(300, n), y = labels(300, n);
+        Tape tape = new Tape(B);
+        int fgsm = LinfPgd.fgsm(0.05f).run(trained, tape, x, y, new Rng(1)).successCount();
+        int apgdCe = new Apgd(0.05f, 20, Apgd.Loss.CROSS_ENTROPY).run(trained, tape, x, y, new Rng(1)).successCount();
+        int apgdDlr = new Apgd(0.05f, 20, Apgd.Loss.DLR).run(trained, tape, x, y, new Rng(1)).successCount();
+        int square = new SquareAttack(0.05f, 300).run(trained, tape, x, y, new Rng(1)).successCount();
+        System.out.printf("successes of %d at eps 0.05: FGSM %d, APGD-CE-20 %d, APGD-DLR-20 %d, Square-300 %d%n", n, fgsm, apgdCe, apgdDlr, square);
+        assertTrue(apgdCe >= fgsm && apgdDlr >= fgsm, "APGD at least as strong as FGSM");
+        int[] pred = B.argmaxRows(trained.forward(tape, x));
+        int wrong = 0;
+        for (int i = 0; i < n; i++) if (pred[i] != test.label(300 + i)) wrong++;
+        assertTrue(square > wrong, "the black-box Square attack fools correctly classified examples too (" + square + " vs " + wrong + " clean errors)");
+    }
+
+    @Test
+    void apgdCheckpointScheduleIsThePapers() {
+        // p = 0, 0.22, 0.41, 0.57, 0.70, ... in double arithmetic (0.41 + 0.16 = 0.5700000000000001, so ⌈57.0…01⌉ = 58,
+        // as in the reference implementation, which computes the same way).
+        assertEquals(java.util.List.of(22, 41, 58, 70, 80, 87, 93, 99), Apgd.checkpoints(100));
     }
 
     @Test

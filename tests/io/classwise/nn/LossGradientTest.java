@@ -124,6 +124,26 @@ class LossGradientTest {
     }
 
     @Test
+    void dlrLossAndGradient() {
+        // DLR sorts the logits: keep them ≥ 0.7 apart so no finite-difference step crosses a reordering.
+        float[] z = new float[N * K];
+        Rng rng = new Rng(9);
+        for (int i = 0; i < N; i++) {
+            int[] perm = {0, 1, 2, 3, 4};
+            rng.shuffle(perm);
+            for (int j = 0; j < K; j++) z[i * K + j] = perm[j] * 0.8f + (float) rng.uniform(-0.05, 0.05);
+        }
+        Tensor labels = t(LABELS, N), loss = B.allocate(N), grad = B.allocate(N, K);
+        B.dlrLoss(t(z, N, K), labels, loss, grad, 1f);
+        float[] row = java.util.Arrays.copyOf(z, K), sorted = row.clone();
+        java.util.Arrays.sort(sorted);
+        float maxOther = Float.NEGATIVE_INFINITY;
+        for (int j = 1; j < K; j++) maxOther = Math.max(maxOther, row[j]);
+        assertEquals(-(row[0] - maxOther) / (sorted[K - 1] - sorted[K - 3]), loss.toArray()[0], 1e-5);
+        checkGradient("DLR", z, grad.toArray(), v -> { Tensor l = B.allocate(N); B.dlrLoss(t(v, N, K), labels, l, null, 1f); return B.sum(l); });
+    }
+
+    @Test
     void rowSelectionAndMomentumAccumulation() {
         Tensor src = t(new float[] {1, 2, 3, 4, 5, 6}, 3, 2), dst = t(new float[] {0, 0, 0, 0, 0, 0}, 3, 2);
         B.copyRowsWhere(src, dst, t(new float[] {1, 0, 1}, 3));

@@ -662,6 +662,53 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void linfPgdStepPerRow(Tensor xAdv, Tensor grad, Tensor xNat, Tensor stepPerRow, float eps) {
+        requireSize(grad, xAdv.size(), "linfPgdStepPerRow");
+        requireSize(xNat, xAdv.size(), "linfPgdStepPerRow");
+        int n = stepPerRow.size(), row = xAdv.size() / n;
+        FloatBuffer a = buf(xAdv), g = buf(grad), x0 = buf(xNat), st = buf(stepPerRow);
+        for (int r = 0; r < n; r++) {
+            float step = st.get(r);
+            for (int j = 0; j < row; j++) {
+                int i = r * row + j;
+                float v = a.get(i) + step * Math.signum(g.get(i));
+                v = Math.min(Math.max(v, x0.get(i) - eps), x0.get(i) + eps);
+                a.put(i, Math.min(Math.max(v, 0f), 1f));
+            }
+        }
+    }
+
+    @Override
+    public void dlrLoss(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale) {
+        int N = logits.dim(0), K = logits.size() / N;
+        if (K < 3) throw new IllegalArgumentException("the DLR loss needs at least 3 classes, got " + K);
+        FloatBuffer z = buf(logits), lb = buf(labels), lo = buf(loss);
+        for (int i = 0; i < N; i++) {
+            int y = label(lb, i, K);
+            int p1 = -1, p2 = -1, p3 = -1, m = -1;
+            for (int j = 0; j < K; j++) {
+                float v = z.get(i * K + j);
+                if (p1 < 0 || v > z.get(i * K + p1)) { p3 = p2; p2 = p1; p1 = j; }
+                else if (p2 < 0 || v > z.get(i * K + p2)) { p3 = p2; p2 = j; }
+                else if (p3 < 0 || v > z.get(i * K + p3)) { p3 = j; }
+                if (j != y && (m < 0 || v > z.get(i * K + m))) m = j;
+            }
+            double a = z.get(i * K + y) - z.get(i * K + m);
+            double d = z.get(i * K + p1) - z.get(i * K + p3) + 1e-12;
+            lo.put(i, (float) (-a / d));
+            if (dLogits != null) {
+                FloatBuffer g = buf(dLogits);
+                for (int j = 0; j < K; j++) g.put(i * K + j, 0f);
+                // ∂(−a/d)/∂z_j = −(∂a/∂z_j)/d + a·(∂d/∂z_j)/d²
+                g.put(i * K + y, g.get(i * K + y) + (float) (-gradScale / d));
+                g.put(i * K + m, g.get(i * K + m) + (float) (gradScale / d));
+                g.put(i * K + p1, g.get(i * K + p1) + (float) (gradScale * a / (d * d)));
+                g.put(i * K + p3, g.get(i * K + p3) - (float) (gradScale * a / (d * d)));
+            }
+        }
+    }
+
+    @Override
     public void scaleRows(Tensor x, Tensor scale) {
         int n = scale.size(), row = x.size() / n;
         FloatBuffer xb = buf(x), sb = buf(scale);

@@ -1,0 +1,138 @@
+package io.classwise.attack;
+
+import io.classwise.nn.Grad;
+import io.classwise.nn.Model;
+import io.classwise.nn.Tape;
+import io.classwise.tensor.Backend;
+import io.classwise.tensor.Tensor;
+import io.classwise.util.Rng;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Auto-PGD, ℓ∞ (Croce and Hein, 2020), the white-box components of AutoAttack: a step size per
+ * example that starts at 2ε and halves at checkpoints when progress stalls, momentum α = 0.75, and
+ * a restart from the best point at each halving. Loss: cross-entropy (APGD-CE) or the
+ * difference-of-logits ratio (APGD-DLR, invariant to the logits' scale). The first misclassified
+ * point found along the way is kept, as AutoAttack does.
+ */
+public final class Apgd implements Attack {
+    public enum Loss { CROSS_ENTROPY, DLR }
+
+    private static final float ALPHA = 0.75f, RHO = 0.75f;
+
+    private final float eps;
+    private final int iterations;
+    private final Loss loss;
+
+    public Apgd(float eps, int iterations, Loss loss) {
+        if (!(eps >= 0) || iterations < 2) throw new IllegalArgumentException("APGD needs eps >= 0 and at least 2 iterations");
+        this.eps = eps; this.iterations = iterations; this.loss = loss;
+    }
+
+    @Override public String name() { return (loss == Loss.DLR ? "APGD-DLR-" : "APGD-CE-") + iterations; }
+
+    /** The iterations at which the step size may be halved: ⌈p_j·N⌉, p₀ = 0, p₁ = 0.22, p_{j+1} = p_j + max(p_j − p_{j−1} − 0.03, 0.06). */
+    static List<Integer> checkpoints(int n) {
+        List<Double> p = new ArrayList<>(List.of(0.0, 0.22));
+        while (p.get(p.size() - 1) < 1) {
+            double a = p.get(p.size() - 1), b = p.get(p.size() - 2);
+            p.add(a + Math.max(a - b - 0.03, 0.06));
+        }
+        List<Integer> w = new ArrayList<>();
+        for (double v : p) if (v > 0 && v < 1) w.add((int) Math.ceil(v * n));
+        return w;
+    }
+
+    @Override
+    public AttackResult run(Model model, Tape tape, Tensor x, Tensor labels, Tensor targets, Rng rng) {
+        if (targets != null) throw new IllegalArgumentException(name() + " is untargeted here");
+        Backend b = x.backend();
+        int n = x.dim(0), k = model.numClasses();
+        if (loss == Loss.DLR && k < 3) throw new IllegalArgumentException("APGD-DLR needs at least 3 classes");
+        int[] y = LinfPgd.toInts(labels.toArray());
+        Tensor xCur = b.allocate(x.shape()), xPrev = b.allocate(x.shape()), z = b.allocate(x.shape()), xBest = b.allocate(x.shape());
+        Tensor found = b.allocate(x.shape()), noise = b.allocate(x.shape());
+        Tensor per = b.allocate(n), d = b.allocate(n, k), steps = b.allocate(n), mask = b.allocate(n);
+
+        float[] u = new float[x.size()];
+        for (int i = 0; i < u.length; i++) u[i] = (float) rng.uniform(-eps, eps);
+        noise.copyFrom(u);
+        b.copy(x, xCur);
+        b.axpy(1f, noise, xCur);
+        b.linfPgdStep(xCur, noise, x, 0f, eps);
+        b.copy(xCur, found);
+
+        float[] eta = new float[n], lossBest = new float[n], lossPrev = new float[n], etaAtCkpt = new float[n], bestAtCkpt = new float[n];
+        int[] increases = new int[n];
+        boolean[] isFound = new boolean[n];
+        java.util.Arrays.fill(eta, 2 * eps);
+        java.util.Arrays.fill(lossBest, Float.NEGATIVE_INFINITY);
+        List<Integer> ckpts = checkpoints(iterations);
+        int lastCkpt = 0;
+        float[] m = new float[n];
+
+        for (int it = 0; it < iterations; it++) {
+            Tensor logits = model.forward(tape, xCur);
+            int[] p = b.argmaxRows(logits);
+            if (loss == Loss.DLR) b.dlrLoss(logits, labels, per, d, 1f);
+            else b.softmaxCrossEntropy(logits, labels, 1f, per, d, 1f);
+            float[] l = per.toArray();
+            Tensor g = model.backward(tape, d, Grad.INPUT);
+            // Keep the first misclassified point, and the best point by loss.
+            for (int i = 0; i < n; i++) m[i] = !isFound[i] && p[i] != y[i] ? 1f : 0f;
+            mask.copyFrom(m);
+            b.copyRowsWhere(xCur, found, mask);
+            for (int i = 0; i < n; i++) if (m[i] != 0) isFound[i] = true;
+            for (int i = 0; i < n; i++) {
+                if (it > 0 && l[i] > lossPrev[i]) increases[i]++;
+                m[i] = l[i] > lossBest[i] ? 1f : 0f;
+                if (m[i] != 0) lossBest[i] = l[i];
+                lossPrev[i] = l[i];
+            }
+            mask.copyFrom(m);
+            b.copyRowsWhere(xCur, xBest, mask);
+            if (it == iterations - 1) break;
+
+            // z = P(x_k + η·sign(∇)); x_{k+1} = P(x_k + α(z − x_k) + (1 − α)(x_k − x_{k−1})), plain step at k = 0.
+            steps.copyFrom(eta);
+            b.copy(xCur, z);
+            b.linfPgdStepPerRow(z, g, x, steps, eps);
+            if (it == 0) {
+                b.copy(xCur, xPrev);
+                b.copy(z, xCur);
+            } else {
+                b.scale(z, ALPHA);
+                b.axpy(2 * (1 - ALPHA), xCur, z);
+                b.axpy(-(1 - ALPHA), xPrev, z);
+                b.linfPgdStep(z, z, x, 0f, eps);
+                b.copy(xCur, xPrev);
+                b.copy(z, xCur);
+            }
+            if (ckpts.contains(it + 1)) {
+                int span = it + 1 - lastCkpt;
+                for (int i = 0; i < n; i++) {
+                    boolean stalled = increases[i] < RHO * span;
+                    boolean flat = etaAtCkpt[i] == eta[i] && bestAtCkpt[i] == lossBest[i];
+                    m[i] = stalled || flat ? 1f : 0f;
+                    if (m[i] != 0) eta[i] /= 2;
+                    etaAtCkpt[i] = eta[i];
+                    bestAtCkpt[i] = lossBest[i];
+                    increases[i] = 0;
+                }
+                mask.copyFrom(m);
+                b.copyRowsWhere(xBest, xCur, mask); // restart the halved examples from their best point
+                lastCkpt = it + 1;
+            }
+        }
+        // Unfound examples: the best point by loss.
+        for (int i = 0; i < n; i++) m[i] = isFound[i] ? 0f : 1f;
+        mask.copyFrom(m);
+        b.copyRowsWhere(xBest, found, mask);
+        int[] finalPred = b.argmaxRows(model.forward(tape, found));
+        boolean[] success = new boolean[n];
+        for (int i = 0; i < n; i++) success[i] = finalPred[i] != y[i];
+        return new AttackResult(found, finalPred, success);
+    }
+}
