@@ -51,7 +51,7 @@ public final class Apgd implements Attack {
         Backend b = x.backend();
         int n = x.dim(0), k = model.numClasses();
         if (loss == Loss.DLR && k < 3) throw new IllegalArgumentException("APGD-DLR needs at least 3 classes");
-        int[] y = LinfPgd.toInts(labels.toArray());
+        int[] y = Pgd.toInts(labels.toArray());
         Tensor xCur = b.allocate(x.shape()), xPrev = b.allocate(x.shape()), z = b.allocate(x.shape()), xBest = b.allocate(x.shape());
         Tensor found = b.allocate(x.shape()), noise = b.allocate(x.shape());
         Tensor per = b.allocate(n), d = b.allocate(n, k), steps = b.allocate(n), mask = b.allocate(n);

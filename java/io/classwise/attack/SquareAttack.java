@@ -40,7 +40,7 @@ public final class SquareAttack implements Attack {
         Backend b = x.backend();
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3), per = c * h * w, k = model.numClasses();
         float[] x0 = x.toArray(), best = new float[x0.length];
-        int[] y = LinfPgd.toInts(labels.toArray());
+        int[] y = Pgd.toInts(labels.toArray());
         // Vertical stripes: one random sign per (example, channel, column).
         for (int i = 0; i < n; i++)
             for (int ch = 0; ch < c; ch++)

@@ -26,7 +26,7 @@ public final class TransferAttack implements Attack {
     public AttackResult run(Model target, Tape tape, Tensor x, Tensor labels, Tensor targets, Rng rng) {
         AttackResult onSurrogate = crafting.run(surrogate, surrogateTape, x, labels, targets, rng);
         int[] pred = x.backend().argmaxRows(target.forward(tape, onSurrogate.adversarial()));
-        int[] y = LinfPgd.toInts((targets == null ? labels : targets).toArray());
+        int[] y = Pgd.toInts((targets == null ? labels : targets).toArray());
         boolean[] success = new boolean[pred.length];
         for (int i = 0; i < pred.length; i++) success[i] = targets == null ? pred[i] != y[i] : pred[i] == y[i];
         return new AttackResult(onSurrogate.adversarial(), pred, success);

@@ -1,7 +1,9 @@
 package io.classwise.cli;
 
+import io.classwise.attack.Apgd;
 import io.classwise.attack.Attack;
-import io.classwise.attack.LinfPgd;
+import io.classwise.attack.SquareAttack;
+import io.classwise.attack.Pgd;
 import io.classwise.data.DataDirs;
 import io.classwise.data.DatasetId;
 import io.classwise.data.Datasets;
@@ -32,9 +34,11 @@ import java.util.concurrent.Callable;
         description = "Attack a checkpoint on its test set; print overall and per-class clean and robust accuracy.")
 final class AttackCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "A .safetensors file written by train.") Path checkpoint;
-    @Option(names = "--attack", defaultValue = "pgd", description = "fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm (default: ${DEFAULT-VALUE}).") String attack;
+    @Option(names = "--attack", defaultValue = "pgd",
+            description = "fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm, l2-pgd, apgd-ce, apgd-dlr, square (default: ${DEFAULT-VALUE}).") String attack;
+    @Option(names = "--queries", defaultValue = "1000", description = "Query budget of square (default: ${DEFAULT-VALUE}).") int queries;
     @Option(names = {"--T", "--temperature"}, defaultValue = "1", description = "Temperature of tpgd (default: ${DEFAULT-VALUE}).") float temperature;
-    @Option(names = "--eps", description = "ℓ∞ budget (default: the one the model was trained with).") Float eps;
+    @Option(names = "--eps", description = "Budget: ℓ∞ (ℓ2 for l2-pgd); default: the ℓ∞ ε the model was trained with.") Float eps;
     @Option(names = "--step", description = "Step size (default: eps/4).") Float step;
     @Option(names = "--steps", defaultValue = "20") int steps;
     @Option(names = "--restarts", defaultValue = "1") int restarts;
@@ -57,13 +61,17 @@ final class AttackCommand implements Callable<Integer> {
         float e = eps != null ? eps : meta.containsKey("classwise.eps") ? Float.parseFloat(meta.get("classwise.eps")) : 0.1f;
         float a = step != null ? step : e / 4;
         Attack atk = switch (attack.toLowerCase(Locale.ROOT)) {
-            case "fgsm" -> LinfPgd.fgsm(e);
-            case "fgsm-rs" -> LinfPgd.fgsmRandomStart(e, 1.25f * e);
-            case "pgd" -> LinfPgd.pgd(e, a, steps, restarts);
-            case "tpgd" -> LinfPgd.temperaturePgd(e, a, steps, temperature);
-            case "cw" -> LinfPgd.cw(e, a, steps, kappa);
-            case "mi-fgsm" -> LinfPgd.miFgsm(e, steps, 1f);
-            default -> throw new IllegalArgumentException("--attack must be fgsm, fgsm-rs, pgd, tpgd, cw or mi-fgsm; got '" + attack + "'");
+            case "fgsm" -> Pgd.fgsm(e);
+            case "fgsm-rs" -> Pgd.fgsmRandomStart(e, 1.25f * e);
+            case "pgd" -> Pgd.pgd(e, a, steps, restarts);
+            case "tpgd" -> Pgd.temperaturePgd(e, a, steps, temperature);
+            case "cw" -> Pgd.cw(e, a, steps, kappa);
+            case "mi-fgsm" -> Pgd.miFgsm(e, steps, 1f);
+            case "l2-pgd" -> Pgd.l2(e, a, steps, restarts);
+            case "apgd-ce" -> new Apgd(e, Math.max(steps, 2), Apgd.Loss.CROSS_ENTROPY);
+            case "apgd-dlr" -> new Apgd(e, Math.max(steps, 2), Apgd.Loss.DLR);
+            case "square" -> new SquareAttack(e, queries);
+            default -> throw new IllegalArgumentException("--attack must be fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm, l2-pgd, apgd-ce, apgd-dlr or square; got '" + attack + "'");
         };
         ImageDataset test = "embedded".equals(meta.get("classwise.source")) && dataset == null
                 ? DemoData.fashionMnist(Split.TEST) : Datasets.load(id, Split.TEST, DataDirs.resolve(dataDir));

@@ -68,6 +68,14 @@ public final class SubsetDataset implements ImageDataset {
         return new SubsetDataset(base, chosen.stream().mapToInt(Integer::intValue).toArray(), all);
     }
 
+    /** The given examples, classes and labels unchanged. */
+    public static SubsetDataset ofIndices(ImageDataset base, int[] indices) {
+        for (int i : indices) if (i < 0 || i >= base.size()) throw new IllegalArgumentException("index " + i + " outside 0.." + (base.size() - 1));
+        int[] all = new int[base.numClasses()];
+        for (int c = 0; c < all.length; c++) all[c] = c;
+        return new SubsetDataset(base, indices.clone(), all);
+    }
+
     /** The original class id of a label of this subset. */
     public int originalClass(int label) { return originalClass[label]; }
 

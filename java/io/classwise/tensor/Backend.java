@@ -177,6 +177,12 @@ public interface Backend extends AutoCloseable {
      */
     void linfPgdStep(Tensor xAdv, Tensor grad, Tensor xNat, float step, float eps);
 
+    /**
+     * The ℓ2 PGD update per example (row): xAdv += step·g/‖g‖₂, then δ = xAdv − xNat is scaled back
+     * onto the ball ‖δ‖₂ ≤ eps and the pixels clamped to [0, 1] (which only shrinks δ).
+     */
+    void l2PgdStep(Tensor xAdv, Tensor grad, Tensor xNat, float step, float eps);
+
     /** As {@link #linfPgdStep} with a step size per example: stepPerRow (N). */
     void linfPgdStepPerRow(Tensor xAdv, Tensor grad, Tensor xNat, Tensor stepPerRow, float eps);
 

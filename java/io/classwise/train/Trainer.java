@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.classwise.attack.AttackResult;
-import io.classwise.attack.LinfPgd;
+import io.classwise.attack.Pgd;
 import io.classwise.data.DatasetId;
 import io.classwise.data.ImageDataset;
 import io.classwise.data.SubsetDataset;
@@ -115,8 +115,22 @@ public final class Trainer {
             Files.deleteIfExists(run.metrics());
         }
         List<EpochMetrics> all = new ArrayList<>();
+        double previousCheck = resume ? catastrophicCheck() : Double.NaN;
         for (int epoch = start; epoch <= Math.min(cfg.epochs, stopAfter); epoch++) {
             EpochMetrics m = runEpoch(epoch);
+            if (method == Method.FGSM_RS) {
+                // Wong et al.'s early stopping: PGD accuracy on a fixed training batch collapsing by more than
+                // 0.2 signals catastrophic overfitting; keep the previous epoch's model and stop.
+                double check = catastrophicCheck();
+                if (!Double.isNaN(previousCheck) && check < previousCheck - 0.2) {
+                    log.printf(java.util.Locale.ROOT, "epoch %d: PGD accuracy on the check batch fell from %.3f to %.3f (catastrophic overfitting); "
+                            + "stopping and keeping epoch %d's model%n", epoch, previousCheck, check, epoch - 1);
+                    Checkpoint.loadInto(model, run.epochWeights(epoch - 1));
+                    appendEarlyStop(epoch, previousCheck, check);
+                    break;
+                }
+                previousCheck = check;
+            }
             all.add(m);
             appendMetrics(m);
             Map<String, String> meta = Map.of("classwise.epoch", Integer.toString(epoch), "classwise.seed", Long.toString(cfg.seed),
@@ -133,23 +147,23 @@ public final class Trainer {
         return all;
     }
 
-    private LinfPgd trainAttack() {
+    private Pgd trainAttack() {
         float eps = (float) cfg.eps, step = (float) cfg.trainStep;
         return switch (method) {
-            case FGSM_RS -> LinfPgd.fgsmRandomStart(eps, step);
-            case PGD_AT, MART, HE -> LinfPgd.pgd(eps, step, cfg.trainSteps, 1);
+            case FGSM_RS -> Pgd.fgsmRandomStart(eps, step);
+            case PGD_AT, MART, HE -> Pgd.pgd(eps, step, cfg.trainSteps, 1);
             default -> null;
         };
     }
 
-    public LinfPgd evalAttack() { return LinfPgd.pgd((float) cfg.eps, (float) cfg.evalStep, cfg.evalSteps, 1); }
+    public Pgd evalAttack() { return Pgd.pgd((float) cfg.eps, (float) cfg.evalStep, cfg.evalSteps, 1); }
 
     private EpochMetrics runEpoch(int epoch) {
         long t0 = System.nanoTime();
         int k = train.numClasses();
         BatchLoader loader = new BatchLoader(train, Transforms.forTraining(datasetId), cfg.batchSize, true, false, cfg.seed, 2);
         Rng attackRng = new Rng(mix(epoch, 11));
-        LinfPgd attack = trainAttack();
+        Pgd attack = trainAttack();
         Tape trainTape = new Tape(b).training(true), cleanTape = new Tape(b).training(true), evalTape = new Tape(b);
         ClassAccuracy clean = new ClassAccuracy(k), robust = attack == null && method != Method.TRADES ? null : new ClassAccuracy(k);
         double lossSum = 0;
@@ -210,7 +224,7 @@ public final class Trainer {
     }
 
     /** PGD-AT, FGSM-RS and HE: cross-entropy (HE: with margin on the true class) on the adversarial batch. */
-    private double adversarial(LinfPgd attack, Tape tape, Tape evalTape, Tensor x, Tensor y, int[] yi,
+    private double adversarial(Pgd attack, Tape tape, Tape evalTape, Tensor x, Tensor y, int[] yi,
                                ClassAccuracy clean, ClassAccuracy robust, Rng rng) {
         clean.add(yi, b.argmaxRows(model.forward(evalTape, x)));
         // The attack runs on the training-mode network, as in Madry's and Wong's code.
@@ -270,7 +284,7 @@ public final class Trainer {
      * MART: x' = PGD-CE; loss = BCE(f(x'), y) + β·mean_i KL(p(x_i) ‖ p(x'_i))·(1 − p_y(x_i)), where the
      * weight's gradient is included: ∂(1 − p_y)/∂z = p_y·(p − onehot).
      */
-    private double mart(LinfPgd attack, Tape advTape, Tape cleanTape, Tensor x, Tensor y, int[] yi,
+    private double mart(Pgd attack, Tape advTape, Tape cleanTape, Tensor x, Tensor y, int[] yi,
                         ClassAccuracy clean, ClassAccuracy robust, Rng rng) {
         int n = yi.length, k = model.numClasses();
         AttackResult adv = attack.run(model, advTape, x, y, rng);
@@ -306,6 +320,27 @@ public final class Trainer {
     }
 
     // ---------------------------------------------------------------- evaluation and files
+
+    /** PGD-10 accuracy on the first training batch in fixed order (Wong et al.'s collapse detector). */
+    private double catastrophicCheck() {
+        int n = Math.min(cfg.batchSize, train.size());
+        int[] first = new int[n];
+        for (int i = 0; i < n; i++) first[i] = i;
+        SubsetDataset batch = SubsetDataset.ofIndices(train, first);
+        ClassAccuracy[] acc = Evaluation.run(model, batch, Transforms.forEvaluation(datasetId),
+                Pgd.pgd((float) cfg.eps, (float) (cfg.eps / 4), 10, 1), n, new Rng(mix(0, 31)));
+        return acc[1].overall();
+    }
+
+    private void appendEarlyStop(int epoch, double before, double after) throws IOException {
+        ObjectNode line = JSON.createObjectNode();
+        line.put("epoch", epoch);
+        line.put("early_stopped", true);
+        line.put("check_pgd_accuracy_before", before);
+        line.put("check_pgd_accuracy_after", after);
+        line.put("kept_epoch", epoch - 1);
+        Files.writeString(run.metrics(), JSON.writeValueAsString(line) + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+    }
 
     /** Clean and PGD accuracy per class on the (balanced subset of the) test set, evaluation mode. */
     public ClassAccuracy[] evaluate(int epoch) {

@@ -79,9 +79,9 @@ class AttackTest {
 
     static List<Attack> ladder() {
         Model surrogate = Models.create(B, Models.spec("small-cnn", 10, 1, 28, 28), 99);
-        return List.of(LinfPgd.fgsm(EPS), LinfPgd.fgsmRandomStart(EPS, 1.25f * EPS), LinfPgd.pgd(EPS, 0.025f, 10, 2),
-                LinfPgd.temperaturePgd(EPS, 0.025f, 10, 5f), LinfPgd.cw(EPS, 0.025f, 10, 50f), LinfPgd.miFgsm(EPS, 10, 1f),
-                new TransferAttack(LinfPgd.pgd(EPS, 0.025f, 5, 1), surrogate),
+        return List.of(Pgd.fgsm(EPS), Pgd.fgsmRandomStart(EPS, 1.25f * EPS), Pgd.pgd(EPS, 0.025f, 10, 2),
+                Pgd.temperaturePgd(EPS, 0.025f, 10, 5f), Pgd.cw(EPS, 0.025f, 10, 50f), Pgd.miFgsm(EPS, 10, 1f),
+                new TransferAttack(Pgd.pgd(EPS, 0.025f, 5, 1), surrogate),
                 new Apgd(EPS, 10, Apgd.Loss.CROSS_ENTROPY), new Apgd(EPS, 10, Apgd.Loss.DLR), new SquareAttack(EPS, 50));
     }
 
@@ -109,13 +109,39 @@ class AttackTest {
     }
 
     @Test
+    void l2PgdStaysInTheL2BallAndFlipsExamples() {
+        Tensor x = images(0, N), y = labels(0, N);
+        float eps = 1.5f;
+        float[] clean = x.toArray();
+        Tape tape = new Tape(B);
+        AttackResult r = Pgd.l2(eps, 0.3f, 10, 1).run(trained, tape, x, y, new Rng(4));
+        float[] adv = r.adversarial().toArray();
+        double maxNorm = 0;
+        for (int i = 0; i < N; i++) {
+            double s = 0;
+            for (int j = 0; j < 784; j++) {
+                float v = adv[i * 784 + j];
+                assertTrue(v >= 0 && v <= 1);
+                s += (v - clean[i * 784 + j]) * (v - clean[i * 784 + j]);
+            }
+            maxNorm = Math.max(maxNorm, Math.sqrt(s));
+        }
+        assertTrue(maxNorm <= eps * (1 + 1e-5) && maxNorm > eps / 2, "‖δ‖₂ = " + maxNorm);
+        assertArrayEquals(adv, Pgd.l2(eps, 0.3f, 10, 1).run(trained, tape, x, y, new Rng(4)).adversarial().toArray());
+        int[] pred = B.argmaxRows(trained.forward(tape, x));
+        int wrong = 0;
+        for (int i = 0; i < N; i++) if (pred[i] != test.label(i)) wrong++;
+        assertTrue(r.successCount() > wrong, "ℓ2 PGD flips correctly classified examples");
+    }
+
+    @Test
     void temperatureOnePgdIsExactlyPgd() {
         Tensor x = images(0, N), y = labels(0, N);
         Tape tape = new Tape(B);
-        float[] pgd = new LinfPgd("p", EPS, 0.025f, 10, 1, true, LinfPgd.Loss.CROSS_ENTROPY, 1f, 0, 0).run(trained, tape, x, y, new Rng(3)).adversarial().toArray();
-        float[] tpgd = LinfPgd.temperaturePgd(EPS, 0.025f, 10, 1f).run(trained, tape, x, y, new Rng(3)).adversarial().toArray();
+        float[] pgd = new Pgd("p", EPS, 0.025f, 10, 1, true, Pgd.Loss.CROSS_ENTROPY, 1f, 0, 0).run(trained, tape, x, y, new Rng(3)).adversarial().toArray();
+        float[] tpgd = Pgd.temperaturePgd(EPS, 0.025f, 10, 1f).run(trained, tape, x, y, new Rng(3)).adversarial().toArray();
         assertArrayEquals(pgd, tpgd);
-        float[] hot = LinfPgd.temperaturePgd(EPS, 0.025f, 10, 10f).run(trained, tape, x, y, new Rng(3)).adversarial().toArray();
+        float[] hot = Pgd.temperaturePgd(EPS, 0.025f, 10, 10f).run(trained, tape, x, y, new Rng(3)).adversarial().toArray();
         assertTrue(!java.util.Arrays.equals(pgd, hot), "T = 10 changes the attack");
     }
 
@@ -124,7 +150,7 @@ class AttackTest {
         Tensor x = images(100, N), y = labels(100, N);
         float[] t = new float[N];
         for (int i = 0; i < N; i++) t[i] = (test.label(100 + i) + 1 + i % 9) % 10;
-        AttackResult r = LinfPgd.pgd(0.3f, 0.02f, 40, 1).run(trained, new Tape(B), x, y, B.allocate(N).copyFrom(t), new Rng(1));
+        AttackResult r = Pgd.pgd(0.3f, 0.02f, 40, 1).run(trained, new Tape(B), x, y, B.allocate(N).copyFrom(t), new Rng(1));
         for (int i = 0; i < N; i++) if (r.success()[i]) assertEquals((int) t[i], r.predictions()[i]);
         assertTrue(r.successCount() >= 0.9 * N, "targeted success " + r.successCount() + "/" + N);
     }
@@ -145,7 +171,7 @@ class AttackTest {
         Tensor x = B.allocate(4, 1, 4, 4).copyFrom(xv), y = B.allocate(4).copyFrom(new float[] {0, 1, 1, 0});
         float[] w = lin.weight().value().toArray();
         float eps = 0.2f;
-        for (Attack a : List.of(LinfPgd.fgsm(eps), LinfPgd.pgd(eps, 0.05f, 20, 1))) {
+        for (Attack a : List.of(Pgd.fgsm(eps), Pgd.pgd(eps, 0.05f, 20, 1))) {
             float[] adv = a.run(m, new Tape(B), x, y, new Rng(2)).adversarial().toArray();
             for (int n = 0; n < 4; n++) {
                 int yi = n == 1 || n == 2 ? 1 : 0;
@@ -164,8 +190,8 @@ class AttackTest {
         int n = 400;
         Tensor x = images(0, n), y = labels(0, n);
         Tape tape = new Tape(B);
-        int fgsm = LinfPgd.fgsm(EPS).run(trained, tape, x, y, new Rng(1)).successCount();
-        int pgd = LinfPgd.pgd(EPS, 0.025f, 20, 1).run(trained, tape, x, y, new Rng(1)).successCount();
+        int fgsm = Pgd.fgsm(EPS).run(trained, tape, x, y, new Rng(1)).successCount();
+        int pgd = Pgd.pgd(EPS, 0.025f, 20, 1).run(trained, tape, x, y, new Rng(1)).successCount();
         int clean = 0;
         int[] pred = B.argmaxRows(trained.forward(tape, x));
         for (int i = 0; i < n; i++) if (pred[i] == test.label(i)) clean++;
@@ -179,7 +205,7 @@ class AttackTest {
         int n = 200;
         Tensor x = images(300, n), y = labels(300, n);
         Tape tape = new Tape(B);
-        int fgsm = LinfPgd.fgsm(0.05f).run(trained, tape, x, y, new Rng(1)).successCount();
+        int fgsm = Pgd.fgsm(0.05f).run(trained, tape, x, y, new Rng(1)).successCount();
         int apgdCe = new Apgd(0.05f, 20, Apgd.Loss.CROSS_ENTROPY).run(trained, tape, x, y, new Rng(1)).successCount();
         int apgdDlr = new Apgd(0.05f, 20, Apgd.Loss.DLR).run(trained, tape, x, y, new Rng(1)).successCount();
         int square = new SquareAttack(0.05f, 300).run(trained, tape, x, y, new Rng(1)).successCount();
@@ -202,8 +228,8 @@ class AttackTest {
     void restartsKeepTheWorstCasePerExample() {
         Tensor x = images(200, N), y = labels(200, N);
         Tape tape = new Tape(B);
-        int one = LinfPgd.pgd(0.05f, 0.0125f, 5, 1).run(trained, tape, x, y, new Rng(6)).successCount();
-        int four = LinfPgd.pgd(0.05f, 0.0125f, 5, 4).run(trained, tape, x, y, new Rng(6)).successCount();
+        int one = Pgd.pgd(0.05f, 0.0125f, 5, 1).run(trained, tape, x, y, new Rng(6)).successCount();
+        int four = Pgd.pgd(0.05f, 0.0125f, 5, 4).run(trained, tape, x, y, new Rng(6)).successCount();
         assertTrue(four >= one, "4 restarts " + four + " < 1 restart " + one);
     }
 }

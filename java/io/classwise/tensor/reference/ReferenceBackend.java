@@ -662,6 +662,31 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void l2PgdStep(Tensor xAdv, Tensor grad, Tensor xNat, float step, float eps) {
+        requireSize(grad, xAdv.size(), "l2PgdStep");
+        requireSize(xNat, xAdv.size(), "l2PgdStep");
+        int n = xAdv.dim(0), row = xAdv.size() / n;
+        FloatBuffer a = buf(xAdv), g = buf(grad), x0 = buf(xNat);
+        for (int r = 0; r < n; r++) {
+            double gn = 0;
+            for (int j = 0; j < row; j++) gn += (double) g.get(r * row + j) * g.get(r * row + j);
+            double scale = gn > 0 ? step / Math.sqrt(gn) : 0;
+            double dn = 0;
+            for (int j = 0; j < row; j++) {
+                int i = r * row + j;
+                double d = a.get(i) + scale * g.get(i) - x0.get(i);
+                dn += d * d;
+            }
+            double shrink = Math.sqrt(dn) > eps ? eps / Math.sqrt(dn) : 1;
+            for (int j = 0; j < row; j++) {
+                int i = r * row + j;
+                double d = (a.get(i) + scale * g.get(i) - x0.get(i)) * shrink;
+                a.put(i, (float) Math.min(Math.max(x0.get(i) + d, 0), 1));
+            }
+        }
+    }
+
+    @Override
     public void linfPgdStepPerRow(Tensor xAdv, Tensor grad, Tensor xNat, Tensor stepPerRow, float eps) {
         requireSize(grad, xAdv.size(), "linfPgdStepPerRow");
         requireSize(xNat, xAdv.size(), "linfPgdStepPerRow");

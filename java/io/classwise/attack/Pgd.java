@@ -10,7 +10,8 @@ import io.classwise.util.Rng;
 import java.util.Locale;
 
 /**
- * ℓ∞ projected gradient ascent, the engine behind most rungs of the attack ladder:
+ * Projected gradient ascent in an ℓ∞ ball (or an ℓ2 ball, {@link #l2}), the engine behind most
+ * rungs of the attack ladder:
  * <ul>
  * <li>FGSM: one step of size ε, no random start; FGSM-RS: uniform random start, one step α;</li>
  * <li>PGD-k (Madry et al.): random start, k steps of size α, the best of several restarts per example;</li>
@@ -21,19 +22,27 @@ import java.util.Locale;
  * Targeted variants descend the loss towards the target class. Each step is one forward pass and one
  * input-only backward pass, then the fused sign-step / projection / clamp.
  */
-public final class LinfPgd implements Attack {
+public final class Pgd implements Attack {
     public enum Loss { CROSS_ENTROPY, CW_MARGIN }
+
+    public enum Norm { LINF, L2 }
 
     private final String name;
     private final float eps, step, temperature, kappa, momentum;
     private final int steps, restarts;
     private final boolean randomStart;
     private final Loss loss;
+    private final Norm norm;
 
     private Tensor xAdv, best, noise, grad, lossPerExample, dLogits, mask, momentumBuf;
 
-    public LinfPgd(String name, float eps, float step, int steps, int restarts, boolean randomStart, Loss loss,
-                   float temperature, float kappa, float momentum) {
+    public Pgd(String name, float eps, float step, int steps, int restarts, boolean randomStart, Loss loss,
+               float temperature, float kappa, float momentum) {
+        this(name, Norm.LINF, eps, step, steps, restarts, randomStart, loss, temperature, kappa, momentum);
+    }
+
+    public Pgd(String name, Norm norm, float eps, float step, int steps, int restarts, boolean randomStart, Loss loss,
+               float temperature, float kappa, float momentum) {
         if (!(eps >= 0) || !(step >= 0) || steps < 1 || restarts < 1) {
             throw new IllegalArgumentException(name + ": need eps >= 0, step >= 0, steps >= 1, restarts >= 1 (got eps=" + eps
                     + " step=" + step + " steps=" + steps + " restarts=" + restarts + ")");
@@ -41,34 +50,44 @@ public final class LinfPgd implements Attack {
         if (!(temperature > 0)) throw new IllegalArgumentException(name + ": temperature T must be > 0, got " + temperature);
         this.name = name; this.eps = eps; this.step = step; this.steps = steps; this.restarts = restarts;
         this.randomStart = randomStart; this.loss = loss; this.temperature = temperature; this.kappa = kappa; this.momentum = momentum;
+        this.norm = norm;
+        if (norm == Norm.L2 && momentum != 0) throw new IllegalArgumentException(name + ": momentum is implemented for ℓ∞ only");
     }
 
-    public static LinfPgd fgsm(float eps) {
-        return new LinfPgd("FGSM", eps, eps, 1, 1, false, Loss.CROSS_ENTROPY, 1f, 0f, 0f);
+    /** ℓ2 PGD (Madry et al.'s ℓ2 threat model): normalised-gradient steps, projection onto ‖δ‖₂ ≤ ε. */
+    public static Pgd l2(float eps, float step, int steps, int restarts) {
+        return new Pgd("L2-PGD-" + steps + (restarts > 1 ? "x" + restarts : ""), Norm.L2, eps, step, steps, restarts, true,
+                Loss.CROSS_ENTROPY, 1f, 0f, 0f);
+    }
+
+    public Norm norm() { return norm; }
+
+    public static Pgd fgsm(float eps) {
+        return new Pgd("FGSM", eps, eps, 1, 1, false, Loss.CROSS_ENTROPY, 1f, 0f, 0f);
     }
 
     /** Wong et al.'s FGSM with uniform random start and step α (they use α = 1.25 ε). */
-    public static LinfPgd fgsmRandomStart(float eps, float alpha) {
-        return new LinfPgd("FGSM-RS", eps, alpha, 1, 1, true, Loss.CROSS_ENTROPY, 1f, 0f, 0f);
+    public static Pgd fgsmRandomStart(float eps, float alpha) {
+        return new Pgd("FGSM-RS", eps, alpha, 1, 1, true, Loss.CROSS_ENTROPY, 1f, 0f, 0f);
     }
 
-    public static LinfPgd pgd(float eps, float step, int steps, int restarts) {
-        return new LinfPgd("PGD-" + steps + (restarts > 1 ? "x" + restarts : ""), eps, step, steps, restarts, true, Loss.CROSS_ENTROPY, 1f, 0f, 0f);
+    public static Pgd pgd(float eps, float step, int steps, int restarts) {
+        return new Pgd("PGD-" + steps + (restarts > 1 ? "x" + restarts : ""), eps, step, steps, restarts, true, Loss.CROSS_ENTROPY, 1f, 0f, 0f);
     }
 
     /** Temperature-PGD: PGD on cross-entropy of softmax(z/T). */
-    public static LinfPgd temperaturePgd(float eps, float step, int steps, float temperature) {
-        return new LinfPgd(String.format(Locale.ROOT, "TPGD-%d(T=%s)", steps, fmt(temperature)), eps, step, steps, 1, true,
+    public static Pgd temperaturePgd(float eps, float step, int steps, float temperature) {
+        return new Pgd(String.format(Locale.ROOT, "TPGD-%d(T=%s)", steps, fmt(temperature)), eps, step, steps, 1, true,
                 Loss.CROSS_ENTROPY, temperature, 0f, 0f);
     }
 
-    public static LinfPgd cw(float eps, float step, int steps, float kappa) {
-        return new LinfPgd("CW∞-" + steps, eps, step, steps, 1, true, Loss.CW_MARGIN, 1f, kappa, 0f);
+    public static Pgd cw(float eps, float step, int steps, float kappa) {
+        return new Pgd("CW∞-" + steps, eps, step, steps, 1, true, Loss.CW_MARGIN, 1f, kappa, 0f);
     }
 
     /** MI-FGSM with the paper's defaults: step ε/steps, no random start. */
-    public static LinfPgd miFgsm(float eps, int steps, float mu) {
-        return new LinfPgd("MI-FGSM-" + steps, eps, eps / steps, steps, 1, false, Loss.CROSS_ENTROPY, 1f, 0f, mu);
+    public static Pgd miFgsm(float eps, int steps, float mu) {
+        return new Pgd("MI-FGSM-" + steps, eps, eps / steps, steps, 1, false, Loss.CROSS_ENTROPY, 1f, 0f, mu);
     }
 
     private static String fmt(float v) { return v == Math.rint(v) ? Integer.toString((int) v) : Float.toString(v); }
@@ -101,10 +120,21 @@ public final class LinfPgd implements Attack {
             b.copy(x, xAdv);
             if (randomStart && eps > 0) {
                 float[] u = new float[x.size()];
-                for (int i = 0; i < u.length; i++) u[i] = (float) rng.uniform(-eps, eps);
+                if (norm == Norm.LINF) {
+                    for (int i = 0; i < u.length; i++) u[i] = (float) rng.uniform(-eps, eps);
+                } else {
+                    // A random direction at a random radius in the ℓ2 ball.
+                    int row = u.length / n;
+                    for (int e = 0; e < n; e++) {
+                        double norm2 = 0;
+                        for (int j = 0; j < row; j++) { u[e * row + j] = (float) rng.nextGaussian(); norm2 += u[e * row + j] * u[e * row + j]; }
+                        double radius = eps * rng.nextDouble() / Math.sqrt(norm2);
+                        for (int j = 0; j < row; j++) u[e * row + j] *= (float) radius;
+                    }
+                }
                 noise.copyFrom(u);
                 b.axpy(1f, noise, xAdv);
-                b.linfPgdStep(xAdv, noise, x, 0f, eps); // step 0: only project and clamp to [0, 1]
+                project(b, xAdv, x); // only project and clamp to [0, 1]
             }
             if (momentum != 0) b.fill(momentumBuf, 0f);
             for (int s = 0; s < steps; s++) {
@@ -115,6 +145,8 @@ public final class LinfPgd implements Attack {
                 if (momentum != 0) {
                     b.momentumAccumulate(grad, momentumBuf, momentum);
                     b.linfPgdStep(xAdv, momentumBuf, x, step, eps);
+                } else if (norm == Norm.L2) {
+                    b.l2PgdStep(xAdv, grad, x, step, eps);
                 } else {
                     b.linfPgdStep(xAdv, grad, x, step, eps);
                 }
@@ -131,6 +163,11 @@ public final class LinfPgd implements Attack {
             b.copyRowsWhere(xAdv, best, mask);
         }
         return new AttackResult(best, bestPred, bestSuccess);
+    }
+
+    private void project(Backend b, Tensor xAdv, Tensor x) {
+        if (norm == Norm.L2) b.l2PgdStep(xAdv, xAdv, x, 0f, eps);
+        else b.linfPgdStep(xAdv, xAdv, x, 0f, eps);
     }
 
     static int[] toInts(float[] v) {
