@@ -40,7 +40,7 @@ class MainTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"info", "bench", "data", "train", "attack"}) {
+        for (String cmd : new String[] {"info", "bench", "data", "train", "attack", "diagnose", "demo"}) {
             out.reset();
             assertEquals(0, Main.execute(cmd, "--help"));
             assertTrue(stdout().contains("Usage: engine.jar " + cmd), stdout());
@@ -89,6 +89,16 @@ class MainTest {
         err.reset();
         assertNotEquals(0, Main.execute("attack", "--checkpoint", run.resolve("missing.safetensors").toString()));
         assertTrue(stderr().contains("does not exist"), stderr());
+    }
+
+    @Test
+    void demoRunsTheWholePipelineOnTheEmbeddedData(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        assertEquals(0, Main.execute("demo", "--out", dir.toString(), "--epochs", "1", "--train-examples", "300", "--eval-examples", "50", "--no-progress"));
+        String s = stdout();
+        assertTrue(s.contains("top flip target") && s.contains("Shirt") && s.contains("Pearson r ="), s);
+        for (String f : new String[] {"flip_matrix.json", "attack_ladder.csv", "temperature_pgd.json", "reachable_classes.json", "weight_norms.json", "robustness_over_epochs.json"}) {
+            assertTrue(java.nio.file.Files.exists(dir.resolve("analysis").resolve(f)), f);
+        }
     }
 
     @Test

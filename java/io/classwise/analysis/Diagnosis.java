@@ -1,0 +1,313 @@
+package io.classwise.analysis;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.classwise.attack.Apgd;
+import io.classwise.attack.Attack;
+import io.classwise.attack.Pgd;
+import io.classwise.attack.SquareAttack;
+import io.classwise.attack.TransferAttack;
+import io.classwise.data.DatasetId;
+import io.classwise.data.ImageDataset;
+import io.classwise.data.SubsetDataset;
+import io.classwise.data.pipeline.Batch;
+import io.classwise.data.pipeline.BatchLoader;
+import io.classwise.data.pipeline.Transforms;
+import io.classwise.nn.Model;
+import io.classwise.nn.Tape;
+import io.classwise.nn.checkpoint.Checkpoint;
+import io.classwise.report.Tables;
+import io.classwise.tensor.Backend;
+import io.classwise.tensor.Tensor;
+import io.classwise.train.ClassAccuracy;
+import io.classwise.train.Evaluation;
+import io.classwise.util.Rng;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Runs the class-wise analyses on a model and a test set and writes each as JSON and CSV into
+ * {@code analysis/}: robustness over epochs (from metrics.jsonl), the flip matrix, reachable classes,
+ * classifier weight norms against robustness, the attack-strength ladder and the Temperature-PGD sweep.
+ * Pure measurement: it calls attacks, never trains.
+ */
+public final class Diagnosis {
+    /** What to run and how hard. */
+    public static final class Settings {
+        public float eps = 0.1f, step = 0.025f;
+        public int steps = 20, batchSize = 128, squareQueries = 300, reachableExamples = 200;
+        public float[] temperatures = {0.5f, 1, 2, 5, 10, 20};
+        public boolean ladderPgd100 = true;
+        public long seed = 0;
+        /** Classes to plot for datasets with more than 12 classes (empty: a seeded sample of 12). */
+        public List<Integer> plotClasses = List.of();
+    }
+
+    private final Model model;
+    private final ImageDataset test;
+    private final DatasetId dataset;
+    private final Settings s;
+    private final Path out;
+    private final PrintStream log;
+
+    public Diagnosis(Model model, ImageDataset test, DatasetId dataset, Settings settings, Path analysisDir, PrintStream log) {
+        this.model = model; this.test = test; this.dataset = dataset; this.s = settings; this.out = analysisDir; this.log = log;
+    }
+
+    private List<String> names() { return test.classNames(); }
+
+    private Attack evalPgd() { return Pgd.pgd(s.eps, s.step, s.steps, 1); }
+
+    /** The classes shown in plots: all when ≤ 12, else the requested ones or a seeded sample of 12. */
+    public List<Integer> plotClasses() {
+        int k = test.numClasses();
+        if (k <= 12) { List<Integer> all = new ArrayList<>(); for (int c = 0; c < k; c++) all.add(c); return all; }
+        if (!s.plotClasses.isEmpty()) return s.plotClasses;
+        int[] ids = new int[k];
+        for (int c = 0; c < k; c++) ids[c] = c;
+        new Rng(s.seed).shuffle(ids);
+        TreeSet<Integer> chosen = new TreeSet<>();
+        for (int i = 0; i < 12; i++) chosen.add(ids[i]);
+        return new ArrayList<>(chosen);
+    }
+
+    // ---------------------------------------------------------------- 1. robustness over epochs
+
+    public void robustnessOverEpochs(Path metricsJsonl) throws IOException {
+        ObjectMapper m = new ObjectMapper();
+        List<Map<String, Object>> epochs = new ArrayList<>();
+        List<List<Object>> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(metricsJsonl, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            JsonNode n = m.readTree(line);
+            if (n.path("early_stopped").asBoolean(false)) continue;
+            Map<String, Object> e = new LinkedHashMap<>();
+            int epoch = n.path("epoch").asInt();
+            e.put("epoch", epoch);
+            for (String split : new String[] {"train", "test"})
+                for (String kind : new String[] {"clean", "robust"}) {
+                    JsonNode pc = n.path(split).path(kind).path("per_class");
+                    if (!pc.isArray() || pc.size() == 0) continue;
+                    double[] v = new double[pc.size()];
+                    for (int c = 0; c < v.length; c++) v[c] = pc.get(c).isNull() ? Double.NaN : pc.get(c).asDouble();
+                    e.put(split + "_" + kind, ClassRobustness.of(v));
+                    for (int c = 0; c < v.length; c++) rows.add(List.of(epoch, split, kind, c, names().get(c), v[c]));
+                }
+            epochs.add(e);
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("class_names", names());
+        doc.put("plot_classes", plotClasses());
+        doc.put("intervals", ClassRobustness.intervalLabels());
+        doc.put("epochs", epochs);
+        Tables.json(out.resolve("robustness_over_epochs.json"), doc);
+        Tables.csv(out.resolve("robustness_over_epochs.csv"), List.of("epoch", "split", "kind", "class_id", "class", "accuracy"), rows);
+    }
+
+    // ---------------------------------------------------------------- 2. flip matrix
+
+    public FlipMatrix flipMatrix() throws IOException {
+        Attack a = evalPgd();
+        Evaluation.Predictions p = Evaluation.predict(model, test, Transforms.forEvaluation(dataset), a, s.batchSize, new Rng(s.seed));
+        FlipMatrix f = new FlipMatrix(test.numClasses());
+        f.add(p.labels(), p.robust());
+        List<Map<String, Object>> perClass = new ArrayList<>();
+        for (int c = 0; c < f.classes(); c++) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("class", names().get(c));
+            r.put("flips", f.flips(c));
+            List<Map<String, Object>> tops = new ArrayList<>();
+            long flips = f.flips(c);
+            for (int t : f.topTargets(c)) tops.add(Map.of("class", names().get(t), "count", f.count(c, t), "share", (double) f.count(c, t) / flips));
+            r.put("top_targets", tops.size() > 3 ? tops.subList(0, 3) : tops);
+            r.put("top1_share", f.topShare(c, 1));
+            r.put("top2_share", f.topShare(c, 2));
+            r.put("entropy_bits", f.flipEntropy(c));
+            perClass.add(r);
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("attack", a.name());
+        doc.put("eps", s.eps);
+        doc.put("class_names", names());
+        doc.put("counts", f.counts());
+        doc.put("row_normalized", f.rowNormalized());
+        doc.put("per_class", perClass);
+        Tables.json(out.resolve("flip_matrix.json"), doc);
+        List<List<Object>> rows = new ArrayList<>();
+        double[][] norm = f.rowNormalized();
+        for (int i = 0; i < f.classes(); i++) for (int j = 0; j < f.classes(); j++) rows.add(List.of(names().get(i), names().get(j), f.count(i, j), norm[i][j]));
+        Tables.csv(out.resolve("flip_matrix.csv"), List.of("true_class", "predicted_after_attack", "count", "fraction"), rows);
+        return f;
+    }
+
+    // ---------------------------------------------------------------- 3. reachable classes
+
+    public Reachability reachableClasses() throws IOException {
+        Attack targeted = Pgd.pgd(s.eps, s.step, s.steps, 1);
+        Reachability r = new Reachability(test.numClasses());
+        Backend b = model.backend();
+        // A balanced subset: K − 1 targeted attacks per example make this the most expensive analysis.
+        ImageDataset data = s.reachableExamples > 0 && s.reachableExamples < test.size()
+                ? SubsetDataset.balanced(test, Math.max(1, s.reachableExamples / test.numClasses()), s.seed + 3) : test;
+        BatchLoader loader = new BatchLoader(data, Transforms.forEvaluation(dataset), s.batchSize, false, false, s.seed, 1);
+        Tape tape = new Tape(b);
+        Rng rng = new Rng(s.seed + 7);
+        try (BatchLoader.Epoch it = loader.epoch(0)) {
+            while (it.hasNext()) {
+                Batch batch = it.next();
+                Tensor x = b.allocate(batch.shape());
+                b.upload(batch.images(), x);
+                Tensor y = b.allocate(batch.size()).copyFrom(batch.labelsAsFloats());
+                int[] yi = new int[batch.size()];
+                for (int i = 0; i < yi.length; i++) yi[i] = batch.label(i);
+                r.add(model, tape, targeted, x, y, yi, rng);
+            }
+        }
+        List<Map<String, Object>> perClass = new ArrayList<>();
+        List<List<Object>> rows = new ArrayList<>();
+        for (int c = 0; c < test.numClasses(); c++) {
+            Map<String, Integer> sets = r.setsOf(c);
+            Map<String, Integer> named = new LinkedHashMap<>();
+            int single = 0;
+            for (Map.Entry<String, Integer> e : sets.entrySet()) {
+                String label = setName(e.getKey());
+                named.put(label, e.getValue());
+                if (!e.getKey().equals("none") && !e.getKey().contains("+")) single += e.getValue();
+                rows.add(List.of(names().get(c), label, e.getValue()));
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("class", names().get(c));
+            m.put("examples", sets.values().stream().mapToInt(Integer::intValue).sum());
+            m.put("reachable_only_one_class", single);
+            m.put("unreachable", sets.getOrDefault("none", 0));
+            m.put("sets", named);
+            perClass.add(m);
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("attack", "targeted " + targeted.name() + " towards each other class");
+        doc.put("eps", s.eps);
+        doc.put("examples", r.examples());
+        doc.put("per_class", perClass);
+        Tables.json(out.resolve("reachable_classes.json"), doc);
+        Tables.csv(out.resolve("reachable_classes.csv"), List.of("class", "reachable_set", "examples"), rows);
+        return r;
+    }
+
+    private String setName(String key) {
+        if (key.equals("none")) return "(none)";
+        StringBuilder sb = new StringBuilder();
+        for (String p : key.split("\\+")) sb.append(sb.length() == 0 ? "" : " + ").append(names().get(Integer.parseInt(p)));
+        return sb.toString();
+    }
+
+    // ---------------------------------------------------------------- 5. weight norms
+
+    /**
+     * Norms of the final model against its robust accuracy per class, and per epoch from the
+     * epoch checkpoints and the per-class test robustness in metrics.jsonl (when a run directory is given).
+     */
+    public WeightNorms weightNorms(double[] robustPerClass, Path checkpointsDir, Path metricsJsonl) throws IOException {
+        WeightNorms fin = WeightNorms.of(model, robustPerClass);
+        List<Map<String, Object>> perEpoch = new ArrayList<>();
+        List<List<Object>> rows = new ArrayList<>();
+        if (checkpointsDir != null && metricsJsonl != null && Files.exists(metricsJsonl)) {
+            ObjectMapper m = new ObjectMapper();
+            for (String line : Files.readAllLines(metricsJsonl, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) continue;
+                JsonNode n = m.readTree(line);
+                int epoch = n.path("epoch").asInt();
+                Path w = checkpointsDir.resolve(String.format("epoch-%03d.safetensors", epoch));
+                JsonNode pc = n.path("test").path("robust").path("per_class");
+                if (!Files.exists(w) || !pc.isArray()) continue;
+                Model at = Checkpoint.load(model.backend(), w);
+                double[] rob = new double[pc.size()];
+                for (int c = 0; c < rob.length; c++) rob[c] = pc.get(c).asDouble();
+                WeightNorms wn = WeightNorms.of(at, rob);
+                perEpoch.add(Map.of("epoch", epoch, "pearson", wn.pearson(), "spearman", wn.spearman(), "norms", wn.weightNorm(), "robust", rob));
+                for (int c = 0; c < rob.length; c++) rows.add(List.of(epoch, names().get(c), wn.weightNorm()[c], wn.bias()[c], rob[c]));
+            }
+        }
+        for (int c = 0; c < robustPerClass.length; c++) rows.add(List.of("final", names().get(c), fin.weightNorm()[c], fin.bias()[c], robustPerClass[c]));
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("class_names", names());
+        doc.put("final", fin);
+        doc.put("per_epoch", perEpoch);
+        Tables.json(out.resolve("weight_norms.json"), doc);
+        Tables.csv(out.resolve("weight_norms.csv"), List.of("epoch", "class", "weight_norm", "bias", "robust_accuracy"), rows);
+        return fin;
+    }
+
+    // ---------------------------------------------------------------- 6. attack-strength ladder
+
+    public record Rung(String attack, double overall, double[] perClass) {}
+
+    public List<Rung> attackLadder(Model surrogate) throws IOException {
+        List<Attack> attacks = new ArrayList<>(List.of(Pgd.fgsm(s.eps), Pgd.pgd(s.eps, s.step, 10, 1), Pgd.pgd(s.eps, s.step, 20, 1)));
+        if (s.ladderPgd100) attacks.add(Pgd.pgd(s.eps, s.step / 4, 100, 1));
+        attacks.add(Pgd.cw(s.eps, s.step, 20, 50f));
+        if (test.numClasses() >= 3) {
+            attacks.add(new Apgd(s.eps, 20, Apgd.Loss.CROSS_ENTROPY));
+            attacks.add(new Apgd(s.eps, 20, Apgd.Loss.DLR));
+        }
+        if (surrogate != null) attacks.add(new TransferAttack(Pgd.pgd(s.eps, s.step, 20, 1), surrogate));
+        attacks.add(new SquareAttack(s.eps, s.squareQueries));
+        List<Rung> rungs = new ArrayList<>();
+        List<List<Object>> rows = new ArrayList<>();
+        for (Attack a : attacks) {
+            long t0 = System.nanoTime();
+            ClassAccuracy acc = Evaluation.run(model, test, Transforms.forEvaluation(dataset), a, s.batchSize, new Rng(s.seed))[1];
+            rungs.add(new Rung(a.name(), acc.overall(), acc.perClass()));
+            for (int c = 0; c < acc.classes(); c++) rows.add(List.of(a.name(), names().get(c), acc.perClass()[c]));
+            log.printf(Locale.ROOT, "  %-28s robust %.4f (%.0f s)%n", a.name(), acc.overall(), (System.nanoTime() - t0) / 1e9);
+        }
+        // Per class: drop from the weakest rung (FGSM) to the strongest (lowest accuracy for that class among white-box rungs).
+        int k = test.numClasses();
+        double[] drop = new double[k], robustness = rungs.get(2).perClass(); // PGD-20
+        for (int c = 0; c < k; c++) {
+            double min = Double.POSITIVE_INFINITY;
+            for (Rung r : rungs) min = Math.min(min, r.perClass()[c]);
+            drop[c] = rungs.get(0).perClass()[c] - min;
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("eps", s.eps);
+        doc.put("class_names", names());
+        doc.put("rungs", rungs);
+        doc.put("drop_weakest_to_strongest", drop);
+        doc.put("drop_vs_pgd20_robustness", Map.of("pearson", Correlation.pearson(drop, robustness), "spearman", Correlation.spearman(drop, robustness)));
+        Tables.json(out.resolve("attack_ladder.json"), doc);
+        Tables.csv(out.resolve("attack_ladder.csv"), List.of("attack", "class", "robust_accuracy"), rows);
+        return rungs;
+    }
+
+    // ---------------------------------------------------------------- 7. Temperature-PGD sweep
+
+    public List<Rung> temperatureSweep() throws IOException {
+        List<Rung> rows = new ArrayList<>();
+        List<List<Object>> csv = new ArrayList<>();
+        for (float t : s.temperatures) {
+            Attack a = Pgd.temperaturePgd(s.eps, s.step, s.steps, t);
+            ClassAccuracy acc = Evaluation.run(model, test, Transforms.forEvaluation(dataset), a, s.batchSize, new Rng(s.seed))[1];
+            rows.add(new Rung(a.name(), acc.overall(), acc.perClass()));
+            for (int c = 0; c < acc.classes(); c++) csv.add(List.of(t, names().get(c), acc.perClass()[c]));
+            csv.add(List.of(t, "(overall)", acc.overall()));
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("eps", s.eps);
+        doc.put("temperatures", s.temperatures);
+        doc.put("class_names", names());
+        doc.put("rows", rows);
+        Tables.json(out.resolve("temperature_pgd.json"), doc);
+        Tables.csv(out.resolve("temperature_pgd.csv"), List.of("temperature", "class", "robust_accuracy"), csv);
+        return rows;
+    }
+}

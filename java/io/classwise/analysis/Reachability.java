@@ -1,0 +1,82 @@
+package io.classwise.analysis;
+
+import io.classwise.attack.Attack;
+import io.classwise.nn.Model;
+import io.classwise.nn.Tape;
+import io.classwise.tensor.Tensor;
+import io.classwise.util.Rng;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which classes each example can be pushed into inside the ε-ball: a targeted attack towards every
+ * other class. Per true class, how many examples can reach exactly each set of classes — the study's
+ * first finding is that many examples can only be attacked into one or two semantically close classes.
+ */
+public final class Reachability {
+    private final int classes;
+    private final List<int[]> reachableSets = new ArrayList<>(); // per example: sorted reachable classes
+    private final List<Integer> labels = new ArrayList<>();
+
+    public Reachability(int classes) { this.classes = classes; }
+
+    /** Runs a targeted attack towards each class ≠ label on a batch and records the reachable sets. */
+    public void add(Model model, Tape tape, Attack targeted, Tensor x, Tensor y, int[] yi, Rng rng) {
+        int n = yi.length;
+        boolean[][] reach = new boolean[n][classes];
+        float[] t = new float[n];
+        Tensor targets = x.backend().allocate(n);
+        for (int shift = 1; shift < classes; shift++) {
+            for (int i = 0; i < n; i++) t[i] = (yi[i] + shift) % classes;
+            targets.copyFrom(t);
+            boolean[] ok = targeted.run(model, tape, x, y, targets, rng).success();
+            for (int i = 0; i < n; i++) if (ok[i]) reach[i][(int) t[i]] = true;
+        }
+        for (int i = 0; i < n; i++) {
+            List<Integer> s = new ArrayList<>();
+            for (int c = 0; c < classes; c++) if (reach[i][c]) s.add(c);
+            reachableSets.add(s.stream().mapToInt(Integer::intValue).toArray());
+            labels.add(yi[i]);
+        }
+    }
+
+    public int examples() { return labels.size(); }
+
+    public int[] reachable(int example) { return reachableSets.get(example).clone(); }
+
+    public int label(int example) { return labels.get(example); }
+
+    /** For class c: reachable set (as "a+b") → number of its examples reaching exactly that set, most frequent first. */
+    public Map<String, Integer> setsOf(int c) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (int i = 0; i < labels.size(); i++) {
+            if (labels.get(i) != c) continue;
+            int[] s = reachableSets.get(i);
+            StringBuilder key = new StringBuilder();
+            for (int k = 0; k < s.length; k++) key.append(k == 0 ? "" : "+").append(s[k]);
+            counts.merge(key.length() == 0 ? "none" : key.toString(), 1, Integer::sum);
+        }
+        List<Map.Entry<String, Integer>> e = new ArrayList<>(counts.entrySet());
+        e.sort((a, b) -> b.getValue() - a.getValue());
+        Map<String, Integer> sorted = new LinkedHashMap<>();
+        for (Map.Entry<String, Integer> x : e) sorted.put(x.getKey(), x.getValue());
+        return sorted;
+    }
+
+    /** Examples of class c that can be attacked into some class, but only into classes inside {@code allowed}. */
+    public List<Integer> onlyInto(int c, java.util.Set<Integer> allowed) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < labels.size(); i++) {
+            if (labels.get(i) != c) continue;
+            int[] s = reachableSets.get(i);
+            if (s.length == 0) continue;
+            boolean inside = true;
+            for (int v : s) inside &= allowed.contains(v);
+            if (inside) out.add(i);
+        }
+        return out;
+    }
+}

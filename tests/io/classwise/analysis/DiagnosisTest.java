@@ -1,0 +1,73 @@
+package io.classwise.analysis;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.classwise.data.DatasetId;
+import io.classwise.data.DemoData;
+import io.classwise.data.ImageDataset;
+import io.classwise.data.Split;
+import io.classwise.data.SubsetDataset;
+import io.classwise.nn.checkpoint.Checkpoint;
+import io.classwise.tensor.cpu.CpuBackend;
+import io.classwise.train.RunDirectory;
+import io.classwise.train.TrainConfig;
+import io.classwise.train.Trainer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The analyses on a briefly trained model: every file is written and the numbers agree with each other. */
+class DiagnosisTest {
+    @TempDir Path dir;
+
+    @Test
+    void analysesAreWrittenAndConsistent() throws Exception {
+        try (CpuBackend b = new CpuBackend(2)) {
+            PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+            TrainConfig c = new TrainConfig();
+            c.architecture = "small-cnn"; c.method = "pgd-at"; c.epochs = 2; c.batchSize = 50; c.lr = 0.05; c.schedule = "constant";
+            c.eps = 0.1; c.trainStep = 0.03; c.trainSteps = 3; c.evalStep = 0.03; c.evalSteps = 3; c.trainExamples = 1000; c.evalExamples = 100;
+            RunDirectory run = new RunDirectory(dir);
+            new Trainer(c, b, DatasetId.FASHION_MNIST, DemoData.fashionMnist(Split.TRAIN), DemoData.fashionMnist(Split.TEST), run, quiet, false).fit(false);
+            ImageDataset test = SubsetDataset.balanced(DemoData.fashionMnist(Split.TEST), 10, 0);
+            Diagnosis.Settings s = new Diagnosis.Settings();
+            s.eps = 0.1f; s.step = 0.025f; s.steps = 20; s.reachableExamples = 20; s.squareQueries = 20; s.ladderPgd100 = false;
+            s.temperatures = new float[] {1, 5};
+            Diagnosis d = new Diagnosis(Checkpoint.load(b, run.lastWeights()), test, DatasetId.FASHION_MNIST, s, Files.createDirectories(run.analysis()), quiet);
+            d.robustnessOverEpochs(run.metrics());
+            FlipMatrix flips = d.flipMatrix();
+            Reachability reach = d.reachableClasses();
+            List<Diagnosis.Rung> ladder = d.attackLadder(null);
+            List<Diagnosis.Rung> sweep = d.temperatureSweep();
+            d.weightNorms(ladder.get(2).perClass(), run.checkpoints(), run.metrics());
+            for (String f : List.of("robustness_over_epochs", "flip_matrix", "reachable_classes", "attack_ladder", "temperature_pgd", "weight_norms")) {
+                assertTrue(Files.exists(run.analysis().resolve(f + ".json")) && Files.exists(run.analysis().resolve(f + ".csv")), f);
+            }
+            // The flip matrix is built from the same PGD-20 run (same seed) as the ladder's PGD-20 rung.
+            assertEquals("PGD-20", ladder.get(2).attack());
+            double[][] norm = flips.rowNormalized();
+            for (int k = 0; k < 10; k++) assertEquals(ladder.get(2).perClass()[k], norm[k][k], 1e-12, "class " + k);
+            // T = 1 Temperature-PGD is the same attack as PGD-20 with the same seed.
+            assertEquals(ladder.get(2).overall(), sweep.get(0).overall(), 1e-12);
+            assertEquals(20, reach.examples());
+            JsonNode epochs = new ObjectMapper().readTree(run.analysis().resolve("robustness_over_epochs.json").toFile()).path("epochs");
+            assertEquals(2, epochs.size());
+            JsonNode last = epochs.get(1).path("test_robust");
+            assertEquals(10, last.path("intervalCounts").size());
+            int total = 0;
+            for (JsonNode v : last.path("intervalCounts")) total += v.asInt();
+            assertEquals(10, total, "every class falls in one interval");
+            JsonNode wn = new ObjectMapper().readTree(run.analysis().resolve("weight_norms.json").toFile());
+            assertEquals(2, wn.path("per_epoch").size());
+            assertTrue(wn.path("final").path("pearson").isNumber());
+        }
+    }
+}
