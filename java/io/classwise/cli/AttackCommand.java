@@ -16,7 +16,6 @@ import io.classwise.nn.Model;
 import io.classwise.nn.checkpoint.Checkpoint;
 import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.tensor.Backend;
-import io.classwise.tensor.Backends;
 import io.classwise.train.ClassAccuracy;
 import io.classwise.train.Evaluation;
 import io.classwise.util.Rng;
@@ -48,8 +47,7 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--dataset", description = "Override the dataset recorded in the checkpoint.") String dataset;
     @Option(names = "--data-dir") String dataDir;
     @Option(names = "--seed", defaultValue = "0") long seed;
-    @Option(names = "--device", defaultValue = "auto") String device;
-    @Option(names = "--threads", defaultValue = "0") int threads;
+    @picocli.CommandLine.Mixin BackendOptions backend;
 
     @Override
     public Integer call() throws Exception {
@@ -76,7 +74,7 @@ final class AttackCommand implements Callable<Integer> {
         ImageDataset test = "embedded".equals(meta.get("classwise.source")) && dataset == null
                 ? DemoData.fashionMnist(Split.TEST) : Datasets.load(id, Split.TEST, DataDirs.resolve(dataDir));
         if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), seed);
-        try (Backend b = Backends.create(device, threads)) {
+        try (Backend b = backend.create()) {
             Model model = Checkpoint.load(b, checkpoint);
             if (model.numClasses() != test.numClasses()) {
                 throw new IllegalArgumentException(checkpoint + " has " + model.numClasses() + " classes but " + id.cliName + " has " + test.numClasses());

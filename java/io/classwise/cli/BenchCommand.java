@@ -2,7 +2,6 @@ package io.classwise.cli;
 
 import io.classwise.bench.BenchRunner;
 import io.classwise.tensor.Backend;
-import io.classwise.tensor.Backends;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -12,14 +11,11 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Time conv2d forward / input-gradient and one PGD step of the Madry CNN and small CNN; print a table.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or reference (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin BackendOptions backend;
 
     @Option(names = "--batch", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--threads", defaultValue = "0", description = "CPU threads, 0 = one per core (default: ${DEFAULT-VALUE}).")
-    int threads;
 
     @Option(names = "--reps", defaultValue = "7", description = "Timed runs per workload; the median is shown (default: ${DEFAULT-VALUE}).")
     int reps;
@@ -32,7 +28,7 @@ final class BenchCommand implements Callable<Integer> {
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1, got " + reps);
         BenchRunner runner = new BenchRunner(Math.max(0, warmup), reps, System.out);
-        try (Backend b = Backends.create(device, threads)) {
+        try (Backend b = backend.create()) {
             runner.runAll(b, batch);
             if (b.name().equals("cpu")) runner.convVersusSgemm(batch);
         }

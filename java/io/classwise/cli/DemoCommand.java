@@ -9,7 +9,6 @@ import io.classwise.nn.Model;
 import io.classwise.nn.checkpoint.Checkpoint;
 import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.tensor.Backend;
-import io.classwise.tensor.Backends;
 import io.classwise.train.RunDirectory;
 import io.classwise.train.TrainConfig;
 import io.classwise.train.Trainer;
@@ -32,8 +31,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--train-examples", defaultValue = "6000") int trainExamples;
     @Option(names = "--eval-examples", defaultValue = "1000") int evalExamples;
     @Option(names = "--seed", defaultValue = "0") long seed;
-    @Option(names = "--device", defaultValue = "auto") String device;
-    @Option(names = "--threads", defaultValue = "0") int threads;
+    @picocli.CommandLine.Mixin BackendOptions backend;
     @Option(names = "--no-progress") boolean noProgress;
 
     static TrainConfig recipe(String method, int epochs, int trainExamples, int evalExamples, long seed) {
@@ -62,7 +60,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
         InMemoryDataset train = DemoData.fashionMnist(Split.TRAIN), test = DemoData.fashionMnist(Split.TEST);
-        try (Backend b = Backends.create(device, threads)) {
+        try (Backend b = backend.create()) {
             RunDirectory run = new RunDirectory(out);
             System.out.println("Classwise demo: PGD adversarial training (ε = 0.1) of a small CNN on " + trainExamples
                     + " real Fashion-MNIST images (embedded subset), " + epochs + " epochs, on " + b.name());

@@ -14,7 +14,6 @@ import io.classwise.nn.Model;
 import io.classwise.nn.checkpoint.Checkpoint;
 import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.tensor.Backend;
-import io.classwise.tensor.Backends;
 import io.classwise.train.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,8 +44,7 @@ final class DiagnoseCommand implements Callable<Integer> {
     @Option(names = "--surrogate", description = "Checkpoint of a surrogate model for the transfer rung.") Path surrogate;
     @Option(names = "--data-dir") String dataDir;
     @Option(names = "--seed", defaultValue = "0") long seed;
-    @Option(names = "--device", defaultValue = "auto") String device;
-    @Option(names = "--threads", defaultValue = "0") int threads;
+    @picocli.CommandLine.Mixin BackendOptions backend;
 
     @Override
     public Integer call() throws Exception {
@@ -62,7 +60,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         s.temperatures = temperatures;
         s.ladderPgd100 = !noPgd100;
         s.seed = seed;
-        try (Backend b = Backends.create(device, threads)) {
+        try (Backend b = backend.create()) {
             run(b, run, meta, s, examples, surrogate == null ? null : Checkpoint.load(b, surrogate), dataDir, System.out);
         }
         return 0;
