@@ -79,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
             s.squareQueries = 300;
             DiagnoseCommand.run(b, run, Safetensors.read(run.lastWeights()).metadata(), s, evalExamples, surrogate, null, System.out);
         }
-        System.out.printf(java.util.Locale.ROOT, "demo finished in %.0f s; results in %s (metrics.jsonl, checkpoints/, analysis/)%n",
+        System.out.printf(java.util.Locale.ROOT, "demo finished in %.0f s; results in %s (metrics.jsonl, checkpoints/, analysis/, plots/, report.html)%n",
                 (System.nanoTime() - t0) / 1e9, out.toAbsolutePath());
         return 0;
     }

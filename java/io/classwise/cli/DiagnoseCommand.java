@@ -101,6 +101,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "(worst = the lowest robust accuracy over all rungs of the ladder)  weight norm vs PGD-20 robustness: Pearson r = %.3f, Spearman ρ = %.3f%n",
                 wn.pearson(), wn.spearman());
         out.println("analysis files: " + run.analysis() + " " + Arrays.toString(Files.list(run.analysis()).map(p -> p.getFileName().toString()).sorted().toArray()));
+        out.println("report: " + new io.classwise.report.ReportWriter(run).write().toAbsolutePath());
     }
 
     private static String shorten(String s) { return s.length() <= 14 ? s : s.substring(0, 13) + "…"; }

@@ -68,6 +68,23 @@ class DiagnosisTest {
             JsonNode wn = new ObjectMapper().readTree(run.analysis().resolve("weight_norms.json").toFile());
             assertEquals(2, wn.path("per_epoch").size());
             assertTrue(wn.path("final").path("pearson").isNumber());
+
+            // The report: every chart as PNG and SVG, and the ladder table's numbers are the JSON's.
+            Path report = new io.classwise.report.ReportWriter(run).write();
+            for (String chart : List.of("over_epochs_test_robust", "intervals", "flip_matrix", "weight_norms", "attack_ladder", "temperature_pgd")) {
+                assertTrue(Files.size(run.plots().resolve(chart + ".png")) > 5_000 && Files.exists(run.plots().resolve(chart + ".svg")), chart);
+            }
+            String html = Files.readString(report);
+            assertTrue(!html.contains("http://") && !html.contains("https://"), "self-contained: no network references");
+            String table = html.substring(html.indexOf("<table id=\"ladder\">"), html.indexOf("</table>", html.indexOf("<table id=\"ladder\">")));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("data-v=\"([^\"]+)\"").matcher(table);
+            List<Double> cells = new java.util.ArrayList<>();
+            while (m.find()) cells.add(Double.parseDouble(m.group(1)));
+            int rungs = ladder.size();
+            for (int k = 0; k < 10; k++) {
+                for (int r = 0; r < rungs; r++) assertEquals(ladder.get(r).perClass()[k], cells.get(k * (rungs + 1) + r), 0.0, "class " + k + " rung " + r);
+            }
+            ReportRenderCheck.renderIfChromiumPresent(report, dir.resolve("screenshot.png"));
         }
     }
 }
