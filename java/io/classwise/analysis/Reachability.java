@@ -20,11 +20,15 @@ public final class Reachability {
     private final int classes;
     private final List<int[]> reachableSets = new ArrayList<>(); // per example: sorted reachable classes
     private final List<Integer> labels = new ArrayList<>();
+    private final List<Integer> ids = new ArrayList<>();
 
     public Reachability(int classes) { this.classes = classes; }
 
-    /** Runs a targeted attack towards each class ≠ label on a batch and records the reachable sets. */
-    public void add(Model model, Tape tape, Attack targeted, Tensor x, Tensor y, int[] yi, Rng rng) {
+    /**
+     * Runs a targeted attack towards each class ≠ label on a batch and records the reachable sets;
+     * ids name the examples (e.g. their index in the test set).
+     */
+    public void add(Model model, Tape tape, Attack targeted, Tensor x, Tensor y, int[] yi, int[] exampleIds, Rng rng) {
         int n = yi.length;
         boolean[][] reach = new boolean[n][classes];
         float[] t = new float[n];
@@ -40,6 +44,7 @@ public final class Reachability {
             for (int c = 0; c < classes; c++) if (reach[i][c]) s.add(c);
             reachableSets.add(s.stream().mapToInt(Integer::intValue).toArray());
             labels.add(yi[i]);
+            ids.add(exampleIds[i]);
         }
     }
 
@@ -48,6 +53,9 @@ public final class Reachability {
     public int[] reachable(int example) { return reachableSets.get(example).clone(); }
 
     public int label(int example) { return labels.get(example); }
+
+    /** The id given for an example (its index in the dataset it came from). */
+    public int id(int example) { return ids.get(example); }
 
     /** For class c: reachable set (as "a+b") → number of its examples reaching exactly that set, most frequent first. */
     public Map<String, Integer> setsOf(int c) {
@@ -66,7 +74,7 @@ public final class Reachability {
         return sorted;
     }
 
-    /** Examples of class c that can be attacked into some class, but only into classes inside {@code allowed}. */
+    /** Ids of the examples of class c that can be attacked into some class, but only into classes inside {@code allowed}. */
     public List<Integer> onlyInto(int c, java.util.Set<Integer> allowed) {
         List<Integer> out = new ArrayList<>();
         for (int i = 0; i < labels.size(); i++) {
@@ -75,7 +83,7 @@ public final class Reachability {
             if (s.length == 0) continue;
             boolean inside = true;
             for (int v : s) inside &= allowed.contains(v);
-            if (inside) out.add(i);
+            if (inside) out.add(ids.get(i));
         }
         return out;
     }

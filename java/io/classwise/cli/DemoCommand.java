@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -27,12 +28,13 @@ import java.util.concurrent.Callable;
         description = "Adversarially train a small CNN on the embedded real Fashion-MNIST subset and run the class-wise analyses (offline, a few minutes on 2 cores).")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/demo", description = "Run directory (default: ${DEFAULT-VALUE}).") Path out;
-    @Option(names = "--epochs", defaultValue = "4") int epochs;
-    @Option(names = "--train-examples", defaultValue = "6000") int trainExamples;
+    @Option(names = "--epochs", defaultValue = "3") int epochs;
+    @Option(names = "--train-examples", defaultValue = "5000") int trainExamples;
     @Option(names = "--eval-examples", defaultValue = "1000") int evalExamples;
     @Option(names = "--seed", defaultValue = "0") long seed;
     @picocli.CommandLine.Mixin BackendOptions backend;
     @Option(names = "--no-progress") boolean noProgress;
+    @Option(names = "--no-removal", description = "Skip the class-removal experiment (two more trainings).") boolean noRemoval;
 
     static TrainConfig recipe(String method, int epochs, int trainExamples, int evalExamples, long seed) {
         TrainConfig c = new TrainConfig();
@@ -76,8 +78,9 @@ final class DemoCommand implements Callable<Integer> {
             s.steps = 20;
             s.seed = seed;
             s.reachableExamples = 200;
-            s.squareQueries = 300;
-            DiagnoseCommand.run(b, run, Safetensors.read(run.lastWeights()).metadata(), s, evalExamples, surrogate, null, System.out);
+            s.squareQueries = 200;
+            DiagnoseCommand.run(b, run, Safetensors.read(run.lastWeights()).metadata(), s, evalExamples, surrogate, null,
+                    noRemoval ? null : List.of(), System.out);
         }
         System.out.printf(java.util.Locale.ROOT, "demo finished in %.0f s; results in %s (metrics.jsonl, checkpoints/, analysis/, plots/, report.html)%n",
                 (System.nanoTime() - t0) / 1e9, out.toAbsolutePath());

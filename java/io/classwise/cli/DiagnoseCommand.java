@@ -42,6 +42,9 @@ final class DiagnoseCommand implements Callable<Integer> {
     @Option(names = "--temperatures", split = ",", defaultValue = "0.5,1,2,5,10,20") float[] temperatures;
     @Option(names = "--no-pgd100", description = "Leave PGD-100 out of the ladder.") boolean noPgd100;
     @Option(names = "--surrogate", description = "Checkpoint of a surrogate model for the transfer rung.") Path surrogate;
+    @Option(names = "--removal-source", split = ",", description = "Source classes (ids) of the class-removal experiment "
+            + "(default: the class most concentrated on its dominant flip targets).") List<Integer> removalSources;
+    @Option(names = "--no-removal", description = "Skip the class-removal experiment (it retrains the model twice per source class).") boolean noRemoval;
     @Option(names = "--data-dir") String dataDir;
     @Option(names = "--seed", defaultValue = "0") long seed;
     @picocli.CommandLine.Mixin BackendOptions backend;
@@ -61,17 +64,18 @@ final class DiagnoseCommand implements Callable<Integer> {
         s.ladderPgd100 = !noPgd100;
         s.seed = seed;
         try (Backend b = backend.create()) {
-            run(b, run, meta, s, examples, surrogate == null ? null : Checkpoint.load(b, surrogate), dataDir, System.out);
+            run(b, run, meta, s, examples, surrogate == null ? null : Checkpoint.load(b, surrogate), dataDir,
+                    noRemoval ? null : (removalSources == null ? List.of() : removalSources), System.out);
         }
         return 0;
     }
 
     /** Shared with demo: loads the test set and the model, runs every analysis, prints a per-class table. */
     static void run(Backend b, RunDirectory run, Map<String, String> meta, Diagnosis.Settings s, int examples, Model surrogate,
-                    String dataDir, PrintStream out) throws Exception {
+                    String dataDir, List<Integer> removalSources, PrintStream out) throws Exception {
         DatasetId id = DatasetId.parse(meta.getOrDefault("classwise.dataset", "fashion-mnist"));
-        ImageDataset test = "embedded".equals(meta.get("classwise.source")) ? DemoData.fashionMnist(Split.TEST)
-                : Datasets.load(id, Split.TEST, DataDirs.resolve(dataDir));
+        boolean embedded = "embedded".equals(meta.get("classwise.source"));
+        ImageDataset test = embedded ? DemoData.fashionMnist(Split.TEST) : Datasets.load(id, Split.TEST, DataDirs.resolve(dataDir));
         if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), s.seed);
         Model model = Checkpoint.load(b, run.lastWeights());
         Files.createDirectories(run.analysis());
@@ -81,7 +85,12 @@ final class DiagnoseCommand implements Callable<Integer> {
         out.println("flip matrix ...");
         FlipMatrix flips = d.flipMatrix();
         out.println("reachable classes (targeted PGD towards every class) ...");
-        d.reachableClasses();
+        io.classwise.analysis.Reachability reach = d.reachableClasses();
+        if (removalSources != null && Files.exists(run.config())) {
+            io.classwise.train.TrainConfig recipe = new com.fasterxml.jackson.databind.ObjectMapper().readValue(run.config().toFile(), io.classwise.train.TrainConfig.class);
+            ImageDataset train = embedded ? DemoData.fashionMnist(Split.TRAIN) : Datasets.load(id, Split.TRAIN, DataDirs.resolve(dataDir));
+            d.classRemoval(reach, train, recipe, removalSources, run.root().resolve("class-removal"));
+        }
         out.println("attack ladder ...");
         List<io.classwise.analysis.Diagnosis.Rung> ladder = d.attackLadder(surrogate);
         out.println("Temperature-PGD sweep ...");

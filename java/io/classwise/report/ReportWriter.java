@@ -78,6 +78,7 @@ public final class ReportWriter {
         overEpochs();
         flips();
         reachable();
+        removal();
         weightNorms();
         ladder();
         temperature();
@@ -173,6 +174,19 @@ public final class ReportWriter {
             html.append("<tr><td>").append(esc(r.path("class").asText())).append("</td><td>").append(r.path("examples").asText()).append("</td><td>")
                 .append(r.path("reachable_only_one_class").asText()).append("</td><td>").append(r.path("unreachable").asText())
                 .append("</td><td style=\"text-align:left\">").append(sets).append("</td></tr>\n");
+        }
+        html.append("</table>\n");
+    }
+
+    private void removal() throws IOException {
+        JsonNode d = read("class_removal.json");
+        if (d == null || d.path("results").size() == 0) return;
+        html.append("<h2>3b. Class removal</h2>\n<p>").append(esc(d.path("note").asText())).append(".</p>\n")
+            .append("<table><tr><th>source class</th><th>removed</th><th>examples</th><th>robust after removal</th><th>control removed</th><th>robust in control</th></tr>\n");
+        for (JsonNode r : d.path("results")) {
+            html.append("<tr><td>").append(esc(r.path("sourceClass").asText())).append("</td><td>").append(esc(strings(r.path("removed")).toString()))
+                .append("</td><td>").append(r.path("examples").asText()).append("</td>").append(num(r.path("robustShareAfterRemoval")))
+                .append("<td>").append(esc(strings(r.path("controlRemoved")).toString())).append("</td>").append(num(r.path("robustShareControl"))).append("</tr>\n");
         }
         html.append("</table>\n");
     }

@@ -45,10 +45,19 @@ class DiagnosisTest {
             d.robustnessOverEpochs(run.metrics());
             FlipMatrix flips = d.flipMatrix();
             Reachability reach = d.reachableClasses();
+            c.epochs = 1;
+            List<ClassRemoval.Result> removal = d.classRemoval(reach, DemoData.fashionMnist(Split.TRAIN), c, List.of(), dir.resolve("removal"));
+            JsonNode rj = new ObjectMapper().readTree(run.analysis().resolve("class_removal.json").toFile());
+            assertEquals(removal.size(), rj.path("results").size());
+            for (ClassRemoval.Result r : removal) {
+                assertTrue(r.examples() > 0 && !r.removed().isEmpty() && !r.controlRemoved().isEmpty(), r.toString());
+                assertTrue(r.robustShareAfterRemoval() >= 0 && r.robustShareAfterRemoval() <= 1 && r.robustShareControl() >= 0 && r.robustShareControl() <= 1);
+                assertTrue(java.util.Collections.disjoint(r.removed(), r.controlRemoved()) && !r.removed().contains(r.sourceClass()));
+            }
             List<Diagnosis.Rung> ladder = d.attackLadder(null);
             List<Diagnosis.Rung> sweep = d.temperatureSweep();
             d.weightNorms(ladder.get(2).perClass(), run.checkpoints(), run.metrics());
-            for (String f : List.of("robustness_over_epochs", "flip_matrix", "reachable_classes", "attack_ladder", "temperature_pgd", "weight_norms")) {
+            for (String f : List.of("robustness_over_epochs", "flip_matrix", "reachable_classes", "class_removal", "attack_ladder", "temperature_pgd", "weight_norms")) {
                 assertTrue(Files.exists(run.analysis().resolve(f + ".json")) && Files.exists(run.analysis().resolve(f + ".csv")), f);
             }
             // The flip matrix is built from the same PGD-20 run (same seed) as the ladder's PGD-20 rung.

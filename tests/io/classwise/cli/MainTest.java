@@ -93,7 +93,7 @@ class MainTest {
 
     @Test
     void demoRunsTheWholePipelineOnTheEmbeddedData(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        assertEquals(0, Main.execute("demo", "--out", dir.toString(), "--epochs", "1", "--train-examples", "300", "--eval-examples", "50", "--no-progress"));
+        assertEquals(0, Main.execute("demo", "--out", dir.toString(), "--epochs", "1", "--train-examples", "300", "--eval-examples", "50", "--no-progress"), stderr());
         String s = stdout();
         assertTrue(s.contains("top flip target") && s.contains("Shirt") && s.contains("Pearson r ="), s);
         for (String f : new String[] {"flip_matrix.json", "attack_ladder.csv", "temperature_pgd.json", "reachable_classes.json", "weight_norms.json", "robustness_over_epochs.json"}) {

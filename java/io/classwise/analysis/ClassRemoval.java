@@ -1,0 +1,116 @@
+package io.classwise.analysis;
+
+import io.classwise.attack.Attack;
+import io.classwise.attack.Pgd;
+import io.classwise.data.DatasetId;
+import io.classwise.data.ImageDataset;
+import io.classwise.data.SubsetDataset;
+import io.classwise.data.pipeline.Transforms;
+import io.classwise.nn.Model;
+import io.classwise.tensor.Backend;
+import io.classwise.train.Evaluation;
+import io.classwise.train.RunDirectory;
+import io.classwise.train.TrainConfig;
+import io.classwise.train.Trainer;
+import io.classwise.util.Rng;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The class-removal experiment (the study's first finding): take the examples of a source class i
+ * that can be attacked only into a set S of classes, retrain the same recipe without S's training
+ * data (labels renumbered), and measure how many of those examples now have no adversarial example
+ * inside the ε-ball under a strong attack (PGD with restarts). A control removes an unrelated class
+ * of the same size; if the effect is specific to S, the control keeps them attackable.
+ */
+public final class ClassRemoval {
+    /** The outcome for one source class. */
+    public record Result(String sourceClass, List<String> removed, List<String> controlRemoved, int examples,
+                         double robustShareAfterRemoval, double robustShareControl, String attack) {}
+
+    private final Backend b;
+    private final DatasetId dataset;
+    private final ImageDataset train, test;
+    private final TrainConfig recipe;
+    private final Path workDir;
+    private final PrintStream log;
+
+    public ClassRemoval(Backend b, DatasetId dataset, ImageDataset train, ImageDataset test, TrainConfig recipe, Path workDir, PrintStream log) {
+        this.b = b; this.dataset = dataset; this.train = train; this.test = test; this.recipe = recipe; this.workDir = workDir; this.log = log;
+    }
+
+    /** The most common non-empty reachable set of the source class's examples (the dominant flip targets). */
+    public static Set<Integer> dominantTargets(Reachability reach, int source) {
+        for (String key : reach.setsOf(source).keySet()) {
+            if (key.equals("none")) continue;
+            Set<Integer> s = new TreeSet<>();
+            for (String p : key.split("\\+")) s.add(Integer.parseInt(p));
+            return s;
+        }
+        return Set.of();
+    }
+
+    /** A control class of each removed size: not the source, not in S, the one the source's examples reach least. */
+    public static Set<Integer> controlFor(Reachability reach, int source, Set<Integer> removed, int classes) {
+        int[] reached = new int[classes];
+        for (int e = 0; e < reach.examples(); e++) if (reach.label(e) == source) for (int c : reach.reachable(e)) reached[c]++;
+        List<Integer> candidates = new ArrayList<>();
+        for (int c = 0; c < classes; c++) if (c != source && !removed.contains(c)) candidates.add(c);
+        candidates.sort((x, y) -> reached[x] != reached[y] ? reached[x] - reached[y] : x - y);
+        return new TreeSet<>(candidates.subList(0, Math.min(removed.size(), candidates.size())));
+    }
+
+    /**
+     * Runs the experiment for one source class. examplesOfSource are test-set indices (into {@code test})
+     * of source-class examples attackable only into {@code removed}.
+     */
+    public Result run(int source, Set<Integer> removed, Set<Integer> control, List<Integer> examplesOfSource, long seed) throws IOException {
+        List<String> names = test.classNames();
+        Attack strong = Pgd.pgd((float) recipe.eps, (float) (recipe.eps / 4), 20, 5);
+        double after = robustShare(source, removed, examplesOfSource, "removed-" + join(removed), seed, strong);
+        double ctrl = robustShare(source, control, examplesOfSource, "control-" + join(control), seed, strong);
+        return new Result(names.get(source), removed.stream().map(names::get).toList(), control.stream().map(names::get).toList(),
+                examplesOfSource.size(), after, ctrl, strong.name());
+    }
+
+    private static String join(Set<Integer> s) {
+        StringBuilder sb = new StringBuilder();
+        for (int c : s) sb.append(sb.length() == 0 ? "" : "_").append(c);
+        return sb.toString();
+    }
+
+    /** Retrains without the dropped classes and returns the share of the examples that resist the strong attack. */
+    private double robustShare(int source, Set<Integer> dropped, List<Integer> examples, String name, long seed, Attack strong) throws IOException {
+        if (examples.isEmpty()) return Double.NaN;
+        SubsetDataset trainWithout = SubsetDataset.withoutClasses(train, dropped);
+        SubsetDataset testWithout = SubsetDataset.withoutClasses(test, dropped);
+        TrainConfig c = copy(recipe);
+        c.seed = seed;
+        // Same recipe, same number of training images per remaining class; evaluate on the given test subset.
+        int classes = train.numClasses();
+        if (c.trainExamples > 0) c.trainExamples = c.trainExamples / classes * (classes - dropped.size());
+        c.evalExamples = 0;
+        log.println("  retraining without " + dropped.stream().map(k -> train.classNames().get(k)).toList() + " ...");
+        Trainer t = new Trainer(c, b, dataset, trainWithout, testWithout, new RunDirectory(workDir.resolve(name)),
+                new PrintStream(java.io.OutputStream.nullOutputStream()), false);
+        t.fit(false);
+        Model m = t.model();
+        int[] idx = examples.stream().mapToInt(Integer::intValue).toArray();
+        ImageDataset subset = SubsetDataset.withoutClasses(SubsetDataset.ofIndices(test, idx), dropped);
+        Evaluation.Predictions p = Evaluation.predict(m, subset, Transforms.forEvaluation(dataset), strong, recipe.batchSize, new Rng(seed + 5));
+        int robust = 0;
+        for (int i = 0; i < p.labels().length; i++) if (p.robust()[i] == p.labels()[i]) robust++;
+        return (double) robust / p.labels().length;
+    }
+
+    private static TrainConfig copy(TrainConfig c) {
+        com.fasterxml.jackson.databind.ObjectMapper m = new com.fasterxml.jackson.databind.ObjectMapper();
+        return m.convertValue(m.valueToTree(c), TrainConfig.class);
+    }
+}
