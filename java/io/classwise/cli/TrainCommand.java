@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dataset", required = true, description = "mnist, fashion-mnist, cifar10, cifar100, svhn, stl10, imagenet.") String dataset;
     @Option(names = "--out", required = true, description = "Run directory (created).") Path out;
-    @Option(names = "--config", description = "JSON file with TrainConfig fields (flags override it).") Path config;
+    @Option(names = "--config", description = "JSON or YAML file (.json, .yaml, .yml) with TrainConfig fields (flags override it).") Path config;
     @Option(names = "--embedded", description = "Use the Fashion-MNIST subset inside the jar (offline).") boolean embedded;
     @Option(names = "--data-dir", description = "Data directory (default: $CLASSWISE_DATA, else ~/.cache/classwise/datasets).") String dataDir;
     @Option(names = "--resume", description = "Continue OUT from its last checkpoint (same final weights as an uninterrupted run).") boolean resume;
@@ -67,7 +67,14 @@ final class TrainCommand implements Callable<Integer> {
             c = Presets.forDataset(id);
             if (config != null) {
                 if (!Files.exists(config)) throw new IllegalArgumentException("--config: " + config + " does not exist");
-                new ObjectMapper().readerForUpdating(c).readValue(config.toFile());
+                String n = config.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+                ObjectMapper reader = n.endsWith(".yaml") || n.endsWith(".yml") ? new com.fasterxml.jackson.dataformat.yaml.YAMLMapper() : new ObjectMapper();
+                try {
+                    reader.readerForUpdating(c).readValue(config.toFile());
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalArgumentException("--config " + config + ": " + e.getOriginalMessage()
+                            + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
+                }
             }
             apply(c);
             if (embedded) {

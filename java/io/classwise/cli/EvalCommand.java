@@ -1,0 +1,36 @@
+package io.classwise.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code eval}: clean and PGD accuracy per class of a checkpoint, with the settings it was trained for. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Clean and PGD-k robust accuracy, overall and per class, of a checkpoint on its test set (ε from the checkpoint).")
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true) Path checkpoint;
+    @Option(names = "--steps", defaultValue = "20") int steps;
+    @Option(names = "--examples", defaultValue = "0", description = "Balanced subset of the test set (0 = all).") int examples;
+    @Option(names = "--data-dir") String dataDir;
+    @Mixin BackendOptions backend;
+
+    @Override
+    public Integer call() throws Exception {
+        AttackCommand a = new AttackCommand();
+        a.checkpoint = checkpoint;
+        a.attack = "pgd";
+        a.steps = steps;
+        a.restarts = 1;
+        a.examples = examples;
+        a.batchSize = 128;
+        a.dataDir = dataDir;
+        a.backend = backend;
+        a.temperature = 1f;
+        a.kappa = 50f;
+        a.queries = 1000;
+        return a.call();
+    }
+}
