@@ -222,6 +222,13 @@ public final class Diagnosis {
      */
     public List<ClassRemoval.Result> classRemoval(Reachability reach, ImageDataset train, io.classwise.train.TrainConfig recipe,
                                                   List<Integer> sources, Path workDir) throws IOException {
+        return classRemoval(reach, train, recipe, sources, null, null, workDir);
+    }
+
+    /** As above; removedOverride / controlOverride (nullable) replace the dominant targets and the automatic control. */
+    public List<ClassRemoval.Result> classRemoval(Reachability reach, ImageDataset train, io.classwise.train.TrainConfig recipe,
+                                                  List<Integer> sources, java.util.Set<Integer> removedOverride,
+                                                  java.util.Set<Integer> controlOverride, Path workDir) throws IOException {
         int k = test.numClasses();
         List<Integer> chosen = new ArrayList<>(sources);
         if (chosen.isEmpty()) {
@@ -238,12 +245,13 @@ public final class Diagnosis {
         List<ClassRemoval.Result> results = new ArrayList<>();
         List<List<Object>> rows = new ArrayList<>();
         for (int source : chosen) {
-            java.util.Set<Integer> removed = ClassRemoval.dominantTargets(reach, source);
+            java.util.Set<Integer> removed = removedOverride != null ? removedOverride : ClassRemoval.dominantTargets(reach, source);
             if (removed.isEmpty()) continue;
-            java.util.Set<Integer> control = ClassRemoval.controlFor(reach, source, removed, k);
+            java.util.Set<Integer> control = controlOverride != null ? controlOverride : ClassRemoval.controlFor(reach, source, removed, k);
             List<Integer> examples = reach.onlyInto(source, removed);
             log.println("class removal: " + names().get(source) + " examples only attackable into "
                     + removed.stream().map(names()::get).toList() + ": " + examples.size());
+            if (examples.isEmpty()) log.println("  no example of " + names().get(source) + " is attackable only into those classes: nothing to retrain");
             ClassRemoval.Result r = exp.run(source, removed, control, examples, s.seed);
             results.add(r);
             rows.add(List.of(r.sourceClass(), String.join(" + ", r.removed()), String.join(" + ", r.controlRemoved()), r.examples(),

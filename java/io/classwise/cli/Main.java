@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "engine.jar", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Classwise: adversarial training and class-wise robustness diagnosis.",
-        subcommands = {DemoCommand.class, InfoCommand.class, DataCommand.class, TrainCommand.class, EvalCommand.class, AttackCommand.class, DiagnoseCommand.class, ReportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, InfoCommand.class, DataCommand.class, TrainCommand.class, EvalCommand.class, AttackCommand.class, DiagnoseCommand.class, RemoveClassCommand.class, ReportCommand.class, ReproduceCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)
     boolean verbose;

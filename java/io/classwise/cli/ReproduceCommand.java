@@ -1,0 +1,124 @@
+package io.classwise.cli;
+
+import io.classwise.analysis.Diagnosis;
+import io.classwise.data.DataDirs;
+import io.classwise.data.DatasetId;
+import io.classwise.data.Datasets;
+import io.classwise.data.DemoData;
+import io.classwise.data.ImageDataset;
+import io.classwise.data.Split;
+import io.classwise.nn.Model;
+import io.classwise.nn.checkpoint.Checkpoint;
+import io.classwise.nn.checkpoint.Safetensors;
+import io.classwise.report.Tables;
+import io.classwise.tensor.Backend;
+import io.classwise.train.Presets;
+import io.classwise.train.RunDirectory;
+import io.classwise.train.TrainConfig;
+import io.classwise.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code reproduce <dataset>}: the study's recipe for a dataset. PGD-AT with the preset, a naturally
+ * trained surrogate, every analysis and the report; then TRADES, MART and HE with the same preset and
+ * the Temperature-PGD sweep on each, compared in analysis/temperature_pgd_by_method.json|csv.
+ */
+@Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run the study on a dataset with its preset: PGD-AT + every analysis + report, then TRADES, MART and HE with the Temperature-PGD sweep.")
+final class ReproduceCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "mnist, fashion-mnist, cifar10, cifar100, svhn, stl10, imagenet.") String dataset;
+    @Option(names = "--out", description = "Run directory (default: runs/reproduce-DATASET).") Path out;
+    @Option(names = "--data-dir") String dataDir;
+    @Option(names = "--embedded", description = "fashion-mnist only: the subset inside the jar.") boolean embedded;
+    @Option(names = "--epochs", description = "Override the preset's epochs (e.g. for a quick look).") Integer epochs;
+    @Option(names = "--train-examples", description = "Balanced training subset (default: all).") Integer trainExamples;
+    @Option(names = "--eval-examples", defaultValue = "1000", description = "Balanced test subset for evaluation and analyses (default: ${DEFAULT-VALUE}).") int evalExamples;
+    @Option(names = "--methods", split = ",", defaultValue = "trades,mart,he", description = "Methods compared by Temperature-PGD besides PGD-AT (default: ${DEFAULT-VALUE}).") List<String> methods;
+    @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--no-progress") boolean noProgress;
+    @Mixin BackendOptions backend;
+
+    @Override
+    public Integer call() throws Exception {
+        DatasetId id = DatasetId.parse(dataset);
+        if (embedded && id != DatasetId.FASHION_MNIST) throw new IllegalArgumentException("--embedded is only available for fashion-mnist");
+        Path root = out != null ? out : Path.of("runs", "reproduce-" + id.cliName);
+        ImageDataset train = embedded ? DemoData.fashionMnist(Split.TRAIN) : Datasets.load(id, Split.TRAIN, DataDirs.resolve(dataDir));
+        ImageDataset test = embedded ? DemoData.fashionMnist(Split.TEST) : Datasets.load(id, Split.TEST, DataDirs.resolve(dataDir));
+        try (Backend b = backend.create()) {
+            Map<String, Object> byMethod = new LinkedHashMap<>();
+            List<List<Object>> rows = new ArrayList<>();
+            RunDirectory main = new RunDirectory(root);
+            train(b, id, "pgd-at", train, test, main);
+            RunDirectory surrogate = new RunDirectory(root.resolve("surrogate-natural"));
+            TrainConfig nat = config(id, "natural");
+            nat.epochs = Math.max(1, nat.epochs / 4);
+            new Trainer(nat, b, id, train, test, surrogate, quiet(), false).fit(false);
+            Diagnosis.Settings s = settings(main);
+            DiagnoseCommand.run(b, main, Safetensors.read(main.lastWeights()).metadata(), s, evalExamples,
+                    Checkpoint.load(b, surrogate.lastWeights()), dataDir, List.of(), System.out);
+            collect(main.analysis().resolve("temperature_pgd.json"), "pgd-at", byMethod, rows);
+            for (String m : methods) {
+                RunDirectory r = new RunDirectory(root.resolve(m));
+                train(b, id, m, train, test, r);
+                Model model = Checkpoint.load(b, r.lastWeights());
+                ImageDataset sub = evalExamples > 0 ? io.classwise.data.SubsetDataset.balanced(test, Math.max(1, evalExamples / test.numClasses()), seed) : test;
+                new Diagnosis(model, sub, id, settings(r), Files.createDirectories(r.analysis()), System.out).temperatureSweep();
+                collect(r.analysis().resolve("temperature_pgd.json"), m, byMethod, rows);
+            }
+            Tables.json(main.analysis().resolve("temperature_pgd_by_method.json"), byMethod);
+            Tables.csv(main.analysis().resolve("temperature_pgd_by_method.csv"), List.of("method", "temperature", "overall_robust_accuracy"), rows);
+            System.out.println("report: " + main.report().toAbsolutePath() + "; Temperature-PGD by method: " + main.analysis().resolve("temperature_pgd_by_method.csv"));
+        }
+        return 0;
+    }
+
+    private static PrintStream quiet() { return new PrintStream(java.io.OutputStream.nullOutputStream()); }
+
+    private TrainConfig config(DatasetId id, String method) {
+        TrainConfig c = Presets.forDataset(id);
+        c.method = method;
+        if (embedded) c.source = "embedded";
+        if (epochs != null) c.epochs = epochs;
+        if (trainExamples != null) c.trainExamples = trainExamples;
+        c.evalExamples = evalExamples;
+        c.seed = seed;
+        if (method.equals("fgsm-rs")) { c.trainStep = 1.25 * c.eps; c.schedule = "cyclic"; }
+        return c;
+    }
+
+    private void train(Backend b, DatasetId id, String method, ImageDataset train, ImageDataset test, RunDirectory run) throws Exception {
+        System.out.println("training " + method + " → " + run.root());
+        new Trainer(config(id, method), b, id, train, test, run, System.out, !noProgress).fit(false);
+    }
+
+    private Diagnosis.Settings settings(RunDirectory run) throws Exception {
+        TrainConfig c = new com.fasterxml.jackson.databind.ObjectMapper().readValue(run.config().toFile(), TrainConfig.class);
+        Diagnosis.Settings s = new Diagnosis.Settings();
+        s.eps = (float) c.eps;
+        s.step = (float) c.evalStep;
+        s.steps = c.evalSteps;
+        s.seed = seed;
+        return s;
+    }
+
+    private static void collect(Path json, String method, Map<String, Object> byMethod, List<List<Object>> rows) throws Exception {
+        com.fasterxml.jackson.databind.JsonNode d = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+        byMethod.put(method, d);
+        for (int i = 0; i < d.path("temperatures").size(); i++) {
+            rows.add(List.of(method, d.path("temperatures").get(i).asDouble(), d.path("rows").get(i).path("overall").asDouble()));
+        }
+    }
+}
