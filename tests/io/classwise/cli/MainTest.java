@@ -40,7 +40,7 @@ class MainTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"info", "bench", "data", "train", "attack", "diagnose", "demo"}) {
+        for (String cmd : new String[] {"info", "bench", "data", "train", "eval", "attack", "diagnose", "remove-class", "report", "reproduce", "demo"}) {
             out.reset();
             assertEquals(0, Main.execute(cmd, "--help"));
             assertTrue(stdout().contains("Usage: engine.jar " + cmd), stdout());
