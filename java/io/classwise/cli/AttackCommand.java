@@ -7,7 +7,6 @@ import io.classwise.attack.Pgd;
 import io.classwise.data.DataDirs;
 import io.classwise.data.DatasetId;
 import io.classwise.data.Datasets;
-import io.classwise.data.DemoData;
 import io.classwise.data.ImageDataset;
 import io.classwise.data.Split;
 import io.classwise.data.SubsetDataset;
@@ -71,8 +70,7 @@ final class AttackCommand implements Callable<Integer> {
             case "square" -> new SquareAttack(e, queries);
             default -> throw new IllegalArgumentException("--attack must be fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm, l2-pgd, apgd-ce, apgd-dlr or square; got '" + attack + "'");
         };
-        ImageDataset test = "embedded".equals(meta.get("classwise.source")) && dataset == null
-                ? DemoData.fashionMnist(Split.TEST) : Datasets.load(id, Split.TEST, DataDirs.resolve(dataDir));
+        ImageDataset test = Datasets.load(id, Split.TEST, "embedded".equals(meta.get("classwise.source")) && dataset == null, DataDirs.resolve(dataDir));
         if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), seed);
         try (Backend b = backend.create()) {
             Model model = Checkpoint.load(b, checkpoint);

@@ -6,7 +6,6 @@ import io.classwise.analysis.WeightNorms;
 import io.classwise.data.DataDirs;
 import io.classwise.data.DatasetId;
 import io.classwise.data.Datasets;
-import io.classwise.data.DemoData;
 import io.classwise.data.ImageDataset;
 import io.classwise.data.Split;
 import io.classwise.data.SubsetDataset;
@@ -75,7 +74,7 @@ final class DiagnoseCommand implements Callable<Integer> {
                     String dataDir, List<Integer> removalSources, PrintStream out) throws Exception {
         DatasetId id = DatasetId.parse(meta.getOrDefault("classwise.dataset", "fashion-mnist"));
         boolean embedded = "embedded".equals(meta.get("classwise.source"));
-        ImageDataset test = embedded ? DemoData.fashionMnist(Split.TEST) : Datasets.load(id, Split.TEST, DataDirs.resolve(dataDir));
+        ImageDataset test = Datasets.load(id, Split.TEST, embedded, DataDirs.resolve(dataDir));
         if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), s.seed);
         Model model = Checkpoint.load(b, run.lastWeights());
         Files.createDirectories(run.analysis());
@@ -88,7 +87,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         io.classwise.analysis.Reachability reach = d.reachableClasses();
         if (removalSources != null && Files.exists(run.config())) {
             io.classwise.train.TrainConfig recipe = new com.fasterxml.jackson.databind.ObjectMapper().readValue(run.config().toFile(), io.classwise.train.TrainConfig.class);
-            ImageDataset train = embedded ? DemoData.fashionMnist(Split.TRAIN) : Datasets.load(id, Split.TRAIN, DataDirs.resolve(dataDir));
+            ImageDataset train = Datasets.load(id, Split.TRAIN, embedded, DataDirs.resolve(dataDir));
             d.classRemoval(reach, train, recipe, removalSources, run.root().resolve("class-removal"));
         }
         out.println("attack ladder ...");

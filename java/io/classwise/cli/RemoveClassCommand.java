@@ -6,7 +6,6 @@ import io.classwise.analysis.Reachability;
 import io.classwise.data.DataDirs;
 import io.classwise.data.DatasetId;
 import io.classwise.data.Datasets;
-import io.classwise.data.DemoData;
 import io.classwise.data.ImageDataset;
 import io.classwise.data.Split;
 import io.classwise.data.SubsetDataset;
@@ -70,8 +69,8 @@ final class RemoveClassCommand implements Callable<Integer> {
         TrainConfig recipe = new ObjectMapper().readValue(run.config().toFile(), TrainConfig.class);
         DatasetId id = DatasetId.parse(recipe.dataset);
         boolean embedded = "embedded".equals(recipe.source);
-        ImageDataset test = embedded ? DemoData.fashionMnist(Split.TEST) : Datasets.load(id, Split.TEST, DataDirs.resolve(dataDir));
-        ImageDataset train = embedded ? DemoData.fashionMnist(Split.TRAIN) : Datasets.load(id, Split.TRAIN, DataDirs.resolve(dataDir));
+        ImageDataset test = Datasets.load(id, Split.TEST, embedded, DataDirs.resolve(dataDir));
+        ImageDataset train = Datasets.load(id, Split.TRAIN, embedded, DataDirs.resolve(dataDir));
         if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), seed);
         List<String> names = test.classNames();
         int src = classId(source, names);

@@ -4,7 +4,6 @@ import io.classwise.analysis.Diagnosis;
 import io.classwise.data.DataDirs;
 import io.classwise.data.DatasetId;
 import io.classwise.data.Datasets;
-import io.classwise.data.DemoData;
 import io.classwise.data.ImageDataset;
 import io.classwise.data.Split;
 import io.classwise.nn.Model;
@@ -55,8 +54,8 @@ final class ReproduceCommand implements Callable<Integer> {
         DatasetId id = DatasetId.parse(dataset);
         if (embedded && id != DatasetId.FASHION_MNIST) throw new IllegalArgumentException("--embedded is only available for fashion-mnist");
         Path root = out != null ? out : Path.of("runs", "reproduce-" + id.cliName);
-        ImageDataset train = embedded ? DemoData.fashionMnist(Split.TRAIN) : Datasets.load(id, Split.TRAIN, DataDirs.resolve(dataDir));
-        ImageDataset test = embedded ? DemoData.fashionMnist(Split.TEST) : Datasets.load(id, Split.TEST, DataDirs.resolve(dataDir));
+        ImageDataset train = Datasets.load(id, Split.TRAIN, embedded, DataDirs.resolve(dataDir));
+        ImageDataset test = Datasets.load(id, Split.TEST, embedded, DataDirs.resolve(dataDir));
         try (Backend b = backend.create()) {
             Map<String, Object> byMethod = new LinkedHashMap<>();
             List<List<Object>> rows = new ArrayList<>();

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.classwise.data.DataDirs;
 import io.classwise.data.DatasetId;
 import io.classwise.data.Datasets;
-import io.classwise.data.DemoData;
 import io.classwise.data.ImageDataset;
 import io.classwise.data.Split;
 import io.classwise.tensor.Backend;
@@ -84,15 +83,9 @@ final class TrainCommand implements Callable<Integer> {
             c.validate();
         }
         DatasetId id = DatasetId.parse(c.dataset);
-        ImageDataset train, test;
-        if (c.source.equals("embedded")) {
-            train = DemoData.fashionMnist(Split.TRAIN);
-            test = DemoData.fashionMnist(Split.TEST);
-        } else {
-            Path root = DataDirs.resolve(dataDir);
-            train = Datasets.load(id, Split.TRAIN, root);
-            test = Datasets.load(id, Split.TEST, root);
-        }
+        boolean embeddedData = c.source.equals("embedded");
+        ImageDataset train = Datasets.load(id, Split.TRAIN, embeddedData, DataDirs.resolve(dataDir));
+        ImageDataset test = Datasets.load(id, Split.TEST, embeddedData, DataDirs.resolve(dataDir));
         try (Backend b = Backends.create(c.device, c.threads)) {
             System.out.println("training " + c.architecture + " on " + c.dataset + " with " + c.method + " (" + c.epochs + " epochs, "
                     + b.name() + "); run directory " + out);

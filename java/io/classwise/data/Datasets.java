@@ -89,6 +89,16 @@ public final class Datasets {
         return loadFrom(id, split, dir);
     }
 
+    /**
+     * A split from the embedded Fashion-MNIST subset (embedded = true; fashion-mnist only) or from the
+     * files under dataDir.
+     */
+    public static ImageDataset load(DatasetId id, Split split, boolean embedded, Path dataDir) throws IOException {
+        if (!embedded) return load(id, split, dataDir);
+        if (id != DatasetId.FASHION_MNIST) throw new IllegalArgumentException("the embedded subset is Fashion-MNIST; " + id.cliName + " needs its files");
+        return DemoData.fashionMnist(split);
+    }
+
     /** Loads a split from a directory laid out as the official archive unpacks. */
     public static ImageDataset loadFrom(DatasetId id, Split split, Path dir) throws IOException {
         List<Path> files = requiredFiles(id, split, dir);
