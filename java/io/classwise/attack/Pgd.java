@@ -102,13 +102,7 @@ public final class Pgd implements Attack {
     public AttackResult run(Model model, Tape tape, Tensor x, Tensor labels, Tensor targets, Rng rng) {
         Backend b = x.backend();
         int n = x.dim(0), k = model.numClasses();
-        xAdv = reuse(b, xAdv, x.shape());
-        best = reuse(b, best, x.shape());
-        noise = reuse(b, noise, x.shape());
-        lossPerExample = reuse(b, lossPerExample, n);
-        dLogits = reuse(b, dLogits, n, k);
-        mask = reuse(b, mask, n);
-        if (momentum != 0) momentumBuf = reuse(b, momentumBuf, x.shape());
+        prepare(x, k);
         int[] y = toInts(labels.toArray()), t = targets == null ? null : toInts(targets.toArray());
         Tensor aim = targets == null ? labels : targets;
         float direction = targets == null ? 1f : -1f; // ascend the loss of the label, or descend towards the target
@@ -117,40 +111,7 @@ public final class Pgd implements Attack {
         int[] bestPred = new int[n];
         float[] maskValues = new float[n];
         for (int r = 0; r < restarts; r++) {
-            b.copy(x, xAdv);
-            if (randomStart && eps > 0) {
-                float[] u = new float[x.size()];
-                if (norm == Norm.LINF) {
-                    for (int i = 0; i < u.length; i++) u[i] = (float) rng.uniform(-eps, eps);
-                } else {
-                    // A random direction at a random radius in the ℓ2 ball.
-                    int row = u.length / n;
-                    for (int e = 0; e < n; e++) {
-                        double norm2 = 0;
-                        for (int j = 0; j < row; j++) { u[e * row + j] = (float) rng.nextGaussian(); norm2 += u[e * row + j] * u[e * row + j]; }
-                        double radius = eps * rng.nextDouble() / Math.sqrt(norm2);
-                        for (int j = 0; j < row; j++) u[e * row + j] *= (float) radius;
-                    }
-                }
-                noise.copyFrom(u);
-                b.axpy(1f, noise, xAdv);
-                project(b, xAdv, x); // only project and clamp to [0, 1]
-            }
-            if (momentum != 0) b.fill(momentumBuf, 0f);
-            for (int s = 0; s < steps; s++) {
-                Tensor logits = model.forward(tape, xAdv);
-                if (loss == Loss.CW_MARGIN) b.marginLoss(logits, aim, targets == null ? kappa : Float.POSITIVE_INFINITY, lossPerExample, dLogits, direction);
-                else b.softmaxCrossEntropy(logits, aim, temperature, lossPerExample, dLogits, direction);
-                grad = model.backward(tape, dLogits, Grad.INPUT);
-                if (momentum != 0) {
-                    b.momentumAccumulate(grad, momentumBuf, momentum);
-                    b.linfPgdStep(xAdv, momentumBuf, x, step, eps);
-                } else if (norm == Norm.L2) {
-                    b.l2PgdStep(xAdv, grad, x, step, eps);
-                } else {
-                    b.linfPgdStep(xAdv, grad, x, step, eps);
-                }
-            }
+            ascend(model, tape, x, aim, direction, rng);
             int[] pred = b.argmaxRows(model.forward(tape, xAdv));
             for (int i = 0; i < n; i++) {
                 boolean ok = t == null ? pred[i] != y[i] : pred[i] == t[i];
@@ -163,6 +124,70 @@ public final class Pgd implements Attack {
             b.copyRowsWhere(xAdv, best, mask);
         }
         return new AttackResult(best, bestPred, bestSuccess);
+    }
+
+    /**
+     * The adversarial batch of a single-restart attack without the final prediction pass: what
+     * adversarial training needs (its own forward pass on x′ gives the predictions). Overwritten
+     * by the next call.
+     */
+    public Tensor perturb(Model model, Tape tape, Tensor x, Tensor labels, Rng rng) {
+        if (restarts != 1) throw new IllegalStateException(name + ": perturb() is for single-restart attacks; use run()");
+        prepare(x, model.numClasses());
+        ascend(model, tape, x, labels, 1f, rng);
+        return xAdv;
+    }
+
+    private void prepare(Tensor x, int k) {
+        Backend b = x.backend();
+        int n = x.dim(0);
+        xAdv = reuse(b, xAdv, x.shape());
+        best = reuse(b, best, x.shape());
+        noise = reuse(b, noise, x.shape());
+        lossPerExample = reuse(b, lossPerExample, n);
+        dLogits = reuse(b, dLogits, n, k);
+        mask = reuse(b, mask, n);
+        if (momentum != 0) momentumBuf = reuse(b, momentumBuf, x.shape());
+    }
+
+    /** Random start (if any), then {@code steps} ascent steps on the loss of {@code aim}; leaves the result in xAdv. */
+    private void ascend(Model model, Tape tape, Tensor x, Tensor aim, float direction, Rng rng) {
+        Backend b = x.backend();
+        int n = x.dim(0);
+        b.copy(x, xAdv);
+        if (randomStart && eps > 0) {
+            float[] u = new float[x.size()];
+            if (norm == Norm.LINF) {
+                for (int i = 0; i < u.length; i++) u[i] = (float) rng.uniform(-eps, eps);
+            } else {
+                // A random direction at a random radius in the ℓ2 ball.
+                int row = u.length / n;
+                for (int e = 0; e < n; e++) {
+                    double norm2 = 0;
+                    for (int j = 0; j < row; j++) { u[e * row + j] = (float) rng.nextGaussian(); norm2 += u[e * row + j] * u[e * row + j]; }
+                    double radius = eps * rng.nextDouble() / Math.sqrt(norm2);
+                    for (int j = 0; j < row; j++) u[e * row + j] *= (float) radius;
+                }
+            }
+            noise.copyFrom(u);
+            b.axpy(1f, noise, xAdv);
+            project(b, xAdv, x); // only project and clamp to [0, 1]
+        }
+        if (momentum != 0) b.fill(momentumBuf, 0f);
+        for (int s = 0; s < steps; s++) {
+            Tensor logits = model.forward(tape, xAdv);
+            if (loss == Loss.CW_MARGIN) b.marginLoss(logits, aim, direction > 0 ? kappa : Float.POSITIVE_INFINITY, lossPerExample, dLogits, direction);
+            else b.softmaxCrossEntropy(logits, aim, temperature, lossPerExample, dLogits, direction);
+            grad = model.backward(tape, dLogits, Grad.INPUT);
+            if (momentum != 0) {
+                b.momentumAccumulate(grad, momentumBuf, momentum);
+                b.linfPgdStep(xAdv, momentumBuf, x, step, eps);
+            } else if (norm == Norm.L2) {
+                b.l2PgdStep(xAdv, grad, x, step, eps);
+            } else {
+                b.linfPgdStep(xAdv, grad, x, step, eps);
+            }
+        }
     }
 
     private void project(Backend b, Tensor xAdv, Tensor x) {

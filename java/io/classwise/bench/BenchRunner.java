@@ -59,15 +59,24 @@ public final class BenchRunner {
     }
 
     /** Runs the standard table on {@code backend} at {@code batch} and prints it. */
-    public List<Result> runAll(Backend backend, int batch) {
+    public List<Result> runAll(Backend backend, int batch, List<String> workloads) {
         List<Result> rows = new ArrayList<>();
-        rows.add(measure(Workloads.convForward(backend, Workloads.madryConv2(batch))));
-        rows.add(measure(Workloads.convInputGradient(backend, Workloads.madryConv2(batch))));
-        rows.add(measure(Workloads.pgdStep(backend, "madry-cnn", batch)));
-        rows.add(measure(Workloads.pgdStep(backend, "small-cnn", batch)));
-        out.printf(Locale.ROOT, "%-48s %12s %12s %10s%n", "workload (batch " + batch + ", " + backend.name() + ")", "median ms", "images/s", "GFLOP/s");
+        if (!backend.name().equals("cuda") || batch <= 128) {
+            rows.add(measure(Workloads.convForward(backend, Workloads.madryConv2(batch))));
+            rows.add(measure(Workloads.convInputGradient(backend, Workloads.madryConv2(batch))));
+        }
+        for (String spec : workloads) {
+            int colon = spec.indexOf(':');
+            try (Workload w = Workloads.create(backend, spec.substring(0, colon), spec.substring(colon + 1), batch)) {
+                backend.resetPeakBytes();
+                Result r = measure(w);
+                rows.add(new Result(r.name() + (backend.peakBytes() >= 0 ? String.format(Locale.ROOT, " (peak %.0f MiB)", backend.peakBytes() / 1048576.0) : ""),
+                        r.medianSeconds(), r.images(), r.flops()));
+            }
+        }
+        out.printf(Locale.ROOT, "%-56s %12s %12s %10s%n", "workload (batch " + batch + ", " + backend.name() + ")", "median ms", "images/s", "GFLOP/s");
         for (Result r : rows) {
-            out.printf(Locale.ROOT, "%-48s %12.2f %12.1f %10s%n", r.name(), r.medianSeconds() * 1e3, r.imagesPerSecond(),
+            out.printf(Locale.ROOT, "%-56s %12.2f %12.1f %10s%n", r.name(), r.medianSeconds() * 1e3, r.imagesPerSecond(),
                     r.flops() > 0 ? String.format(Locale.ROOT, "%.1f", r.gflops()) : "-");
         }
         return rows;
@@ -80,8 +89,66 @@ public final class BenchRunner {
         try (CpuBackend one = new CpuBackend(1)) {
             conv = measure(Workloads.convForward(one, Workloads.madryConv2(batch)));
         }
-        out.printf(Locale.ROOT, "%-48s %12.2f %12s %10.1f%n", gemm.name(), gemm.medianSeconds() * 1e3, "-", gemm.gflops());
-        out.printf(Locale.ROOT, "%-48s %12.2f %12.1f %10.1f%n", conv.name() + " (1 thread)", conv.medianSeconds() * 1e3, conv.imagesPerSecond(), conv.gflops());
+        out.printf(Locale.ROOT, "%-56s %12.2f %12s %10.1f%n", gemm.name(), gemm.medianSeconds() * 1e3, "-", gemm.gflops());
+        out.printf(Locale.ROOT, "%-56s %12.2f %12.1f %10.1f%n", conv.name() + " (1 thread)", conv.medianSeconds() * 1e3, conv.imagesPerSecond(), conv.gflops());
         out.printf(Locale.ROOT, "conv2d forward reaches %.0f%% of single-core sgemm GFLOP/s%n", 100 * conv.gflops() / gemm.gflops());
+    }
+
+    /** One row of the side-by-side table: medians over rounds; PyTorch fast mode is NaN off CUDA. */
+    public record Comparison(String kind, String architecture, int batch, double classwise, double pytorchEager, double pytorchFast,
+                             long peakBytes, long pytorchPeakBytes) {
+        public double ratioEager() { return classwise / pytorchEager; }
+        public double ratioFast() { return classwise / pytorchFast; }
+    }
+
+    /**
+     * Runs each workload alternately in Classwise and in PyTorch ({@code rounds} times each, so a noisy
+     * machine affects both alike) and prints a Markdown table of images/second and their ratio.
+     */
+    public List<Comparison> compare(Backend backend, int threads, List<String> workloads, int[] batches, PytorchReference torch, int rounds)
+            throws java.io.IOException {
+        String device = backend.name().equals("cuda") ? "cuda" : "cpu";
+        boolean fast = device.equals("cuda");
+        List<Comparison> rows = new ArrayList<>();
+        for (String spec : workloads) {
+            String kind = spec.substring(0, spec.indexOf(':')), arch = spec.substring(spec.indexOf(':') + 1);
+            for (int batch : batches) {
+                double[] ours = new double[rounds], eager = new double[rounds], compiled = new double[rounds];
+                long peak = -1, torchPeak = -1;
+                try (Workload w = Workloads.create(backend, kind, arch, batch)) {
+                    for (int r = 0; r < rounds; r++) {
+                        backend.resetPeakBytes();
+                        ours[r] = measure(w).imagesPerSecond();
+                        peak = Math.max(peak, backend.peakBytes());
+                        PytorchReference.Measurement m = torch.measure(device, kind, arch, batch, threads, "eager", warmup, reps);
+                        eager[r] = m.imagesPerSecond();
+                        torchPeak = Math.max(torchPeak, m.peakBytes());
+                        compiled[r] = fast ? torch.measure(device, kind, arch, batch, threads, "fast", warmup, reps).imagesPerSecond() : Double.NaN;
+                    }
+                }
+                Comparison c = new Comparison(kind, arch, batch, median(ours), median(eager), median(compiled), peak, torchPeak);
+                rows.add(c);
+                out.printf(Locale.ROOT, "%s:%s batch %d: Classwise %.1f images/s, PyTorch %.1f (%.2fx)%n", kind, arch, batch,
+                        c.classwise(), c.pytorchEager(), c.ratioEager());
+            }
+        }
+        out.println();
+        out.printf(Locale.ROOT, "| workload | batch | Classwise images/s | PyTorch eager images/s | ratio |%s%n",
+                fast ? " PyTorch fast images/s | ratio | Classwise peak MiB | PyTorch peak MiB |" : "");
+        out.printf("|---|---:|---:|---:|---:|%s%n", fast ? "---:|---:|---:|---:|" : "");
+        for (Comparison c : rows) {
+            out.printf(Locale.ROOT, "| %s:%s | %d | %.1f | %.1f | %.2f× |", c.kind(), c.architecture(), c.batch(), c.classwise(), c.pytorchEager(), c.ratioEager());
+            if (fast) {
+                out.printf(Locale.ROOT, " %.1f | %.2f× | %.0f | %.0f |", c.pytorchFast(), c.ratioFast(), c.peakBytes() / 1048576.0, c.pytorchPeakBytes() / 1048576.0);
+            }
+            out.println();
+        }
+        return rows;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

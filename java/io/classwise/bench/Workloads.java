@@ -1,8 +1,11 @@
 package io.classwise.bench;
 
+import io.classwise.attack.Pgd;
 import io.classwise.nn.Grad;
+import io.classwise.nn.Losses;
 import io.classwise.nn.Model;
 import io.classwise.nn.Models;
+import io.classwise.nn.Sgd;
 import io.classwise.nn.Tape;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.ConvGeometry;
@@ -12,7 +15,11 @@ import io.classwise.util.Rng;
 /**
  * The workloads shared by {@code engine.jar bench} and the JMH benchmarks, so both measure the same
  * code: the Madry CNN's second convolution (the dominant layer), its input gradient, and one PGD
- * step (forward, input-only backward, fused ℓ∞ update) of the Madry CNN and the small CNN on 28×28.
+ * step (forward, input-only backward, fused ℓ∞ update), one PGD-10 adversarial training step and a
+ * PGD-20 evaluation. benchmarks/pytorch_reference.py defines the same workloads in PyTorch.
+ *
+ * <p>Inputs per architecture: madry-cnn and small-cnn see 1×28×28 with ε = 0.3, step 0.01 (Madry's
+ * MNIST setting); the CIFAR networks see 3×32×32 with ε = 8/255, step 2/255.
  */
 public final class Workloads {
     private Workloads() {}
@@ -52,31 +59,107 @@ public final class Workloads {
         };
     }
 
+    /** (C, H, W), ε and step of an architecture's benchmark input. */
+    record Setting(int c, int h, int w, float eps, float step) {
+        static Setting of(String architecture) {
+            return architecture.equals("madry-cnn") || architecture.equals("small-cnn")
+                    ? new Setting(1, 28, 28, 0.3f, 0.01f) : new Setting(3, 32, 32, 8 / 255f, 2 / 255f);
+        }
+    }
+
+    /** A model and a random labelled batch for it (weights seeded, so every run times the same numbers). */
+    private record Problem(Model model, Tensor x, Tensor y, Setting setting) {
+        static Problem of(Backend b, String architecture, int batch) {
+            Setting s = Setting.of(architecture);
+            Model m = Models.create(b, Models.spec(architecture, 10, s.c(), s.h(), s.w()), 3);
+            Rng rng = new Rng(4);
+            Tensor x = b.allocate(batch, s.c(), s.h(), s.w()).copyFrom(random(rng, batch * s.c() * s.h() * s.w(), 0, 1));
+            float[] labels = new float[batch];
+            for (int i = 0; i < batch; i++) labels[i] = rng.nextInt(10);
+            return new Problem(m, x, b.allocate(batch).copyFrom(labels), s);
+        }
+    }
+
+    /**
+     * One PGD-10 adversarial training step (Madry et al.): random start, 10 steps on the training-mode
+     * network, forward and full backward on the adversarial batch, SGD with momentum 0.9 and weight
+     * decay 5e-4: what {@code Trainer} does per batch for {@code --method pgd-at}, less its bookkeeping.
+     */
+    public static Workload adversarialTrainingStep(Backend b, String architecture, int batch, int steps) {
+        Problem p = Problem.of(b, architecture, batch);
+        Pgd attack = Pgd.pgd(p.setting().eps(), p.setting().step(), steps, 1);
+        Sgd sgd = new Sgd(p.model().parameters(), 0.9f, 0f, 5e-4f, false);
+        Tape tape = new Tape(b).training(true);
+        Tensor perExample = b.allocate(batch), dLogits = b.allocate(batch, 10);
+        Rng rng = new Rng(6);
+        return new Workload() {
+            public String name() { return "PGD-" + steps + " training step " + architecture; }
+            public int images() { return batch; }
+            public double flops() { return 0; }
+            public double run() {
+                Tensor xAdv = attack.perturb(p.model(), tape, p.x(), p.y(), rng);
+                sgd.zeroGrad();
+                Tensor logits = p.model().forward(tape, xAdv);
+                double loss = Losses.crossEntropy(logits, p.y(), 1f, perExample, dLogits);
+                p.model().backward(tape, dLogits, Grad.PARAMS);
+                sgd.step(0.01f);
+                return loss;
+            }
+        };
+    }
+
+    /** PGD-{@code steps} evaluation: the attack on the evaluation-mode network, then the predictions. */
+    public static Workload pgdEvaluation(Backend b, String architecture, int batch, int steps) {
+        Problem p = Problem.of(b, architecture, batch);
+        Pgd attack = Pgd.pgd(p.setting().eps(), p.setting().step(), steps, 1);
+        Tape tape = new Tape(b);
+        Rng rng = new Rng(7);
+        return new Workload() {
+            public String name() { return "PGD-" + steps + " evaluation " + architecture; }
+            public int images() { return batch; }
+            public double flops() { return 0; }
+            public double run() { return attack.run(p.model(), tape, p.x(), p.y(), rng).successCount(); }
+        };
+    }
+
     /**
      * One ℓ∞ PGD step on a batch: forward, cross-entropy gradient, input-only backward, fused update
      * (ε = 0.3, step 0.01 as in Madry's MNIST setting).
      */
     public static Workload pgdStep(Backend b, String architecture, int batch) {
-        Model m = Models.create(b, Models.spec(architecture, 10, 1, 28, 28), 3);
-        Rng rng = new Rng(4);
-        Tensor xNat = b.allocate(batch, 1, 28, 28).copyFrom(random(rng, batch * 784, 0, 1));
-        Tensor xAdv = b.allocate(batch, 1, 28, 28);
-        b.copy(xNat, xAdv);
-        float[] labels = new float[batch];
-        for (int i = 0; i < batch; i++) labels[i] = rng.nextInt(10);
-        Tensor y = b.allocate(batch).copyFrom(labels), loss = b.allocate(batch), dLogits = b.allocate(batch, 10);
-        Tape tape = new Tape(b);
+        Problem p = Problem.of(b, architecture, batch);
+        Tensor xAdv = b.allocate(p.x().shape()), loss = b.allocate(batch), dLogits = b.allocate(batch, 10);
+        b.copy(p.x(), xAdv);
+        Tape tape = new Tape(b).training(true);
         return new Workload() {
-            public String name() { return "PGD step " + architecture + " 1x28x28"; }
+            public String name() { return "PGD step " + architecture; }
             public int images() { return batch; }
             public double flops() { return 0; }
             public double run() {
-                Tensor logits = m.forward(tape, xAdv);
-                b.softmaxCrossEntropy(logits, y, 1f, loss, dLogits, 1f / batch);
-                Tensor g = m.backward(tape, dLogits, Grad.INPUT);
-                b.linfPgdStep(xAdv, g, xNat, 0.01f, 0.3f);
+                Tensor logits = p.model().forward(tape, xAdv);
+                b.softmaxCrossEntropy(logits, p.y(), 1f, loss, dLogits, 1f / batch);
+                Tensor g = p.model().backward(tape, dLogits, Grad.INPUT);
+                b.linfPgdStep(xAdv, g, p.x(), p.setting().step(), p.setting().eps());
                 return 1;
             }
+        };
+    }
+
+    /** The workload kinds shared with benchmarks/pytorch_reference.py. */
+    public static final java.util.List<String> KINDS = java.util.List.of("pgd-step", "pgd10-train", "pgd20-eval");
+
+    /** {@code kind} (one of {@link #KINDS}) for {@code architecture} at {@code batch}. */
+    public static Workload create(Backend b, String kind, String architecture, int batch) {
+        if (!Models.ARCHITECTURES.contains(architecture)) {
+            throw new IllegalArgumentException("--workload " + kind + ":" + architecture + ": unknown architecture (expected one of "
+                    + String.join(", ", Models.ARCHITECTURES) + ")");
+        }
+        return switch (kind) {
+            case "pgd-step" -> pgdStep(b, architecture, batch);
+            case "pgd10-train" -> adversarialTrainingStep(b, architecture, batch, 10);
+            case "pgd20-eval" -> pgdEvaluation(b, architecture, batch, 20);
+            default -> throw new IllegalArgumentException("--workload " + kind + ":" + architecture + ": unknown kind (expected one of "
+                    + String.join(", ", KINDS) + ")");
         };
     }
 }

@@ -1,21 +1,28 @@
 package io.classwise.cli;
 
 import io.classwise.bench.BenchRunner;
+import io.classwise.bench.PytorchReference;
+import io.classwise.bench.Workloads;
 import io.classwise.tensor.Backend;
+import io.classwise.tensor.cpu.CpuBackend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** Prints images/second for the hot-path workloads (JMH in benchmarks/ is the careful version). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Time conv2d forward / input-gradient and one PGD step of the Madry CNN and small CNN; print a table.")
+        description = {"Time the hot path and print a table: conv2d forward / input-gradient, one PGD step, one PGD-10 "
+                + "training step and PGD-20 evaluation.",
+                "With --compare-pytorch, the same workloads run in PyTorch (benchmarks/pytorch_reference.py, packed in the jar) "
+                + "between Classwise's runs, and a table of both and their ratio is printed."})
 final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin BackendOptions backend;
 
-    @Option(names = "--batch", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
+    @Option(names = "--batch", defaultValue = "128", split = ",", description = "Batch size(s), comma-separated (default: ${DEFAULT-VALUE}).")
+    int[] batches;
 
     @Option(names = "--reps", defaultValue = "7", description = "Timed runs per workload; the median is shown (default: ${DEFAULT-VALUE}).")
     int reps;
@@ -23,14 +30,43 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--workload", split = ",", description = "KIND:ARCH to compare, KIND one of pgd-step, pgd10-train, pgd20-eval "
+            + "(default: the PGD step and PGD-10 training step of madry-cnn and small-cnn on cpu; on cuda PGD-10 training and "
+            + "PGD-20 evaluation of preact-resnet18 and PGD-10 training of wrn-34-10).")
+    List<String> workloads;
+
+    @Option(names = "--compare-pytorch", description = "Also run the workloads in PyTorch, alternating with Classwise, and print the ratio.")
+    boolean comparePytorch;
+
+    @Option(names = "--python", defaultValue = "python3", description = "Python interpreter with torch for --compare-pytorch (default: ${DEFAULT-VALUE}).")
+    String python;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "With --compare-pytorch: alternating rounds per workload; medians are shown (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Override
-    public Integer call() {
-        if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+    public Integer call() throws Exception {
+        for (int batch : batches) if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1, got " + reps);
+        if (rounds < 1) throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
         BenchRunner runner = new BenchRunner(Math.max(0, warmup), reps, System.out);
         try (Backend b = backend.create()) {
-            runner.runAll(b, batch);
-            if (b.name().equals("cpu")) runner.convVersusSgemm(batch);
+            boolean cuda = b.name().equals("cuda");
+            List<String> chosen = workloads != null ? workloads : cuda
+                    ? List.of("pgd10-train:preact-resnet18", "pgd20-eval:preact-resnet18", "pgd10-train:wrn-34-10")
+                    : List.of("pgd-step:madry-cnn", "pgd-step:small-cnn", "pgd10-train:madry-cnn", "pgd10-train:small-cnn");
+            for (String w : chosen) {
+                int colon = w.indexOf(':');
+                if (colon < 0) throw new IllegalArgumentException("--workload " + w + ": expected KIND:ARCH, e.g. pgd10-train:madry-cnn");
+                Workloads.create(b, w.substring(0, colon), w.substring(colon + 1), 1).close(); // validates both names
+            }
+            if (comparePytorch) {
+                int threads = b instanceof CpuBackend cpu ? cpu.threadCount() : 0;
+                runner.compare(b, threads, chosen, batches, PytorchReference.start(python), rounds);
+                return 0;
+            }
+            for (int batch : batches) runner.runAll(b, batch, chosen);
+            if (b.name().equals("cpu")) runner.convVersusSgemm(Arrays.stream(batches).max().getAsInt());
         }
         return 0;
     }

@@ -100,8 +100,8 @@ public final class Models {
         requireDivisible(h, w, 4, "madry-cnn");
         Layer head = head(b, spec, 1024);
         Sequential net = new Sequential()
-                .add("conv1", new Conv2d(b, c, 32, 5, 1, 2, true)).add("relu1", new ReLU()).add("maxpool1", new MaxPool2d(2, 2, 0))
-                .add("conv2", new Conv2d(b, 32, 64, 5, 1, 2, true)).add("relu2", new ReLU()).add("maxpool2", new MaxPool2d(2, 2, 0))
+                .add("conv1", new Conv2d(b, c, 32, 5, 1, 2, true)).add("relu1+maxpool1", MaxPool2d.afterRelu(2, 2, 0))
+                .add("conv2", new Conv2d(b, 32, 64, 5, 1, 2, true)).add("relu2+maxpool2", MaxPool2d.afterRelu(2, 2, 0))
                 .add("flatten", new Flatten())
                 .add("linear1", new Linear(b, 64 * (h / 4) * (w / 4), 1024, true)).add("relu3", new ReLU())
                 .add("linear2", head);
@@ -112,8 +112,8 @@ public final class Models {
         requireDivisible(h, w, 4, "small-cnn");
         Layer head = head(b, spec, 128);
         Sequential net = new Sequential()
-                .add("conv1", new Conv2d(b, c, 16, 3, 1, 1, true)).add("relu1", new ReLU()).add("pool1", new MaxPool2d(2, 2, 0))
-                .add("conv2", new Conv2d(b, 16, 32, 3, 1, 1, true)).add("relu2", new ReLU()).add("pool2", new MaxPool2d(2, 2, 0))
+                .add("conv1", new Conv2d(b, c, 16, 3, 1, 1, true)).add("relu1+pool1", MaxPool2d.afterRelu(2, 2, 0))
+                .add("conv2", new Conv2d(b, 16, 32, 3, 1, 1, true)).add("relu2+pool2", MaxPool2d.afterRelu(2, 2, 0))
                 .add("flatten", new Flatten())
                 .add("fc1", new Linear(b, 32 * (h / 4) * (w / 4), 128, true)).add("relu3", new ReLU())
                 .add("fc2", head);

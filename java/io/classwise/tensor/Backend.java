@@ -107,6 +107,15 @@ public interface Backend extends AutoCloseable {
     /** dx overwritten; each window's gradient goes to its first maximal input (row-major order). */
     void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g);
 
+    /**
+     * ReLU then max pooling in one pass: y = maxpool(relu(x)) = relu(maxpool(x)), x the pre-activation
+     * (saves the full-resolution ReLU output and a pass over it).
+     */
+    void reluMaxPoolForward(Tensor x, Tensor y, PoolGeometry g);
+
+    /** Backward of {@link #reluMaxPoolForward}: as maxPoolBackward, but a window whose maximum is ≤ 0 passes no gradient. */
+    void reluMaxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g);
+
     /** Average pooling, padding counted in the divisor (PyTorch's count_include_pad=True). */
     void avgPoolForward(Tensor x, Tensor y, PoolGeometry g);
 
@@ -204,6 +213,11 @@ public interface Backend extends AutoCloseable {
 
     /** MI-FGSM's accumulation per row: buf = mu·buf + g / ‖g‖₁ (rows with ‖g‖₁ = 0 add nothing). */
     void momentumAccumulate(Tensor grad, Tensor buf, float mu);
+
+    /** Most device memory held at once since the last {@link #resetPeakBytes()}; -1 where not tracked (host backends). */
+    default long peakBytes() { return -1; }
+
+    default void resetPeakBytes() {}
 
     @Override
     default void close() {}

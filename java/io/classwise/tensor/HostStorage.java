@@ -10,6 +10,7 @@ import java.nio.FloatBuffer;
  */
 public final class HostStorage implements Storage {
     private final FloatBuffer buffer;
+    private volatile long address;
 
     public HostStorage(int floats) {
         this.buffer = ByteBuffer.allocateDirect(Math.multiplyExact(Math.max(floats, 1), Float.BYTES))
@@ -19,13 +20,22 @@ public final class HostStorage implements Storage {
     /** Absolute-indexed view; never change its position/limit from outside. */
     public FloatBuffer buffer() { return buffer; }
 
+    /** The native address of element 0, for native kernels that take raw pointers. */
+    public long address() {
+        long a = address;
+        if (a == 0) address = a = new org.bytedeco.javacpp.Pointer(buffer).address();
+        return a;
+    }
+
     @Override
     public int capacity() { return buffer.capacity(); }
 
-    public static FloatBuffer of(Tensor t) {
+    public static FloatBuffer of(Tensor t) { return storageOf(t).buffer; }
+
+    public static HostStorage storageOf(Tensor t) {
         if (!(t.storage() instanceof HostStorage h)) {
             throw new IllegalArgumentException(t + " does not live in host memory");
         }
-        return h.buffer;
+        return h;
     }
 }

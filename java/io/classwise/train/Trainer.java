@@ -3,7 +3,6 @@ package io.classwise.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.classwise.attack.AttackResult;
 import io.classwise.attack.Pgd;
 import io.classwise.data.DatasetId;
 import io.classwise.data.ImageDataset;
@@ -228,8 +227,7 @@ public final class Trainer {
                                ClassAccuracy clean, ClassAccuracy robust, Rng rng) {
         clean.add(yi, b.argmaxRows(model.forward(evalTape, x)));
         // The attack runs on the training-mode network, as in Madry's and Wong's code.
-        AttackResult adv = attack.run(model, tape, x, y, rng);
-        Tensor logits = model.forward(tape, adv.adversarial());
+        Tensor logits = model.forward(tape, attack.perturb(model, tape, x, y, rng));
         robust.add(yi, b.argmaxRows(logits));
         Tensor d = buffer("dLogits", logits.shape()), per = buffer("lossPerExample", yi.length);
         if (method == Method.HE) {
@@ -287,8 +285,7 @@ public final class Trainer {
     private double mart(Pgd attack, Tape advTape, Tape cleanTape, Tensor x, Tensor y, int[] yi,
                         ClassAccuracy clean, ClassAccuracy robust, Rng rng) {
         int n = yi.length, k = model.numClasses();
-        AttackResult adv = attack.run(model, advTape, x, y, rng);
-        Tensor za = model.forward(advTape, adv.adversarial());
+        Tensor za = model.forward(advTape, attack.perturb(model, advTape, x, y, rng));
         robust.add(yi, b.argmaxRows(za));
         Tensor zc = model.forward(cleanTape, x);
         clean.add(yi, b.argmaxRows(zc));

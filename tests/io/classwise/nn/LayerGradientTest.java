@@ -94,6 +94,15 @@ class LayerGradientTest {
         checker.check("maxpool", new MaxPool2d(k, s, p), distinct(new Rng(7), 2 * 2 * hw * hw), new int[] {2, 2, hw, hw}, true);
     }
 
+    /** The fused ReLU → max pooling; values offset by half a spacing so none sits on the ReLU kink at 0. */
+    @ParameterizedTest(name = "relu+maxpool {0}x{0} k={1} s={2} p={3}")
+    @CsvSource({"4, 2, 2, 0", "7, 2, 2, 0", "7, 3, 2, 1"})
+    void reluMaxPool(int hw, int k, int s, int p) {
+        float[] x = distinct(new Rng(17), 2 * 2 * hw * hw);
+        for (int i = 0; i < x.length; i++) x[i] += 0.025f;
+        checker.check("relu+maxpool", MaxPool2d.afterRelu(k, s, p), x, new int[] {2, 2, hw, hw}, true);
+    }
+
     @ParameterizedTest(name = "avgpool {0}x{0} k={1} s={2}")
     @CsvSource({"4, 2, 2", "6, 3, 3", "5, 3, 1"})
     void avgPool(int hw, int k, int s) {

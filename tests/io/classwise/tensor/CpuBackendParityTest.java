@@ -8,20 +8,91 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.List;
+
 import static io.classwise.TestUtil.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static io.classwise.TestUtil.randn;
 import static io.classwise.TestUtil.to;
 
 /**
- * The OpenBLAS backend against the plain-loop oracle. float32 sums of K terms differ by reordering
- * only: tolerance atol 1e-4 + rtol 1e-4, with K at most a few hundred and O(1) inputs.
+ * The OpenBLAS backend against the plain-loop oracle, with its native kernels (native/cpu) and with
+ * its Java loops. float32 sums of K terms differ by reordering only: tolerance atol 1e-4 + rtol 1e-4,
+ * with K at most a few hundred and O(1) inputs; ReLU and pooling must match exactly.
  */
 class CpuBackendParityTest {
     static final ReferenceBackend REF = new ReferenceBackend();
     static final CpuBackend CPU = new CpuBackend(2);
+    static final CpuBackend CPU_JAVA = new CpuBackend(2, false);
+    static final List<CpuBackend> BOTH = List.of(CPU, CPU_JAVA);
 
     @AfterAll
-    static void close() { CPU.close(); }
+    static void close() { CPU.close(); CPU_JAVA.close(); }
+
+    @Test
+    void nativeKernelsAreBuiltIntoThisPlatformsJar() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64"),
+                "the build compiles native/cpu for the platform it runs on; this check is for linux-x86_64");
+        assertTrue(CPU.usesNativeKernels(), "native CPU kernels did not load on linux-x86_64");
+    }
+
+    /** Values on a coarse grid so that windows contain ties (first maximum wins) and non-positive maxima. */
+    private static Tensor gridValues(Rng rng, int... shape) {
+        Tensor t = REF.allocate(shape);
+        float[] v = new float[t.size()];
+        for (int i = 0; i < v.length; i++) v[i] = rng.nextInt(7) - 4;
+        return t.copyFrom(v);
+    }
+
+    @ParameterizedTest(name = "N={0} C={1} H={2} W={3} kernel={4} stride={5} pad={6}")
+    @CsvSource({"2, 3, 8, 8, 2, 2, 0", "3, 2, 7, 9, 2, 2, 0", "2, 3, 9, 9, 3, 2, 1", "1, 2, 6, 6, 3, 1, 1", "130, 3, 4, 4, 2, 2, 0"})
+    void reluAndMaxPoolingMatchReferenceExactly(int n, int c, int h, int w, int kernel, int stride, int pad) {
+        Rng rng = new Rng(n * 131L + c * 17 + h * 5 + kernel);
+        PoolGeometry g = new PoolGeometry(n, c, h, w, kernel, stride, pad);
+        Tensor x = gridValues(rng, n, c, h, w), dy = randn(REF, rng, 1, g.outputShape()), dyFull = randn(REF, rng, 1, n, c, h, w);
+        for (boolean relu : new boolean[] {false, true}) {
+            Tensor yRef = REF.allocate(g.outputShape()), dxRef = REF.allocate(x.shape());
+            if (relu) { REF.reluMaxPoolForward(x, yRef, g); REF.reluMaxPoolBackward(x, dy, dxRef, g); }
+            else { REF.maxPoolForward(x, yRef, g); REF.maxPoolBackward(x, dy, dxRef, g); }
+            for (CpuBackend cpu : BOTH) {
+                Tensor y = cpu.allocate(g.outputShape()), dx = cpu.allocate(x.shape()).copyFrom(dyFull.toArray()); // dx must be overwritten
+                if (relu) { cpu.reluMaxPoolForward(to(cpu, x), y, g); cpu.reluMaxPoolBackward(to(cpu, x), to(cpu, dy), dx, g); }
+                else { cpu.maxPoolForward(to(cpu, x), y, g); cpu.maxPoolBackward(to(cpu, x), to(cpu, dy), dx, g); }
+                String what = (relu ? "relu+maxpool" : "maxpool") + (cpu.usesNativeKernels() ? " native" : " java");
+                assertArrayEquals(yRef.toArray(), y.toArray(), what + " forward");
+                assertArrayEquals(dxRef.toArray(), dx.toArray(), what + " backward");
+            }
+        }
+        Tensor yRef = REF.allocate(x.shape()), dxRef = REF.allocate(x.shape());
+        REF.relu(x, yRef);
+        REF.reluBackward(yRef, dyFull, dxRef);
+        for (CpuBackend cpu : BOTH) {
+            Tensor y = cpu.allocate(x.shape()), dx = cpu.allocate(x.shape());
+            cpu.relu(to(cpu, x), y);
+            cpu.reluBackward(to(cpu, yRef), to(cpu, dyFull), dx);
+            assertArrayEquals(yRef.toArray(), y.toArray(), "relu");
+            assertArrayEquals(dxRef.toArray(), dx.toArray(), "relu backward");
+        }
+    }
+
+    /** The fused layer is the composition it replaces: ReLU, then max pooling (forward and gradient). */
+    @Test
+    void reluMaxPoolEqualsReluThenMaxPool() {
+        Rng rng = new Rng(77);
+        PoolGeometry g = new PoolGeometry(4, 3, 10, 10, 2, 2, 0);
+        Tensor x = gridValues(rng, 4, 3, 10, 10), dy = randn(REF, rng, 1, g.outputShape());
+        Tensor r = REF.allocate(x.shape()), yComposed = REF.allocate(g.outputShape()), yFused = REF.allocate(g.outputShape());
+        REF.relu(x, r);
+        REF.maxPoolForward(r, yComposed, g);
+        REF.reluMaxPoolForward(x, yFused, g);
+        assertArrayEquals(yComposed.toArray(), yFused.toArray());
+        Tensor dr = REF.allocate(x.shape()), dxComposed = REF.allocate(x.shape()), dxFused = REF.allocate(x.shape());
+        REF.maxPoolBackward(r, dy, dr, g);
+        REF.reluBackward(r, dr, dxComposed);
+        REF.reluMaxPoolBackward(x, dy, dxFused, g);
+        assertArrayEquals(dxComposed.toArray(), dxFused.toArray());
+    }
 
     @ParameterizedTest(name = "N={0} C={1} H={2} W={3} K={4} k={5} stride={6} pad={7} bias={8}")
     @CsvSource({
@@ -39,6 +110,10 @@ class CpuBackendParityTest {
         Tensor x = randn(REF, rng, 1, g.inputShape()), wt = randn(REF, rng, 0.3, g.weightShape());
         Tensor b = bias ? randn(REF, rng, 1, k) : null, dy = randn(REF, rng, 1, g.outputShape());
 
+        for (CpuBackend cpu : BOTH) convolutionMatchesReference(cpu, g, x, wt, b, dy, bias, k);
+    }
+
+    private static void convolutionMatchesReference(CpuBackend CPU, ConvGeometry g, Tensor x, Tensor wt, Tensor b, Tensor dy, boolean bias, int k) {
         Tensor yRef = REF.allocate(g.outputShape()), yCpu = CPU.allocate(g.outputShape());
         REF.conv2dForward(x, wt, b, yRef, g);
         CPU.conv2dForward(to(CPU, x), to(CPU, wt), b == null ? null : to(CPU, b), yCpu, g);

@@ -2,6 +2,7 @@ package io.classwise.tensor.cpu;
 
 import io.classwise.tensor.ConvGeometry;
 import io.classwise.tensor.HostStorage;
+import io.classwise.tensor.PoolGeometry;
 import io.classwise.tensor.Tensor;
 import io.classwise.tensor.reference.ReferenceBackend;
 import org.bytedeco.javacpp.FloatPointer;
@@ -21,11 +22,17 @@ public class CpuBackend extends ReferenceBackend {
     private final CpuThreads threads;
     /** Per-thread im2col columns (C·R·S, P·Q) and weight-gradient partials (K, C·R·S); grown on demand. */
     private final Workspace[] workspaces;
+    private final boolean nativeKernels;
 
     public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
 
-    public CpuBackend(int threadCount) {
+    public CpuBackend(int threadCount) { this(threadCount, NativeCpuKernels.AVAILABLE); }
+
+    /** {@code nativeKernels}: use native/cpu's kernels for the memory-bound layers (false: Java loops; tests compare both). */
+    public CpuBackend(int threadCount, boolean nativeKernels) {
         Blas.ensureLoaded();
+        if (nativeKernels && !NativeCpuKernels.AVAILABLE) throw new IllegalStateException(NativeCpuKernels.REASON);
+        this.nativeKernels = nativeKernels;
         this.threads = new CpuThreads(threadCount);
         this.workspaces = new Workspace[threadCount];
         for (int t = 0; t < threadCount; t++) workspaces[t] = new Workspace();
@@ -34,6 +41,12 @@ public class CpuBackend extends ReferenceBackend {
     @Override public String name() { return "cpu"; }
 
     public int threadCount() { return threads.count(); }
+
+    /** Whether the hand-written native kernels run the memory-bound layers (else Java loops). */
+    public boolean usesNativeKernels() { return nativeKernels; }
+
+    /** Address of element {@code offset} of a host tensor. */
+    private static long addr(Tensor t, long offset) { return HostStorage.storageOf(t).address() + offset * Float.BYTES; }
 
     @Override
     public void close() { threads.close(); }
@@ -71,10 +84,12 @@ public class CpuBackend extends ReferenceBackend {
                 FloatPointer cols;
                 long colOff;
                 if (isPointwise(g)) { cols = px; colOff = (long) n * chw; }
-                else { Im2col.im2col(xb, n * chw, g, ws.cols(crs * pq), ws.scratch); cols = ws.colsPointer(); colOff = 0; }
+                else { im2col(x, n, g, ws); cols = ws.colsPointer(); colOff = 0; }
                 // y[n] (K, PQ) = W (K, CRS) · cols (CRS, PQ)
                 Blas.sgemm(false, false, g.k(), pq, crs, 1f, pw, 0, crs, cols, colOff, pq, 0f, py, (long) n * g.k() * pq, pq);
-                if (bb != null) {
+                if (bb != null && nativeKernels) {
+                    NativeCpuKernels.addChannelBias(addr(y, (long) n * g.k() * pq), addr(b, 0), 1, g.k(), pq);
+                } else if (bb != null) {
                     for (int k = 0; k < g.k(); k++) {
                         float bias = bb.get(k);
                         int base = (n * g.k() + k) * pq;
@@ -101,7 +116,8 @@ public class CpuBackend extends ReferenceBackend {
                 } else {
                     FloatBuffer cols = ws.cols(crs * pq);
                     Blas.sgemm(true, false, crs, pq, g.k(), 1f, pw, 0, crs, pdy, dyOff, pq, 0f, ws.colsPointer(), 0, pq);
-                    Im2col.col2im(cols, g, dxb, n * chw, ws.scratch);
+                    if (nativeKernels) NativeCpuKernels.col2im(ws.colsAddress(), addr(dx, (long) n * chw), g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad());
+                    else Im2col.col2im(cols, g, dxb, n * chw, ws.scratch);
                 }
             }
         });
@@ -120,7 +136,7 @@ public class CpuBackend extends ReferenceBackend {
                 FloatPointer cols;
                 long colOff;
                 if (isPointwise(g)) { cols = px; colOff = (long) n * chw; }
-                else { Im2col.im2col(xb, n * chw, g, ws.cols(crs * pq), ws.scratch); cols = ws.colsPointer(); colOff = 0; }
+                else { im2col(x, n, g, ws); cols = ws.colsPointer(); colOff = 0; }
                 // partial (K, CRS) += dy[n] (K, PQ) · colsᵀ (PQ, CRS)
                 Blas.sgemm(false, true, K, crs, pq, 1f, pdy, (long) n * K * pq, pq, cols, colOff, pq,
                         n == n0 ? 0f : 1f, ws.partialPointer(), 0, crs);
@@ -143,9 +159,128 @@ public class CpuBackend extends ReferenceBackend {
         }
     }
 
+    /** The columns of image n of x into the thread's workspace. */
+    private void im2col(Tensor x, int n, ConvGeometry g, Workspace ws) {
+        int chw = g.c() * g.h() * g.w();
+        FloatBuffer cols = ws.cols(g.c() * g.r() * g.s() * g.p() * g.q());
+        if (nativeKernels) NativeCpuKernels.im2col(addr(x, (long) n * chw), ws.colsAddress(), g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad());
+        else Im2col.im2col(buf(x), n * chw, g, cols, ws.scratch);
+    }
+
+    // ---------------------------------------------------------------- memory-bound layers
+    // Each thread copies a cache-sized chunk of its slice into heap arrays, runs a plain loop the JIT
+    // vectorises, and copies the result back: far faster than element-wise access to direct buffers.
+
+    /** Floats per chunk: three arrays of this size stay in L2. */
+    private static final int CHUNK = 16 * 1024;
+
+    @Override
+    public void relu(Tensor x, Tensor y) {
+        requireSize(y, x.size(), "relu");
+        if (nativeKernels) {
+            threads.forRange(x.size(), (t, i0, i1) -> NativeCpuKernels.relu(addr(x, i0), addr(y, i0), i1 - i0));
+            return;
+        }
+        FloatBuffer xb = buf(x), yb = buf(y);
+        threads.forRange(x.size(), (t, i0, i1) -> {
+            Workspace ws = workspaces[t];
+            for (int i = i0; i < i1; i += CHUNK) {
+                int len = Math.min(CHUNK, i1 - i);
+                float[] a = ws.a(len);
+                xb.get(i, a, 0, len);
+                for (int j = 0; j < len; j++) a[j] = Math.max(a[j], 0f);
+                yb.put(i, a, 0, len);
+            }
+        });
+    }
+
+    @Override
+    public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
+        requireSize(dy, y.size(), "reluBackward");
+        requireSize(dx, y.size(), "reluBackward");
+        if (nativeKernels) {
+            threads.forRange(y.size(), (t, i0, i1) -> NativeCpuKernels.reluBackward(addr(y, i0), addr(dy, i0), addr(dx, i0), i1 - i0));
+            return;
+        }
+        FloatBuffer yb = buf(y), dyb = buf(dy), dxb = buf(dx);
+        threads.forRange(y.size(), (t, i0, i1) -> {
+            Workspace ws = workspaces[t];
+            for (int i = i0; i < i1; i += CHUNK) {
+                int len = Math.min(CHUNK, i1 - i);
+                float[] a = ws.a(len), d = ws.b(len);
+                yb.get(i, a, 0, len);
+                dyb.get(i, d, 0, len);
+                for (int j = 0; j < len; j++) d[j] = a[j] > 0f ? d[j] : 0f;
+                dxb.put(i, d, 0, len);
+            }
+        });
+    }
+
+    @Override
+    public void maxPoolForward(Tensor x, Tensor y, PoolGeometry g) { maxPoolForward(x, y, g, false); }
+
+    @Override
+    public void reluMaxPoolForward(Tensor x, Tensor y, PoolGeometry g) { maxPoolForward(x, y, g, true); }
+
+    @Override
+    public void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) { maxPoolBackward(x, dy, dx, g, false); }
+
+    @Override
+    public void reluMaxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) { maxPoolBackward(x, dy, dx, g, true); }
+
+    private void maxPoolForward(Tensor x, Tensor y, PoolGeometry g, boolean relu) {
+        checkPool(x, y, g);
+        int hw = g.h() * g.w(), pq = g.p() * g.q(), chunk = Math.max(1, CHUNK / hw);
+        if (nativeKernels) {
+            threads.forRange(g.n() * g.c(), (t, c0, c1) -> NativeCpuKernels.maxPoolForward(addr(x, (long) c0 * hw), addr(y, (long) c0 * pq),
+                    c1 - c0, g.h(), g.w(), g.kernel(), g.stride(), g.pad(), relu ? 1 : 0));
+            return;
+        }
+        FloatBuffer xb = buf(x), yb = buf(y);
+        threads.forRange(g.n() * g.c(), (t, c0, c1) -> {
+            Workspace ws = workspaces[t];
+            for (int c = c0; c < c1; c += chunk) {
+                int planes = Math.min(chunk, c1 - c);
+                float[] in = ws.a(planes * hw), out = ws.b(planes * pq);
+                xb.get(c * hw, in, 0, planes * hw);
+                MaxPool.forward(in, out, planes, g, relu);
+                yb.put(c * pq, out, 0, planes * pq);
+            }
+        });
+    }
+
+    private void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g, boolean relu) {
+        checkPool(x, dy, g);
+        requireSize(dx, x.size(), "maxPoolBackward");
+        int hw = g.h() * g.w(), pq = g.p() * g.q(), chunk = Math.max(1, CHUNK / hw);
+        if (nativeKernels) {
+            threads.forRange(g.n() * g.c(), (t, c0, c1) -> NativeCpuKernels.maxPoolBackward(addr(x, (long) c0 * hw), addr(dy, (long) c0 * pq),
+                    addr(dx, (long) c0 * hw), c1 - c0, g.h(), g.w(), g.kernel(), g.stride(), g.pad(), relu ? 1 : 0));
+            return;
+        }
+        FloatBuffer xb = buf(x), dyb = buf(dy), dxb = buf(dx);
+        threads.forRange(g.n() * g.c(), (t, c0, c1) -> {
+            Workspace ws = workspaces[t];
+            for (int c = c0; c < c1; c += chunk) {
+                int planes = Math.min(chunk, c1 - c);
+                float[] in = ws.a(planes * hw), grad = ws.b(planes * pq), out = ws.c(planes * hw);
+                xb.get(c * hw, in, 0, planes * hw);
+                dyb.get(c * pq, grad, 0, planes * pq);
+                MaxPool.backward(in, grad, out, planes, g, relu);
+                dxb.put(c * hw, out, 0, planes * hw);
+            }
+        });
+    }
+
     /** Scratch memory of one worker thread. */
     private static final class Workspace {
         final Im2col.Scratch scratch = new Im2col.Scratch();
+        private float[] a = new float[0], b = new float[0], c = new float[0];
+
+        float[] a(int n) { return a.length >= n ? a : (a = new float[n]); }
+        float[] b(int n) { return b.length >= n ? b : (b = new float[n]); }
+        float[] c(int n) { return c.length >= n ? c : (c = new float[n]); }
+
         private HostStorage cols, partial;
         private FloatPointer colsPtr, partialPtr;
 
@@ -158,6 +293,8 @@ public class CpuBackend extends ReferenceBackend {
         }
 
         FloatPointer colsPointer() { return colsPtr; }
+
+        long colsAddress() { return cols.address(); }
 
         void partial(int floats) {
             if (partial == null || partial.capacity() < floats) {

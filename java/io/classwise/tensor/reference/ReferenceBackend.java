@@ -355,7 +355,18 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override
-    public void maxPoolForward(Tensor x, Tensor y, PoolGeometry g) {
+    public void maxPoolForward(Tensor x, Tensor y, PoolGeometry g) { maxPoolForward(x, y, g, false); }
+
+    @Override
+    public void reluMaxPoolForward(Tensor x, Tensor y, PoolGeometry g) { maxPoolForward(x, y, g, true); }
+
+    @Override
+    public void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) { maxPoolBackward(x, dy, dx, g, false); }
+
+    @Override
+    public void reluMaxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) { maxPoolBackward(x, dy, dx, g, true); }
+
+    private void maxPoolForward(Tensor x, Tensor y, PoolGeometry g, boolean relu) {
         checkPool(x, y, g);
         FloatBuffer xb = buf(x), yb = buf(y);
         int P = g.p(), Q = g.q();
@@ -372,12 +383,11 @@ public class ReferenceBackend implements Backend {
                             m = Math.max(m, xb.get((nc * g.h() + ih) * g.w() + iw));
                         }
                     }
-                    yb.put((nc * P + p) * Q + q, m);
+                    yb.put((nc * P + p) * Q + q, relu ? Math.max(m, 0f) : m);
                 }
     }
 
-    @Override
-    public void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) {
+    private void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g, boolean relu) {
         checkPool(x, dy, g);
         requireSize(dx, x.size(), "maxPoolBackward");
         FloatBuffer xb = buf(x), dyb = buf(dy), dxb = buf(dx);
@@ -398,7 +408,7 @@ public class ReferenceBackend implements Backend {
                             if (arg < 0 || xb.get(j) > m) { m = xb.get(j); arg = j; }
                         }
                     }
-                    dxb.put(arg, dxb.get(arg) + dyb.get((nc * P + p) * Q + q));
+                    if (!relu || m > 0) dxb.put(arg, dxb.get(arg) + dyb.get((nc * P + p) * Q + q));
                 }
     }
 

@@ -1,0 +1,83 @@
+package io.classwise.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs benchmarks/pytorch_reference.py (packed into the jar) in a Python process, so PyTorch's
+ * numbers for a workload come from the same machine in the same command as Classwise's.
+ */
+public final class PytorchReference {
+    /** One PyTorch measurement: median seconds for one run of the workload, peak device bytes (-1 on CPU). */
+    public record Measurement(double medianSeconds, int images, long peakBytes, String torchVersion) {
+        public double imagesPerSecond() { return images / medianSeconds; }
+    }
+
+    private final String python;
+    private final Path script;
+
+    private PytorchReference(String python, Path script) { this.python = python; this.script = script; }
+
+    /** Extracts the script next to nothing else (a temp file) and checks that {@code python} imports torch. */
+    public static PytorchReference start(String python) throws IOException {
+        Path script = Files.createTempFile("classwise-pytorch-reference", ".py");
+        script.toFile().deleteOnExit();
+        try (InputStream in = PytorchReference.class.getResourceAsStream("pytorch_reference.py")) {
+            if (in == null) throw new IllegalStateException("pytorch_reference.py is missing from the jar (rebuild with mvn package)");
+            Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
+        }
+        PytorchReference ref = new PytorchReference(python, script);
+        String out = ref.exec(List.of(python, "-c", "import torch; print(torch.__version__)"));
+        if (out == null) {
+            throw new IllegalArgumentException("--python " + python + ": cannot import torch with it; install PyTorch "
+                    + "(Debian: apt-get install python3-torch) or pass --python with an interpreter that has it");
+        }
+        return ref;
+    }
+
+    /**
+     * Times {@code kind:architecture} at {@code batch} with PyTorch: {@code threads} CPU threads
+     * (0 = PyTorch's default), {@code mode} eager or fast (CUDA only).
+     */
+    public Measurement measure(String device, String kind, String architecture, int batch, int threads, String mode, int warmup, int reps)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--device", device, "--batch", Integer.toString(batch),
+                "--threads", Integer.toString(threads), "--mode", mode, "--warmup", Integer.toString(warmup),
+                "--reps", Integer.toString(reps), "--workload", kind + ":" + architecture));
+        String out = exec(cmd);
+        if (out == null) throw new IOException("PyTorch reference failed: " + String.join(" ", cmd) + " (its output is above)");
+        String last = out.strip().lines().reduce((a, b) -> b).orElse("");
+        JsonNode row = new ObjectMapper().readTree(last);
+        return new Measurement(row.get("median_s").asDouble(), row.get("batch").asInt(),
+                row.get("peak_bytes").isNull() ? -1 : row.get("peak_bytes").asLong(), row.get("torch").asText());
+    }
+
+    /** Runs a command; its stdout on success, null on a non-zero exit (stderr is passed through). */
+    private String exec(List<String> cmd) throws IOException {
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--python " + cmd.get(0) + ": cannot run it (" + e.getMessage() + ")");
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(30, TimeUnit.MINUTES)) { p.destroyForcibly(); return null; }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        return p.exitValue() == 0 ? out : null;
+    }
+}

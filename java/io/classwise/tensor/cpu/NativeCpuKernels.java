@@ -1,0 +1,53 @@
+package io.classwise.tensor.cpu;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Name;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * JNI binding of native/cpu/classwise_cpu.h, generated and compiled at build time by JavaCPP's
+ * builder (pom.xml, phase process-classes) and carried in the jar. Arguments are raw addresses of
+ * direct buffers ({@link CpuBackend} resolves them once per tensor) and sizes; every kernel has a
+ * plain-Java twin in ReferenceBackend that the tests compare it with.
+ *
+ * <p>If the library cannot be loaded (a platform the jar was not built on), {@link #AVAILABLE} is
+ * false, {@link #REASON} says why, and CpuBackend uses its Java loops instead.
+ */
+@Platform(include = "classwise_cpu.h")
+final class NativeCpuKernels {
+    static final boolean AVAILABLE;
+    static final String REASON;
+
+    static {
+        boolean ok;
+        String why;
+        try {
+            Loader.load();
+            ok = true;
+            why = "loaded";
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            ok = false;
+            why = "native CPU kernels not loaded (" + e.getMessage() + "); using Java loops";
+        }
+        AVAILABLE = ok;
+        REASON = why;
+    }
+
+    private NativeCpuKernels() {}
+
+    @Name("cw_relu") static native void relu(long x, long y, long n);
+
+    @Name("cw_relu_backward") static native void reluBackward(long y, long dy, long dx, long n);
+
+    @Name("cw_add_channel_bias") static native void addChannelBias(long y, long bias, long n, long channels, long plane);
+
+    @Name("cw_max_pool_forward")
+    static native void maxPoolForward(long x, long y, long planes, long h, long w, long kernel, long stride, long pad, int relu);
+
+    @Name("cw_max_pool_backward")
+    static native void maxPoolBackward(long x, long dy, long dx, long planes, long h, long w, long kernel, long stride, long pad, int relu);
+
+    @Name("cw_im2col") static native void im2col(long x, long cols, long c, long h, long w, long r, long s, long stride, long pad);
+
+    @Name("cw_col2im") static native void col2im(long cols, long x, long c, long h, long w, long r, long s, long stride, long pad);
+}

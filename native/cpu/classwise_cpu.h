@@ -1,0 +1,205 @@
+// Hand-written CPU kernels for the memory-bound layers next to OpenBLAS's sgemm: ReLU, 2-D max
+// pooling, im2col/col2im, per-channel bias. Compiled by JavaCPP's builder (the javacpp plugin in
+// pom.xml) into libjniNativeCpuKernels.so, which the jar carries; bound in
+// java/io/classwise/tensor/cpu/NativeCpuKernels.java. Every function here has a plain-Java twin in
+// ReferenceBackend that the tests compare it with (CpuBackendTest).
+//
+// Arguments are raw addresses of float arrays (direct buffers) and int64 sizes, so a call costs no
+// allocation on the Java side. The callers split work over threads; these functions are single-threaded.
+#ifndef CLASSWISE_CPU_H
+#define CLASSWISE_CPU_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define CW_F(a) ((float*) (intptr_t) (a))
+
+// y[i] = max(x[i], 0) for i < n
+static inline void cw_relu(int64_t x, int64_t y, int64_t n) {
+    const float* __restrict__ xs = CW_F(x);
+    float* __restrict__ ys = CW_F(y);
+    for (int64_t i = 0; i < n; i++) ys[i] = xs[i] > 0.f ? xs[i] : 0.f;
+}
+
+// dx[i] = y[i] > 0 ? dy[i] : 0 for i < n  (y: the ReLU's output)
+static inline void cw_relu_backward(int64_t y, int64_t dy, int64_t dx, int64_t n) {
+    const float* __restrict__ ys = CW_F(y);
+    const float* __restrict__ dys = CW_F(dy);
+    float* __restrict__ dxs = CW_F(dx);
+    for (int64_t i = 0; i < n; i++) dxs[i] = ys[i] > 0.f ? dys[i] : 0.f;
+}
+
+// y[c, k, i] += bias[k] for c < n, k < channels, i < plane  ((N, K, P·Q) conv output)
+static inline void cw_add_channel_bias(int64_t y, int64_t bias, int64_t n, int64_t channels, int64_t plane) {
+    float* ys = CW_F(y);
+    const float* b = CW_F(bias);
+    for (int64_t c = 0; c < n; c++)
+        for (int64_t k = 0; k < channels; k++) {
+            float* row = ys + (c * channels + k) * plane;
+            const float v = b[k];
+            for (int64_t i = 0; i < plane; i++) row[i] += v;
+        }
+}
+
+// Index (in the plane) of the first maximum of window (p, q): ties go to the first in window order.
+static inline int64_t cw_pool_argmax(const float* x, int64_t h, int64_t w, int64_t kernel, int64_t stride, int64_t pad,
+                                     int64_t p, int64_t q) {
+    int64_t arg = -1;
+    float m = 0.f;
+    for (int64_t r = 0; r < kernel; r++) {
+        int64_t ih = p * stride - pad + r;
+        if (ih < 0 || ih >= h) continue;
+        for (int64_t t = 0; t < kernel; t++) {
+            int64_t iw = q * stride - pad + t;
+            if (iw < 0 || iw >= w) continue;
+            int64_t j = ih * w + iw;
+            if (arg < 0 || x[j] > m) { m = x[j]; arg = j; }
+        }
+    }
+    return arg;
+}
+
+// y (planes, P, Q) = window maxima of x (planes, H, W); relu != 0: max(that, 0) (ReLU fused in front)
+static inline void cw_max_pool_forward(int64_t x, int64_t y, int64_t planes, int64_t h, int64_t w,
+                                       int64_t kernel, int64_t stride, int64_t pad, int32_t relu) {
+    const float floor = relu ? 0.f : -__builtin_inff();
+    const float* xs = CW_F(x);
+    float* ys = CW_F(y);
+    const int64_t P = (h + 2 * pad - kernel) / stride + 1, Q = (w + 2 * pad - kernel) / stride + 1;
+    for (int64_t c = 0; c < planes; c++) {
+        const float* in = xs + c * h * w;
+        float* out = ys + c * P * Q;
+        if (kernel == 2 && stride == 2 && pad == 0) {
+            for (int64_t p = 0; p < P; p++) {
+                const float* r0 = in + 2 * p * w;
+                const float* r1 = r0 + w;
+                for (int64_t q = 0; q < Q; q++) {
+                    float a = r0[2 * q] >= r0[2 * q + 1] ? r0[2 * q] : r0[2 * q + 1];
+                    float b = r1[2 * q] >= r1[2 * q + 1] ? r1[2 * q] : r1[2 * q + 1];
+                    float m = a >= b ? a : b;
+                    out[p * Q + q] = m > floor ? m : floor;
+                }
+            }
+        } else {
+            for (int64_t p = 0; p < P; p++)
+                for (int64_t q = 0; q < Q; q++) {
+                    float m = in[cw_pool_argmax(in, h, w, kernel, stride, pad, p, q)];
+                    out[p * Q + q] = m > floor ? m : floor;
+                }
+        }
+    }
+}
+
+// dx (planes, H, W) = dy (planes, P, Q) routed to each window's first maximum of x; zero elsewhere.
+// relu != 0: windows whose maximum is <= 0 pass nothing (the gradient of ReLU-then-max-pool).
+static inline void cw_max_pool_backward(int64_t x, int64_t dy, int64_t dx, int64_t planes, int64_t h, int64_t w,
+                                        int64_t kernel, int64_t stride, int64_t pad, int32_t relu) {
+    const float* xs = CW_F(x);
+    const float* dys = CW_F(dy);
+    float* dxs = CW_F(dx);
+    const int64_t P = (h + 2 * pad - kernel) / stride + 1, Q = (w + 2 * pad - kernel) / stride + 1;
+    const int two = kernel == 2 && stride == 2 && pad == 0;
+    // 2×2 windows tile the plane: each is written whole (gradient at its maximum, zeros beside it),
+    // so only a leftover odd last row/column needs clearing; other geometries accumulate into zeros.
+    if (!two) memset(dxs, 0, (size_t) (planes * h * w) * sizeof(float));
+    for (int64_t c = 0; c < planes; c++) {
+        const float* in = xs + c * h * w;
+        const float* g = dys + c * P * Q;
+        float* out = dxs + c * h * w;
+        if (two) {
+            for (int64_t p = 0; p < P; p++) {
+                const float* r0 = in + 2 * p * w;
+                const float* r1 = r0 + w;
+                float* o0 = out + 2 * p * w;
+                float* o1 = o0 + w;
+                for (int64_t q = 0; q < Q; q++) {
+                    // Branch-free: the comparisons are unpredictable, and gcc turned ternaries here into
+                    // jumps that cost more than the memory traffic. The first maximum in window order wins.
+                    const int64_t j = 2 * q;
+                    const float a = r0[j], b = r0[j + 1], c2 = r1[j], d = r1[j + 1];
+                    const float mab = a > b ? a : b, mcd = c2 > d ? c2 : d, m = mab > mcd ? mab : mcd;
+                    const uint32_t ia = a == m, ib = (b == m) & !ia, ic = (c2 == m) & !(ia | ib), id = !(ia | ib | ic);
+                    uint32_t v;
+                    memcpy(&v, g + p * Q + q, sizeof v);
+                    v &= -(uint32_t) (!relu | (m > 0.f));
+                    const uint32_t v0 = v & -ia, v1 = v & -ib, v2 = v & -ic, v3 = v & -id;
+                    memcpy(o0 + j, &v0, sizeof v0);
+                    memcpy(o0 + j + 1, &v1, sizeof v1);
+                    memcpy(o1 + j, &v2, sizeof v2);
+                    memcpy(o1 + j + 1, &v3, sizeof v3);
+                }
+                if (w % 2) { o0[w - 1] = 0.f; o1[w - 1] = 0.f; }
+            }
+            if (h % 2) memset(out + (h - 1) * w, 0, (size_t) w * sizeof(float));
+        } else {
+            for (int64_t p = 0; p < P; p++)
+                for (int64_t q = 0; q < Q; q++) {
+                    int64_t arg = cw_pool_argmax(in, h, w, kernel, stride, pad, p, q);
+                    if (!relu || in[arg] > 0.f) out[arg] += g[p * Q + q];
+                }
+        }
+    }
+}
+
+// cols (C·R·S, P·Q) = the receptive fields of one image x (C, H, W); zero where the window is in the padding
+static inline void cw_im2col(int64_t x, int64_t cols, int64_t c, int64_t h, int64_t w, int64_t r, int64_t s,
+                             int64_t stride, int64_t pad) {
+    const float* xs = CW_F(x);
+    float* out = CW_F(cols);
+    const int64_t P = (h + 2 * pad - r) / stride + 1, Q = (w + 2 * pad - s) / stride + 1;
+    for (int64_t ch = 0; ch < c; ch++)
+        for (int64_t i = 0; i < r; i++)
+            for (int64_t j = 0; j < s; j++) {
+                float* row = out + ((ch * r + i) * s + j) * P * Q;
+                for (int64_t p = 0; p < P; p++) {
+                    const int64_t ih = p * stride - pad + i;
+                    float* dst = row + p * Q;
+                    if (ih < 0 || ih >= h) { memset(dst, 0, (size_t) Q * sizeof(float)); continue; }
+                    const float* src = xs + (ch * h + ih) * w;
+                    if (stride == 1) {
+                        // valid q: 0 <= q - pad + j < w
+                        int64_t q0 = pad - j > 0 ? pad - j : 0, q1 = w + pad - j < Q ? w + pad - j : Q;
+                        if (q1 < q0) q1 = q0;
+                        for (int64_t q = 0; q < q0; q++) dst[q] = 0.f;
+                        if (q1 > q0) memcpy(dst + q0, src + q0 - pad + j, (size_t) (q1 - q0) * sizeof(float));
+                        for (int64_t q = q1; q < Q; q++) dst[q] = 0.f;
+                    } else {
+                        for (int64_t q = 0; q < Q; q++) {
+                            const int64_t iw = q * stride - pad + j;
+                            dst[q] = iw >= 0 && iw < w ? src[iw] : 0.f;
+                        }
+                    }
+                }
+            }
+}
+
+// x (C, H, W) = the sum of cols (C·R·S, P·Q) back over the receptive fields (overwrites x)
+static inline void cw_col2im(int64_t cols, int64_t x, int64_t c, int64_t h, int64_t w, int64_t r, int64_t s,
+                             int64_t stride, int64_t pad) {
+    const float* in = CW_F(cols);
+    float* xs = CW_F(x);
+    const int64_t P = (h + 2 * pad - r) / stride + 1, Q = (w + 2 * pad - s) / stride + 1;
+    memset(xs, 0, (size_t) (c * h * w) * sizeof(float));
+    for (int64_t ch = 0; ch < c; ch++)
+        for (int64_t i = 0; i < r; i++)
+            for (int64_t j = 0; j < s; j++) {
+                const float* row = in + ((ch * r + i) * s + j) * P * Q;
+                for (int64_t p = 0; p < P; p++) {
+                    const int64_t ih = p * stride - pad + i;
+                    if (ih < 0 || ih >= h) continue;
+                    float* dst = xs + (ch * h + ih) * w;
+                    const float* src = row + p * Q;
+                    if (stride == 1) {
+                        int64_t q0 = pad - j > 0 ? pad - j : 0, q1 = w + pad - j < Q ? w + pad - j : Q;
+                        for (int64_t q = q0; q < q1; q++) dst[q - pad + j] += src[q];
+                    } else {
+                        for (int64_t q = 0; q < Q; q++) {
+                            const int64_t iw = q * stride - pad + j;
+                            if (iw >= 0 && iw < w) dst[iw] += src[q];
+                        }
+                    }
+                }
+            }
+}
+
+#endif
