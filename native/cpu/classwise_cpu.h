@@ -154,14 +154,17 @@ static inline void cw_im2col(int64_t x, int64_t cols, int64_t c, int64_t h, int6
                 for (int64_t p = 0; p < P; p++) {
                     const int64_t ih = p * stride - pad + i;
                     float* dst = row + p * Q;
-                    if (ih < 0 || ih >= h) { memset(dst, 0, (size_t) Q * sizeof(float)); continue; }
+                    if (ih < 0 || ih >= h) { for (int64_t q = 0; q < Q; q++) dst[q] = 0.f; continue; }
                     const float* src = xs + (ch * h + ih) * w;
                     if (stride == 1) {
                         // valid q: 0 <= q - pad + j < w
                         int64_t q0 = pad - j > 0 ? pad - j : 0, q1 = w + pad - j < Q ? w + pad - j : Q;
                         if (q1 < q0) q1 = q0;
+                        // Plain loops, not memcpy: rows are short (Q = 7..32) and a call per row cost
+                        // more than the copy.
+                        const float* shifted = src - pad + j;
                         for (int64_t q = 0; q < q0; q++) dst[q] = 0.f;
-                        if (q1 > q0) memcpy(dst + q0, src + q0 - pad + j, (size_t) (q1 - q0) * sizeof(float));
+                        for (int64_t q = q0; q < q1; q++) dst[q] = shifted[q];
                         for (int64_t q = q1; q < Q; q++) dst[q] = 0.f;
                     } else {
                         for (int64_t q = 0; q < Q; q++) {

@@ -145,6 +145,61 @@ public final class Workloads {
         };
     }
 
+    /** Madry CNN's linear1 (3136 → 1024): forward y = x·Wᵀ and the input gradient dx = dy·W. */
+    public static Workload linear(Backend b, int batch) {
+        int in = 3136, out = 1024;
+        Rng rng = new Rng(8);
+        Tensor x = b.allocate(batch, in).copyFrom(random(rng, batch * in, -1, 1)), w = b.allocate(out, in).copyFrom(random(rng, out * in, -0.02, 0.02));
+        Tensor y = b.allocate(batch, out), dx = b.allocate(batch, in);
+        return new Workload() {
+            public String name() { return "linear 3136→1024 forward + input-gradient"; }
+            public int images() { return batch; }
+            public double flops() { return 4.0 * batch * in * out; }
+            public double run() {
+                b.gemm(false, true, batch, out, in, 1f, x, w, 0f, y);
+                b.gemm(false, false, batch, in, out, 1f, y, w, 0f, dx);
+                return 1;
+            }
+        };
+    }
+
+    /** Training-mode batch norm over (N, 64, 32, 32) (PreActResNet-18's first stage): forward and backward. */
+    public static Workload batchNorm(Backend b, int batch) {
+        int c = 64, hw = 32;
+        Rng rng = new Rng(9);
+        Tensor x = b.allocate(batch, c, hw, hw).copyFrom(random(rng, batch * c * hw * hw, -1, 1));
+        Tensor dy = b.allocate(batch, c, hw, hw).copyFrom(random(rng, batch * c * hw * hw, -1, 1));
+        Tensor gamma = b.allocate(c), beta = b.allocate(c), mean = b.allocate(c), var = b.allocate(c), saveMean = b.allocate(c), saveInv = b.allocate(c);
+        b.fill(gamma, 1f);
+        b.fill(var, 1f);
+        Tensor y = b.allocate(x.shape()), dx = b.allocate(x.shape()), dGamma = b.allocate(c), dBeta = b.allocate(c);
+        return new Workload() {
+            public String name() { return "batch norm (train) 64x32x32 forward + backward"; }
+            public int images() { return batch; }
+            public double flops() { return 0; }
+            public double run() {
+                b.batchNormTrainForward(x, gamma, beta, mean, var, 0.1f, 1e-5f, y, saveMean, saveInv);
+                b.batchNormTrainBackward(x, dy, gamma, saveMean, saveInv, dx, dGamma, dBeta);
+                return 1;
+            }
+        };
+    }
+
+    /** The fused ℓ∞ attack update (sign step, projection onto the ε-ball, clamp to [0, 1]) on (N, 3, 32, 32). */
+    public static Workload pgdUpdate(Backend b, int batch) {
+        int n = batch * 3 * 32 * 32;
+        Rng rng = new Rng(10);
+        Tensor x = b.allocate(batch, 3, 32, 32).copyFrom(random(rng, n, 0, 1)), g = b.allocate(x.shape()).copyFrom(random(rng, n, -1, 1));
+        Tensor xAdv = b.allocate(x.shape());
+        b.copy(x, xAdv);
+        return new Workload() {
+            public String name() { return "fused PGD update 3x32x32"; }
+            public int images() { return batch; }
+            public double flops() { return 0; }
+            public double run() { b.linfPgdStep(xAdv, g, x, 2 / 255f, 8 / 255f); return 1; }
+        };
+    }
+
     /** The workload kinds shared with benchmarks/pytorch_reference.py. */
     public static final java.util.List<String> KINDS = java.util.List.of("pgd-step", "pgd10-train", "pgd20-eval");
 
