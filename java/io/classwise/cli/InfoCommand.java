@@ -18,7 +18,7 @@ final class InfoCommand implements Callable<Integer> {
         String cpuWhy = Backends.cpuUnavailabilityCause();
         System.out.println("Backends:   reference (plain Java, always available)");
         if (cpuWhy == null) {
-            System.out.println("            cpu (OpenBLAS sgemm + Java kernels, " + Runtime.getRuntime().availableProcessors() + " threads)");
+            System.out.println("            cpu (OpenBLAS sgemm + " + io.classwise.tensor.cpu.CpuBackend.kernelDescription() + ", " + Runtime.getRuntime().availableProcessors() + " threads)");
             System.out.println("BLAS:       " + Blas.description() + ", BLAS threads " + Blas.threads()
                     + " (Classwise parallelises over the batch and runs BLAS single-threaded)");
         } else {

@@ -15,7 +15,10 @@ public final class Backends {
 
     /** Why the CUDA backend cannot be used in this build or on this machine. */
     public static String cudaUnavailabilityCause() {
-        return "this build has no CUDA backend yet (CPU-only jar)";
+        boolean kernels = Backends.class.getResource("/io/classwise/tensor/cuda/classwise_kernels.fatbin") != null;
+        return kernels
+                ? "the CUDA kernels are compiled into this jar, but the CUDA backend (cuDNN/cuBLAS through JavaCPP) is not written yet"
+                : "this jar was built without nvcc and has no CUDA kernels (CPU-only jar)";
     }
 
     /** Why the OpenBLAS CPU backend cannot be used, or null when it can. */

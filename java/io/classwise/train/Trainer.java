@@ -42,6 +42,8 @@ import java.util.Map;
  * run resumed from epoch e's checkpoint continues exactly as the uninterrupted run would.
  */
 public final class Trainer {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Trainer.class);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TrainConfig cfg;
@@ -107,7 +109,7 @@ public final class Trainer {
             }
             trimMetrics(done);
             start = done + 1;
-            log.println("resuming after epoch " + done + " of " + cfg.epochs);
+            LOG.info("{}: resuming after epoch {} of {}", run.root(), done, cfg.epochs);
         } else {
             Files.createDirectories(run.checkpoints());
             AtomicFiles.write(run.config(), out -> out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg)));
@@ -122,8 +124,8 @@ public final class Trainer {
                 // 0.2 signals catastrophic overfitting; keep the previous epoch's model and stop.
                 double check = catastrophicCheck();
                 if (!Double.isNaN(previousCheck) && check < previousCheck - 0.2) {
-                    log.printf(java.util.Locale.ROOT, "epoch %d: PGD accuracy on the check batch fell from %.3f to %.3f (catastrophic overfitting); "
-                            + "stopping and keeping epoch %d's model%n", epoch, previousCheck, check, epoch - 1);
+                    LOG.warn(String.format(java.util.Locale.ROOT, "epoch %d: PGD accuracy on the check batch fell from %.3f to %.3f (catastrophic "
+                            + "overfitting); stopping and keeping epoch %d's model", epoch, previousCheck, check, epoch - 1));
                     Checkpoint.loadInto(model, run.epochWeights(epoch - 1));
                     appendEarlyStop(epoch, previousCheck, check);
                     break;

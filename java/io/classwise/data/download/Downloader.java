@@ -21,6 +21,8 @@ import java.util.HexFormat;
  * download never sits under the final name.
  */
 public final class Downloader {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Downloader.class);
+
     private final int attemptsPerUrl;
     private final int timeoutMillis;
     private final PrintStream log;
@@ -45,7 +47,7 @@ public final class Downloader {
                 log.println(f.fileName() + ": present, checksum OK");
                 return target;
             }
-            log.println(f.fileName() + ": present but its checksum is wrong; downloading again");
+            LOG.warn("{}: present but its checksum is wrong; downloading again", f.fileName());
             Files.delete(target);
         }
         IOException last = null;
@@ -67,12 +69,13 @@ public final class Downloader {
                     log.println(f.fileName() + ": downloaded, checksum OK");
                     return target;
                 } catch (ChecksumException e) {
+                    LOG.warn("{}: {}", f.fileName(), e.getMessage());
                     last = e;
                     break; // a complete but wrong file: try the next mirror, not the same one again
                 } catch (IOException e) {
                     last = e;
-                    log.println(f.fileName() + ": attempt " + attempt + " from " + url + " failed (" + e.getMessage() + ")"
-                            + (attempt < attemptsPerUrl ? "; resuming" : ""));
+                    LOG.warn("{}: attempt {} from {} failed ({}){}", f.fileName(), attempt, url, e.getMessage(),
+                            attempt < attemptsPerUrl ? "; resuming" : "");
                 }
             }
         }

@@ -42,6 +42,11 @@ public class CpuBackend extends ReferenceBackend {
 
     public int threadCount() { return threads.count(); }
 
+    /** For {@code info}: which kernels run the memory-bound layers on this machine, and why. */
+    public static String kernelDescription() {
+        return NativeCpuKernels.AVAILABLE ? "native kernels (native/cpu)" : "Java loops: " + NativeCpuKernels.REASON;
+    }
+
     /** Whether the hand-written native kernels run the memory-bound layers (else Java loops). */
     public boolean usesNativeKernels() { return nativeKernels; }
 

@@ -28,6 +28,7 @@ final class NativeCpuKernels {
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             ok = false;
             why = "native CPU kernels not loaded (" + e.getMessage() + "); using Java loops";
+            org.slf4j.LoggerFactory.getLogger(NativeCpuKernels.class).warn(why);
         }
         AVAILABLE = ok;
         REASON = why;
