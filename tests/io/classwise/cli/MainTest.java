@@ -111,6 +111,6 @@ class MainTest {
         assertTrue(stderr().contains("--batch"), stderr());
         err.reset();
         assertNotEquals(0, Main.execute("bench", "--device", "cuda"));
-        assertTrue(stderr().contains("no CUDA backend") && stderr().contains("--device cpu"), stderr());
+        assertTrue(stderr().contains("--device cuda: ") && stderr().contains("CUDA") && stderr().contains("--device cpu"), stderr());
     }
 }
