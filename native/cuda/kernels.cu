@@ -6,3 +6,4 @@
 #include "attack.cu"
 #include "optimizer.cu"
 #include "classwise.cu"
+#include "batchnorm.cu"

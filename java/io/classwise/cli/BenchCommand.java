@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
 final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin BackendOptions backend;
 
-    @Option(names = "--batch", defaultValue = "128", split = ",", description = "Batch size(s), comma-separated (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", split = ",", description = "Batch size(s), comma-separated (default: 128 on cpu; 128,512 on cuda).")
     int[] batches;
 
     @Option(names = "--reps", defaultValue = "7", description = "Timed runs per workload; the median is shown (default: ${DEFAULT-VALUE}).")
@@ -46,12 +46,15 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        boolean batchesDefaulted = batches == null;
+        if (batchesDefaulted) batches = new int[] {128};
         for (int batch : batches) if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1, got " + reps);
         if (rounds < 1) throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
         BenchRunner runner = new BenchRunner(Math.max(0, warmup), reps, System.out);
         try (Backend b = backend.create()) {
             boolean cuda = b.name().equals("cuda");
+            if (cuda && batchesDefaulted) batches = new int[] {128, 512};
             List<String> chosen = workloads != null ? workloads : cuda
                     ? List.of("pgd10-train:preact-resnet18", "pgd20-eval:preact-resnet18", "pgd10-train:wrn-34-10")
                     : List.of("pgd-step:madry-cnn", "pgd-step:small-cnn", "pgd10-train:madry-cnn", "pgd10-train:small-cnn");

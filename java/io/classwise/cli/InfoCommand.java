@@ -24,7 +24,8 @@ final class InfoCommand implements Callable<Integer> {
         } else {
             System.out.println("            cpu: unavailable: " + cpuWhy);
         }
-        System.out.println("CUDA:       not usable: " + Backends.cudaUnavailabilityCause());
+        String cudaWhy = Backends.cudaUnavailabilityCause();
+        System.out.println("CUDA:       " + (cudaWhy == null ? "usable with --device cuda (backend not yet verified on a GPU)" : "not usable: " + cudaWhy));
         System.out.println("Default:    --device auto → " + (cpuWhy == null ? "cpu" : "reference"));
         return 0;
     }

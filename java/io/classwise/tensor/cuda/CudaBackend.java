@@ -1,0 +1,512 @@
+package io.classwise.tensor.cuda;
+
+import io.classwise.tensor.Backend;
+import io.classwise.tensor.ConvGeometry;
+import io.classwise.tensor.PoolGeometry;
+import io.classwise.tensor.Tensor;
+import org.bytedeco.cuda.cublas.cublasContext;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.cuda.cudnn.cudnnContext;
+import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
+import org.bytedeco.cuda.global.cublas;
+import org.bytedeco.cuda.global.cudart;
+import org.bytedeco.cuda.global.cudnn;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.classwise.tensor.cuda.Cuda.check;
+import static io.classwise.tensor.cuda.Cuda.checkCublas;
+import static io.classwise.tensor.cuda.Cuda.checkCudnn;
+
+/**
+ * The GPU backend: cuDNN for convolutions and training-mode batch norm, cuBLAS for dense products,
+ * native/cuda's kernels (one fatbin in the jar) for everything else. Java allocates, launches and
+ * synchronises; all work is queued on one stream, and the host waits only where a result is read
+ * (download, argmax, sum).
+ *
+ * <p>fp32 throughout by default (cuBLAS pedantic math, cuDNN FMA math): results match the CPU
+ * backend to float32 rounding. {@code tf32 = true} lets convolutions and GEMMs use tensor cores.
+ *
+ * <p>Status: compiled against JavaCPP's CUDA 13.1 / cuDNN 9.19 bindings, NOT YET RUN ON A GPU (no GPU
+ * was lent to the sessions that wrote it); {@code --device auto} therefore still picks the CPU, and
+ * {@code --device cuda} warns. The GPU parity tests (tests/.../cuda, tag "gpu") are the gate.
+ */
+public final class CudaBackend implements Backend {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CudaBackend.class);
+    /** Largest cuDNN workspace an algorithm may ask for. */
+    private static final long WORKSPACE_LIMIT = 512L << 20;
+    private static final float BN_EPS = 1e-5f;
+
+    private final CUstream_st stream = new CUstream_st();
+    private final cublasContext blas = new cublasContext();
+    private final cudnnContext dnn = new cudnnContext();
+    private final DeviceAllocator allocator = new DeviceAllocator();
+    private final KernelModule kernels;
+    private final boolean tf32;
+    private final Map<ConvGeometry, ConvolutionPlan> convPlans = new HashMap<>();
+    private final Map<List<Integer>, cudnnTensorStruct[]> bnDescriptors = new HashMap<>();
+    private final FloatPointer one = new FloatPointer(1f), zero = new FloatPointer(0f);
+    private final String description;
+    private DeviceAllocator.Block workspace;
+
+    public CudaBackend(int device, boolean tf32) {
+        String why = CudaProbe.reasonUnusable();
+        if (why != null) throw new IllegalStateException("--device cuda: " + why);
+        this.tf32 = tf32;
+        check(cudart.cudaSetDevice(device), "cudaSetDevice(" + device + ")");
+        check(cudart.cudaFree(null), "cudaFree(null) (creating the primary context)");
+        check(cudart.cudaStreamCreate(stream), "cudaStreamCreate");
+        checkCublas(cublas.cublasCreate_v2(blas), "cublasCreate");
+        checkCublas(cublas.cublasSetStream_v2(blas, stream), "cublasSetStream");
+        checkCublas(cublas.cublasSetMathMode(blas, tf32 ? cublas.CUBLAS_TF32_TENSOR_OP_MATH : cublas.CUBLAS_PEDANTIC_MATH), "cublasSetMathMode");
+        int status;
+        try {
+            status = cudnn.cudnnCreate(dnn);
+        } catch (UnsatisfiedLinkError e) {
+            throw new IllegalStateException("--device cuda: cuDNN 9 could not be loaded (" + e.getMessage() + "); install cuDNN 9 or put it on LD_LIBRARY_PATH");
+        }
+        checkCudnn(status, "cudnnCreate");
+        checkCudnn(cudnn.cudnnSetStream(dnn, stream), "cudnnSetStream");
+        IntPointer sms = new IntPointer(1);
+        check(cudart.cudaDeviceGetAttribute(sms, cudart.cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
+        kernels = new KernelModule(stream, sms.get());
+        description = "cuda:" + device + " (" + sms.get() + " SMs, cuDNN " + cudnn.cudnnGetVersion() + (tf32 ? ", TF32" : ", fp32") + ")";
+        LOG.warn("the CUDA backend has not yet been verified on a GPU by its parity tests; compare with --device cpu before trusting results");
+    }
+
+    @Override public String name() { return "cuda"; }
+
+    @Override public String toString() { return description; }
+
+    // ---------------------------------------------------------------- memory
+
+    private static long a(Tensor t) { return DeviceStorage.address(t); }
+
+    private static long aOrNull(Tensor t) { return t == null ? 0 : a(t); }
+
+    private static void requireSize(Tensor t, int size, String what) {
+        if (t.size() != size) throw new IllegalArgumentException(what + ": expected " + size + " elements, got " + t);
+    }
+
+    @Override
+    public Tensor allocate(int... shape) {
+        Tensor t = Tensor.of(this, new DeviceStorage(allocator, Tensor.sizeOf(shape)), shape);
+        fill(t, 0f);
+        return t;
+    }
+
+    @Override
+    public void upload(float[] src, Tensor dst) {
+        requireSize(dst, src.length, "upload");
+        try (FloatPointer host = new FloatPointer(src)) {
+            check(cudart.cudaMemcpyAsync(Cuda.at(a(dst)), host, (long) src.length * Float.BYTES, cudart.cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync(upload)");
+            synchronize(); // the host copy is freed on return
+        }
+    }
+
+    @Override
+    public void upload(FloatBuffer src, Tensor dst) {
+        if (src.capacity() < dst.size()) throw new IllegalArgumentException("upload: buffer holds " + src.capacity() + " floats, " + dst + " needs " + dst.size());
+        FloatPointer host = new FloatPointer(src);
+        check(cudart.cudaMemcpyAsync(Cuda.at(a(dst)), host, (long) dst.size() * Float.BYTES, cudart.cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync(upload)");
+        synchronize(); // the caller may refill the buffer once this returns
+    }
+
+    @Override
+    public float[] download(Tensor src) {
+        float[] out = new float[src.size()];
+        try (FloatPointer host = new FloatPointer(src.size())) {
+            check(cudart.cudaMemcpyAsync(host, Cuda.at(a(src)), (long) out.length * Float.BYTES, cudart.cudaMemcpyDeviceToHost, stream), "cudaMemcpyAsync(download)");
+            synchronize();
+            host.get(out);
+        }
+        return out;
+    }
+
+    private void synchronize() { check(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize"); }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        requireSize(dst, src.size(), "copy");
+        check(cudart.cudaMemcpyAsync(Cuda.at(a(dst)), Cuda.at(a(src)), (long) src.size() * Float.BYTES, cudart.cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync(copy)");
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        if (value == 0f && Float.floatToRawIntBits(value) == 0) {
+            check(cudart.cudaMemsetAsync(Cuda.at(a(t)), 0, (long) t.size() * Float.BYTES, stream), "cudaMemsetAsync");
+        } else {
+            kernels.args().ptr(a(t)).f(value).i64(t.size());
+            kernels.launch("cw_fill", t.size());
+        }
+    }
+
+    @Override public long peakBytes() { return allocator.peakBytes(); }
+
+    @Override public void resetPeakBytes() { allocator.resetPeak(); }
+
+    // ---------------------------------------------------------------- elementwise
+
+    @Override
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        requireSize(y, x.size(), "axpy");
+        kernels.args().f(alpha).ptr(a(x)).ptr(a(y)).i64(x.size());
+        kernels.launch("cw_axpy", x.size());
+    }
+
+    @Override
+    public void scale(Tensor x, float alpha) {
+        kernels.args().ptr(a(x)).f(alpha).i64(x.size());
+        kernels.launch("cw_scale", x.size());
+    }
+
+    @Override
+    public void add(Tensor x, Tensor y, Tensor out) {
+        requireSize(y, x.size(), "add");
+        requireSize(out, x.size(), "add");
+        kernels.args().ptr(a(x)).ptr(a(y)).ptr(a(out)).i64(x.size());
+        kernels.launch("cw_add", x.size());
+    }
+
+    @Override
+    public void relu(Tensor x, Tensor y) {
+        requireSize(y, x.size(), "relu");
+        kernels.args().ptr(a(x)).ptr(a(y)).i64(x.size());
+        kernels.launch("cw_relu", x.size());
+    }
+
+    @Override
+    public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
+        requireSize(dy, y.size(), "reluBackward");
+        requireSize(dx, y.size(), "reluBackward");
+        kernels.args().ptr(a(y)).ptr(a(dy)).ptr(a(dx)).i64(y.size());
+        kernels.launch("cw_relu_backward", y.size());
+    }
+
+    @Override
+    public double sum(Tensor x) {
+        double s = 0;
+        for (float v : download(x)) s += v;
+        return s;
+    }
+
+    // ---------------------------------------------------------------- dense algebra
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor A, Tensor B, float beta, Tensor C) {
+        requireSize(A, m * k, "gemm A");
+        requireSize(B, k * n, "gemm B");
+        requireSize(C, m * n, "gemm C");
+        if (m == 0 || n == 0) return;
+        // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands.
+        try (FloatPointer al = new FloatPointer(alpha); FloatPointer be = new FloatPointer(beta)) {
+            checkCublas(cublas.cublasSgemm_v2(blas, transB ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N, transA ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
+                    n, m, k, al, Cuda.floatsAt(a(B)), transB ? k : n, Cuda.floatsAt(a(A)), transA ? m : k, be, Cuda.floatsAt(a(C)), n), "cublasSgemm");
+        }
+    }
+
+    @Override
+    public void addRowVector(Tensor y, Tensor bias) {
+        int cols = bias.size(), rows = y.size() / cols;
+        kernels.args().ptr(a(y)).ptr(a(bias)).i64(rows).i64(cols);
+        kernels.launch("cw_add_row_vector", y.size());
+    }
+
+    @Override
+    public void sumRows(Tensor dy, Tensor db) {
+        int cols = db.size(), rows = dy.size() / cols;
+        kernels.args().ptr(a(dy)).ptr(a(db)).i64(rows).i64(cols);
+        kernels.launch("cw_sum_rows", cols);
+    }
+
+    // ---------------------------------------------------------------- convolution (cuDNN)
+
+    private ConvolutionPlan plan(ConvGeometry g) {
+        ConvolutionPlan p = convPlans.computeIfAbsent(g, geometry -> new ConvolutionPlan(dnn, geometry, tf32, WORKSPACE_LIMIT));
+        if (workspace == null || workspace.bytes() < p.workspaceBytes) {
+            if (workspace != null) allocator.release(workspace);
+            workspace = allocator.allocate(Math.max(p.workspaceBytes, 1));
+        }
+        return p;
+    }
+
+    @Override
+    public void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+        ConvolutionPlan p = plan(g);
+        checkCudnn(cudnn.cudnnConvolutionForward(dnn, one, p.x, Cuda.at(a(x)), p.w, Cuda.at(a(w)), p.conv, p.forwardAlgo,
+                Cuda.at(workspace.address()), workspace.bytes(), zero, p.y, Cuda.at(a(y))), "cudnnConvolutionForward " + g);
+        if (b != null) checkCudnn(cudnn.cudnnAddTensor(dnn, one, p.bias, Cuda.at(a(b)), one, p.y, Cuda.at(a(y))), "cudnnAddTensor(bias)");
+    }
+
+    @Override
+    public void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
+        ConvolutionPlan p = plan(g);
+        checkCudnn(cudnn.cudnnConvolutionBackwardData(dnn, one, p.w, Cuda.at(a(w)), p.y, Cuda.at(a(dy)), p.conv, p.backwardDataAlgo,
+                Cuda.at(workspace.address()), workspace.bytes(), zero, p.x, Cuda.at(a(dx))), "cudnnConvolutionBackwardData " + g);
+    }
+
+    @Override
+    public void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
+        ConvolutionPlan p = plan(g);
+        checkCudnn(cudnn.cudnnConvolutionBackwardFilter(dnn, one, p.x, Cuda.at(a(x)), p.y, Cuda.at(a(dy)), p.conv, p.backwardFilterAlgo,
+                Cuda.at(workspace.address()), workspace.bytes(), one, p.w, Cuda.at(a(dw))), "cudnnConvolutionBackwardFilter " + g);
+        if (db != null) checkCudnn(cudnn.cudnnConvolutionBackwardBias(dnn, one, p.y, Cuda.at(a(dy)), one, p.bias, Cuda.at(a(db))), "cudnnConvolutionBackwardBias");
+    }
+
+    // ---------------------------------------------------------------- batch norm
+
+    /** {x/y descriptor (N, C, H, W), per-channel descriptor (1, C, 1, 1)} for a shape. */
+    private cudnnTensorStruct[] bn(Tensor x) {
+        int n = x.dim(0), c = x.dim(1), h = x.rank() > 2 ? x.dim(2) : 1, w = x.rank() > 3 ? x.dim(3) : 1;
+        return bnDescriptors.computeIfAbsent(List.of(n, c, h, w), key -> {
+            cudnnTensorStruct data = new cudnnTensorStruct(), channel = new cudnnTensorStruct();
+            checkCudnn(cudnn.cudnnCreateTensorDescriptor(data), "cudnnCreateTensorDescriptor");
+            checkCudnn(cudnn.cudnnCreateTensorDescriptor(channel), "cudnnCreateTensorDescriptor");
+            checkCudnn(cudnn.cudnnSetTensor4dDescriptor(data, cudnn.CUDNN_TENSOR_NCHW, cudnn.CUDNN_DATA_FLOAT, n, c, h, w), "cudnnSetTensor4dDescriptor(bn)");
+            checkCudnn(cudnn.cudnnSetTensor4dDescriptor(channel, cudnn.CUDNN_TENSOR_NCHW, cudnn.CUDNN_DATA_FLOAT, 1, c, 1, 1), "cudnnSetTensor4dDescriptor(bn)");
+            return new cudnnTensorStruct[] {data, channel};
+        });
+    }
+
+    @Override
+    public void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                      float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        cudnnTensorStruct[] d = bn(x);
+        // cuDNN's running-statistics update is PyTorch's: (1 − m)·running + m·batch, unbiased variance.
+        checkCudnn(cudnn.cudnnBatchNormalizationForwardTraining(dnn, cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, d[0], Cuda.at(a(x)), d[0], Cuda.at(a(y)),
+                d[1], Cuda.at(a(gamma)), Cuda.at(a(beta)), momentum, Cuda.at(a(runningMean)), Cuda.at(a(runningVar)), eps,
+                Cuda.at(a(saveMean)), Cuda.at(a(saveInvStd))), "cudnnBatchNormalizationForwardTraining");
+    }
+
+    @Override
+    public void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps, Tensor y) {
+        cudnnTensorStruct[] d = bn(x);
+        checkCudnn(cudnn.cudnnBatchNormalizationForwardInference(dnn, cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, d[0], Cuda.at(a(x)), d[0], Cuda.at(a(y)),
+                d[1], Cuda.at(a(gamma)), Cuda.at(a(beta)), Cuda.at(a(runningMean)), Cuda.at(a(runningVar)), eps), "cudnnBatchNormalizationForwardInference");
+    }
+
+    @Override
+    public void batchNormTrainBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+                                       Tensor dx, Tensor dGamma, Tensor dBeta) {
+        cudnnTensorStruct[] d = bn(x);
+        // cuDNN writes both parameter gradients; with beta = 1 it accumulates. Null ones go to scratch.
+        Tensor dg = dGamma != null ? dGamma : allocate(gamma.shape()), dbt = dBeta != null ? dBeta : allocate(gamma.shape());
+        checkCudnn(cudnn.cudnnBatchNormalizationBackward(dnn, cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, one, one, d[0], Cuda.at(a(x)), d[0], Cuda.at(a(dy)),
+                d[0], Cuda.at(a(dx)), d[1], Cuda.at(a(gamma)), Cuda.at(a(dg)), Cuda.at(a(dbt)), BN_EPS,
+                Cuda.at(a(saveMean)), Cuda.at(a(saveInvStd))), "cudnnBatchNormalizationBackward");
+    }
+
+    @Override
+    public void batchNormInferenceBackward(Tensor x, Tensor dy, Tensor gamma, Tensor runningMean, Tensor runningVar,
+                                           float eps, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
+        kernels.args().ptr(a(x)).ptr(a(dy)).ptr(a(gamma)).ptr(a(runningMean)).ptr(a(runningVar)).f(eps)
+                .ptr(a(dx)).ptr(aOrNull(dGamma)).ptr(aOrNull(dBeta)).i64(n).i64(c).i64(hw);
+        kernels.launchRows("cw_bn_inference_backward", c);
+    }
+
+    // ---------------------------------------------------------------- pooling
+
+    private void pool(String kernel, Tensor x, Tensor y, PoolGeometry g, int relu, boolean withRelu) {
+        KernelModule.Args args = kernels.args().ptr(a(x)).ptr(a(y)).i64((long) g.n() * g.c()).i64(g.h()).i64(g.w()).i64(g.kernel()).i64(g.stride()).i64(g.pad());
+        if (withRelu) args.i32(relu);
+        kernels.launch(kernel, (long) g.n() * g.c() * g.p() * g.q());
+    }
+
+    private void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g, int relu) {
+        fill(dx, 0f);
+        kernels.args().ptr(a(x)).ptr(a(dy)).ptr(a(dx)).i64((long) g.n() * g.c()).i64(g.h()).i64(g.w()).i64(g.kernel()).i64(g.stride()).i64(g.pad()).i32(relu);
+        kernels.launch("cw_max_pool_backward", (long) g.n() * g.c() * g.p() * g.q());
+    }
+
+    @Override public void maxPoolForward(Tensor x, Tensor y, PoolGeometry g) { pool("cw_max_pool_forward", x, y, g, 0, true); }
+
+    @Override public void reluMaxPoolForward(Tensor x, Tensor y, PoolGeometry g) { pool("cw_max_pool_forward", x, y, g, 1, true); }
+
+    @Override public void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) { maxPoolBackward(x, dy, dx, g, 0); }
+
+    @Override public void reluMaxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) { maxPoolBackward(x, dy, dx, g, 1); }
+
+    @Override public void avgPoolForward(Tensor x, Tensor y, PoolGeometry g) { pool("cw_avg_pool_forward", x, y, g, 0, false); }
+
+    @Override
+    public void avgPoolBackward(Tensor dy, Tensor dx, PoolGeometry g) {
+        kernels.args().ptr(a(dy)).ptr(a(dx)).i64((long) g.n() * g.c()).i64(g.h()).i64(g.w()).i64(g.kernel()).i64(g.stride()).i64(g.pad());
+        kernels.launch("cw_avg_pool_backward", dx.size());
+    }
+
+    // ---------------------------------------------------------------- normalisation layers
+
+    @Override
+    public void normalizeChannels(Tensor x, Tensor mean, Tensor std, Tensor y) {
+        int n = x.dim(0), c = mean.size(), hw = x.size() / (n * c);
+        kernels.args().ptr(a(x)).ptr(a(mean)).ptr(a(std)).ptr(a(y)).i64(n).i64(c).i64(hw);
+        kernels.launch("cw_normalize_channels", x.size());
+    }
+
+    @Override
+    public void normalizeChannelsBackward(Tensor dy, Tensor std, Tensor dx) {
+        int n = dy.dim(0), c = std.size(), hw = dy.size() / (n * c);
+        kernels.args().ptr(a(dy)).ptr(a(std)).ptr(a(dx)).i64(n).i64(c).i64(hw);
+        kernels.launch("cw_normalize_channels_backward", dy.size());
+    }
+
+    @Override
+    public void l2NormalizeRows(Tensor x, Tensor y, Tensor norms, float eps) {
+        int rows = norms.size();
+        kernels.args().ptr(a(x)).ptr(a(y)).ptr(a(norms)).f(eps).i64(rows).i64(x.size() / rows);
+        kernels.launchRows("cw_l2_normalize_rows", rows);
+    }
+
+    @Override
+    public void l2NormalizeRowsBackward(Tensor y, Tensor norms, Tensor dy, Tensor dx) {
+        int rows = norms.size();
+        kernels.args().ptr(a(y)).ptr(a(norms)).ptr(a(dy)).ptr(a(dx)).i64(rows).i64(y.size() / rows);
+        kernels.launchRows("cw_l2_normalize_rows_backward", rows);
+    }
+
+    // ---------------------------------------------------------------- losses
+
+    @Override
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, float temperature, Tensor loss, Tensor dLogits, float gradScale) {
+        if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
+        int n = logits.dim(0);
+        kernels.args().ptr(a(logits)).ptr(a(labels)).f(temperature).ptr(a(loss)).ptr(aOrNull(dLogits)).f(gradScale).i64(n).i64(logits.size() / n);
+        kernels.launchRows("cw_softmax_cross_entropy", n);
+    }
+
+    @Override
+    public void softmax(Tensor logits, float temperature, Tensor probs) {
+        int n = logits.dim(0);
+        kernels.args().ptr(a(logits)).f(temperature).ptr(a(probs)).i64(n).i64(logits.size() / n);
+        kernels.launchRows("cw_softmax", n);
+    }
+
+    @Override
+    public void klDivergence(Tensor logitsP, Tensor logitsQ, Tensor loss, Tensor dLogitsP, Tensor dLogitsQ, float gradScale) {
+        int n = logitsP.dim(0);
+        requireSize(logitsQ, logitsP.size(), "klDivergence");
+        kernels.args().ptr(a(logitsP)).ptr(a(logitsQ)).ptr(a(loss)).ptr(aOrNull(dLogitsP)).ptr(aOrNull(dLogitsQ)).f(gradScale).i64(n).i64(logitsP.size() / n);
+        kernels.launchRows("cw_kl_divergence", n);
+    }
+
+    @Override
+    public void boostedCrossEntropy(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale) {
+        int n = logits.dim(0);
+        kernels.args().ptr(a(logits)).ptr(a(labels)).ptr(a(loss)).ptr(aOrNull(dLogits)).f(gradScale).i64(n).i64(logits.size() / n);
+        kernels.launchRows("cw_boosted_cross_entropy", n);
+    }
+
+    @Override
+    public void marginLoss(Tensor logits, Tensor labels, float kappa, Tensor loss, Tensor dLogits, float gradScale) {
+        int n = logits.dim(0);
+        kernels.args().ptr(a(logits)).ptr(a(labels)).f(kappa).ptr(a(loss)).ptr(aOrNull(dLogits)).f(gradScale).i64(n).i64(logits.size() / n);
+        kernels.launchRows("cw_margin_loss", n);
+    }
+
+    @Override
+    public void dlrLoss(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale) {
+        int n = logits.dim(0), k = logits.size() / n;
+        if (k < 3) throw new IllegalArgumentException("the DLR loss needs at least 3 classes, got " + k);
+        kernels.args().ptr(a(logits)).ptr(a(labels)).ptr(a(loss)).ptr(aOrNull(dLogits)).f(gradScale).i64(n).i64(k);
+        kernels.launch("cw_dlr_loss", n);
+    }
+
+    @Override
+    public int[] argmaxRows(Tensor logits) {
+        int n = logits.dim(0);
+        DeviceAllocator.Block out = allocator.allocate((long) n * Integer.BYTES);
+        try (IntPointer host = new IntPointer(n)) {
+            kernels.args().ptr(a(logits)).ptr(out.address()).i64(n).i64(logits.size() / n);
+            kernels.launchRows("cw_argmax_rows", n);
+            check(cudart.cudaMemcpyAsync(host, Cuda.at(out.address()), (long) n * Integer.BYTES, cudart.cudaMemcpyDeviceToHost, stream), "cudaMemcpyAsync(argmax)");
+            synchronize();
+            int[] result = new int[n];
+            host.get(result);
+            return result;
+        } finally {
+            allocator.release(out);
+        }
+    }
+
+    // ---------------------------------------------------------------- optimiser and attack steps
+
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor momentumBuf, float lr, float momentum, float dampening,
+                        float weightDecay, boolean nesterov, boolean firstStep) {
+        requireSize(grad, param.size(), "sgdStep");
+        kernels.args().ptr(a(param)).ptr(a(grad)).ptr(momentum != 0 ? a(momentumBuf) : 0).f(lr).f(momentum).f(dampening).f(weightDecay)
+                .i32(nesterov ? 1 : 0).i32(firstStep ? 1 : 0).i64(param.size());
+        kernels.launch("cw_sgd_step", param.size());
+    }
+
+    @Override
+    public void linfPgdStep(Tensor xAdv, Tensor grad, Tensor xNat, float step, float eps) {
+        requireSize(grad, xAdv.size(), "linfPgdStep");
+        requireSize(xNat, xAdv.size(), "linfPgdStep");
+        kernels.args().ptr(a(xAdv)).ptr(a(grad)).ptr(a(xNat)).f(step).f(eps).i64(xAdv.size());
+        kernels.launch("cw_linf_pgd_step", xAdv.size());
+    }
+
+    @Override
+    public void l2PgdStep(Tensor xAdv, Tensor grad, Tensor xNat, float step, float eps) {
+        requireSize(grad, xAdv.size(), "l2PgdStep");
+        requireSize(xNat, xAdv.size(), "l2PgdStep");
+        int n = xAdv.dim(0);
+        kernels.args().ptr(a(xAdv)).ptr(a(grad)).ptr(a(xNat)).f(step).f(eps).i64(n).i64(xAdv.size() / n);
+        kernels.launchRows("cw_l2_pgd_step", n);
+    }
+
+    @Override
+    public void linfPgdStepPerRow(Tensor xAdv, Tensor grad, Tensor xNat, Tensor stepPerRow, float eps) {
+        requireSize(grad, xAdv.size(), "linfPgdStepPerRow");
+        requireSize(xNat, xAdv.size(), "linfPgdStepPerRow");
+        kernels.args().ptr(a(xAdv)).ptr(a(grad)).ptr(a(xNat)).ptr(a(stepPerRow)).f(eps).i64(xAdv.size()).i64(xAdv.size() / stepPerRow.size());
+        kernels.launch("cw_linf_pgd_step_per_row", xAdv.size());
+    }
+
+    @Override
+    public void scaleRows(Tensor x, Tensor scale) {
+        int rows = scale.size();
+        kernels.args().ptr(a(x)).ptr(a(scale)).i64(rows).i64(x.size() / rows);
+        kernels.launch("cw_scale_rows", x.size());
+    }
+
+    @Override
+    public void addAtLabels(Tensor logits, Tensor labels, float value, Tensor out) {
+        int rows = logits.dim(0);
+        kernels.args().ptr(a(logits)).ptr(a(labels)).f(value).ptr(a(out)).i64(rows).i64(logits.size() / rows);
+        kernels.launch("cw_add_at_labels", logits.size());
+    }
+
+    @Override
+    public void copyRowsWhere(Tensor src, Tensor dst, Tensor mask) {
+        requireSize(dst, src.size(), "copyRowsWhere");
+        int rows = mask.size();
+        kernels.args().ptr(a(src)).ptr(a(dst)).ptr(a(mask)).i64(rows).i64(src.size() / rows);
+        kernels.launch("cw_copy_rows_where", src.size());
+    }
+
+    @Override
+    public void momentumAccumulate(Tensor grad, Tensor buf, float mu) {
+        requireSize(buf, grad.size(), "momentumAccumulate");
+        int rows = grad.dim(0);
+        kernels.args().ptr(a(grad)).ptr(a(buf)).f(mu).i64(rows).i64(grad.size() / rows);
+        kernels.launchRows("cw_momentum_accumulate", rows);
+    }
+
+    @Override
+    public void close() {
+        synchronize();
+        kernels.close();
+        cudnn.cudnnDestroy(dnn);
+        cublas.cublasDestroy_v2(blas);
+        allocator.close();
+        cudart.cudaStreamDestroy(stream);
+    }
+}
