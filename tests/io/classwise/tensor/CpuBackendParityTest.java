@@ -17,8 +17,8 @@ import static io.classwise.TestUtil.randn;
 import static io.classwise.TestUtil.to;
 
 /**
- * The OpenBLAS backend against the plain-loop oracle, with its native kernels (native/cpu) and with
- * its Java loops. float32 sums of K terms differ by reordering only: tolerance atol 1e-4 + rtol 1e-4,
+ * The OpenBLAS backend against the plain-loop oracle, with its native kernels (native/cpu) and
+ * without them (its Java im2col/col2im, reference loops for the rest). float32 sums of K terms differ by reordering only: tolerance atol 1e-4 + rtol 1e-4,
  * with K at most a few hundred and O(1) inputs; ReLU and pooling must match exactly.
  */
 class CpuBackendParityTest {

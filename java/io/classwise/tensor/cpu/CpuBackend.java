@@ -173,118 +173,62 @@ public class CpuBackend extends ReferenceBackend {
     }
 
     // ---------------------------------------------------------------- memory-bound layers
-    // Each thread copies a cache-sized chunk of its slice into heap arrays, runs a plain loop the JIT
-    // vectorises, and copies the result back: far faster than element-wise access to direct buffers.
-
-    /** Floats per chunk: three arrays of this size stay in L2. */
-    private static final int CHUNK = 16 * 1024;
+    // native/cpu's kernels, each thread on its slice of the batch; without them (a platform the jar
+    // was not built on) the reference loops.
 
     @Override
     public void relu(Tensor x, Tensor y) {
+        if (!nativeKernels) { super.relu(x, y); return; }
         requireSize(y, x.size(), "relu");
-        if (nativeKernels) {
-            threads.forRange(x.size(), (t, i0, i1) -> NativeCpuKernels.relu(addr(x, i0), addr(y, i0), i1 - i0));
-            return;
-        }
-        FloatBuffer xb = buf(x), yb = buf(y);
-        threads.forRange(x.size(), (t, i0, i1) -> {
-            Workspace ws = workspaces[t];
-            for (int i = i0; i < i1; i += CHUNK) {
-                int len = Math.min(CHUNK, i1 - i);
-                float[] a = ws.a(len);
-                xb.get(i, a, 0, len);
-                for (int j = 0; j < len; j++) a[j] = Math.max(a[j], 0f);
-                yb.put(i, a, 0, len);
-            }
-        });
+        threads.forRange(x.size(), (t, i0, i1) -> NativeCpuKernels.relu(addr(x, i0), addr(y, i0), i1 - i0));
     }
 
     @Override
     public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
+        if (!nativeKernels) { super.reluBackward(y, dy, dx); return; }
         requireSize(dy, y.size(), "reluBackward");
         requireSize(dx, y.size(), "reluBackward");
-        if (nativeKernels) {
-            threads.forRange(y.size(), (t, i0, i1) -> NativeCpuKernels.reluBackward(addr(y, i0), addr(dy, i0), addr(dx, i0), i1 - i0));
-            return;
-        }
-        FloatBuffer yb = buf(y), dyb = buf(dy), dxb = buf(dx);
-        threads.forRange(y.size(), (t, i0, i1) -> {
-            Workspace ws = workspaces[t];
-            for (int i = i0; i < i1; i += CHUNK) {
-                int len = Math.min(CHUNK, i1 - i);
-                float[] a = ws.a(len), d = ws.b(len);
-                yb.get(i, a, 0, len);
-                dyb.get(i, d, 0, len);
-                for (int j = 0; j < len; j++) d[j] = a[j] > 0f ? d[j] : 0f;
-                dxb.put(i, d, 0, len);
-            }
-        });
+        threads.forRange(y.size(), (t, i0, i1) -> NativeCpuKernels.reluBackward(addr(y, i0), addr(dy, i0), addr(dx, i0), i1 - i0));
     }
 
     @Override
-    public void maxPoolForward(Tensor x, Tensor y, PoolGeometry g) { maxPoolForward(x, y, g, false); }
+    public void maxPoolForward(Tensor x, Tensor y, PoolGeometry g) {
+        if (nativeKernels) maxPoolForward(x, y, g, false); else super.maxPoolForward(x, y, g);
+    }
 
     @Override
-    public void reluMaxPoolForward(Tensor x, Tensor y, PoolGeometry g) { maxPoolForward(x, y, g, true); }
+    public void reluMaxPoolForward(Tensor x, Tensor y, PoolGeometry g) {
+        if (nativeKernels) maxPoolForward(x, y, g, true); else super.reluMaxPoolForward(x, y, g);
+    }
 
     @Override
-    public void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) { maxPoolBackward(x, dy, dx, g, false); }
+    public void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) {
+        if (nativeKernels) maxPoolBackward(x, dy, dx, g, false); else super.maxPoolBackward(x, dy, dx, g);
+    }
 
     @Override
-    public void reluMaxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) { maxPoolBackward(x, dy, dx, g, true); }
+    public void reluMaxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) {
+        if (nativeKernels) maxPoolBackward(x, dy, dx, g, true); else super.reluMaxPoolBackward(x, dy, dx, g);
+    }
 
     private void maxPoolForward(Tensor x, Tensor y, PoolGeometry g, boolean relu) {
         checkPool(x, y, g);
-        int hw = g.h() * g.w(), pq = g.p() * g.q(), chunk = Math.max(1, CHUNK / hw);
-        if (nativeKernels) {
-            threads.forRange(g.n() * g.c(), (t, c0, c1) -> NativeCpuKernels.maxPoolForward(addr(x, (long) c0 * hw), addr(y, (long) c0 * pq),
-                    c1 - c0, g.h(), g.w(), g.kernel(), g.stride(), g.pad(), relu ? 1 : 0));
-            return;
-        }
-        FloatBuffer xb = buf(x), yb = buf(y);
-        threads.forRange(g.n() * g.c(), (t, c0, c1) -> {
-            Workspace ws = workspaces[t];
-            for (int c = c0; c < c1; c += chunk) {
-                int planes = Math.min(chunk, c1 - c);
-                float[] in = ws.a(planes * hw), out = ws.b(planes * pq);
-                xb.get(c * hw, in, 0, planes * hw);
-                MaxPool.forward(in, out, planes, g, relu);
-                yb.put(c * pq, out, 0, planes * pq);
-            }
-        });
+        int hw = g.h() * g.w(), pq = g.p() * g.q();
+        threads.forRange(g.n() * g.c(), (t, c0, c1) -> NativeCpuKernels.maxPoolForward(addr(x, (long) c0 * hw), addr(y, (long) c0 * pq),
+                c1 - c0, g.h(), g.w(), g.kernel(), g.stride(), g.pad(), relu ? 1 : 0));
     }
 
     private void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g, boolean relu) {
         checkPool(x, dy, g);
         requireSize(dx, x.size(), "maxPoolBackward");
-        int hw = g.h() * g.w(), pq = g.p() * g.q(), chunk = Math.max(1, CHUNK / hw);
-        if (nativeKernels) {
-            threads.forRange(g.n() * g.c(), (t, c0, c1) -> NativeCpuKernels.maxPoolBackward(addr(x, (long) c0 * hw), addr(dy, (long) c0 * pq),
-                    addr(dx, (long) c0 * hw), c1 - c0, g.h(), g.w(), g.kernel(), g.stride(), g.pad(), relu ? 1 : 0));
-            return;
-        }
-        FloatBuffer xb = buf(x), dyb = buf(dy), dxb = buf(dx);
-        threads.forRange(g.n() * g.c(), (t, c0, c1) -> {
-            Workspace ws = workspaces[t];
-            for (int c = c0; c < c1; c += chunk) {
-                int planes = Math.min(chunk, c1 - c);
-                float[] in = ws.a(planes * hw), grad = ws.b(planes * pq), out = ws.c(planes * hw);
-                xb.get(c * hw, in, 0, planes * hw);
-                dyb.get(c * pq, grad, 0, planes * pq);
-                MaxPool.backward(in, grad, out, planes, g, relu);
-                dxb.put(c * hw, out, 0, planes * hw);
-            }
-        });
+        int hw = g.h() * g.w(), pq = g.p() * g.q();
+        threads.forRange(g.n() * g.c(), (t, c0, c1) -> NativeCpuKernels.maxPoolBackward(addr(x, (long) c0 * hw), addr(dy, (long) c0 * pq),
+                addr(dx, (long) c0 * hw), c1 - c0, g.h(), g.w(), g.kernel(), g.stride(), g.pad(), relu ? 1 : 0));
     }
 
     /** Scratch memory of one worker thread. */
     private static final class Workspace {
         final Im2col.Scratch scratch = new Im2col.Scratch();
-        private float[] a = new float[0], b = new float[0], c = new float[0];
-
-        float[] a(int n) { return a.length >= n ? a : (a = new float[n]); }
-        float[] b(int n) { return b.length >= n ? b : (b = new float[n]); }
-        float[] c(int n) { return c.length >= n ? c : (c = new float[n]); }
 
         private HostStorage cols, partial;
         private FloatPointer colsPtr, partialPtr;
