@@ -33,7 +33,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-# ---------------------------------------------------------------- models (state_dict names as Classwise's)
+# ---------------------------------------------------------------- models (the same layers, shapes and parameter
+# names as Classwise's; tests/fixtures/generate_pytorch_fixtures.py checks those names against Classwise)
 
 class MadryCnn(nn.Module):
     def __init__(self, classes=10):
@@ -118,6 +119,16 @@ class WideBlock(nn.Module):
         return out + (x if self.convShortcut is None else self.convShortcut(a))
 
 
+class WideGroup(nn.Module):
+    """TRADES' NetworkBlock: its blocks are named blockK.layer.I.*"""
+    def __init__(self, blocks):
+        super().__init__()
+        self.layer = nn.Sequential(*blocks)
+
+    def forward(self, x):
+        return self.layer(x)
+
+
 class WideResNet(nn.Module):
     def __init__(self, depth=34, width=10, classes=10):
         super().__init__()
@@ -126,8 +137,7 @@ class WideResNet(nn.Module):
         self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
         groups = []
         for g, stride in enumerate([1, 2, 2]):
-            groups.append(nn.Sequential(*[WideBlock(ch[g] if i == 0 else ch[g + 1], ch[g + 1], stride if i == 0 else 1)
-                                          for i in range(n)]))
+            groups.append(WideGroup([WideBlock(ch[g] if i == 0 else ch[g + 1], ch[g + 1], stride if i == 0 else 1) for i in range(n)]))
         self.block1, self.block2, self.block3 = groups
         self.bn1 = nn.BatchNorm2d(ch[3])
         self.fc = nn.Linear(ch[3], classes)

@@ -12,5 +12,9 @@ final class BackendOptions {
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads, 0 = one per core (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    Backend create() { return Backends.create(device, threads); }
+    @Option(names = "--tf32", description = "With --device cuda: TF32 tensor-core math for convolutions and GEMMs (faster; ~1e-3 relative "
+            + "difference from fp32). Default: fp32.")
+    boolean tf32;
+
+    Backend create() { return Backends.create(device, threads, tf32); }
 }

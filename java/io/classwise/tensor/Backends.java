@@ -26,7 +26,14 @@ public final class Backends {
      * available core. "auto" is the CPU backend until the CUDA backend has passed its GPU parity tests
      * on real hardware (it is written but unverified); "cuda" selects it explicitly.
      */
-    public static Backend create(String device, int threads) {
+    public static Backend create(String device, int threads) { return create(device, threads, false); }
+
+    /**
+     * As {@link #create(String, int)}; {@code tf32} lets the CUDA backend use TF32 tensor cores for
+     * convolutions and GEMMs (faster on Ampere/Hopper; products keep a 10-bit mantissa, so results
+     * differ from fp32 at about 1e-3 relative). Ignored by the CPU backends.
+     */
+    public static Backend create(String device, int threads, boolean tf32) {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         switch (device.toLowerCase(Locale.ROOT)) {
             case "auto":
@@ -39,7 +46,7 @@ public final class Backends {
             case "cuda":
                 String cudaWhy = cudaUnavailabilityCause();
                 if (cudaWhy != null) throw new IllegalStateException("--device cuda: " + cudaWhy + "; use --device cpu");
-                return new CudaBackend(0, false);
+                return new CudaBackend(0, tf32);
             default:
                 throw new IllegalArgumentException("--device must be one of auto, cpu, cuda, reference; got '" + device + "'");
         }
