@@ -21,9 +21,10 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The rest of the hot path, one workload per parameter value: the linear layer, training-mode batch
- * norm, the fused attack update, and a whole PGD-10 adversarial training step of each small model
- * (the same code as {@code engine.jar bench}; see io.classwise.bench.Workloads).
+ * The hot path beyond convolution (ConvBenchmark), one workload per parameter value: the linear
+ * layer, training-mode batch norm, the fused attack update, one PGD step (forward + input-only
+ * backward + update) and a whole PGD-10 adversarial training step of each small model (the same
+ * code as {@code engine.jar bench}; see io.classwise.bench.Workloads).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -32,7 +33,8 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class HotPathBenchmark {
-    @Param({"linear", "batchnorm", "pgd-update", "pgd10-train:madry-cnn", "pgd10-train:small-cnn"}) String workload;
+    @Param({"linear", "batchnorm", "pgd-update", "pgd-step:madry-cnn", "pgd-step:small-cnn", "pgd10-train:madry-cnn", "pgd10-train:small-cnn"})
+    String workload;
     @Param({"128"}) int batch;
     @Param({"cpu"}) String device;
 

@@ -9,6 +9,9 @@ import org.bytedeco.cuda.cudnn.cudnnConvolutionStruct;
 import org.bytedeco.cuda.cudnn.cudnnFilterStruct;
 import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
 
+import java.util.function.IntToLongFunction;
+import java.util.function.IntUnaryOperator;
+
 import static io.classwise.tensor.cuda.Cuda.checkCudnn;
 import static org.bytedeco.cuda.global.cudnn.*;
 
@@ -41,42 +44,34 @@ final class ConvolutionPlan {
 
         int n = 16;
         int[] returned = {0};
-        long ws = 0;
         cudnnConvolutionFwdAlgoPerf_t fwd = new cudnnConvolutionFwdAlgoPerf_t(n);
         checkCudnn(cudnnGetConvolutionForwardAlgorithm_v7(handle, x, w, conv, y, n, returned, fwd), "cudnnGetConvolutionForwardAlgorithm_v7 " + g);
-        int fa = -1;
-        for (int i = 0; i < returned[0] && fa < 0; i++) {
-            fwd.position(i);
-            if (fwd.status() == CUDNN_STATUS_SUCCESS && fwd.determinism() == CUDNN_DETERMINISTIC && fwd.memory() <= workspaceLimit) {
-                fa = fwd.algo();
-                ws = Math.max(ws, fwd.memory());
-            }
-        }
-        cudnnConvolutionBwdDataAlgoPerf_t bwdData = new cudnnConvolutionBwdDataAlgoPerf_t(n);
-        checkCudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, w, y, conv, x, n, returned, bwdData), "cudnnGetConvolutionBackwardDataAlgorithm_v7 " + g);
-        int da = -1;
-        for (int i = 0; i < returned[0] && da < 0; i++) {
-            bwdData.position(i);
-            if (bwdData.status() == CUDNN_STATUS_SUCCESS && bwdData.determinism() == CUDNN_DETERMINISTIC && bwdData.memory() <= workspaceLimit) {
-                da = bwdData.algo();
-                ws = Math.max(ws, bwdData.memory());
-            }
-        }
-        cudnnConvolutionBwdFilterAlgoPerf_t bwdFilter = new cudnnConvolutionBwdFilterAlgoPerf_t(n);
-        checkCudnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, x, y, conv, w, n, returned, bwdFilter),
+        long[] fa = choose(returned[0], workspaceLimit, i -> fwd.position(i).status(), i -> fwd.position(i).determinism(),
+                i -> fwd.position(i).memory(), i -> fwd.position(i).algo());
+        cudnnConvolutionBwdDataAlgoPerf_t data = new cudnnConvolutionBwdDataAlgoPerf_t(n);
+        checkCudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, w, y, conv, x, n, returned, data), "cudnnGetConvolutionBackwardDataAlgorithm_v7 " + g);
+        long[] da = choose(returned[0], workspaceLimit, i -> data.position(i).status(), i -> data.position(i).determinism(),
+                i -> data.position(i).memory(), i -> data.position(i).algo());
+        cudnnConvolutionBwdFilterAlgoPerf_t filter = new cudnnConvolutionBwdFilterAlgoPerf_t(n);
+        checkCudnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, x, y, conv, w, n, returned, filter),
                 "cudnnGetConvolutionBackwardFilterAlgorithm_v7 " + g);
-        int wa = -1;
-        for (int i = 0; i < returned[0] && wa < 0; i++) {
-            bwdFilter.position(i);
-            if (bwdFilter.status() == CUDNN_STATUS_SUCCESS && bwdFilter.determinism() == CUDNN_DETERMINISTIC && bwdFilter.memory() <= workspaceLimit) {
-                wa = bwdFilter.algo();
-                ws = Math.max(ws, bwdFilter.memory());
+        long[] wa = choose(returned[0], workspaceLimit, i -> filter.position(i).status(), i -> filter.position(i).determinism(),
+                i -> filter.position(i).memory(), i -> filter.position(i).algo());
+        if (fa == null || da == null || wa == null) throw new CudaException("cuDNN offers no deterministic algorithm within the workspace limit for " + g);
+        forwardAlgo = (int) fa[0];
+        backwardDataAlgo = (int) da[0];
+        backwardFilterAlgo = (int) wa[0];
+        workspaceBytes = Math.max(fa[1], Math.max(da[1], wa[1]));
+    }
+
+    /** {algorithm, workspace bytes} of the first (best-ranked) usable, deterministic candidate that fits; null if none. */
+    private static long[] choose(int count, long limit, IntUnaryOperator status, IntUnaryOperator determinism,
+                                 IntToLongFunction memory, IntUnaryOperator algo) {
+        for (int i = 0; i < count; i++) {
+            if (status.applyAsInt(i) == CUDNN_STATUS_SUCCESS && determinism.applyAsInt(i) == CUDNN_DETERMINISTIC && memory.applyAsLong(i) <= limit) {
+                return new long[] {algo.applyAsInt(i), memory.applyAsLong(i)};
             }
         }
-        if (fa < 0 || da < 0 || wa < 0) throw new CudaException("cuDNN offers no deterministic algorithm within the workspace limit for " + g);
-        forwardAlgo = fa;
-        backwardDataAlgo = da;
-        backwardFilterAlgo = wa;
-        workspaceBytes = ws;
+        return null;
     }
 }
