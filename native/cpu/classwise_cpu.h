@@ -1,5 +1,5 @@
 // Hand-written CPU kernels for the memory-bound layers next to OpenBLAS's sgemm: ReLU, 2-D max
-// pooling, im2col/col2im, per-channel bias. Compiled by JavaCPP's builder (the javacpp plugin in
+// pooling, im2col/col2im, per-channel bias, batch norm. Compiled by JavaCPP's builder (the javacpp plugin in
 // pom.xml) into libjniNativeCpuKernels.so, which the jar carries; bound in
 // java/io/classwise/tensor/cpu/NativeCpuKernels.java. Every function here has a plain-Java twin in
 // ReferenceBackend that the tests compare it with (CpuBackendTest).
@@ -10,6 +10,7 @@
 #define CLASSWISE_CPU_H
 
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
 #define CW_F(a) ((float*) (intptr_t) (a))
@@ -203,6 +204,106 @@ static inline void cw_col2im(int64_t cols, int64_t x, int64_t c, int64_t h, int6
                     }
                 }
             }
+}
+
+// ---- batch norm over x (N, C, HW), channels [c0, c1) (callers split channels over threads).
+// Sums in double, as ReferenceBackend, so both agree to float rounding.
+
+// Training mode: batch statistics, y = (x − mean)·invStd·γ + β, saved mean/invStd, running
+// statistics updated PyTorch's way ((1 − m)·running + m·batch, unbiased variance).
+static inline void cw_bn_train_forward(int64_t x, int64_t gamma, int64_t beta, int64_t runMean, int64_t runVar, float momentum,
+                                       float eps, int64_t y, int64_t saveMean, int64_t saveInvStd, int64_t n, int64_t c,
+                                       int64_t hw, int64_t c0, int64_t c1) {
+    const float* xs = CW_F(x);
+    float* ys = CW_F(y);
+    const double m = (double) n * hw;
+    for (int64_t ch = c0; ch < c1; ch++) {
+        double s = 0;
+        for (int64_t b = 0; b < n; b++) {
+            const float* row = xs + (b * c + ch) * hw;
+            for (int64_t i = 0; i < hw; i++) s += row[i];
+        }
+        const double mean = s / m;
+        double v = 0;
+        for (int64_t b = 0; b < n; b++) {
+            const float* row = xs + (b * c + ch) * hw;
+            for (int64_t i = 0; i < hw; i++) { const double e = row[i] - mean; v += e * e; }
+        }
+        const double var = v / m, invStd = 1.0 / sqrt(var + eps), k = invStd * CW_F(gamma)[ch], bt = CW_F(beta)[ch];
+        for (int64_t b = 0; b < n; b++) {
+            const float* row = xs + (b * c + ch) * hw;
+            float* out = ys + (b * c + ch) * hw;
+            for (int64_t i = 0; i < hw; i++) out[i] = (float) ((row[i] - mean) * k + bt);
+        }
+        CW_F(saveMean)[ch] = (float) mean;
+        CW_F(saveInvStd)[ch] = (float) invStd;
+        const double unbiased = m > 1 ? var * m / (m - 1) : var;
+        CW_F(runMean)[ch] = (float) ((1 - momentum) * CW_F(runMean)[ch] + momentum * mean);
+        CW_F(runVar)[ch] = (float) ((1 - momentum) * CW_F(runVar)[ch] + momentum * unbiased);
+    }
+}
+
+// Training-mode backward: dx = γ·invStd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M); dγ += Σ dy·x̂, dβ += Σ dy (0 = null)
+static inline void cw_bn_train_backward(int64_t x, int64_t dy, int64_t gamma, int64_t saveMean, int64_t saveInvStd, int64_t dx,
+                                        int64_t dGamma, int64_t dBeta, int64_t n, int64_t c, int64_t hw, int64_t c0, int64_t c1) {
+    const float* xs = CW_F(x);
+    const float* dys = CW_F(dy);
+    float* dxs = CW_F(dx);
+    const double m = (double) n * hw;
+    for (int64_t ch = c0; ch < c1; ch++) {
+        const double mean = CW_F(saveMean)[ch], invStd = CW_F(saveInvStd)[ch], g = CW_F(gamma)[ch];
+        double sumDy = 0, sumDyXhat = 0;
+        for (int64_t b = 0; b < n; b++) {
+            const float* row = xs + (b * c + ch) * hw;
+            const float* grow = dys + (b * c + ch) * hw;
+            for (int64_t i = 0; i < hw; i++) { sumDy += grow[i]; sumDyXhat += grow[i] * ((row[i] - mean) * invStd); }
+        }
+        const double k = g * invStd, a = sumDy / m, bcoef = sumDyXhat / m;
+        for (int64_t b = 0; b < n; b++) {
+            const float* row = xs + (b * c + ch) * hw;
+            const float* grow = dys + (b * c + ch) * hw;
+            float* out = dxs + (b * c + ch) * hw;
+            for (int64_t i = 0; i < hw; i++) out[i] = (float) (k * (grow[i] - a - (row[i] - mean) * invStd * bcoef));
+        }
+        if (dGamma) CW_F(dGamma)[ch] += (float) sumDyXhat;
+        if (dBeta) CW_F(dBeta)[ch] += (float) sumDy;
+    }
+}
+
+// Inference mode: y = (x − running mean)·γ/√(running var + ε) + β
+static inline void cw_bn_inference_forward(int64_t x, int64_t gamma, int64_t beta, int64_t runMean, int64_t runVar, float eps, int64_t y,
+                                           int64_t n, int64_t c, int64_t hw, int64_t c0, int64_t c1) {
+    for (int64_t ch = c0; ch < c1; ch++) {
+        const double k = CW_F(gamma)[ch] / sqrt(CW_F(runVar)[ch] + (double) eps), mean = CW_F(runMean)[ch], bt = CW_F(beta)[ch];
+        for (int64_t b = 0; b < n; b++) {
+            const float* row = CW_F(x) + (b * c + ch) * hw;
+            float* out = CW_F(y) + (b * c + ch) * hw;
+            for (int64_t i = 0; i < hw; i++) out[i] = (float) ((row[i] - mean) * k + bt);
+        }
+    }
+}
+
+// Inference-mode backward: dx = dy·γ/√(var + ε); dγ += Σ dy·x̂, dβ += Σ dy (0 = null)
+static inline void cw_bn_inference_backward(int64_t x, int64_t dy, int64_t gamma, int64_t runMean, int64_t runVar, float eps,
+                                            int64_t dx, int64_t dGamma, int64_t dBeta, int64_t n, int64_t c, int64_t hw,
+                                            int64_t c0, int64_t c1) {
+    for (int64_t ch = c0; ch < c1; ch++) {
+        const double invStd = 1.0 / sqrt(CW_F(runVar)[ch] + (double) eps), mean = CW_F(runMean)[ch];
+        const double scale = invStd * CW_F(gamma)[ch];
+        double sumDy = 0, sumDyXhat = 0;
+        for (int64_t b = 0; b < n; b++) {
+            const float* row = CW_F(x) + (b * c + ch) * hw;
+            const float* grow = CW_F(dy) + (b * c + ch) * hw;
+            float* out = CW_F(dx) + (b * c + ch) * hw;
+            for (int64_t i = 0; i < hw; i++) {
+                sumDy += grow[i];
+                sumDyXhat += grow[i] * (row[i] - mean) * invStd;
+                out[i] = (float) (grow[i] * scale);
+            }
+        }
+        if (dGamma) CW_F(dGamma)[ch] += (float) sumDyXhat;
+        if (dBeta) CW_F(dBeta)[ch] += (float) sumDy;
+    }
 }
 
 #endif

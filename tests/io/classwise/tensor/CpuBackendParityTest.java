@@ -76,6 +76,40 @@ class CpuBackendParityTest {
         }
     }
 
+    @ParameterizedTest(name = "N={0} C={1} HW={2}")
+    @CsvSource({"4, 3, 25", "2, 7, 1", "16, 64, 64", "1, 5, 9"})
+    void batchNormMatchesReference(int n, int c, int hw) {
+        Rng rng = new Rng(n * 17L + c * 3 + hw);
+        Tensor x = randn(REF, rng, 2, n, c, hw), dy = randn(REF, rng, 1, n, c, hw);
+        Tensor gamma = randn(REF, rng, 1, c), beta = randn(REF, rng, 1, c);
+        float[] mean0 = randn(rng, c, 0.1), var0 = new float[c];
+        for (int i = 0; i < c; i++) var0[i] = 0.5f + (float) rng.nextDouble();
+        for (CpuBackend cpu : BOTH) {
+            String what = cpu.usesNativeKernels() ? " native" : " java";
+            Tensor rm = REF.allocate(c).copyFrom(mean0), rv = REF.allocate(c).copyFrom(var0), y = REF.allocate(x.shape()), sm = REF.allocate(c), si = REF.allocate(c);
+            Tensor crm = cpu.allocate(c).copyFrom(mean0), crv = cpu.allocate(c).copyFrom(var0), cy = cpu.allocate(x.shape()), csm = cpu.allocate(c), csi = cpu.allocate(c);
+            Tensor cx = to(cpu, x), cdy = to(cpu, dy), cg = to(cpu, gamma), cb = to(cpu, beta);
+            REF.batchNormTrainForward(x, gamma, beta, rm, rv, 0.1f, 1e-5f, y, sm, si);
+            cpu.batchNormTrainForward(cx, cg, cb, crm, crv, 0.1f, 1e-5f, cy, csm, csi);
+            assertClose(y.toArray(), cy.toArray(), 1e-5, 1e-5, "bn train forward" + what);
+            assertClose(rm.toArray(), crm.toArray(), 1e-6, 1e-6, "running mean" + what);
+            assertClose(rv.toArray(), crv.toArray(), 1e-6, 1e-6, "running var" + what);
+            Tensor dx = REF.allocate(x.shape()), cdx = cpu.allocate(x.shape()), dg = REF.allocate(c), db = REF.allocate(c), cdg = cpu.allocate(c), cdb = cpu.allocate(c);
+            REF.batchNormTrainBackward(x, dy, gamma, sm, si, dx, dg, db);
+            cpu.batchNormTrainBackward(cx, cdy, cg, csm, csi, cdx, cdg, cdb);
+            assertClose(dx.toArray(), cdx.toArray(), 1e-5, 1e-4, "bn train backward" + what);
+            assertClose(dg.toArray(), cdg.toArray(), 1e-4, 1e-5, "dgamma" + what);
+            assertClose(db.toArray(), cdb.toArray(), 1e-4, 1e-5, "dbeta" + what);
+            REF.batchNormInferenceForward(x, gamma, beta, rm, rv, 1e-5f, y);
+            cpu.batchNormInferenceForward(cx, cg, cb, crm, crv, 1e-5f, cy);
+            assertClose(y.toArray(), cy.toArray(), 1e-5, 1e-5, "bn inference forward" + what);
+            REF.batchNormInferenceBackward(x, dy, gamma, rm, rv, 1e-5f, dx, dg, null);
+            cpu.batchNormInferenceBackward(cx, cdy, cg, crm, crv, 1e-5f, cdx, cdg, null);
+            assertClose(dx.toArray(), cdx.toArray(), 1e-5, 1e-5, "bn inference backward" + what);
+            assertClose(dg.toArray(), cdg.toArray(), 1e-4, 1e-5, "bn inference dgamma" + what);
+        }
+    }
+
     /** The fused layer is the composition it replaces: ReLU, then max pooling (forward and gradient). */
     @Test
     void reluMaxPoolEqualsReluThenMaxPool() {

@@ -226,6 +226,48 @@ public class CpuBackend extends ReferenceBackend {
                 addr(dx, (long) c0 * hw), c1 - c0, g.h(), g.w(), g.kernel(), g.stride(), g.pad(), relu ? 1 : 0));
     }
 
+    // Batch norm: threads split the channels; each channel's sums stay in one thread (deterministic).
+
+    @Override
+    public void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                      float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        if (!nativeKernels) { super.batchNormTrainForward(x, gamma, beta, runningMean, runningVar, momentum, eps, y, saveMean, saveInvStd); return; }
+        int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
+        requireSize(y, x.size(), "batchNormTrainForward");
+        threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormTrainForward(addr(x, 0), addr(gamma, 0), addr(beta, 0), addr(runningMean, 0),
+                addr(runningVar, 0), momentum, eps, addr(y, 0), addr(saveMean, 0), addr(saveInvStd, 0), n, c, hw, c0, c1));
+    }
+
+    @Override
+    public void batchNormTrainBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+                                       Tensor dx, Tensor dGamma, Tensor dBeta) {
+        if (!nativeKernels) { super.batchNormTrainBackward(x, dy, gamma, saveMean, saveInvStd, dx, dGamma, dBeta); return; }
+        int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
+        requireSize(dx, x.size(), "batchNormTrainBackward");
+        threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormTrainBackward(addr(x, 0), addr(dy, 0), addr(gamma, 0), addr(saveMean, 0),
+                addr(saveInvStd, 0), addr(dx, 0), dGamma == null ? 0 : addr(dGamma, 0), dBeta == null ? 0 : addr(dBeta, 0), n, c, hw, c0, c1));
+    }
+
+    @Override
+    public void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps, Tensor y) {
+        if (!nativeKernels) { super.batchNormInferenceForward(x, gamma, beta, runningMean, runningVar, eps, y); return; }
+        int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
+        requireSize(y, x.size(), "batchNormInferenceForward");
+        threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormInferenceForward(addr(x, 0), addr(gamma, 0), addr(beta, 0),
+                addr(runningMean, 0), addr(runningVar, 0), eps, addr(y, 0), n, c, hw, c0, c1));
+    }
+
+    @Override
+    public void batchNormInferenceBackward(Tensor x, Tensor dy, Tensor gamma, Tensor runningMean, Tensor runningVar,
+                                           float eps, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        if (!nativeKernels) { super.batchNormInferenceBackward(x, dy, gamma, runningMean, runningVar, eps, dx, dGamma, dBeta); return; }
+        int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
+        requireSize(dx, x.size(), "batchNormInferenceBackward");
+        threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormInferenceBackward(addr(x, 0), addr(dy, 0), addr(gamma, 0),
+                addr(runningMean, 0), addr(runningVar, 0), eps, addr(dx, 0), dGamma == null ? 0 : addr(dGamma, 0),
+                dBeta == null ? 0 : addr(dBeta, 0), n, c, hw, c0, c1));
+    }
+
     /** Scratch memory of one worker thread. */
     private static final class Workspace {
         final Im2col.Scratch scratch = new Im2col.Scratch();

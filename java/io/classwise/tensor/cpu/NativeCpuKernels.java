@@ -48,6 +48,22 @@ final class NativeCpuKernels {
     @Name("cw_max_pool_backward")
     static native void maxPoolBackward(long x, long dy, long dx, long planes, long h, long w, long kernel, long stride, long pad, int relu);
 
+    @Name("cw_bn_train_forward")
+    static native void batchNormTrainForward(long x, long gamma, long beta, long runMean, long runVar, float momentum, float eps, long y,
+                                             long saveMean, long saveInvStd, long n, long c, long hw, long c0, long c1);
+
+    @Name("cw_bn_train_backward")
+    static native void batchNormTrainBackward(long x, long dy, long gamma, long saveMean, long saveInvStd, long dx, long dGamma, long dBeta,
+                                              long n, long c, long hw, long c0, long c1);
+
+    @Name("cw_bn_inference_forward")
+    static native void batchNormInferenceForward(long x, long gamma, long beta, long runMean, long runVar, float eps, long y,
+                                                 long n, long c, long hw, long c0, long c1);
+
+    @Name("cw_bn_inference_backward")
+    static native void batchNormInferenceBackward(long x, long dy, long gamma, long runMean, long runVar, float eps, long dx, long dGamma,
+                                                  long dBeta, long n, long c, long hw, long c0, long c1);
+
     @Name("cw_im2col") static native void im2col(long x, long cols, long c, long h, long w, long r, long s, long stride, long pad);
 
     @Name("cw_col2im") static native void col2im(long cols, long x, long c, long h, long w, long r, long s, long stride, long pad);
