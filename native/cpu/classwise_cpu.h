@@ -206,6 +206,22 @@ static inline void cw_col2im(int64_t cols, int64_t x, int64_t c, int64_t h, int6
             }
 }
 
+// The fused ℓ∞ attack update: x′ = clamp(clip(x′ + step·sign(∇), x ± ε), 0, 1), sign(0) = 0
+static inline void cw_linf_pgd_step(int64_t xAdv, int64_t grad, int64_t xNat, float step, float eps, int64_t n) {
+    float* a = CW_F(xAdv);
+    const float* g = CW_F(grad);
+    const float* x0 = CW_F(xNat);
+    for (int64_t i = 0; i < n; i++) {
+        const float s = g[i] > 0.f ? 1.f : (g[i] < 0.f ? -1.f : 0.f);
+        float v = a[i] + step * s;
+        const float lo = x0[i] - eps, hi = x0[i] + eps;
+        v = v < lo ? lo : v;
+        v = v > hi ? hi : v;
+        v = v < 0.f ? 0.f : v;
+        a[i] = v > 1.f ? 1.f : v;
+    }
+}
+
 // ---- batch norm over x (N, C, HW), channels [c0, c1) (callers split channels over threads).
 // Sums in double, as ReferenceBackend, so both agree to float rounding.
 

@@ -110,6 +110,25 @@ class CpuBackendParityTest {
         }
     }
 
+    @Test
+    void fusedAttackUpdateMatchesReferenceExactly() {
+        Rng rng = new Rng(21);
+        int n = 3 * 1000 + 7;
+        float[] nat = new float[n], adv = new float[n], g = new float[n];
+        for (int i = 0; i < n; i++) {
+            nat[i] = (float) rng.nextDouble();
+            adv[i] = Math.min(1f, Math.max(0f, nat[i] + (float) rng.uniform(-0.05, 0.05)));
+            g[i] = i % 11 == 0 ? 0f : (float) rng.nextGaussian(); // sign(0) = 0 must hold
+        }
+        Tensor x = REF.allocate(n).copyFrom(nat), a = REF.allocate(n).copyFrom(adv), grad = REF.allocate(n).copyFrom(g);
+        REF.linfPgdStep(a, grad, x, 0.01f, 0.03f);
+        for (CpuBackend cpu : BOTH) {
+            Tensor ca = cpu.allocate(n).copyFrom(adv);
+            cpu.linfPgdStep(ca, to(cpu, grad), to(cpu, x), 0.01f, 0.03f);
+            assertArrayEquals(a.toArray(), ca.toArray(), "linf PGD step" + (cpu.usesNativeKernels() ? " native" : " java"));
+        }
+    }
+
     /** The fused layer is the composition it replaces: ReLU, then max pooling (forward and gradient). */
     @Test
     void reluMaxPoolEqualsReluThenMaxPool() {

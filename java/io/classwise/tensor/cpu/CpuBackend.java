@@ -226,6 +226,14 @@ public class CpuBackend extends ReferenceBackend {
                 addr(dx, (long) c0 * hw), c1 - c0, g.h(), g.w(), g.kernel(), g.stride(), g.pad(), relu ? 1 : 0));
     }
 
+    @Override
+    public void linfPgdStep(Tensor xAdv, Tensor grad, Tensor xNat, float step, float eps) {
+        if (!nativeKernels) { super.linfPgdStep(xAdv, grad, xNat, step, eps); return; }
+        requireSize(grad, xAdv.size(), "linfPgdStep");
+        requireSize(xNat, xAdv.size(), "linfPgdStep");
+        threads.forRange(xAdv.size(), (t, i0, i1) -> NativeCpuKernels.linfPgdStep(addr(xAdv, i0), addr(grad, i0), addr(xNat, i0), step, eps, i1 - i0));
+    }
+
     // Batch norm: threads split the channels; each channel's sums stay in one thread (deterministic).
 
     @Override

@@ -64,6 +64,8 @@ final class NativeCpuKernels {
     static native void batchNormInferenceBackward(long x, long dy, long gamma, long runMean, long runVar, float eps, long dx, long dGamma,
                                                   long dBeta, long n, long c, long hw, long c0, long c1);
 
+    @Name("cw_linf_pgd_step") static native void linfPgdStep(long xAdv, long grad, long xNat, float step, float eps, long n);
+
     @Name("cw_im2col") static native void im2col(long x, long cols, long c, long h, long w, long r, long s, long stride, long pad);
 
     @Name("cw_col2im") static native void col2im(long cols, long x, long c, long h, long w, long r, long s, long stride, long pad);
