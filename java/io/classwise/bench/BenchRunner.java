@@ -59,15 +59,14 @@ public final class BenchRunner {
     }
 
     /** Runs the standard table on {@code backend} at {@code batch} and prints it. */
-    public List<Result> runAll(Backend backend, int batch, List<String> workloads) {
+    public List<Result> runAll(Backend backend, int batch, List<Workloads.Spec> workloads) {
         List<Result> rows = new ArrayList<>();
         if (!backend.name().equals("cuda") || batch <= 128) {
             rows.add(measure(Workloads.convForward(backend, Workloads.madryConv2(batch))));
             rows.add(measure(Workloads.convInputGradient(backend, Workloads.madryConv2(batch))));
         }
-        for (String spec : workloads) {
-            int colon = spec.indexOf(':');
-            try (Workload w = Workloads.create(backend, spec.substring(0, colon), spec.substring(colon + 1), batch)) {
+        for (Workloads.Spec spec : workloads) {
+            try (Workload w = Workloads.create(backend, spec, batch)) {
                 backend.resetPeakBytes();
                 Result r = measure(w);
                 rows.add(new Result(r.name() + (backend.peakBytes() >= 0 ? String.format(Locale.ROOT, " (peak %.0f MiB)", backend.peakBytes() / 1048576.0) : ""),
@@ -105,17 +104,17 @@ public final class BenchRunner {
      * Runs each workload alternately in Classwise and in PyTorch ({@code rounds} times each, so a noisy
      * machine affects both alike) and prints a Markdown table of images/second and their ratio.
      */
-    public List<Comparison> compare(Backend backend, int threads, List<String> workloads, int[] batches, PytorchReference torch, int rounds)
+    public List<Comparison> compare(Backend backend, int threads, List<Workloads.Spec> workloads, int[] batches, PytorchReference torch, int rounds)
             throws java.io.IOException {
         String device = backend.name().equals("cuda") ? "cuda" : "cpu";
         boolean fast = device.equals("cuda");
         List<Comparison> rows = new ArrayList<>();
-        for (String spec : workloads) {
-            String kind = spec.substring(0, spec.indexOf(':')), arch = spec.substring(spec.indexOf(':') + 1);
+        for (Workloads.Spec spec : workloads) {
+            String kind = spec.kind(), arch = spec.architecture();
             for (int batch : batches) {
                 double[] ours = new double[rounds], eager = new double[rounds], compiled = new double[rounds];
                 long peak = -1, torchPeak = -1;
-                try (Workload w = Workloads.create(backend, kind, arch, batch)) {
+                try (Workload w = Workloads.create(backend, spec, batch)) {
                     for (int r = 0; r < rounds; r++) {
                         backend.resetPeakBytes();
                         ours[r] = measure(w).imagesPerSecond();

@@ -203,18 +203,33 @@ public final class Workloads {
     /** The workload kinds shared with benchmarks/pytorch_reference.py. */
     public static final java.util.List<String> KINDS = java.util.List.of("pgd-step", "pgd10-train", "pgd20-eval");
 
-    /** {@code kind} (one of {@link #KINDS}) for {@code architecture} at {@code batch}. */
-    public static Workload create(Backend b, String kind, String architecture, int batch) {
-        if (!Models.ARCHITECTURES.contains(architecture)) {
-            throw new IllegalArgumentException("--workload " + kind + ":" + architecture + ": unknown architecture (expected one of "
-                    + String.join(", ", Models.ARCHITECTURES) + ")");
+    /** A workload named as on the command line, KIND:ARCH (e.g. pgd10-train:madry-cnn); checked when parsed. */
+    public record Spec(String kind, String architecture) {
+        public static Spec parse(String text) {
+            int colon = text.indexOf(':');
+            if (colon < 0) throw new IllegalArgumentException("--workload " + text + ": expected KIND:ARCH, e.g. pgd10-train:madry-cnn");
+            String kind = text.substring(0, colon), architecture = text.substring(colon + 1);
+            if (!KINDS.contains(kind)) {
+                throw new IllegalArgumentException("--workload " + text + ": unknown kind (expected one of " + String.join(", ", KINDS) + ")");
+            }
+            if (!Models.ARCHITECTURES.contains(architecture)) {
+                throw new IllegalArgumentException("--workload " + text + ": unknown architecture (expected one of "
+                        + String.join(", ", Models.ARCHITECTURES) + ")");
+            }
+            return new Spec(kind, architecture);
         }
-        return switch (kind) {
-            case "pgd-step" -> pgdStep(b, architecture, batch);
-            case "pgd10-train" -> adversarialTrainingStep(b, architecture, batch, 10);
-            case "pgd20-eval" -> pgdEvaluation(b, architecture, batch, 20);
-            default -> throw new IllegalArgumentException("--workload " + kind + ":" + architecture + ": unknown kind (expected one of "
-                    + String.join(", ", KINDS) + ")");
+
+        @Override
+        public String toString() { return kind + ":" + architecture; }
+    }
+
+    /** The workload {@code spec} at {@code batch}. */
+    public static Workload create(Backend b, Spec spec, int batch) {
+        return switch (spec.kind()) {
+            case "pgd-step" -> pgdStep(b, spec.architecture(), batch);
+            case "pgd10-train" -> adversarialTrainingStep(b, spec.architecture(), batch, 10);
+            case "pgd20-eval" -> pgdEvaluation(b, spec.architecture(), batch, 20);
+            default -> throw new IllegalStateException("no workload " + spec); // Spec.parse admits only KINDS
         };
     }
 }

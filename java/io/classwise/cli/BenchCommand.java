@@ -55,14 +55,10 @@ final class BenchCommand implements Callable<Integer> {
         try (Backend b = backend.create()) {
             boolean cuda = b.name().equals("cuda");
             if (cuda && batchesDefaulted) batches = new int[] {128, 512};
-            List<String> chosen = workloads != null ? workloads : cuda
+            List<Workloads.Spec> chosen = (workloads != null ? workloads : cuda
                     ? List.of("pgd10-train:preact-resnet18", "pgd20-eval:preact-resnet18", "pgd10-train:wrn-34-10")
-                    : List.of("pgd-step:madry-cnn", "pgd-step:small-cnn", "pgd10-train:madry-cnn", "pgd10-train:small-cnn");
-            for (String w : chosen) {
-                int colon = w.indexOf(':');
-                if (colon < 0) throw new IllegalArgumentException("--workload " + w + ": expected KIND:ARCH, e.g. pgd10-train:madry-cnn");
-                Workloads.create(b, w.substring(0, colon), w.substring(colon + 1), 1).close(); // validates both names
-            }
+                    : List.of("pgd-step:madry-cnn", "pgd-step:small-cnn", "pgd10-train:madry-cnn", "pgd10-train:small-cnn"))
+                    .stream().map(Workloads.Spec::parse).toList();
             if (comparePytorch) {
                 int threads = b instanceof CpuBackend cpu ? cpu.threadCount() : 0;
                 runner.compare(b, threads, chosen, batches, PytorchReference.start(python), rounds);

@@ -48,7 +48,7 @@ public class HotPathBenchmark {
             case "linear" -> Workloads.linear(backend, batch);
             case "batchnorm" -> Workloads.batchNorm(backend, batch);
             case "pgd-update" -> Workloads.pgdUpdate(backend, batch);
-            default -> Workloads.create(backend, workload.substring(0, workload.indexOf(':')), workload.substring(workload.indexOf(':') + 1), batch);
+            default -> Workloads.create(backend, Workloads.Spec.parse(workload), batch);
         };
     }
 
