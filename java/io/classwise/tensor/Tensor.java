@@ -58,6 +58,13 @@ public final class Tensor {
 
     public boolean hasShape(int... s) { return Arrays.equals(shape, s); }
 
+    /** The size check every backend makes on its arguments; {@code what} names the operation and argument. */
+    public static void requireSize(Tensor t, int size, String what) {
+        if (t.size() != size) {
+            throw new IllegalArgumentException(what + ": expected " + size + " elements, got " + t + " (" + t.size() + ")");
+        }
+    }
+
     /** Copies the numbers to a new Java array (a device→host transfer on GPU backends). */
     public float[] toArray() { return backend.download(this); }
 

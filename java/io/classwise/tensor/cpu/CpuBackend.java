@@ -9,6 +9,8 @@ import org.bytedeco.javacpp.FloatPointer;
 
 import java.nio.FloatBuffer;
 
+import static io.classwise.tensor.Tensor.requireSize;
+
 /**
  * The fast CPU backend: convolutions as im2col + OpenBLAS sgemm, dense products as row-split sgemm,
  * both parallel over the machine's cores (BLAS itself runs single-threaded so the work split, and so

@@ -21,6 +21,7 @@ import java.util.Map;
 
 import static io.classwise.tensor.cuda.Cuda.check;
 import static io.classwise.tensor.cuda.Cuda.checkCublas;
+import static io.classwise.tensor.Tensor.requireSize;
 import static io.classwise.tensor.cuda.Cuda.checkCudnn;
 
 /**
@@ -88,10 +89,6 @@ public final class CudaBackend implements Backend {
     private static long a(Tensor t) { return DeviceStorage.address(t); }
 
     private static long aOrNull(Tensor t) { return t == null ? 0 : a(t); }
-
-    private static void requireSize(Tensor t, int size, String what) {
-        if (t.size() != size) throw new IllegalArgumentException(what + ": expected " + size + " elements, got " + t);
-    }
 
     @Override
     public Tensor allocate(int... shape) {

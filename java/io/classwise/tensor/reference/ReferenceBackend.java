@@ -9,6 +9,8 @@ import io.classwise.tensor.Tensor;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 
+import static io.classwise.tensor.Tensor.requireSize;
+
 /**
  * The oracle: every primitive as the plainest loops that compute it, single-threaded, no BLAS.
  * Slow on purpose; fast backends are tested against it. Numbers live in off-heap host memory so the
@@ -24,12 +26,6 @@ public class ReferenceBackend implements Backend {
     }
 
     protected static FloatBuffer buf(Tensor t) { return HostStorage.of(t); }
-
-    protected static void requireSize(Tensor t, int size, String what) {
-        if (t.size() != size) {
-            throw new IllegalArgumentException(what + ": expected " + size + " elements, got " + t + " (" + t.size() + ")");
-        }
-    }
 
     @Override
     public void upload(float[] src, Tensor dst) {
