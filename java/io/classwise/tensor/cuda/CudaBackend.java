@@ -51,9 +51,11 @@ public final class CudaBackend implements Backend {
     private final boolean tf32;
     private final Map<ConvGeometry, ConvolutionPlan> convPlans = new HashMap<>();
     private final Map<List<Integer>, cudnnTensorStruct[]> bnDescriptors = new HashMap<>();
-    private final FloatPointer one = new FloatPointer(1f), zero = new FloatPointer(0f);
+    private final FloatPointer one = new FloatPointer(1f), zero = new FloatPointer(0f), alphaHost = new FloatPointer(1), betaHost = new FloatPointer(1);
     private final String description;
     private DeviceAllocator.Block workspace;
+    /** Sinks for the parameter gradients cuDNN's BN backward always writes when the caller wants none. */
+    private Tensor[] bnScratch;
 
     public CudaBackend(int device, boolean tf32) {
         String why = CudaProbe.reasonUnusable();
@@ -201,10 +203,11 @@ public final class CudaBackend implements Backend {
         requireSize(C, m * n, "gemm C");
         if (m == 0 || n == 0) return;
         // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands.
-        try (FloatPointer al = new FloatPointer(alpha); FloatPointer be = new FloatPointer(beta)) {
-            checkCublas(cublas.cublasSgemm_v2(blas, transB ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N, transA ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
-                    n, m, k, al, Cuda.floatsAt(a(B)), transB ? k : n, Cuda.floatsAt(a(A)), transA ? m : k, be, Cuda.floatsAt(a(C)), n), "cublasSgemm");
-        }
+        // Host scalars are read during the call (cuBLAS's default host pointer mode), so two preallocated slots serve every call.
+        alphaHost.put(alpha);
+        betaHost.put(beta);
+        checkCublas(cublas.cublasSgemm_v2(blas, transB ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N, transA ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
+                n, m, k, alphaHost, Cuda.floatsAt(a(B)), transB ? k : n, Cuda.floatsAt(a(A)), transA ? m : k, betaHost, Cuda.floatsAt(a(C)), n), "cublasSgemm");
     }
 
     @Override
@@ -291,8 +294,10 @@ public final class CudaBackend implements Backend {
     public void batchNormTrainBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
                                        Tensor dx, Tensor dGamma, Tensor dBeta) {
         cudnnTensorStruct[] d = bn(x);
-        // cuDNN writes both parameter gradients; with beta = 1 it accumulates. Null ones go to scratch.
-        Tensor dg = dGamma != null ? dGamma : allocate(gamma.shape()), dbt = dBeta != null ? dBeta : allocate(gamma.shape());
+        // cuDNN writes both parameter gradients; with beta = 1 it accumulates. Null ones (the attacks' input-only
+        // backward, every step) go to scratch kept between calls, whose contents nobody reads.
+        if (bnScratch == null || bnScratch[0].size() != gamma.size()) bnScratch = new Tensor[] {allocate(gamma.shape()), allocate(gamma.shape())};
+        Tensor dg = dGamma != null ? dGamma : bnScratch[0], dbt = dBeta != null ? dBeta : bnScratch[1];
         checkCudnn(cudnn.cudnnBatchNormalizationBackward(dnn, cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, one, one, d[0], Cuda.at(a(x)), d[0], Cuda.at(a(dy)),
                 d[0], Cuda.at(a(dx)), d[1], Cuda.at(a(gamma)), Cuda.at(a(dg)), Cuda.at(a(dbt)), BN_EPS,
                 Cuda.at(a(saveMean)), Cuda.at(a(saveInvStd))), "cudnnBatchNormalizationBackward");
