@@ -54,8 +54,8 @@ public final class CudaBackend implements Backend {
     private final FloatPointer one = new FloatPointer(1f), zero = new FloatPointer(0f), alphaHost = new FloatPointer(1), betaHost = new FloatPointer(1);
     private final String description;
     private DeviceAllocator.Block workspace;
-    /** Sinks for the parameter gradients cuDNN's BN backward always writes when the caller wants none. */
-    private Tensor[] bnScratch;
+    /** Per channel count: sinks for the parameter gradients cuDNN's BN backward always writes when the caller wants none. */
+    private final Map<Integer, Tensor[]> bnScratch = new HashMap<>();
 
     public CudaBackend(int device, boolean tf32) {
         String why = CudaProbe.reasonUnusable();
@@ -296,8 +296,8 @@ public final class CudaBackend implements Backend {
         cudnnTensorStruct[] d = bn(x);
         // cuDNN writes both parameter gradients; with beta = 1 it accumulates. Null ones (the attacks' input-only
         // backward, every step) go to scratch kept between calls, whose contents nobody reads.
-        if (bnScratch == null || bnScratch[0].size() != gamma.size()) bnScratch = new Tensor[] {allocate(gamma.shape()), allocate(gamma.shape())};
-        Tensor dg = dGamma != null ? dGamma : bnScratch[0], dbt = dBeta != null ? dBeta : bnScratch[1];
+        Tensor[] sink = bnScratch.computeIfAbsent(gamma.size(), c -> new Tensor[] {allocate(c), allocate(c)});
+        Tensor dg = dGamma != null ? dGamma : sink[0], dbt = dBeta != null ? dBeta : sink[1];
         checkCudnn(cudnn.cudnnBatchNormalizationBackward(dnn, cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, one, one, d[0], Cuda.at(a(x)), d[0], Cuda.at(a(dy)),
                 d[0], Cuda.at(a(dx)), d[1], Cuda.at(a(gamma)), Cuda.at(a(dg)), Cuda.at(a(dbt)), BN_EPS,
                 Cuda.at(a(saveMean)), Cuda.at(a(saveInvStd))), "cudnnBatchNormalizationBackward");
