@@ -84,7 +84,7 @@ public class CpuBackend extends ReferenceBackend {
         checkConv(x, w, y, g);
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
         FloatPointer px = Blas.pointer(x), pw = Blas.pointer(w), py = Blas.pointer(y);
-        FloatBuffer xb = buf(x), yb = buf(y), bb = b == null ? null : buf(b);
+        FloatBuffer yb = buf(y), bb = b == null ? null : buf(b);
         threads.forRange(g.n(), (t, n0, n1) -> {
             Workspace ws = workspaces[t];
             for (int n = n0; n < n1; n++) {
@@ -135,7 +135,7 @@ public class CpuBackend extends ReferenceBackend {
         checkConv(x, dw, dy, g);
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w(), K = g.k();
         FloatPointer px = Blas.pointer(x), pdy = Blas.pointer(dy);
-        FloatBuffer xb = buf(x), dyb = buf(dy);
+        FloatBuffer dyb = buf(dy);
         int used = threads.forRange(g.n(), (t, n0, n1) -> {
             Workspace ws = workspaces[t];
             ws.partial(K * crs + K);
