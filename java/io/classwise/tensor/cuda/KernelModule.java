@@ -23,6 +23,8 @@ import java.util.Map;
  * Not thread-safe: one thread drives the GPU.
  */
 final class KernelModule implements AutoCloseable {
+    /** Where the build puts nvcc's output on the classpath (native/CMakeLists.txt, pom.xml). */
+    static final String FATBIN = "/io/classwise/tensor/cuda/classwise_kernels.fatbin";
     static final int BLOCK = 256;
     /** Threads per block of the row kernels (one block per example row). */
     static final int ROW_BLOCK = 128;
@@ -40,7 +42,7 @@ final class KernelModule implements AutoCloseable {
         this.stream = stream;
         this.maxGrid = Math.max(1, multiprocessors) * 32;
         byte[] fatbin;
-        try (InputStream in = KernelModule.class.getResourceAsStream("/io/classwise/tensor/cuda/classwise_kernels.fatbin")) {
+        try (InputStream in = KernelModule.class.getResourceAsStream(FATBIN)) {
             if (in == null) throw new CudaException("classwise_kernels.fatbin is missing from the jar (built without nvcc)");
             fatbin = in.readAllBytes();
         } catch (IOException e) {
