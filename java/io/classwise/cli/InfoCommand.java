@@ -21,6 +21,7 @@ final class InfoCommand implements Callable<Integer> {
             System.out.println("            cpu (OpenBLAS sgemm + " + io.classwise.tensor.cpu.CpuBackend.kernelDescription() + ", " + Runtime.getRuntime().availableProcessors() + " threads)");
             System.out.println("BLAS:       " + Blas.description() + ", BLAS threads " + Blas.threads()
                     + " (Classwise parallelises over the batch and runs BLAS single-threaded)");
+            System.out.println("BLAS cores: " + Blas.coreTypeNote());
         } else {
             System.out.println("            cpu: unavailable: " + cpuWhy);
         }

@@ -1,6 +1,7 @@
 package io.classwise.tensor;
 
 import io.classwise.tensor.cpu.CpuBackend;
+import io.classwise.tensor.cpu.CpuConvolution;
 import io.classwise.tensor.reference.ReferenceBackend;
 import io.classwise.util.Rng;
 import org.junit.jupiter.api.AfterAll;
@@ -26,9 +27,20 @@ class CpuBackendParityTest {
     static final CpuBackend CPU = new CpuBackend(2);
     static final CpuBackend CPU_JAVA = new CpuBackend(2, false);
     static final List<CpuBackend> BOTH = List.of(CPU, CPU_JAVA);
+    /** Every convolution algorithm this machine can run (the AVX-512 one only where the CPU has it). */
+    static final List<CpuBackend> CONVOLUTIONS = convolutionBackends();
+
+    private static List<CpuBackend> convolutionBackends() {
+        List<CpuBackend> all = new java.util.ArrayList<>(List.of(CPU_JAVA));
+        if (!CPU.usesNativeKernels()) return all;
+        for (CpuConvolution c : CpuConvolution.values()) {
+            if (c != CpuConvolution.IMPLICIT_GEMM_AVX512 || CpuConvolution.best() == c) all.add(new CpuBackend(2, true, c));
+        }
+        return all;
+    }
 
     @AfterAll
-    static void close() { CPU.close(); CPU_JAVA.close(); }
+    static void close() { for (CpuBackend b : CONVOLUTIONS) b.close(); CPU.close(); }
 
     @Test
     void nativeKernelsAreBuiltIntoThisPlatformsJar() {
@@ -156,6 +168,14 @@ class CpuBackendParityTest {
             "3, 6, 8, 8, 5, 1, 2, 0, false",
             "5, 2, 13, 13, 3, 7, 2, 3, true",
             "1, 3, 6, 6, 2, 3, 1, 0, true",
+            // implicit GEMM: several 256-row and 384-pixel blocks, K not a multiple of 8, panels across images
+            "3, 32, 14, 14, 64, 5, 1, 2, true",
+            "2, 9, 5, 7, 13, 3, 1, 1, false",
+            "1, 8, 3, 3, 10, 3, 1, 2, true",
+            "2, 16, 6, 6, 8, 3, 1, 0, false",
+            "2, 8, 9, 9, 16, 3, 2, 1, true",
+            "2, 16, 5, 5, 24, 1, 1, 0, true",
+            "4, 12, 4, 4, 9, 3, 1, 1, true",
     })
     void convolutionMatchesReference(int n, int c, int h, int w, int k, int r, int stride, int pad, boolean bias) {
         Rng rng = new Rng(n * 31L + c * 7 + k + r);
@@ -163,7 +183,36 @@ class CpuBackendParityTest {
         Tensor x = randn(REF, rng, 1, g.inputShape()), wt = randn(REF, rng, 0.3, g.weightShape());
         Tensor b = bias ? randn(REF, rng, 1, k) : null, dy = randn(REF, rng, 1, g.outputShape());
 
-        for (CpuBackend cpu : BOTH) convolutionMatchesReference(cpu, g, x, wt, b, dy, bias, k);
+        for (CpuBackend cpu : CONVOLUTIONS) convolutionMatchesReference(cpu, g, x, wt, b, dy, bias, k);
+    }
+
+    @Test
+    void theAvx512ConvolutionIsChosenWhereTheCpuHasIt() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(CpuConvolution.best() == CpuConvolution.IMPLICIT_GEMM_AVX512,
+                "this CPU has no AVX-512: the implicit-GEMM convolution runs with the portable micro-kernel only");
+        assertTrue(CONVOLUTIONS.stream().anyMatch(b -> b.convolution() == CpuConvolution.IMPLICIT_GEMM_AVX512));
+        assertTrue(CPU.convolution() == CpuConvolution.IMPLICIT_GEMM_AVX512, "default backend: " + CPU.convolution());
+    }
+
+    @Test
+    void implicitConvolutionDoesNotDependOnTheThreadCount() {
+        // 3·14·14 = 588 pixels: two threads split them at a panel boundary inside image 1.
+        ConvGeometry g = new ConvGeometry(3, 32, 14, 14, 64, 5, 5, 1, 2);
+        Rng rng = new Rng(17);
+        Tensor x = randn(REF, rng, 1, g.inputShape()), wt = randn(REF, rng, 0.3, g.weightShape()), dy = randn(REF, rng, 1, g.outputShape());
+        for (CpuBackend two : CONVOLUTIONS) {
+            if (two.convolution() == CpuConvolution.IM2COL_SGEMM) continue;
+            try (CpuBackend one = new CpuBackend(1, true, two.convolution())) {
+                Tensor y1 = one.allocate(g.outputShape()), y2 = two.allocate(g.outputShape());
+                one.conv2dForward(to(one, x), to(one, wt), null, y1, g);
+                two.conv2dForward(to(two, x), to(two, wt), null, y2, g);
+                assertArrayEquals(y1.toArray(), y2.toArray(), two.convolution() + " forward");
+                Tensor dx1 = one.allocate(g.inputShape()), dx2 = two.allocate(g.inputShape());
+                one.conv2dBackwardData(to(one, dy), to(one, wt), dx1, g);
+                two.conv2dBackwardData(to(two, dy), to(two, wt), dx2, g);
+                assertArrayEquals(dx1.toArray(), dx2.toArray(), two.convolution() + " input gradient");
+            }
+        }
     }
 
     private static void convolutionMatchesReference(CpuBackend CPU, ConvGeometry g, Tensor x, Tensor wt, Tensor b, Tensor dy, boolean bias, int k) {

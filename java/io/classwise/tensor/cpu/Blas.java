@@ -12,12 +12,16 @@ public final class Blas {
 
     private static volatile Throwable loadFailure;
     private static volatile boolean loaded;
+    /** The OPENBLAS_CORETYPE Classwise requested before loading OpenBLAS, if any. */
+    private static volatile String requestedCoreType;
+    private static volatile String coreTypeNote = "not loaded";
 
     /** Loads the native library once; throws a clear error if it cannot be loaded on this platform. */
     public static synchronized void ensureLoaded() {
         if (loaded) return;
         if (loadFailure != null) throw new IllegalStateException("OpenBLAS is unavailable: " + loadFailure, loadFailure);
         try {
+            steerCoreType();
             Loader.load(openblas.class);
             // Classwise parallelises over the batch above BLAS; BLAS's own threads would oversubscribe.
             openblas.blas_set_num_threads(1);
@@ -26,6 +30,38 @@ public final class Blas {
             loadFailure = e;
             throw new IllegalStateException("OpenBLAS is unavailable on " + Loader.getPlatform() + ": " + e, e);
         }
+    }
+
+    /**
+     * Before OpenBLAS loads: request the kernel family it would misdetect on this CPU (BlasCoreType).
+     * Needs the native helpers for CPUID and setenv; without them OpenBLAS decides alone.
+     */
+    private static void steerCoreType() {
+        String fromUser = System.getenv("OPENBLAS_CORETYPE");
+        if (fromUser != null) { coreTypeNote = "OPENBLAS_CORETYPE=" + fromUser + " (from the environment)"; return; }
+        if (!NativeCpuKernels.AVAILABLE) { coreTypeNote = "OpenBLAS's own detection"; return; }
+        var choice = BlasCoreType.override(NativeCpuKernels.cpuIsAmd() != 0, NativeCpuKernels.cpuFamily(),
+                NativeCpuKernels.cpuAvx512Level());
+        if (choice.isEmpty()) { coreTypeNote = "OpenBLAS's own detection"; return; }
+        if (NativeCpuKernels.setenvIfUnset("OPENBLAS_CORETYPE", choice.get()) != 0) {
+            coreTypeNote = "OpenBLAS's own detection (setting OPENBLAS_CORETYPE failed)";
+            return;
+        }
+        requestedCoreType = choice.get();
+        coreTypeNote = "OPENBLAS_CORETYPE=" + choice.get() + " (set by Classwise: " + openblas.OPENBLAS_VERSION.trim()
+                + " does not recognise AMD family " + Integer.toHexString(NativeCpuKernels.cpuFamily()) + "h and would run AVX2 kernels)";
+    }
+
+    /** The core type Classwise asked OpenBLAS for, empty when OpenBLAS chose alone (or the user did). */
+    public static java.util.Optional<String> requestedCoreType() {
+        ensureLoaded();
+        return java.util.Optional.ofNullable(requestedCoreType);
+    }
+
+    /** How OpenBLAS's kernel family was chosen, for {@code info}. */
+    public static String coreTypeNote() {
+        ensureLoaded();
+        return coreTypeNote;
     }
 
     /** Why OpenBLAS cannot be used, or null when it can. */

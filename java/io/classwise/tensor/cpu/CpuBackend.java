@@ -12,7 +12,8 @@ import java.nio.FloatBuffer;
 import static io.classwise.tensor.Tensor.requireSize;
 
 /**
- * The fast CPU backend: convolutions as im2col + OpenBLAS sgemm, dense products as row-split sgemm,
+ * The fast CPU backend: convolutions as an implicit GEMM with an AVX-512 micro-kernel where the CPU
+ * has one, else im2col + OpenBLAS sgemm (weight gradients always the latter), dense products as row-split sgemm,
  * both parallel over the machine's cores (BLAS itself runs single-threaded so the work split, and so
  * the result, does not depend on BLAS's own threading). Primitives not overridden here are the
  * reference loops, which are memory-bound and cheap next to the convolutions.
@@ -25,6 +26,9 @@ public class CpuBackend extends ReferenceBackend {
     /** Per-thread im2col columns (C·R·S, P·Q) and weight-gradient partials (K, C·R·S); grown on demand. */
     private final Workspace[] workspaces;
     private final boolean nativeKernels;
+    private final CpuConvolution convolution;
+    /** Null when convolutions run as im2col + sgemm. */
+    private final ImplicitConvolution implicit;
 
     public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
 
@@ -32,13 +36,26 @@ public class CpuBackend extends ReferenceBackend {
 
     /** {@code nativeKernels}: use native/cpu's kernels for the memory-bound layers (false: Java loops; tests compare both). */
     public CpuBackend(int threadCount, boolean nativeKernels) {
+        this(threadCount, nativeKernels, nativeKernels ? CpuConvolution.best() : CpuConvolution.IM2COL_SGEMM);
+    }
+
+    /** As above, with the convolution algorithm chosen by the caller (benchmarks and tests compare them). */
+    public CpuBackend(int threadCount, boolean nativeKernels, CpuConvolution convolution) {
         Blas.ensureLoaded();
         if (nativeKernels && !NativeCpuKernels.AVAILABLE) throw new IllegalStateException(NativeCpuKernels.REASON);
+        String convWhy = convolution.unavailabilityCause();
+        if (convWhy != null) throw new IllegalStateException(convolution + " is unavailable: " + convWhy);
         this.nativeKernels = nativeKernels;
+        this.convolution = convolution;
         this.threads = new CpuThreads(threadCount);
+        this.implicit = convolution == CpuConvolution.IM2COL_SGEMM ? null
+                : new ImplicitConvolution(threads, convolution == CpuConvolution.IMPLICIT_GEMM_AVX512);
         this.workspaces = new Workspace[threadCount];
         for (int t = 0; t < threadCount; t++) workspaces[t] = new Workspace();
     }
+
+    /** How this backend computes convolutions. */
+    public CpuConvolution convolution() { return convolution; }
 
     @Override public String name() { return "cpu"; }
 
@@ -46,8 +63,12 @@ public class CpuBackend extends ReferenceBackend {
 
     /** For {@code info}: which kernels run the memory-bound layers on this machine, and why. */
     public static String kernelDescription() {
-        return NativeCpuKernels.AVAILABLE ? "native kernels (native/cpu)" : "Java loops: " + NativeCpuKernels.REASON;
+        return NativeCpuKernels.AVAILABLE ? "native kernels (native/cpu), convolutions " + CpuConvolution.best()
+                : "Java loops: " + NativeCpuKernels.REASON;
     }
+
+    /** Whether native/cpu's kernels load on this machine (they are needed for the implicit-GEMM convolutions). */
+    public static boolean kernelsAvailable() { return NativeCpuKernels.AVAILABLE; }
 
     /** Whether the hand-written native kernels run the memory-bound layers (else Java loops). */
     public boolean usesNativeKernels() { return nativeKernels; }
@@ -82,6 +103,7 @@ public class CpuBackend extends ReferenceBackend {
     @Override
     public void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
         checkConv(x, w, y, g);
+        if (implicit != null) { implicit.forward(x, w, b, y, g); return; }
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
         FloatPointer px = Blas.pointer(x), pw = Blas.pointer(w), py = Blas.pointer(y);
         FloatBuffer yb = buf(y), bb = b == null ? null : buf(b);
@@ -110,6 +132,7 @@ public class CpuBackend extends ReferenceBackend {
     @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
         checkConv(dx, w, dy, g);
+        if (implicit != null && ImplicitConvolution.handlesBackwardData(g)) { implicit.backwardData(dy, w, dx, g); return; }
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
         FloatPointer pdy = Blas.pointer(dy), pw = Blas.pointer(w), pdx = Blas.pointer(dx);
         FloatBuffer dxb = buf(dx);

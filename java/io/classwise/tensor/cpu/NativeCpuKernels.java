@@ -5,7 +5,7 @@ import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Platform;
 
 /**
- * JNI binding of native/cpu/classwise_cpu.h, generated and compiled at build time by JavaCPP's
+ * JNI binding of native/cpu/classwise_cpu.h, classwise_conv.h and classwise_cpuid.h, generated and compiled at build time by JavaCPP's
  * builder (pom.xml, phase process-classes) and carried in the jar. Arguments are raw addresses of
  * direct buffers ({@link CpuBackend} resolves them once per tensor) and sizes; every kernel has a
  * plain-Java twin in ReferenceBackend that the tests compare it with.
@@ -13,7 +13,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * <p>If the library cannot be loaded (a platform the jar was not built on), {@link #AVAILABLE} is
  * false, {@link #REASON} says why, and CpuBackend uses its Java loops instead.
  */
-@Platform(include = "classwise_cpu.h")
+@Platform(include = {"classwise_cpu.h", "classwise_cpuid.h", "classwise_conv.h"})
 final class NativeCpuKernels {
     static final boolean AVAILABLE;
     static final String REASON;
@@ -69,4 +69,32 @@ final class NativeCpuKernels {
     @Name("cw_im2col") static native void im2col(long x, long cols, long c, long h, long w, long r, long s, long stride, long pad);
 
     @Name("cw_col2im") static native void col2im(long cols, long x, long c, long h, long w, long r, long s, long stride, long pad);
+
+    // ---- classwise_conv.h: convolution as an implicit GEMM (ImplicitConvolution)
+
+    @Name("cw_conv_has_avx512_kernel") static native int convHasAvx512Kernel();
+
+    @Name("cw_conv_packed_weights_floats") static native long convPackedWeightsFloats(long k, long crs);
+
+    @Name("cw_conv_workspace_floats") static native long convWorkspaceFloats(long k);
+
+    @Name("cw_conv_pack_weights") static native void convPackWeights(long w, long packed, long k, long crs);
+
+    @Name("cw_conv_flip_weights") static native void convFlipWeights(long w, long flipped, long k, long c, long r, long s);
+
+    @Name("cw_conv_pad_input") static native void convPadInput(long x, long padded, long n0, long n1, long c, long h, long w, long pad);
+
+    @Name("cw_conv2d_forward_implicit")
+    static native void conv2dForwardImplicit(long padded, long packed, long bias, long y, long n, long c, long h, long w, long k, long r, long s,
+                                             long stride, long pad, long j0, long j1, long workspace, int avx512);
+
+    // ---- classwise_cpuid.h: what the CPU is (for BlasCoreType), and setenv before OpenBLAS loads
+
+    @Name("cw_cpu_is_amd") static native int cpuIsAmd();
+
+    @Name("cw_cpu_family") static native int cpuFamily();
+
+    @Name("cw_cpu_avx512_level") static native int cpuAvx512Level();
+
+    @Name("cw_setenv_if_unset") static native int setenvIfUnset(String name, String value);
 }

@@ -1,0 +1,269 @@
+// Convolution as an implicit GEMM on the CPU: y (K, pixels) = W (K, C·R·S) · cols (C·R·S, pixels),
+// where cols, the unrolled receptive fields, never exist as a whole. Each 32-pixel panel of them is
+// packed straight from the image into the layout the micro-kernel reads, once per block of 256 rows,
+// and then multiplied with every output channel. The alternative (im2col, then sgemm) writes the
+// unrolled image out and has the BLAS copy it again into its own packing: that double handling cost
+// 29 % of a convolution here, measured with perf (benchmarks/RESULTS.md).
+//
+// Blocking follows the BLIS recipe: a (KC × 32) pixel panel stays in L1 while the weight panels
+// (KC × 8, packed once per call) stream from L2 past it; C accumulates in a (K × NC) buffer that is
+// scattered into y (N, K, P, Q) with the bias at the end of each block of NC pixels.
+//
+// Two micro-kernels compute the same 8 × 32 tile: cw_ukr_ref, plain C (the reference, and the kernel
+// on CPUs without AVX-512), and cw_ukr_avx512 (16 zmm accumulators, the weights broadcast from memory).
+// CpuBackendTest compares both with ReferenceBackend's convolution.
+//
+// Pixels are numbered across the batch (j = n·P·Q + p·Q + q) so that panels run on over image
+// boundaries and no lanes are wasted when P·Q is not a multiple of 32; callers split [0, N·P·Q) over
+// threads. Every output element is one fixed sequence of FMAs, so results do not depend on the split.
+#ifndef CLASSWISE_CONV_H
+#define CLASSWISE_CONV_H
+
+#include <stdint.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#ifndef CW_F
+#define CW_F(a) ((float*) (intptr_t) (a))
+#endif
+
+#define CW_MR 8     // output channels per micro-tile
+#define CW_NR 32    // pixels per micro-tile (two zmm registers)
+#define CW_KC 256   // rows of cols per block: a 32 KiB pixel panel, inside L1
+#define CW_NC 384   // pixels per block: 12 panels, 384 KiB of packed pixels, inside L2
+
+static inline int64_t cw_conv_out_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad) {
+    return (in + 2 * pad - kernel) / stride + 1;
+}
+
+static inline int64_t cw_conv_padded_channels(int64_t k) { return (k + CW_MR - 1) / CW_MR * CW_MR; }
+
+// Floats of the packed weights for K output channels and crs = C·R·S
+static inline int64_t cw_conv_packed_weights_floats(int64_t k, int64_t crs) { return cw_conv_padded_channels(k) * crs; }
+
+// Floats of one thread's workspace (pixel panels + C block + slack for 64-byte alignment)
+static inline int64_t cw_conv_workspace_floats(int64_t k) { return (int64_t) CW_KC * CW_NC + cw_conv_padded_channels(k) * CW_NC + 16; }
+
+// wp = w (K, crs) packed per block of CW_KC rows, then per 8 output channels: wp[k0·Kpad + ir·kc·8 + kk·8 + i]
+// = w[ir·8 + i, k0 + kk], zero for channels ≥ K.
+static inline void cw_conv_pack_weights(int64_t w, int64_t wp, int64_t k, int64_t crs) {
+    const float* ws = CW_F(w);
+    float* out = CW_F(wp);
+    const int64_t kpad = cw_conv_padded_channels(k);
+    for (int64_t k0 = 0; k0 < crs; k0 += CW_KC) {
+        const int64_t kc = crs - k0 < CW_KC ? crs - k0 : CW_KC;
+        for (int64_t ir = 0; ir < kpad / CW_MR; ir++)
+            for (int64_t kk = 0; kk < kc; kk++)
+                for (int64_t i = 0; i < CW_MR; i++) {
+                    const int64_t ch = ir * CW_MR + i;
+                    out[k0 * kpad + ir * kc * CW_MR + kk * CW_MR + i] = ch < k ? ws[ch * crs + k0 + kk] : 0.f;
+                }
+    }
+}
+
+// wf (C, K, R, S) = w (K, C, R, S) with the kernel turned by 180°: the input gradient of a stride-1
+// convolution is the convolution of dy with wf and padding R − 1 − pad.
+static inline void cw_conv_flip_weights(int64_t w, int64_t wf, int64_t k, int64_t c, int64_t r, int64_t s) {
+    const float* in = CW_F(w);
+    float* out = CW_F(wf);
+    for (int64_t a = 0; a < k; a++)
+        for (int64_t b = 0; b < c; b++)
+            for (int64_t i = 0; i < r; i++)
+                for (int64_t j = 0; j < s; j++)
+                    out[((b * k + a) * r + (r - 1 - i)) * s + (s - 1 - j)] = in[((a * c + b) * r + i) * s + j];
+}
+
+typedef struct {
+    int64_t n, c, h, w, k, r, s, stride, pad, p, q;
+} cw_conv_shape;
+
+// xp (N, C, H + 2·pad, W + 2·pad) = x with its zero border made explicit, for images [n0, n1): the
+// packing then reads every receptive field without bounds checks. Callers split the images over threads.
+static inline void cw_conv_pad_input(int64_t x, int64_t xp, int64_t n0, int64_t n1, int64_t c, int64_t h, int64_t w, int64_t pad) {
+    const float* in = CW_F(x);
+    float* out = CW_F(xp);
+    const int64_t hp = h + 2 * pad, wp = w + 2 * pad;
+    for (int64_t plane = n0 * c; plane < n1 * c; plane++) {
+        float* o = out + plane * hp * wp;
+        const float* i = in + plane * h * w;
+        memset(o, 0, (size_t) (pad * wp) * sizeof(float));
+        for (int64_t row = 0; row < h; row++) {
+            float* line = o + (row + pad) * wp;
+            for (int64_t t = 0; t < pad; t++) line[t] = line[pad + w + t] = 0.f;
+            memcpy(line + pad, i + row * w, (size_t) w * sizeof(float));
+        }
+        memset(o + (pad + h) * wp, 0, (size_t) (pad * wp) * sizeof(float));
+    }
+}
+
+// A pixel panel as runs of at most 16 pixels inside one output row: the first lane of each run, its
+// length, and where its first receptive field starts in the padded input.
+typedef struct {
+    int64_t count, lane[CW_NR], len[CW_NR], base[CW_NR];
+} cw_conv_runs;
+
+static inline void cw_conv_panel_runs(const cw_conv_shape* g, int64_t j, int64_t len, cw_conv_runs* out) {
+    const int64_t pq = g->p * g->q, hp = g->h + 2 * g->pad, wp = g->w + 2 * g->pad;
+    out->count = 0;
+    for (int64_t lane = 0; lane < len;) {
+        const int64_t n = j / pq, rem = j % pq, p = rem / g->q, q = rem % g->q;
+        int64_t run = g->q - q < len - lane ? g->q - q : len - lane;
+        if (run > 16) run = 16;
+        out->lane[out->count] = lane;
+        out->len[out->count] = run;
+        out->base[out->count] = n * g->c * hp * wp + p * g->stride * wp + q * g->stride;
+        out->count++;
+        lane += run;
+        j += run;
+    }
+}
+
+// Offset in the padded input of row k of cols (k = (c, r, s)), relative to a run's base
+static inline int64_t cw_conv_row_offset(const cw_conv_shape* g, int64_t k) {
+    const int64_t hp = g->h + 2 * g->pad, wp = g->w + 2 * g->pad, rs = g->r * g->s;
+    return (k / rs) * hp * wp + ((k / g->s) % g->r) * wp + k % g->s;
+}
+
+// panel (kc, 32) = cols rows [k0, k0 + kc) for the panel's pixels, from the padded input xp, where
+// offsets[kk] = cw_conv_row_offset(k0 + kk); lanes past the pixels are zero. The reference packer.
+static inline void cw_conv_pack_pixels_ref(const float* xp, const cw_conv_shape* g, const cw_conv_runs* runs,
+                                           const int64_t* offsets, int64_t kc, float* panel) {
+    for (int64_t kk = 0; kk < kc; kk++) {
+        float* dst = panel + kk * CW_NR;
+        const int64_t off = offsets[kk];
+        int64_t lane = 0;
+        for (int64_t t = 0; t < runs->count; t++) {
+            const float* src = xp + runs->base[t] + off;
+            for (int64_t l = 0; l < runs->len[t]; l++) dst[lane++] = src[l * g->stride];
+        }
+        for (; lane < CW_NR; lane++) dst[lane] = 0.f;
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same for stride 1 with AVX-512, run by run: each row of a run is one masked load and one masked
+// store. offsets[kk] = cw_conv_row_offset(k0 + kk), computed once per block for all panels.
+__attribute__((target("avx512f")))
+static void cw_conv_pack_pixels_avx512(const float* xp, const cw_conv_runs* runs, const int64_t* offsets,
+                                       int64_t kc, float* panel) {
+    int64_t filled = 0;
+    for (int64_t t = 0; t < runs->count; t++) {
+        const __mmask16 m = (__mmask16) ((1u << runs->len[t]) - 1u);
+        const float* src = xp + runs->base[t];
+        float* dst = panel + runs->lane[t];
+        for (int64_t kk = 0; kk < kc; kk++)
+            _mm512_mask_storeu_ps(dst + kk * CW_NR, m, _mm512_maskz_loadu_ps(m, src + offsets[kk]));
+        filled += runs->len[t];
+    }
+    for (int64_t kk = 0; filled < CW_NR && kk < kc; kk++)
+        for (int64_t l = filled; l < CW_NR; l++) panel[kk * CW_NR + l] = 0.f;  // past the batch's last pixel
+}
+#endif
+
+// C tile (8, 32) with row stride ldc (+)= a (kc, 8)ᵀ · b (kc, 32): the reference micro-kernel
+static inline void cw_ukr_ref(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int accumulate) {
+    float acc[CW_MR][CW_NR];
+    for (int i = 0; i < CW_MR; i++)
+        for (int l = 0; l < CW_NR; l++) acc[i][l] = accumulate ? c[i * ldc + l] : 0.f;
+    for (int64_t k = 0; k < kc; k++)
+        for (int i = 0; i < CW_MR; i++)
+            for (int l = 0; l < CW_NR; l++) acc[i][l] += a[k * CW_MR + i] * b[k * CW_NR + l];
+    for (int i = 0; i < CW_MR; i++)
+        for (int l = 0; l < CW_NR; l++) c[i * ldc + l] = acc[i][l];
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CW_HAVE_AVX512_KERNEL 1
+// The same tile with AVX-512: 16 accumulators (8 channels × 2 vectors of 16 pixels); per row of the
+// panels two vector loads and 16 FMAs whose weight operand is broadcast from memory.
+__attribute__((target("avx512f")))
+static void cw_ukr_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int accumulate) {
+    __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+    if (accumulate) {
+#define CW_LOAD(i) c##i##0 = _mm512_loadu_ps(c + i * ldc); c##i##1 = _mm512_loadu_ps(c + i * ldc + 16);
+        CW_LOAD(0) CW_LOAD(1) CW_LOAD(2) CW_LOAD(3) CW_LOAD(4) CW_LOAD(5) CW_LOAD(6) CW_LOAD(7)
+#undef CW_LOAD
+    } else {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = _mm512_setzero_ps();
+        c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = _mm512_setzero_ps();
+    }
+    for (int64_t k = 0; k < kc; k++, a += CW_MR, b += CW_NR) {
+        const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#define CW_FMA(i) { const __m512 ai = _mm512_set1_ps(a[i]); c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0); c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1); }
+        CW_FMA(0) CW_FMA(1) CW_FMA(2) CW_FMA(3) CW_FMA(4) CW_FMA(5) CW_FMA(6) CW_FMA(7)
+#undef CW_FMA
+    }
+#define CW_STORE(i) _mm512_storeu_ps(c + i * ldc, c##i##0); _mm512_storeu_ps(c + i * ldc + 16, c##i##1);
+    CW_STORE(0) CW_STORE(1) CW_STORE(2) CW_STORE(3) CW_STORE(4) CW_STORE(5) CW_STORE(6) CW_STORE(7)
+#undef CW_STORE
+}
+#else
+#define CW_HAVE_AVX512_KERNEL 0
+#endif
+
+// 1 when this build has the AVX-512 micro-kernel (the caller still checks the CPU)
+static inline int cw_conv_has_avx512_kernel(void) { return CW_HAVE_AVX512_KERNEL; }
+
+// y[n, k, p, q] for the pixels j ∈ [j0, j1) of the batch: W·cols + bias (bias 0 = none).
+// xp: cw_conv_pad_input of x; wp: cw_conv_pack_weights of w; ws: cw_conv_workspace_floats(k) floats;
+// avx512: which micro-kernel and packer.
+static inline void cw_conv2d_forward_implicit(int64_t xp, int64_t wp, int64_t bias, int64_t y,
+                                              int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t r, int64_t s,
+                                              int64_t stride, int64_t pad, int64_t j0, int64_t j1, int64_t ws, int avx512) {
+    cw_conv_shape g = { n, c, h, w, k, r, s, stride, pad, cw_conv_out_size(h, r, stride, pad), cw_conv_out_size(w, s, stride, pad) };
+    const float* xs = CW_F(xp);
+    const float* wps = CW_F(wp);
+    const float* bs = bias ? CW_F(bias) : 0;
+    float* ys = CW_F(y);
+    float* panels = (float*) (((uintptr_t) CW_F(ws) + 63) & ~(uintptr_t) 63);
+    float* cbuf = panels + (int64_t) CW_KC * CW_NC;  // (Kpad, CW_NC)
+    const int64_t crs = c * r * s, kpad = cw_conv_padded_channels(k), pq = g.p * g.q;
+    void (*ukr)(int64_t, const float*, const float*, float*, int64_t, int) = cw_ukr_ref;
+    int fastPack = 0;
+#if CW_HAVE_AVX512_KERNEL
+    if (avx512) {
+        ukr = cw_ukr_avx512;
+        fastPack = stride == 1;
+    }
+#else
+    (void) avx512;
+#endif
+    cw_conv_runs runs[CW_NC / CW_NR];
+    int64_t offsets[CW_KC];
+    for (int64_t jb = j0; jb < j1; jb += CW_NC) {
+        const int64_t nj = j1 - jb < CW_NC ? j1 - jb : CW_NC, npanels = (nj + CW_NR - 1) / CW_NR;
+        for (int64_t k0 = 0; k0 < crs; k0 += CW_KC) {
+            const int64_t kc = crs - k0 < CW_KC ? crs - k0 : CW_KC;
+            for (int64_t kk = 0; kk < kc; kk++) offsets[kk] = cw_conv_row_offset(&g, k0 + kk);
+            for (int64_t jr = 0; jr < npanels; jr++) {
+                if (k0 == 0) {
+                    const int64_t len = nj - jr * CW_NR < CW_NR ? nj - jr * CW_NR : CW_NR;
+                    cw_conv_panel_runs(&g, jb + jr * CW_NR, len, &runs[jr]);
+                }
+#if CW_HAVE_AVX512_KERNEL
+                if (fastPack) { cw_conv_pack_pixels_avx512(xs, &runs[jr], offsets, kc, panels + jr * kc * CW_NR); continue; }
+#endif
+                cw_conv_pack_pixels_ref(xs, &g, &runs[jr], offsets, kc, panels + jr * kc * CW_NR);
+            }
+            for (int64_t jr = 0; jr < npanels; jr++)
+                for (int64_t ir = 0; ir < kpad / CW_MR; ir++)
+                    ukr(kc, wps + k0 * kpad + ir * kc * CW_MR, panels + jr * kc * CW_NR,
+                        cbuf + ir * CW_MR * CW_NC + jr * CW_NR, CW_NC, k0 > 0);
+        }
+        // Scatter the block: pixel runs inside one image are contiguous in y.
+        for (int64_t t = 0; t < nj;) {
+            const int64_t j = jb + t, img = j / pq, at = j % pq, run = pq - at < nj - t ? pq - at : nj - t;
+            for (int64_t ch = 0; ch < k; ch++) {
+                const float bv = bs ? bs[ch] : 0.f;
+                const float* src = cbuf + ch * CW_NC + t;
+                float* dst = ys + (img * k + ch) * pq + at;
+                for (int64_t l = 0; l < run; l++) dst[l] = src[l] + bv;
+            }
+            t += run;
+        }
+    }
+}
+
+#endif

@@ -1,0 +1,55 @@
+// What the CPU is, for choosing kernels: vendor, family and the AVX-512 level, read with CPUID; and
+// setenv, so that Java can steer a native library's start-up (OpenBLAS reads OPENBLAS_CORETYPE once,
+// when it is loaded). Bound in java/io/classwise/tensor/cpu/NativeCpuKernels.java; the decision
+// itself is Java (BlasCoreType), where a test can exercise it for CPUs this machine is not.
+#ifndef CLASSWISE_CPUID_H
+#define CLASSWISE_CPUID_H
+
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+// 1 when CPUID's vendor string is "AuthenticAMD", else 0 (also on non-x86 machines)
+static inline int cw_cpu_is_amd(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned int a, b, c, d;
+    if (!__get_cpuid(0, &a, &b, &c, &d)) return 0;
+    char v[13];
+    memcpy(v, &b, 4); memcpy(v + 4, &d, 4); memcpy(v + 8, &c, 4); v[12] = 0;
+    return strcmp(v, "AuthenticAMD") == 0;
+#else
+    return 0;
+#endif
+}
+
+// The displayed family (base family + extended family when the base is 0xF), e.g. 0x19 Zen 3/4, 0x1A Zen 5; 0 off x86
+static inline int cw_cpu_family(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned int a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    unsigned int base = (a >> 8) & 0xF, ext = (a >> 20) & 0xFF;
+    return (int) (base == 0xF ? base + ext : base);
+#else
+    return 0;
+#endif
+}
+
+// 0: no usable AVX-512; 1: F, CD, BW, DQ and VL (what OpenBLAS's SKYLAKEX kernels need);
+// 2: that plus BF16 (COOPERLAKE). __builtin_cpu_supports also checks that the OS saves the zmm state.
+static inline int cw_cpu_avx512_level(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw")
+          && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))) return 0;
+    return __builtin_cpu_supports("avx512bf16") ? 2 : 1;
+#else
+    return 0;
+#endif
+}
+
+// setenv(name, value, overwrite = 0): an existing value (the user's) always wins; returns setenv's result
+static inline int cw_setenv_if_unset(const char* name, const char* value) { return setenv(name, value, 0); }
+
+#endif
