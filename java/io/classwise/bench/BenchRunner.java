@@ -60,6 +60,19 @@ public final class BenchRunner {
         }
     }
 
+    /** Runs {@code spec} with every Backend call timed and prints the operations by total time. */
+    public void profile(Backend backend, Workloads.Spec spec, int batch) {
+        BackendProfile p = new BackendProfile(backend);
+        try (Workload w = Workloads.create(p.backend(), spec, batch)) {
+            for (int i = 0; i < warmup; i++) w.run();
+            p.reset();
+            long start = System.nanoTime();
+            for (int i = 0; i < reps; i++) w.run();
+            double perRun = (System.nanoTime() - start) / 1e6 / reps;
+            p.print(String.format(Locale.ROOT, "%s (batch %d, %s, %.1f ms per run wall)", w.name(), batch, backend.name(), perRun), reps, out);
+        }
+    }
+
     /** Runs the standard table on {@code backend} at {@code batch} and prints it. */
     public List<Result> runAll(Backend backend, int batch, List<Workloads.Spec> workloads) {
         List<Result> rows = new ArrayList<>();
@@ -170,6 +183,12 @@ public final class BenchRunner {
                 out.printf(Locale.ROOT, " %.1f | %.2f× | %.0f | %.0f |", c.pytorchFast(), c.ratioFast(), c.peakBytes() / 1048576.0, c.pytorchPeakBytes() / 1048576.0);
             }
             out.println();
+        }
+        if (!fast) {
+            out.println();
+            out.println("Classwise: convolutions " + (backend instanceof CpuBackend cpu ? cpu.convolution() : "-")
+                    + "; OpenBLAS kernels: " + io.classwise.tensor.cpu.Blas.coreTypeNote());
+            out.println("PyTorch: OpenBLAS kernels " + torch.blasCore());
         }
         return rows;
     }

@@ -62,11 +62,38 @@ public final class PytorchReference {
                 row.get("peak_bytes").isNull() ? -1 : row.get("peak_bytes").asLong(), row.get("torch").asText());
     }
 
+    /** PyTorch's BLAS gets the kernel family Classwise requested for its own (same machine, same kernels). */
+    private static ProcessBuilder environment(ProcessBuilder pb) {
+        io.classwise.tensor.cpu.Blas.requestedCoreType().ifPresent(core -> pb.environment().put("OPENBLAS_CORETYPE", core));
+        return pb;
+    }
+
+    /**
+     * The kernel family PyTorch's OpenBLAS runs (its "Core:" line with OPENBLAS_VERBOSE=2), or a
+     * sentence saying it could not be told (a PyTorch on MKL, say).
+     */
+    public String blasCore() {
+        try {
+            ProcessBuilder pb = environment(new ProcessBuilder(python, "-c", "import torch; torch.ones(64, 64) @ torch.ones(64, 64)"));
+            pb.environment().put("OPENBLAS_VERBOSE", "2");
+            Process p = pb.redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(2, TimeUnit.MINUTES);
+            return out.lines().filter(l -> l.startsWith("Core:")).findFirst().map(l -> l.substring(5).strip())
+                    .orElse("unknown (no OpenBLAS \"Core:\" line)");
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown (interrupted)";
+        }
+    }
+
     /** Runs a command; its stdout on success, null on a non-zero exit (stderr is passed through). */
     private String exec(List<String> cmd) throws IOException {
         Process p;
         try {
-            p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            p = environment(new ProcessBuilder(cmd)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         } catch (IOException e) {
             throw new IllegalArgumentException("--python " + cmd.get(0) + ": cannot run it (" + e.getMessage() + ")");
         }

@@ -44,6 +44,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "With --compare-pytorch: alternating rounds per workload; medians are shown (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--profile", description = "Instead of the table: time every Backend operation of the workloads and print "
+            + "where each one's time goes (CPU backends; a CUDA call returns before the GPU finishes).")
+    boolean profile;
+
     @Override
     public Integer call() throws Exception {
         boolean batchesDefaulted = batches == null;
@@ -59,6 +63,10 @@ final class BenchCommand implements Callable<Integer> {
                     ? List.of("pgd10-train:preact-resnet18", "pgd20-eval:preact-resnet18", "pgd10-train:wrn-34-10")
                     : List.of("pgd-step:madry-cnn", "pgd-step:small-cnn", "pgd10-train:madry-cnn", "pgd10-train:small-cnn"))
                     .stream().map(Workloads.Spec::parse).toList();
+            if (profile) {
+                for (int batch : batches) for (Workloads.Spec spec : chosen) runner.profile(b, spec, batch);
+                return 0;
+            }
             if (comparePytorch) {
                 int threads = b instanceof CpuBackend cpu ? cpu.threadCount() : 0;
                 runner.compare(b, threads, chosen, batches, PytorchReference.start(python), rounds);

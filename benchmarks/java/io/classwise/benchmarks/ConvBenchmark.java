@@ -4,6 +4,8 @@ import io.classwise.bench.Workload;
 import io.classwise.bench.Workloads;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.Backends;
+import io.classwise.tensor.cpu.CpuBackend;
+import io.classwise.tensor.cpu.CpuConvolution;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,7 +22,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
 
-/** Madry CNN conv2 (32→64, 5×5, 14×14): forward and input gradient, per backend and thread count. */
+/**
+ * Madry CNN conv2 (32→64, 5×5, 14×14): forward and input gradient, per backend, thread count and, on
+ * the CPU, convolution algorithm ("best" = what the backend picks here; or a CpuConvolution name).
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -31,13 +36,15 @@ public class ConvBenchmark {
     @Param({"128"}) int batch;
     @Param({"cpu"}) String device;
     @Param({"0"}) int threads;
+    @Param({"best", "IM2COL_SGEMM"}) String algorithm;
 
     Backend backend;
     Workload forward, inputGradient;
 
     @Setup(Level.Trial)
     public void setup() {
-        backend = Backends.create(device, threads);
+        backend = algorithm.equals("best") || !device.equals("cpu") ? Backends.create(device, threads)
+                : new CpuBackend(threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), true, CpuConvolution.valueOf(algorithm));
         forward = Workloads.convForward(backend, Workloads.madryConv2(batch));
         inputGradient = Workloads.convInputGradient(backend, Workloads.madryConv2(batch));
     }

@@ -49,12 +49,14 @@ public final class Blas {
         }
         requestedCoreType = choice.get();
         coreTypeNote = "OPENBLAS_CORETYPE=" + choice.get() + " (set by Classwise: " + openblas.OPENBLAS_VERSION.trim()
-                + " does not recognise AMD family " + Integer.toHexString(NativeCpuKernels.cpuFamily()) + "h and would run AVX2 kernels)";
+                + " does not recognise AMD family " + Integer.toHexString(NativeCpuKernels.cpuFamily()).toUpperCase(java.util.Locale.ROOT) + "h and would run AVX2 kernels)";
     }
 
-    /** The core type Classwise asked OpenBLAS for, empty when OpenBLAS chose alone (or the user did). */
+    /**
+     * The core type Classwise asked OpenBLAS for, empty when OpenBLAS chose alone, the user did, or
+     * OpenBLAS has not been loaded (yet) in this process.
+     */
     public static java.util.Optional<String> requestedCoreType() {
-        ensureLoaded();
         return java.util.Optional.ofNullable(requestedCoreType);
     }
 
