@@ -55,6 +55,19 @@ class MainTest {
     }
 
     @Test
+    void benchProfileSplitsTheStepIntoBackendOperations() {
+        assertEquals(0, Main.execute("bench", "--profile", "--workload", "pgd-step:small-cnn", "--batch", "4", "--reps", "2", "--warmup", "0",
+                "--device", "reference"));
+        String s = stdout();
+        // One PGD step of the small CNN: two convolutions forward and their input gradients, the fused
+        // ReLU + pooling both ways, two dense layers (products) per pass.
+        assertTrue(s.contains("conv2dForward 1→16 3x3 on 28x28") && s.contains("conv2dBackwardData 16→32 3x3 on 14x14"), s);
+        assertTrue(s.contains("reluMaxPoolBackward") && s.contains("gemm NT 4x"), s);
+        double share = s.lines().filter(l -> l.endsWith("%")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1, l.length() - 1))).sum();
+        assertEquals(100, share, 0.5, "shares add up to the time in Backend calls");
+    }
+
+    @Test
     void dataInfoNamesWhereItLookedWhenFilesAreMissing() throws Exception {
         java.nio.file.Path empty = java.nio.file.Files.createTempDirectory("no-data");
         assertNotEquals(0, Main.execute("data", "info", "cifar100", "--data-dir", empty.toString()));
