@@ -43,8 +43,18 @@ static inline int64_t cw_conv_padded_channels(int64_t k) { return (k + CW_MR - 1
 // Floats of the packed weights for K output channels and crs = C·R·S
 static inline int64_t cw_conv_packed_weights_floats(int64_t k, int64_t crs) { return cw_conv_padded_channels(k) * crs; }
 
-// Floats of one thread's workspace (pixel panels + C block + slack for 64-byte alignment)
-static inline int64_t cw_conv_workspace_floats(int64_t k) { return (int64_t) CW_KC * CW_NC + cw_conv_padded_channels(k) * CW_NC + 16; }
+// Floats a packer may write past the end of a panel, and read past the end of the padded input
+#define CW_PANEL_SLACK 16
+
+// Floats of one thread's workspace (a pixel panel + its slack + C block + slack for 64-byte alignment)
+static inline int64_t cw_conv_workspace_floats(int64_t k) {
+    return (int64_t) CW_KC * CW_NR + CW_PANEL_SLACK + cw_conv_padded_channels(k) * CW_NC + 16;
+}
+
+// Floats of the zero-bordered input (N, C, H + 2·pad, W + 2·pad), with the slack the packers may read past its end
+static inline int64_t cw_conv_padded_input_floats(int64_t n, int64_t c, int64_t h, int64_t w, int64_t pad) {
+    return n * c * (h + 2 * pad) * (w + 2 * pad) + CW_PANEL_SLACK;
+}
 
 // wp = w (K, crs) packed per block of CW_KC rows, then per 8 output channels: wp[k0·Kpad + ir·kc·8 + kk·8 + i]
 // = w[ir·8 + i, k0 + kk], zero for channels ≥ K.
@@ -144,7 +154,8 @@ static inline void cw_conv_pack_pixels_ref(const float* xp, const cw_conv_shape*
 
 #if defined(__x86_64__) && defined(__GNUC__)
 // The same for stride 1 with AVX-512, run by run: each row of a run is one masked load and one masked
-// store. offsets[kk] = cw_conv_row_offset(k0 + kk), computed once per block for all panels.
+// store. (Building each row in registers from merging masked loads, then two full stores, measured
+// 10 % slower.) offsets[kk] = cw_conv_row_offset(k0 + kk), computed once per block for all panels.
 __attribute__((target("avx512f")))
 static void cw_conv_pack_pixels_avx512(const float* xp, const cw_conv_runs* runs, const int64_t* offsets,
                                        int64_t kc, float* panel) {
@@ -159,6 +170,29 @@ static void cw_conv_pack_pixels_avx512(const float* xp, const cw_conv_runs* runs
     }
     for (int64_t kk = 0; filled < CW_NR && kk < kc; kk++)
         for (int64_t l = filled; l < CW_NR; l++) panel[kk * CW_NR + l] = 0.f;  // past the batch's last pixel
+}
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same for stride 1 with AVX2, row by row: each run is copied in whole 8-float vectors, the
+// vector past its end spilling into the next run's lanes (written next) or, after the last run,
+// into the next row (written later; the panel has CW_PANEL_SLACK floats after it for the last row);
+// lanes past the batch's last pixel are zeroed after the runs. AVX2's masked stores are slow on AMD.
+__attribute__((target("avx2")))
+static void cw_conv_pack_pixels_avx2(const float* xp, const cw_conv_runs* runs, const int64_t* offsets,
+                                     int64_t kc, float* panel) {
+    int64_t filled = 0;
+    for (int64_t t = 0; t < runs->count; t++) filled += runs->len[t];
+    for (int64_t kk = 0; kk < kc; kk++) {
+        const float* src = xp + offsets[kk];
+        float* dst = panel + kk * CW_NR;
+        for (int64_t t = 0; t < runs->count; t++) {
+            const float* from = src + runs->base[t];
+            float* to = dst + runs->lane[t];
+            for (int64_t l = 0; l < runs->len[t]; l += 8) _mm256_storeu_ps(to + l, _mm256_loadu_ps(from + l));
+        }
+        for (int64_t l = filled; l < CW_NR; l++) dst[l] = 0.f;
+    }
 }
 #endif
 
@@ -199,36 +233,87 @@ static void cw_ukr_avx512(int64_t kc, const float* a, const float* b, float* c, 
     CW_STORE(0) CW_STORE(1) CW_STORE(2) CW_STORE(3) CW_STORE(4) CW_STORE(5) CW_STORE(6) CW_STORE(7)
 #undef CW_STORE
 }
+
+// The 8 × 32 tile with AVX2 and FMA (no AVX-512) in three parts whose accumulators fit the 16 ymm
+// registers beside the pixel vectors and a broadcast weight: rows 0–5 × pixels 0–15 and 16–31
+// (12 accumulators each, the classic AVX2 shape), then rows 6–7 × all 32 pixels (8 accumulators).
+#define CW_AVX2_ACC(v) v = accumulate ? _mm256_loadu_ps(c + CW_AVX2_AT(v)) : _mm256_setzero_ps();
+#define CW_AVX2_PUT(v) _mm256_storeu_ps(c + CW_AVX2_AT(v), v);
+__attribute__((target("avx2,fma")))
+static void cw_ukr_avx2_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int accumulate) {
+    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+#define CW_AVX2_AT(v) ((#v[1] - '0') * ldc + (#v[2] - '0') * 8)
+    CW_AVX2_ACC(c00) CW_AVX2_ACC(c01) CW_AVX2_ACC(c10) CW_AVX2_ACC(c11) CW_AVX2_ACC(c20) CW_AVX2_ACC(c21)
+    CW_AVX2_ACC(c30) CW_AVX2_ACC(c31) CW_AVX2_ACC(c40) CW_AVX2_ACC(c41) CW_AVX2_ACC(c50) CW_AVX2_ACC(c51)
+    for (int64_t k = 0; k < kc; k++, a += CW_MR, b += CW_NR) {
+        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        __m256 ai;
+#define CW_AVX2_ROW(i) ai = _mm256_broadcast_ss(a + i); c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0); c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1);
+        CW_AVX2_ROW(0) CW_AVX2_ROW(1) CW_AVX2_ROW(2) CW_AVX2_ROW(3) CW_AVX2_ROW(4) CW_AVX2_ROW(5)
+#undef CW_AVX2_ROW
+    }
+    CW_AVX2_PUT(c00) CW_AVX2_PUT(c01) CW_AVX2_PUT(c10) CW_AVX2_PUT(c11) CW_AVX2_PUT(c20) CW_AVX2_PUT(c21)
+    CW_AVX2_PUT(c30) CW_AVX2_PUT(c31) CW_AVX2_PUT(c40) CW_AVX2_PUT(c41) CW_AVX2_PUT(c50) CW_AVX2_PUT(c51)
+#undef CW_AVX2_AT
+}
+
+__attribute__((target("avx2,fma")))
+static void cw_ukr_avx2_2x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int accumulate) {
+    __m256 c00, c01, c02, c03, c10, c11, c12, c13;
+#define CW_AVX2_AT(v) ((#v[1] - '0') * ldc + (#v[2] - '0') * 8)
+    CW_AVX2_ACC(c00) CW_AVX2_ACC(c01) CW_AVX2_ACC(c02) CW_AVX2_ACC(c03) CW_AVX2_ACC(c10) CW_AVX2_ACC(c11) CW_AVX2_ACC(c12) CW_AVX2_ACC(c13)
+    for (int64_t k = 0; k < kc; k++, a += CW_MR, b += CW_NR) {
+        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), b2 = _mm256_loadu_ps(b + 16), b3 = _mm256_loadu_ps(b + 24);
+        const __m256 a0 = _mm256_broadcast_ss(a), a1 = _mm256_broadcast_ss(a + 1);
+        c00 = _mm256_fmadd_ps(a0, b0, c00); c01 = _mm256_fmadd_ps(a0, b1, c01); c02 = _mm256_fmadd_ps(a0, b2, c02); c03 = _mm256_fmadd_ps(a0, b3, c03);
+        c10 = _mm256_fmadd_ps(a1, b0, c10); c11 = _mm256_fmadd_ps(a1, b1, c11); c12 = _mm256_fmadd_ps(a1, b2, c12); c13 = _mm256_fmadd_ps(a1, b3, c13);
+    }
+    CW_AVX2_PUT(c00) CW_AVX2_PUT(c01) CW_AVX2_PUT(c02) CW_AVX2_PUT(c03) CW_AVX2_PUT(c10) CW_AVX2_PUT(c11) CW_AVX2_PUT(c12) CW_AVX2_PUT(c13)
+#undef CW_AVX2_AT
+}
+#undef CW_AVX2_ACC
+#undef CW_AVX2_PUT
+
+__attribute__((target("avx2,fma")))
+static void cw_ukr_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int accumulate) {
+    cw_ukr_avx2_6x16(kc, a, b, c, ldc, accumulate);
+    cw_ukr_avx2_6x16(kc, a, b + 16, c + 16, ldc, accumulate);
+    cw_ukr_avx2_2x32(kc, a + 6, b, c + 6 * ldc, ldc, accumulate);
+}
 #else
 #define CW_HAVE_AVX512_KERNEL 0
 #endif
 
-// 1 when this build has the AVX-512 micro-kernel (the caller still checks the CPU)
+// Which micro-kernel cw_conv2d_forward_implicit runs
+#define CW_KERNEL_PORTABLE 0
+#define CW_KERNEL_AVX2 1
+#define CW_KERNEL_AVX512 2
+
+// 1 when this build has the AVX2 and AVX-512 micro-kernels (x86-64 with gcc/clang; the caller still checks the CPU)
 static inline int cw_conv_has_avx512_kernel(void) { return CW_HAVE_AVX512_KERNEL; }
 
 // y[n, k, p, q] for the pixels j ∈ [j0, j1) of the batch: W·cols + bias (bias 0 = none).
 // xp: cw_conv_pad_input of x; wp: cw_conv_pack_weights of w; ws: cw_conv_workspace_floats(k) floats;
-// avx512: which micro-kernel and packer.
+// kernel: CW_KERNEL_* (the caller checked that the CPU runs it).
 static inline void cw_conv2d_forward_implicit(int64_t xp, int64_t wp, int64_t bias, int64_t y,
                                               int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t r, int64_t s,
-                                              int64_t stride, int64_t pad, int64_t j0, int64_t j1, int64_t ws, int avx512) {
+                                              int64_t stride, int64_t pad, int64_t j0, int64_t j1, int64_t ws, int kernel) {
     cw_conv_shape g = { n, c, h, w, k, r, s, stride, pad, cw_conv_out_size(h, r, stride, pad), cw_conv_out_size(w, s, stride, pad) };
     const float* xs = CW_F(xp);
     const float* wps = CW_F(wp);
     const float* bs = bias ? CW_F(bias) : 0;
     float* ys = CW_F(y);
     float* panels = (float*) (((uintptr_t) CW_F(ws) + 63) & ~(uintptr_t) 63);
-    float* cbuf = panels + (int64_t) CW_KC * CW_NC;  // (Kpad, CW_NC)
+    float* cbuf = panels + (int64_t) CW_KC * CW_NR + CW_PANEL_SLACK;  // (Kpad, CW_NC)
     const int64_t crs = c * r * s, kpad = cw_conv_padded_channels(k), pq = g.p * g.q;
     void (*ukr)(int64_t, const float*, const float*, float*, int64_t, int) = cw_ukr_ref;
-    int fastPack = 0;
+    int fastPack = 0;  // the kernel's own packer (stride 1), else the reference one
 #if CW_HAVE_AVX512_KERNEL
-    if (avx512) {
-        ukr = cw_ukr_avx512;
-        fastPack = stride == 1;
-    }
+    if (kernel == CW_KERNEL_AVX512) ukr = cw_ukr_avx512;
+    else if (kernel == CW_KERNEL_AVX2) ukr = cw_ukr_avx2;
+    fastPack = stride == 1 ? kernel : 0;
 #else
-    (void) avx512;
+    (void) kernel;
 #endif
     cw_conv_runs runs[CW_NC / CW_NR];
     int64_t offsets[CW_KC];
@@ -242,15 +327,17 @@ static inline void cw_conv2d_forward_implicit(int64_t xp, int64_t wp, int64_t bi
                     const int64_t len = nj - jr * CW_NR < CW_NR ? nj - jr * CW_NR : CW_NR;
                     cw_conv_panel_runs(&g, jb + jr * CW_NR, len, &runs[jr]);
                 }
+                float* panel = panels;  // one panel at a time, reused: it stays in L1
 #if CW_HAVE_AVX512_KERNEL
-                if (fastPack) { cw_conv_pack_pixels_avx512(xs, &runs[jr], offsets, kc, panels + jr * kc * CW_NR); continue; }
+                if (fastPack == CW_KERNEL_AVX512) cw_conv_pack_pixels_avx512(xs, &runs[jr], offsets, kc, panel);
+                else if (fastPack == CW_KERNEL_AVX2) cw_conv_pack_pixels_avx2(xs, &runs[jr], offsets, kc, panel);
+                else
 #endif
-                cw_conv_pack_pixels_ref(xs, &g, &runs[jr], offsets, kc, panels + jr * kc * CW_NR);
-            }
-            for (int64_t jr = 0; jr < npanels; jr++)
+                cw_conv_pack_pixels_ref(xs, &g, &runs[jr], offsets, kc, panel);
+                // while the panel is in L1: every output channel's product with it
                 for (int64_t ir = 0; ir < kpad / CW_MR; ir++)
-                    ukr(kc, wps + k0 * kpad + ir * kc * CW_MR, panels + jr * kc * CW_NR,
-                        cbuf + ir * CW_MR * CW_NC + jr * CW_NR, CW_NC, k0 > 0);
+                    ukr(kc, wps + k0 * kpad + ir * kc * CW_MR, panel, cbuf + ir * CW_MR * CW_NC + jr * CW_NR, CW_NC, k0 > 0);
+            }
         }
         // Scatter the block: pixel runs inside one image are contiguous in y.
         for (int64_t t = 0; t < nj;) {

@@ -49,6 +49,16 @@ static inline int cw_cpu_avx512_level(void) {
 #endif
 }
 
+// 1 when the CPU (and OS) run AVX2 and FMA, else 0
+static inline int cw_cpu_has_avx2_fma(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
 // setenv(name, value, overwrite = 0): an existing value (the user's) always wins; returns setenv's result
 static inline int cw_setenv_if_unset(const char* name, const char* value) { return setenv(name, value, 0); }
 

@@ -12,8 +12,8 @@ import java.nio.FloatBuffer;
 import static io.classwise.tensor.Tensor.requireSize;
 
 /**
- * The fast CPU backend: convolutions as an implicit GEMM with an AVX-512 micro-kernel where the CPU
- * has one, else im2col + OpenBLAS sgemm (weight gradients always the latter), dense products as row-split sgemm,
+ * The fast CPU backend: convolutions as an implicit GEMM with an AVX-512 or AVX2 micro-kernel where the
+ * CPU has one, else im2col + OpenBLAS sgemm (weight gradients always the latter), dense products as row-split sgemm,
  * both parallel over the machine's cores (BLAS itself runs single-threaded so the work split, and so
  * the result, does not depend on BLAS's own threading). Primitives not overridden here are the
  * reference loops, which are memory-bound and cheap next to the convolutions.
@@ -49,7 +49,7 @@ public class CpuBackend extends ReferenceBackend {
         this.convolution = convolution;
         this.threads = new CpuThreads(threadCount);
         this.implicit = convolution == CpuConvolution.IM2COL_SGEMM ? null
-                : new ImplicitConvolution(threads, convolution == CpuConvolution.IMPLICIT_GEMM_AVX512);
+                : new ImplicitConvolution(threads, convolution);
         this.workspaces = new Workspace[threadCount];
         for (int t = 0; t < threadCount; t++) workspaces[t] = new Workspace();
     }

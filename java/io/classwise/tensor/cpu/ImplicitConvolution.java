@@ -18,21 +18,17 @@ final class ImplicitConvolution {
     private static final int PANEL = 32;
 
     private final CpuThreads threads;
-    private final boolean avx512;
+    private final int kernel;
     private final Buffer padded = new Buffer(), packed = new Buffer(), turned = new Buffer();
     private final Buffer[] workspaces;
 
-    /** {@code avx512}: the AVX-512 micro-kernel (the caller checked the CPU), else the portable one. */
-    ImplicitConvolution(CpuThreads threads, boolean avx512) {
+    /** {@code kernel}: an implicit-GEMM choice the caller checked this CPU runs. */
+    ImplicitConvolution(CpuThreads threads, CpuConvolution kernel) {
+        if (kernel.kernelId < 0) throw new IllegalArgumentException(kernel + " is not an implicit GEMM");
         this.threads = threads;
-        this.avx512 = avx512;
+        this.kernel = kernel.kernelId;
         this.workspaces = new Buffer[threads.count()];
         for (int t = 0; t < workspaces.length; t++) workspaces[t] = new Buffer();
-    }
-
-    /** Whether this CPU and build can run the AVX-512 micro-kernel. */
-    static boolean avx512Available() {
-        return NativeCpuKernels.AVAILABLE && NativeCpuKernels.convHasAvx512Kernel() != 0 && NativeCpuKernels.cpuAvx512Level() >= 1;
     }
 
     /**
@@ -58,8 +54,7 @@ final class ImplicitConvolution {
     }
 
     private void convolve(long x, long w, long bias, long y, ConvGeometry g) {
-        int hp = g.h() + 2 * g.pad(), wp = g.w() + 2 * g.pad();
-        long paddedAddress = padded.ensure((long) g.n() * g.c() * hp * wp);
+        long paddedAddress = padded.ensure(NativeCpuKernels.convPaddedInputFloats(g.n(), g.c(), g.h(), g.w(), g.pad()));
         threads.forRange(g.n(), (t, n0, n1) -> NativeCpuKernels.convPadInput(x, paddedAddress, n0, n1, g.c(), g.h(), g.w(), g.pad()));
         long crs = (long) g.c() * g.r() * g.s();
         long packedAddress = packed.ensure(NativeCpuKernels.convPackedWeightsFloats(g.k(), crs));
@@ -69,7 +64,7 @@ final class ImplicitConvolution {
         int panels = Math.toIntExact((pixels + PANEL - 1) / PANEL);
         threads.forRange(panels, (t, a, b) -> NativeCpuKernels.conv2dForwardImplicit(paddedAddress, packedAddress, bias, y,
                 g.n(), g.c(), g.h(), g.w(), g.k(), g.r(), g.s(), g.stride(), g.pad(),
-                (long) a * PANEL, Math.min((long) b * PANEL, pixels), workspaces[t].ensure(workspaceFloats), avx512 ? 1 : 0));
+                (long) a * PANEL, Math.min((long) b * PANEL, pixels), workspaces[t].ensure(workspaceFloats), kernel));
     }
 
     private static long address(Tensor t) { return HostStorage.storageOf(t).address(); }

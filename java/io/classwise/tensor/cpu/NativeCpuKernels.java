@@ -82,11 +82,13 @@ final class NativeCpuKernels {
 
     @Name("cw_conv_flip_weights") static native void convFlipWeights(long w, long flipped, long k, long c, long r, long s);
 
+    @Name("cw_conv_padded_input_floats") static native long convPaddedInputFloats(long n, long c, long h, long w, long pad);
+
     @Name("cw_conv_pad_input") static native void convPadInput(long x, long padded, long n0, long n1, long c, long h, long w, long pad);
 
     @Name("cw_conv2d_forward_implicit")
     static native void conv2dForwardImplicit(long padded, long packed, long bias, long y, long n, long c, long h, long w, long k, long r, long s,
-                                             long stride, long pad, long j0, long j1, long workspace, int avx512);
+                                             long stride, long pad, long j0, long j1, long workspace, int kernel);
 
     // ---- classwise_cpuid.h: what the CPU is (for BlasCoreType), and setenv before OpenBLAS loads
 
@@ -95,6 +97,8 @@ final class NativeCpuKernels {
     @Name("cw_cpu_family") static native int cpuFamily();
 
     @Name("cw_cpu_avx512_level") static native int cpuAvx512Level();
+
+    @Name("cw_cpu_has_avx2_fma") static native int cpuHasAvx2Fma();
 
     @Name("cw_setenv_if_unset") static native int setenvIfUnset(String name, String value);
 }
