@@ -1,17 +1,20 @@
 // Convolution as an implicit GEMM on the CPU: y (K, pixels) = W (K, C·R·S) · cols (C·R·S, pixels),
 // where cols, the unrolled receptive fields, never exist as a whole. Each 32-pixel panel of them is
-// packed straight from the image into the layout the micro-kernel reads, once per block of 256 rows,
-// and then multiplied with every output channel. The alternative (im2col, then sgemm) writes the
-// unrolled image out and has the BLAS copy it again into its own packing: that double handling cost
-// 29 % of a convolution here, measured with perf (benchmarks/RESULTS.md).
+// packed straight from a zero-bordered copy of the image into the layout the micro-kernel reads, one
+// block of 256 rows at a time, and at once multiplied with every output channel. The alternative
+// (im2col, then sgemm) writes the unrolled image out and has the BLAS copy it again into its own
+// packing: that double handling cost 29 % of a convolution here, measured with perf
+// (benchmarks/RESULTS.md).
 //
-// Blocking follows the BLIS recipe: a (KC × 32) pixel panel stays in L1 while the weight panels
-// (KC × 8, packed once per call) stream from L2 past it; C accumulates in a (K × NC) buffer that is
-// scattered into y (N, K, P, Q) with the bias at the end of each block of NC pixels.
+// Blocking follows the BLIS recipe: a (KC × 32) pixel panel, packed right before use, stays in L1
+// while the weight panels (KC × 8, packed once per call) stream from L2 past it; C accumulates in a
+// (K × NC) buffer that is scattered into y (N, K, P, Q) with the bias at the end of each block of NC
+// pixels.
 //
-// Two micro-kernels compute the same 8 × 32 tile: cw_ukr_ref, plain C (the reference, and the kernel
-// on CPUs without AVX-512), and cw_ukr_avx512 (16 zmm accumulators, the weights broadcast from memory).
-// CpuBackendTest compares both with ReferenceBackend's convolution.
+// Three micro-kernels compute the same 8 × 32 tile: cw_ukr_ref, plain C (the reference, and the
+// kernel where no vector kernel runs), cw_ukr_avx2 (three register-sized parts) and cw_ukr_avx512
+// (16 zmm accumulators, the weights broadcast from memory); stride-1 panels have a packer per
+// vector width. CpuBackendParityTest compares every kernel the CPU runs with ReferenceBackend.
 //
 // Pixels are numbered across the batch (j = n·P·Q + p·Q + q) so that panels run on over image
 // boundaries and no lanes are wasted when P·Q is not a multiple of 32; callers split [0, N·P·Q) over
@@ -32,7 +35,7 @@
 #define CW_MR 8     // output channels per micro-tile
 #define CW_NR 32    // pixels per micro-tile (two zmm registers)
 #define CW_KC 256   // rows of cols per block: a 32 KiB pixel panel, inside L1
-#define CW_NC 384   // pixels per block: 12 panels, 384 KiB of packed pixels, inside L2
+#define CW_NC 384   // pixels per block: 12 panels; the C block is (K, 384)
 
 static inline int64_t cw_conv_out_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad) {
     return (in + 2 * pad - kernel) / stride + 1;
@@ -209,7 +212,7 @@ static inline void cw_ukr_ref(int64_t kc, const float* a, const float* b, float*
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#define CW_HAVE_AVX512_KERNEL 1
+#define CW_HAVE_VECTOR_KERNELS 1
 // The same tile with AVX-512: 16 accumulators (8 channels × 2 vectors of 16 pixels); per row of the
 // panels two vector loads and 16 FMAs whose weight operand is broadcast from memory.
 __attribute__((target("avx512f")))
@@ -281,7 +284,7 @@ static void cw_ukr_avx2(int64_t kc, const float* a, const float* b, float* c, in
     cw_ukr_avx2_2x32(kc, a + 6, b, c + 6 * ldc, ldc, accumulate);
 }
 #else
-#define CW_HAVE_AVX512_KERNEL 0
+#define CW_HAVE_VECTOR_KERNELS 0
 #endif
 
 // Which micro-kernel cw_conv2d_forward_implicit runs
@@ -290,7 +293,7 @@ static void cw_ukr_avx2(int64_t kc, const float* a, const float* b, float* c, in
 #define CW_KERNEL_AVX512 2
 
 // 1 when this build has the AVX2 and AVX-512 micro-kernels (x86-64 with gcc/clang; the caller still checks the CPU)
-static inline int cw_conv_has_avx512_kernel(void) { return CW_HAVE_AVX512_KERNEL; }
+static inline int cw_conv_has_vector_kernels(void) { return CW_HAVE_VECTOR_KERNELS; }
 
 // y[n, k, p, q] for the pixels j ∈ [j0, j1) of the batch: W·cols + bias (bias 0 = none).
 // xp: cw_conv_pad_input of x; wp: cw_conv_pack_weights of w; ws: cw_conv_workspace_floats(k) floats;
@@ -308,7 +311,7 @@ static inline void cw_conv2d_forward_implicit(int64_t xp, int64_t wp, int64_t bi
     const int64_t crs = c * r * s, kpad = cw_conv_padded_channels(k), pq = g.p * g.q;
     void (*ukr)(int64_t, const float*, const float*, float*, int64_t, int) = cw_ukr_ref;
     int fastPack = 0;  // the kernel's own packer (stride 1), else the reference one
-#if CW_HAVE_AVX512_KERNEL
+#if CW_HAVE_VECTOR_KERNELS
     if (kernel == CW_KERNEL_AVX512) ukr = cw_ukr_avx512;
     else if (kernel == CW_KERNEL_AVX2) ukr = cw_ukr_avx2;
     fastPack = stride == 1 ? kernel : 0;
@@ -328,7 +331,7 @@ static inline void cw_conv2d_forward_implicit(int64_t xp, int64_t wp, int64_t bi
                     cw_conv_panel_runs(&g, jb + jr * CW_NR, len, &runs[jr]);
                 }
                 float* panel = panels;  // one panel at a time, reused: it stays in L1
-#if CW_HAVE_AVX512_KERNEL
+#if CW_HAVE_VECTOR_KERNELS
                 if (fastPack == CW_KERNEL_AVX512) cw_conv_pack_pixels_avx512(xs, &runs[jr], offsets, kc, panel);
                 else if (fastPack == CW_KERNEL_AVX2) cw_conv_pack_pixels_avx2(xs, &runs[jr], offsets, kc, panel);
                 else

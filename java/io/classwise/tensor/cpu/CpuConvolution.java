@@ -28,7 +28,7 @@ public enum CpuConvolution {
         if (this == IM2COL_SGEMM) return null;
         if (!NativeCpuKernels.AVAILABLE) return NativeCpuKernels.REASON;
         if (this == IMPLICIT_GEMM_PORTABLE) return null;
-        if (NativeCpuKernels.convHasAvx512Kernel() == 0) return "this build of native/cpu has no x86-64 vector kernels";
+        if (NativeCpuKernels.convHasVectorKernels() == 0) return "this build of native/cpu has no x86-64 vector kernels";
         if (this == IMPLICIT_GEMM_AVX2) return NativeCpuKernels.cpuHasAvx2Fma() != 0 ? null : "this CPU has no AVX2 + FMA";
         return NativeCpuKernels.cpuAvx512Level() >= 1 ? null : "this CPU has no AVX-512 (F, CD, BW, DQ, VL)";
     }

@@ -72,7 +72,7 @@ final class NativeCpuKernels {
 
     // ---- classwise_conv.h: convolution as an implicit GEMM (ImplicitConvolution)
 
-    @Name("cw_conv_has_avx512_kernel") static native int convHasAvx512Kernel();
+    @Name("cw_conv_has_vector_kernels") static native int convHasVectorKernels();
 
     @Name("cw_conv_packed_weights_floats") static native long convPackedWeightsFloats(long k, long crs);
 
