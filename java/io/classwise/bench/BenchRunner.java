@@ -104,12 +104,11 @@ public final class BenchRunner {
     public void convVersusSgemm(int batch) {
         List<Result> ceilings = new ArrayList<>(List.of(sgemmOneThread(1024)));
         List<Result> convs = new ArrayList<>();
-        List<CpuConvolution> algorithms = CpuBackend.kernelsAvailable()
-                ? Arrays.stream(CpuConvolution.values()).filter(c -> c != CpuConvolution.IMPLICIT_GEMM_PORTABLE)
-                        .filter(c -> c.unavailabilityCause() == null).toList()
-                : List.of();
+        // Without native/cpu only IM2COL_SGEMM is available, and runs with the Java loops.
+        List<CpuConvolution> algorithms = Arrays.stream(CpuConvolution.values())
+                .filter(c -> c != CpuConvolution.IMPLICIT_GEMM_PORTABLE && c.unavailabilityCause() == null).toList();
         for (CpuConvolution algorithm : algorithms) {
-            try (CpuBackend one = new CpuBackend(1, true, algorithm)) {
+            try (CpuBackend one = new CpuBackend(1, CpuBackend.kernelsAvailable(), algorithm)) {
                 Result conv = measure(Workloads.convForward(one, Workloads.madryConv2(batch)));
                 convs.add(new Result(conv.name() + " [" + algorithm + ", 1 thread]", conv.medianSeconds(), conv.images(), conv.flops()));
                 if (algorithm == CpuConvolution.best() && algorithm != CpuConvolution.IM2COL_SGEMM) {
@@ -117,12 +116,6 @@ public final class BenchRunner {
                     ceilings.add(new Result("sgemm 1024x1024x1024 as a 1x1 conv [" + algorithm + ", 1 thread]",
                             gemm.medianSeconds(), 0, gemm.flops()));
                 }
-            }
-        }
-        if (convs.isEmpty()) {
-            try (CpuBackend one = new CpuBackend(1)) {
-                Result conv = measure(Workloads.convForward(one, Workloads.madryConv2(batch)));
-                convs.add(new Result(conv.name() + " (1 thread)", conv.medianSeconds(), conv.images(), conv.flops()));
             }
         }
         Result ceiling = ceilings.stream().max(java.util.Comparator.comparingDouble(Result::gflops)).orElseThrow();
