@@ -8,6 +8,20 @@
 #define CW_GRID_STRIDE(i, n) \
     for (int64_t i = (int64_t) blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (int64_t) blockDim.x * gridDim.x)
 
+// The label of row i as an index, or -1 when it is not an integer in [0, k) (NaN included): the loss
+// kernels then write NaN for the row instead of reading outside it (the CPU reference throws).
+__device__ inline int64_t cw_label(const float* labels, int64_t i, int64_t k) {
+    const float v = labels[i];
+    return v >= 0.f && v < (float) k && v == floorf(v) ? (int64_t) v : -1;
+}
+
+// Writes NaN to a row's loss and (nullable) gradient: the marker of an invalid label.
+__device__ inline void cw_invalid_row(float* loss, float* dLogits, int64_t i, int64_t k) {
+    if (threadIdx.x == 0) loss[i] = NAN;
+    if (dLogits != nullptr)
+        for (int64_t j = threadIdx.x; j < k; j += blockDim.x) dLogits[i * k + j] = NAN;
+}
+
 // Sum of v over a block (blockDim.x a multiple of 32, at most 1024); result valid in every thread.
 __device__ inline float cw_block_sum(float v) {
     __shared__ float partial[32];

@@ -19,7 +19,8 @@ extern "C" __global__ void cw_softmax_cross_entropy(const float* logits, const f
     if (i >= rows) return;
     const float* z = logits + i * k;
     const float invT = 1.f / temperature;
-    const int64_t y = (int64_t) labels[i];
+    const int64_t y = cw_label(labels, i, k);
+    if (y < 0) { cw_invalid_row(loss, dLogits, i, k); return; } // the whole block returns together
     const float lse = cw_row_lse(z, k, invT);
     if (threadIdx.x == 0) loss[i] = lse - z[y] * invT;
     if (dLogits != nullptr)
@@ -65,7 +66,8 @@ extern "C" __global__ void cw_boosted_cross_entropy(const float* logits, const f
     const int64_t i = blockIdx.x;
     if (i >= rows) return;
     const float* z = logits + i * k;
-    const int64_t y = (int64_t) labels[i];
+    const int64_t y = cw_label(labels, i, k);
+    if (y < 0) { cw_invalid_row(loss, dLogits, i, k); return; }
     const float lse = cw_row_lse(z, k, 1.f);
     const int64_t m = cw_block_argmax(z, k, y);
     const float pm = expf(z[m] - lse), oneMinus = 1.0001f - pm;
@@ -85,7 +87,9 @@ extern "C" __global__ void cw_margin_loss(const float* logits, const float* labe
     const int64_t i = blockIdx.x;
     if (i >= rows) return;
     const float* z = logits + i * k;
-    const int64_t y = (int64_t) labels[i], m = cw_block_argmax(z, k, y);
+    const int64_t y = cw_label(labels, i, k);
+    if (y < 0) { cw_invalid_row(loss, dLogits, i, k); return; }
+    const int64_t m = cw_block_argmax(z, k, y);
     const float margin = z[m] - z[y];
     const bool clamped = margin >= kappa;
     if (threadIdx.x == 0) loss[i] = clamped ? kappa : margin;
@@ -109,7 +113,12 @@ extern "C" __global__ void cw_dlr_loss(const float* logits, const float* labels,
                                        int64_t rows, int64_t k) {
     CW_GRID_STRIDE(i, rows) {
         const float* z = logits + i * k;
-        const int64_t y = (int64_t) labels[i];
+        const int64_t y = cw_label(labels, i, k);
+        if (y < 0) {
+            loss[i] = NAN;
+            if (dLogits != nullptr) for (int64_t j = 0; j < k; j++) dLogits[i * k + j] = NAN;
+            continue;
+        }
         int64_t p1 = -1, p2 = -1, p3 = -1, m = -1;
         for (int64_t j = 0; j < k; j++) {
             const float v = z[j];

@@ -45,6 +45,7 @@ public final class TestUtil {
             if (!(err <= allowed) && (worstAt < 0 || err / allowed > worst)) { worst = err / allowed; worstAt = i; }
         }
         if (!anyNonZero && expected.length > 0) fail(what + ": expected values are all zero; the check would prove nothing");
+        ParityReport.record(what, expected, actual, atol, rtol, worstAt < 0);
         if (worstAt >= 0) {
             fail(what + ": at [" + worstAt + "] expected " + expected[worstAt] + " got " + actual[worstAt]
                     + " (error " + String.format("%.3g", worst) + "× the tolerance atol=" + atol + " rtol=" + rtol + ")");

@@ -30,8 +30,12 @@ import java.util.TreeSet;
  * of the same size; if the effect is specific to S, the control keeps them attackable.
  */
 public final class ClassRemoval {
-    /** The outcome for one source class. */
-    public record Result(String sourceClass, List<String> removed, List<String> controlRemoved, int examples,
+    /**
+     * The outcome for one source class. examples: its test examples classified correctly before the
+     * attack and attackable only into {@code removed}; cleanErrors: its examples already misclassified
+     * (left out, reported apart).
+     */
+    public record Result(String sourceClass, List<String> removed, List<String> controlRemoved, int examples, long cleanErrors,
                          double robustShareAfterRemoval, double robustShareControl, String attack) {}
 
     private final Backend b;
@@ -56,7 +60,10 @@ public final class ClassRemoval {
         return Set.of();
     }
 
-    /** A control class of each removed size: not the source, not in S, the one the source's examples reach least. */
+    /**
+     * As many control classes as S has: not the source, not in S, the ones the source's examples reach
+     * least. Smaller than S only when fewer such classes exist — then the caller must skip, not compare.
+     */
     public static Set<Integer> controlFor(Reachability reach, int source, Set<Integer> removed, int classes) {
         int[] reached = new int[classes];
         for (int e = 0; e < reach.examples(); e++) if (reach.label(e) == source) for (int c : reach.reachable(e)) reached[c]++;
@@ -70,13 +77,18 @@ public final class ClassRemoval {
      * Runs the experiment for one source class. examplesOfSource are test-set indices (into {@code test})
      * of source-class examples attackable only into {@code removed}.
      */
-    public Result run(int source, Set<Integer> removed, Set<Integer> control, List<Integer> examplesOfSource, long seed) throws IOException {
+    public Result run(int source, Set<Integer> removed, Set<Integer> control, List<Integer> examplesOfSource, long cleanErrors, long seed)
+            throws IOException {
+        if (control.size() != removed.size()) {
+            throw new IllegalArgumentException("the control removes " + control.size() + " classes but S has " + removed.size()
+                    + "; the comparison needs sets of the same size");
+        }
         List<String> names = test.classNames();
         Attack strong = Pgd.pgd((float) recipe.eps, (float) (recipe.eps / 4), 20, 5);
         double after = robustShare(source, removed, examplesOfSource, "removed-" + join(removed), seed, strong);
         double ctrl = robustShare(source, control, examplesOfSource, "control-" + join(control), seed, strong);
         return new Result(names.get(source), removed.stream().map(names::get).toList(), control.stream().map(names::get).toList(),
-                examplesOfSource.size(), after, ctrl, strong.name());
+                examplesOfSource.size(), cleanErrors, after, ctrl, strong.name());
     }
 
     private static String join(Set<Integer> s) {

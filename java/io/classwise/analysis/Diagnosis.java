@@ -48,6 +48,13 @@ public final class Diagnosis {
         public int steps = 20, batchSize = 128, squareQueries = 300, reachableExamples = 200;
         public float[] temperatures = {0.5f, 1, 2, 5, 10, 20};
         public boolean ladderPgd100 = true;
+        /**
+         * The class-removal source is chosen among classes with at least this many correctly classified
+         * examples attackable only into their dominant target set (fewer make the shares meaningless).
+         */
+        public int removalMinExamples = 5;
+        /** Adversarial examples kept per class from the flip-matrix attack, for the report's gallery (0: none). */
+        public int galleryPerClass = 4;
         public long seed = 0;
         /** Classes to plot for datasets with more than 12 classes (empty: a seeded sample of 12). */
         public List<Integer> plotClasses = List.of();
@@ -59,6 +66,7 @@ public final class Diagnosis {
     private final Settings s;
     private final Path out;
     private final PrintStream log;
+    private AdversarialExamples examples;
 
     public Diagnosis(Model model, ImageDataset test, DatasetId dataset, Settings settings, Path analysisDir, PrintStream log) {
         this.model = model; this.test = test; this.dataset = dataset; this.s = settings; this.out = analysisDir; this.log = log;
@@ -116,15 +124,21 @@ public final class Diagnosis {
 
     // ---------------------------------------------------------------- 2. flip matrix
 
+    /** The flip-matrix attack's examples per class (null before {@link #flipMatrix()} or with galleryPerClass = 0). */
+    public AdversarialExamples examples() { return examples; }
+
     public FlipMatrix flipMatrix() throws IOException {
         Attack a = evalPgd();
-        Evaluation.Predictions p = Evaluation.predict(model, test, Transforms.forEvaluation(dataset), a, s.batchSize, new Rng(s.seed));
+        examples = s.galleryPerClass > 0 ? new AdversarialExamples(test.numClasses(), s.galleryPerClass) : null;
+        Evaluation.Predictions p = Evaluation.predict(model, test, Transforms.forEvaluation(dataset), a, null, examples, s.batchSize, new Rng(s.seed));
         FlipMatrix f = new FlipMatrix(test.numClasses());
-        f.add(p.labels(), p.robust());
+        f.add(p.labels(), p.clean(), p.robust());
         List<Map<String, Object>> perClass = new ArrayList<>();
         for (int c = 0; c < f.classes(); c++) {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("class", names().get(c));
+            r.put("correct_before_attack", f.correctBeforeAttack(c));
+            r.put("clean_errors", f.cleanErrors(c));
             r.put("flips", f.flips(c));
             List<Map<String, Object>> tops = new ArrayList<>();
             long flips = f.flips(c);
@@ -138,15 +152,21 @@ public final class Diagnosis {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("attack", a.name());
         doc.put("eps", s.eps);
+        doc.put("population", FlipMatrix.POPULATION);
         doc.put("class_names", names());
+        doc.put("clean_errors", f.cleanErrors());
         doc.put("counts", f.counts());
         doc.put("row_normalized", f.rowNormalized());
         doc.put("per_class", perClass);
         Tables.json(out.resolve("flip_matrix.json"), doc);
         List<List<Object>> rows = new ArrayList<>();
         double[][] norm = f.rowNormalized();
-        for (int i = 0; i < f.classes(); i++) for (int j = 0; j < f.classes(); j++) rows.add(List.of(names().get(i), names().get(j), f.count(i, j), norm[i][j]));
-        Tables.csv(out.resolve("flip_matrix.csv"), List.of("true_class", "predicted_after_attack", "count", "fraction"), rows);
+        for (int i = 0; i < f.classes(); i++) {
+            for (int j = 0; j < f.classes(); j++) rows.add(List.of(names().get(i), names().get(j), f.count(i, j), norm[i][j], f.cleanErrors(i)));
+        }
+        // count and fraction: of the true class's examples classified correctly before the attack
+        Tables.csv(out.resolve("flip_matrix.csv"), List.of("true_class", "predicted_after_attack", "count", "fraction_of_correct_before_attack",
+                "clean_errors_of_true_class"), rows);
         return f;
     }
 
@@ -158,7 +178,7 @@ public final class Diagnosis {
         Backend b = model.backend();
         // A balanced subset: K − 1 targeted attacks per example make this the most expensive analysis.
         ImageDataset data = s.reachableExamples > 0 && s.reachableExamples < test.size()
-                ? SubsetDataset.balanced(test, Math.max(1, s.reachableExamples / test.numClasses()), s.seed + 3) : test;
+                ? SubsetDataset.balanced(test, Math.max(1, s.reachableExamples / test.numClasses()), s.seed + 3, "--reachable-examples") : test;
         BatchLoader loader = new BatchLoader(data, Transforms.forEvaluation(dataset), s.batchSize, false, false, s.seed, 1);
         Tape tape = new Tape(b);
         Rng rng = new Rng(s.seed + 7);
@@ -187,11 +207,12 @@ public final class Diagnosis {
                 String label = setName(e.getKey());
                 named.put(label, e.getValue());
                 if (!e.getKey().equals("none") && !e.getKey().contains("+")) single += e.getValue();
-                rows.add(List.of(names().get(c), label, e.getValue()));
+                rows.add(List.of(names().get(c), label, e.getValue(), r.cleanErrors(c)));
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("class", names().get(c));
             m.put("examples", sets.values().stream().mapToInt(Integer::intValue).sum());
+            m.put("clean_errors", r.cleanErrors(c));
             m.put("reachable_only_one_class", single);
             m.put("unreachable", sets.getOrDefault("none", 0));
             m.put("sets", named);
@@ -200,10 +221,12 @@ public final class Diagnosis {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("attack", "targeted " + targeted.name() + " towards each other class");
         doc.put("eps", s.eps);
+        doc.put("population", FlipMatrix.POPULATION);
         doc.put("examples", r.examples());
         doc.put("per_class", perClass);
         Tables.json(out.resolve("reachable_classes.json"), doc);
-        Tables.csv(out.resolve("reachable_classes.csv"), List.of("class", "reachable_set", "examples"), rows);
+        // examples: of the class's correctly classified examples, how many reach exactly this set
+        Tables.csv(out.resolve("reachable_classes.csv"), List.of("class", "reachable_set", "examples_correct_before_attack", "clean_errors_of_class"), rows);
         return r;
     }
 
@@ -231,42 +254,66 @@ public final class Diagnosis {
                                                   java.util.Set<Integer> controlOverride, Path workDir) throws IOException {
         int k = test.numClasses();
         List<Integer> chosen = new ArrayList<>(sources);
+        // Per class: correctly classified examples attackable only into its dominant target set.
+        Map<String, Integer> candidates = new LinkedHashMap<>();
+        for (int c = 0; c < k; c++) {
+            java.util.Set<Integer> set = ClassRemoval.dominantTargets(reach, c);
+            if (set.isEmpty() || set.size() >= k - 2) continue; // no room for a control of the same size
+            candidates.put(names().get(c), reach.onlyInto(c, set).size());
+        }
         if (chosen.isEmpty()) {
             int best = -1, bestCount = 0;
             for (int c = 0; c < k; c++) {
-                java.util.Set<Integer> s = ClassRemoval.dominantTargets(reach, c);
-                if (s.isEmpty() || s.size() >= k - 2) continue;
-                int n = reach.onlyInto(c, s).size();
-                if (n > bestCount) { best = c; bestCount = n; }
+                int n = candidates.getOrDefault(names().get(c), 0);
+                if (n >= s.removalMinExamples && n > bestCount) { best = c; bestCount = n; }
             }
             if (best >= 0) chosen.add(best);
+            else log.println("class removal: skipped; no class has " + s.removalMinExamples + " or more correctly classified examples "
+                    + "attackable only into its dominant targets " + candidates);
         }
         ClassRemoval exp = new ClassRemoval(model.backend(), dataset, train, test, recipe, workDir, log);
         List<ClassRemoval.Result> results = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
         List<List<Object>> rows = new ArrayList<>();
         for (int source : chosen) {
             java.util.Set<Integer> removed = removedOverride != null ? removedOverride : ClassRemoval.dominantTargets(reach, source);
-            if (removed.isEmpty()) continue;
+            if (removed.isEmpty()) {
+                skipped.add(names().get(source) + ": none of its correctly classified examples can be attacked");
+                continue;
+            }
             java.util.Set<Integer> control = controlOverride != null ? controlOverride : ClassRemoval.controlFor(reach, source, removed, k);
+            if (control.size() != removed.size()) {
+                // The control must remove as many classes as S does; never a smaller one.
+                String why = names().get(source) + ": no unrelated set of " + removed.size() + " classes exists beside "
+                        + removed.stream().map(names()::get).toList() + " (control " + control.stream().map(names()::get).toList() + ")";
+                log.println("class removal skipped for " + why);
+                skipped.add(why);
+                continue;
+            }
             List<Integer> examples = reach.onlyInto(source, removed);
-            log.println("class removal: " + names().get(source) + " examples only attackable into "
-                    + removed.stream().map(names()::get).toList() + ": " + examples.size());
+            log.println("class removal: " + names().get(source) + " examples classified correctly and attackable only into "
+                    + removed.stream().map(names()::get).toList() + ": " + examples.size() + " (clean errors left out: " + reach.cleanErrors(source) + ")");
             if (examples.isEmpty()) log.println("  no example of " + names().get(source) + " is attackable only into those classes: nothing to retrain");
-            ClassRemoval.Result r = exp.run(source, removed, control, examples, s.seed);
+            ClassRemoval.Result r = exp.run(source, removed, control, examples, reach.cleanErrors(source), s.seed);
             results.add(r);
             rows.add(List.of(r.sourceClass(), String.join(" + ", r.removed()), String.join(" + ", r.controlRemoved()), r.examples(),
-                    r.robustShareAfterRemoval(), r.robustShareControl()));
+                    r.cleanErrors(), r.robustShareAfterRemoval(), r.robustShareControl()));
             log.printf(Locale.ROOT, "  no adversarial example left inside the ε-ball: %.3f after removing %s, %.3f in the control (removing %s)%n",
                     r.robustShareAfterRemoval(), r.removed(), r.robustShareControl(), r.controlRemoved());
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("eps", s.eps);
-        doc.put("note", "examples of the source class that were attackable only into the removed classes; share robust (no adversarial "
-                + "example found by the strong attack) after retraining without them, and in a control that removes an unrelated class");
+        doc.put("population", FlipMatrix.POPULATION);
+        doc.put("note", "examples of the source class classified correctly before the attack and attackable only into the removed classes; "
+                + "share robust (no adversarial example found by the strong attack) after retraining without them, and in a control that "
+                + "removes as many unrelated classes");
+        doc.put("source_selection", Map.of("min_examples", s.removalMinExamples,
+                "examples_only_into_dominant_targets", candidates, "chosen", chosen.stream().map(names()::get).toList()));
         doc.put("results", results);
+        doc.put("skipped", skipped);
         Tables.json(out.resolve("class_removal.json"), doc);
-        Tables.csv(out.resolve("class_removal.csv"), List.of("source_class", "removed", "control_removed", "examples",
-                "robust_share_after_removal", "robust_share_control"), rows);
+        Tables.csv(out.resolve("class_removal.csv"), List.of("source_class", "removed", "control_removed", "examples_correct_before_attack",
+                "clean_errors_of_source", "robust_share_after_removal", "robust_share_control"), rows);
         return results;
     }
 
@@ -323,9 +370,15 @@ public final class Diagnosis {
         attacks.add(new SquareAttack(s.eps, s.squareQueries));
         List<Rung> rungs = new ArrayList<>();
         List<List<Object>> rows = new ArrayList<>();
+        ClassAccuracy clean = null;
         for (Attack a : attacks) {
             long t0 = System.nanoTime();
-            ClassAccuracy acc = Evaluation.run(model, test, Transforms.forEvaluation(dataset), a, s.batchSize, new Rng(s.seed))[1];
+            ClassAccuracy[] both = Evaluation.run(model, test, Transforms.forEvaluation(dataset), a, s.batchSize, new Rng(s.seed));
+            if (clean == null) {
+                clean = both[0];
+                for (int c = 0; c < clean.classes(); c++) rows.add(List.of("clean", names().get(c), clean.perClass()[c]));
+            }
+            ClassAccuracy acc = both[1];
             rungs.add(new Rung(a.name(), acc.overall(), acc.perClass()));
             for (int c = 0; c < acc.classes(); c++) rows.add(List.of(a.name(), names().get(c), acc.perClass()[c]));
             log.printf(Locale.ROOT, "  %-28s robust %.4f (%.0f s)%n", a.name(), acc.overall(), (System.nanoTime() - t0) / 1e9);
@@ -340,7 +393,10 @@ public final class Diagnosis {
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("eps", s.eps);
+        doc.put("norm", "linf");
+        doc.put("robust_definition", Evaluation.ROBUST_DEFINITION);
         doc.put("class_names", names());
+        doc.put("clean", new Rung("clean", clean.overall(), clean.perClass()));
         doc.put("rungs", rungs);
         doc.put("drop_weakest_to_strongest", drop);
         doc.put("drop_vs_pgd20_robustness", Map.of("pearson", Correlation.pearson(drop, robustness), "spearman", Correlation.spearman(drop, robustness)));

@@ -6,19 +6,40 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Where each class's examples go under attack: counts[i][j] = examples of true class i predicted as j
- * after the attack (the diagonal holds the robust ones). Per class: the top target classes, the share
- * of its flips taken by the top-1 and top-2 targets, and the entropy of its flip distribution, which
- * shows classes that can only be attacked into a few semantically close classes.
+ * Where each class's examples go under attack, on the study's population: the examples the model
+ * classifies correctly before the attack. counts[i][j] = such examples of true class i predicted as j
+ * after the attack (the diagonal holds the robust ones). An example already misclassified on the clean
+ * image is not a flip the attack caused; it is counted apart ({@link #cleanErrors}). Per class: the top
+ * target classes, the share of its flips taken by the top-1 and top-2 targets, and the entropy of its
+ * flip distribution, which shows classes that can only be attacked into a few semantically close classes.
  */
 public final class FlipMatrix {
+    /** Said in the JSON, the CSV and the report beside the numbers. */
+    public static final String POPULATION = "test examples classified correctly before the attack; clean errors counted separately";
+
     private final long[][] counts;
+    private final long[] cleanErrors;
 
-    public FlipMatrix(int classes) { counts = new long[classes][classes]; }
-
-    public void add(int[] labels, int[] predictionsAfterAttack) {
-        for (int i = 0; i < labels.length; i++) counts[labels[i]][predictionsAfterAttack[i]]++;
+    public FlipMatrix(int classes) {
+        counts = new long[classes][classes];
+        cleanErrors = new long[classes];
     }
+
+    /** Adds examples given their labels, clean predictions and predictions after the attack. */
+    public void add(int[] labels, int[] cleanPredictions, int[] predictionsAfterAttack) {
+        for (int i = 0; i < labels.length; i++) {
+            if (cleanPredictions[i] != labels[i]) cleanErrors[labels[i]]++;
+            else counts[labels[i]][predictionsAfterAttack[i]]++;
+        }
+    }
+
+    /** Examples of class i that the model already got wrong before the attack (not in the matrix). */
+    public long cleanErrors(int i) { return cleanErrors[i]; }
+
+    public long[] cleanErrors() { return cleanErrors.clone(); }
+
+    /** Examples of class i in the matrix (classified correctly before the attack). */
+    public long correctBeforeAttack(int i) { return Arrays.stream(counts[i]).sum(); }
 
     public int classes() { return counts.length; }
 
@@ -30,7 +51,7 @@ public final class FlipMatrix {
         return c;
     }
 
-    /** Row-normalised: the fraction of class i's examples predicted as j after the attack. */
+    /** Row-normalised: the fraction of class i's correctly classified examples predicted as j after the attack. */
     public double[][] rowNormalized() {
         double[][] r = new double[counts.length][counts.length];
         for (int i = 0; i < counts.length; i++) {

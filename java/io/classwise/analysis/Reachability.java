@@ -15,21 +15,32 @@ import java.util.Map;
  * Which classes each example can be pushed into inside the ε-ball: a targeted attack towards every
  * other class. Per true class, how many examples can reach exactly each set of classes — the study's
  * first finding is that many examples can only be attacked into one or two semantically close classes.
+ *
+ * <p>Population: the examples the model classifies correctly before the attack. One already predicted
+ * as class j "reaches" j with no attack at all, so it would bias the sets (and the class-removal
+ * experiment built on them) towards its clean prediction; such examples are counted per class as
+ * clean errors and kept out of the sets.
  */
 public final class Reachability {
     private final int classes;
+    private final long[] cleanErrors;
     private final List<int[]> reachableSets = new ArrayList<>(); // per example: sorted reachable classes
     private final List<Integer> labels = new ArrayList<>();
     private final List<Integer> ids = new ArrayList<>();
 
-    public Reachability(int classes) { this.classes = classes; }
+    public Reachability(int classes) {
+        this.classes = classes;
+        this.cleanErrors = new long[classes];
+    }
 
     /**
-     * Runs a targeted attack towards each class ≠ label on a batch and records the reachable sets;
-     * ids name the examples (e.g. their index in the test set).
+     * Runs a targeted attack towards each class ≠ label on a batch and records the reachable sets of
+     * the examples the model classifies correctly (the others count as clean errors); ids name the
+     * examples (e.g. their index in the test set).
      */
     public void add(Model model, Tape tape, Attack targeted, Tensor x, Tensor y, int[] yi, int[] exampleIds, Rng rng) {
         int n = yi.length;
+        int[] clean = x.backend().argmaxRows(model.forward(tape, x));
         boolean[][] reach = new boolean[n][classes];
         float[] t = new float[n];
         Tensor targets = x.backend().allocate(n);
@@ -40,6 +51,10 @@ public final class Reachability {
             for (int i = 0; i < n; i++) if (ok[i]) reach[i][(int) t[i]] = true;
         }
         for (int i = 0; i < n; i++) {
+            if (clean[i] != yi[i]) {
+                cleanErrors[yi[i]]++;
+                continue;
+            }
             List<Integer> s = new ArrayList<>();
             for (int c = 0; c < classes; c++) if (reach[i][c]) s.add(c);
             reachableSets.add(s.stream().mapToInt(Integer::intValue).toArray());
@@ -48,7 +63,11 @@ public final class Reachability {
         }
     }
 
+    /** Examples recorded: those classified correctly before the attack. */
     public int examples() { return labels.size(); }
+
+    /** Examples of class c the model got wrong before any attack (not in the reachable sets). */
+    public long cleanErrors(int c) { return cleanErrors[c]; }
 
     public int[] reachable(int example) { return reachableSets.get(example).clone(); }
 

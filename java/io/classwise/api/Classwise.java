@@ -84,7 +84,7 @@ public final class Classwise implements AutoCloseable {
     public FlipMatrix flipMatrix(Model model, ImageDataset data, Attack attack) {
         Evaluation.Predictions p = predict(model, data, attack);
         FlipMatrix f = new FlipMatrix(data.numClasses());
-        f.add(p.labels(), p.robust());
+        f.add(p.labels(), p.clean(), p.robust());
         return f;
     }
 

@@ -1,8 +1,10 @@
 package io.classwise.cli;
 
+import io.classwise.analysis.AdversarialExamples;
 import io.classwise.attack.Apgd;
 import io.classwise.attack.Attack;
 import io.classwise.attack.SquareAttack;
+import io.classwise.attack.TargetChoice;
 import io.classwise.attack.Pgd;
 import io.classwise.data.DataDirs;
 import io.classwise.data.DatasetId;
@@ -16,7 +18,9 @@ import io.classwise.nn.checkpoint.Checkpoint;
 import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.tensor.Backend;
 import io.classwise.train.ClassAccuracy;
+import io.classwise.report.ExampleGallery;
 import io.classwise.train.Evaluation;
+import io.classwise.train.Presets;
 import io.classwise.util.Rng;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,16 +40,23 @@ final class AttackCommand implements Callable<Integer> {
             description = "fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm, l2-pgd, apgd-ce, apgd-dlr, square (default: ${DEFAULT-VALUE}).") String attack;
     @Option(names = "--queries", defaultValue = "1000", description = "Query budget of square (default: ${DEFAULT-VALUE}).") int queries;
     @Option(names = {"--T", "--temperature"}, defaultValue = "1", description = "Temperature of tpgd (default: ${DEFAULT-VALUE}).") float temperature;
-    @Option(names = "--eps", description = "Budget: ℓ∞ (ℓ2 for l2-pgd); default: the ℓ∞ ε the model was trained with.") Float eps;
+    @Option(names = "--eps", description = "Budget in [0, 1] pixel units: ℓ∞ (ℓ2 for l2-pgd). Default: ℓ∞ attacks use the ε the model "
+            + "was trained with, else the dataset's preset; l2-pgd uses the dataset's ℓ2 preset (e.g. 0.5 on CIFAR-10).") Float eps;
     @Option(names = "--step", description = "Step size (default: eps/4).") Float step;
-    @Option(names = "--steps", defaultValue = "20") int steps;
-    @Option(names = "--restarts", defaultValue = "1") int restarts;
-    @Option(names = "--kappa", defaultValue = "50", description = "CW confidence κ.") float kappa;
-    @Option(names = "--examples", defaultValue = "0", description = "Balanced subset of the test set (0 = all).") int examples;
-    @Option(names = "--batch-size", defaultValue = "128") int batchSize;
+    @Option(names = "--steps", defaultValue = "20", description = "Attack iterations (default: ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--restarts", defaultValue = "1", description = "Random restarts; an example is robust only if it survives all (default: ${DEFAULT-VALUE}).") int restarts;
+    @Option(names = "--kappa", defaultValue = "50", description = "CW confidence κ (default: ${DEFAULT-VALUE}).") float kappa;
+    @Option(names = "--target", description = "Targeted attack (Pgd-based attacks: fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm, l2-pgd): a class id "
+            + "or name, least-likely (the clean image's least likely class) or random (a seeded uniform other class).") String target;
+    @Option(names = "--save-examples", paramLabel = "N", defaultValue = "0", description = "Save up to N adversarial examples per class "
+            + "(flipped ones first) as PNG grids (clean, adversarial, perturbation ×10) and raw tensors (default: ${DEFAULT-VALUE} = none).") int saveExamples;
+    @Option(names = "--examples-dir", description = "Where --save-examples writes (default: RUN/examples/ATTACK for a run's checkpoint, "
+            + "else CHECKPOINT-examples/ATTACK beside it).") Path examplesDir;
+    @Option(names = "--examples", defaultValue = "0", description = "Balanced subset of the test set (default: 0 = all).") int examples;
+    @Option(names = "--batch-size", defaultValue = "128", description = "Images per attacked batch (default: ${DEFAULT-VALUE}).") int batchSize;
     @Option(names = "--dataset", description = "Override the dataset recorded in the checkpoint.") String dataset;
-    @Option(names = "--data-dir") String dataDir;
-    @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--data-dir", description = "Data directory (default: $CLASSWISE_DATA, else ~/.cache/classwise/datasets).") String dataDir;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the random starts and the test subset (default: ${DEFAULT-VALUE}).") long seed;
     @picocli.CommandLine.Mixin BackendOptions backend;
 
     @Override
@@ -55,7 +66,8 @@ final class AttackCommand implements Callable<Integer> {
         String ds = dataset != null ? dataset : meta.get("classwise.dataset");
         if (ds == null) throw new IllegalArgumentException(checkpoint + " does not record its dataset; pass --dataset");
         DatasetId id = DatasetId.parse(ds);
-        float e = eps != null ? eps : meta.containsKey("classwise.eps") ? Float.parseFloat(meta.get("classwise.eps")) : 0.1f;
+        boolean l2 = attack.toLowerCase(Locale.ROOT).equals("l2-pgd");
+        float e = Presets.attackEps(eps, l2, meta.get("classwise.eps"), id);
         float a = step != null ? step : e / 4;
         Attack atk = switch (attack.toLowerCase(Locale.ROOT)) {
             case "fgsm" -> Pgd.fgsm(e);
@@ -70,23 +82,54 @@ final class AttackCommand implements Callable<Integer> {
             case "square" -> new SquareAttack(e, queries);
             default -> throw new IllegalArgumentException("--attack must be fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm, l2-pgd, apgd-ce, apgd-dlr or square; got '" + attack + "'");
         };
+        if (target != null && !(atk instanceof Pgd)) {
+            throw new IllegalArgumentException("--target: " + attack + " is untargeted here; use fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm or l2-pgd");
+        }
         ImageDataset test = Datasets.load(id, Split.TEST, "embedded".equals(meta.get("classwise.source")) && dataset == null, DataDirs.resolve(dataDir));
-        if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), seed);
+        if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), seed, "--examples");
         try (Backend b = backend.create()) {
             Model model = Checkpoint.load(b, checkpoint);
             if (model.numClasses() != test.numClasses()) {
                 throw new IllegalArgumentException(checkpoint + " has " + model.numClasses() + " classes but " + id.cliName + " has " + test.numClasses());
             }
-            ClassAccuracy[] r = Evaluation.run(model, test, Transforms.forEvaluation(id), atk, batchSize, new Rng(seed));
-            System.out.printf(Locale.ROOT, "%s on %s (%d test images, ε = %.4f): clean %.4f, robust %.4f%n",
-                    atk.name(), id.cliName, r[0].total(), e, r[0].overall(), r[1].overall());
-            System.out.printf(Locale.ROOT, "%-4s %-20s %6s %8s %8s%n", "id", "class", "n", "clean", "robust");
-            double[] c = r[0].perClass(), rb = r[1].perClass();
+            TargetChoice targeting = target == null ? null : TargetChoice.parse(target, test.classNames());
+            if (saveExamples < 0) throw new IllegalArgumentException("--save-examples must be >= 0, got " + saveExamples);
+            AdversarialExamples kept = saveExamples > 0 ? new AdversarialExamples(test.numClasses(), saveExamples) : null;
+            Evaluation.Predictions p = Evaluation.predict(model, test, Transforms.forEvaluation(id), atk, targeting, kept, batchSize, new Rng(seed));
+            ClassAccuracy[] r = {p.cleanAccuracy(), p.robustAccuracy()};
+            System.out.printf(Locale.ROOT, "%s on %s (%d test images, %s ε = %.4f, %s): clean %.4f, robust %.4f%n",
+                    atk.name(), id.cliName, r[0].total(), l2 ? "ℓ2" : "ℓ∞", e, eps != null ? "--eps" : !l2 && meta.containsKey("classwise.eps")
+                            ? "the training ε" : "the dataset's preset", r[0].overall(), r[1].overall());
+            System.out.println(Evaluation.ROBUST_DEFINITION);
+            if (kept != null) {
+                Path dir = ExampleGallery.write(galleryDir(atk.name()), kept, test.classNames(), atk.name(), e);
+                System.out.println("adversarial examples: " + dir.resolve("index.json") + " (PNG per class, examples.safetensors)");
+            }
+            if (targeting != null) {
+                System.out.println("targeted towards " + targeting + "; target hit = share of the correctly classified examples (with a target) "
+                        + "predicted as their target after the attack");
+            }
+            System.out.printf(Locale.ROOT, "%-4s %-20s %6s %8s %8s%s%n", "id", "class", "n", "clean", "robust", targeting == null ? "" : "  target hit");
+            double[] c = r[0].perClass(), rb = r[1].perClass(), hit = targeting == null ? null : p.targetHitRate();
             long[] n = r[0].counts();
             for (int k = 0; k < c.length; k++) {
-                System.out.printf(Locale.ROOT, "%-4d %-20s %6d %8.4f %8.4f%n", k, test.classNames().get(k), n[k], c[k], rb[k]);
+                System.out.printf(Locale.ROOT, "%-4d %-20s %6d %8.4f %8.4f%s%n", k, test.classNames().get(k), n[k], c[k], rb[k],
+                        hit == null ? "" : String.format(Locale.ROOT, "  %10.4f", hit[k]));
             }
         }
         return 0;
+    }
+
+    /** RUN/examples/ATTACK when the checkpoint sits in a run's checkpoints/ folder, else CHECKPOINT-examples/ATTACK beside it. */
+    private Path galleryDir(String attackName) {
+        String folder = attackName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.=-]+", "-");
+        if (examplesDir != null) return examplesDir.resolve(folder);
+        Path abs = checkpoint.toAbsolutePath();
+        Path parent = abs.getParent();
+        if (parent != null && parent.getFileName().toString().equals("checkpoints") && Files.exists(parent.resolveSibling("config.json"))) {
+            return parent.resolveSibling("examples").resolve(folder);
+        }
+        String stem = abs.getFileName().toString().replaceFirst("\\.safetensors$", "");
+        return abs.resolveSibling(stem + "-examples").resolve(folder);
     }
 }

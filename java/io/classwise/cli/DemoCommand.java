@@ -28,12 +28,12 @@ import java.util.concurrent.Callable;
         description = "Adversarially train a small CNN on the embedded real Fashion-MNIST subset and run the class-wise analyses (offline, a few minutes on 2 cores).")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/demo", description = "Run directory (default: ${DEFAULT-VALUE}).") Path out;
-    @Option(names = "--epochs", defaultValue = "3") int epochs;
-    @Option(names = "--train-examples", defaultValue = "5000") int trainExamples;
-    @Option(names = "--eval-examples", defaultValue = "1000") int evalExamples;
-    @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--epochs", defaultValue = "3", description = "PGD-AT epochs (default: ${DEFAULT-VALUE}).") int epochs;
+    @Option(names = "--train-examples", defaultValue = "5000", description = "Balanced training subset per epoch (default: ${DEFAULT-VALUE}).") int trainExamples;
+    @Option(names = "--eval-examples", defaultValue = "1000", description = "Balanced test subset evaluated and diagnosed (default: ${DEFAULT-VALUE}).") int evalExamples;
+    @Option(names = "--seed", defaultValue = "0", description = "One seed for data order, initialisation and attack starts (default: ${DEFAULT-VALUE}).") long seed;
     @picocli.CommandLine.Mixin BackendOptions backend;
-    @Option(names = "--no-progress") boolean noProgress;
+    @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
     @Option(names = "--no-removal", description = "Skip the class-removal experiment (two more trainings).") boolean noRemoval;
 
     static TrainConfig recipe(String method, int epochs, int trainExamples, int evalExamples, long seed) {
@@ -77,7 +77,8 @@ final class DemoCommand implements Callable<Integer> {
             s.step = 0.025f;
             s.steps = 20;
             s.seed = seed;
-            s.reachableExamples = 200;
+            // 60 per class: enough correctly classified examples that the class-removal source has ≥ 5 to measure on.
+            s.reachableExamples = 600;
             s.squareQueries = 200;
             DiagnoseCommand.run(b, run, Safetensors.read(run.lastWeights()).metadata(), s, evalExamples, surrogate, null,
                     noRemoval ? null : List.of(), System.out);

@@ -13,6 +13,7 @@ import io.classwise.nn.Model;
 import io.classwise.nn.checkpoint.Checkpoint;
 import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.tensor.Backend;
+import io.classwise.train.Presets;
 import io.classwise.train.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,17 +36,17 @@ final class DiagnoseCommand implements Callable<Integer> {
     @Option(names = "--examples", defaultValue = "1000", description = "Balanced test subset (0 = all; default: ${DEFAULT-VALUE}).") int examples;
     @Option(names = "--eps", description = "Budget (default: the training ε).") Float eps;
     @Option(names = "--step", description = "Step (default: ε/4).") Float step;
-    @Option(names = "--steps", defaultValue = "20") int steps;
-    @Option(names = "--reachable-examples", defaultValue = "200") int reachable;
-    @Option(names = "--square-queries", defaultValue = "300") int squareQueries;
-    @Option(names = "--temperatures", split = ",", defaultValue = "0.5,1,2,5,10,20") float[] temperatures;
+    @Option(names = "--steps", defaultValue = "20", description = "PGD steps of the flip matrix, reachability and Temperature-PGD (default: ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--reachable-examples", defaultValue = "200", description = "Balanced test subset for the reachable classes (K − 1 targeted attacks each; default: ${DEFAULT-VALUE}).") int reachable;
+    @Option(names = "--square-queries", defaultValue = "300", description = "Query budget of the Square rung of the ladder (default: ${DEFAULT-VALUE}).") int squareQueries;
+    @Option(names = "--temperatures", split = ",", defaultValue = "0.5,1,2,5,10,20", description = "Temperatures of the Temperature-PGD sweep (default: ${DEFAULT-VALUE}).") float[] temperatures;
     @Option(names = "--no-pgd100", description = "Leave PGD-100 out of the ladder.") boolean noPgd100;
     @Option(names = "--surrogate", description = "Checkpoint of a surrogate model for the transfer rung.") Path surrogate;
     @Option(names = "--removal-source", split = ",", description = "Source classes (ids) of the class-removal experiment "
             + "(default: the class most concentrated on its dominant flip targets).") List<Integer> removalSources;
     @Option(names = "--no-removal", description = "Skip the class-removal experiment (it retrains the model twice per source class).") boolean noRemoval;
-    @Option(names = "--data-dir") String dataDir;
-    @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--data-dir", description = "Data directory (default: $CLASSWISE_DATA, else ~/.cache/classwise/datasets).") String dataDir;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of subsets and attack starts (default: ${DEFAULT-VALUE}).") long seed;
     @picocli.CommandLine.Mixin BackendOptions backend;
 
     @Override
@@ -54,7 +55,8 @@ final class DiagnoseCommand implements Callable<Integer> {
         if (!Files.exists(run.lastWeights())) throw new IllegalArgumentException("--run: " + run.lastWeights() + " does not exist (train first)");
         Diagnosis.Settings s = new Diagnosis.Settings();
         Map<String, String> meta = Safetensors.read(run.lastWeights()).metadata();
-        s.eps = eps != null ? eps : Float.parseFloat(meta.getOrDefault("classwise.eps", "0.1"));
+        String ds = meta.get("classwise.dataset");
+        s.eps = Presets.attackEps(eps, false, meta.get("classwise.eps"), ds == null ? null : DatasetId.parse(ds));
         s.step = step != null ? step : s.eps / 4;
         s.steps = steps;
         s.reachableExamples = reachable;
@@ -72,10 +74,12 @@ final class DiagnoseCommand implements Callable<Integer> {
     /** Shared with demo: loads the test set and the model, runs every analysis, prints a per-class table. */
     static void run(Backend b, RunDirectory run, Map<String, String> meta, Diagnosis.Settings s, int examples, Model surrogate,
                     String dataDir, List<Integer> removalSources, PrintStream out) throws Exception {
-        DatasetId id = DatasetId.parse(meta.getOrDefault("classwise.dataset", "fashion-mnist"));
+        String ds = meta.get("classwise.dataset");
+        if (ds == null) throw new IllegalArgumentException(run.lastWeights() + " does not record its dataset (classwise.dataset); it was not written by train");
+        DatasetId id = DatasetId.parse(ds);
         boolean embedded = "embedded".equals(meta.get("classwise.source"));
         ImageDataset test = Datasets.load(id, Split.TEST, embedded, DataDirs.resolve(dataDir));
-        if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), s.seed);
+        if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), s.seed, "--examples");
         Model model = Checkpoint.load(b, run.lastWeights());
         Files.createDirectories(run.analysis());
         Diagnosis d = new Diagnosis(model, test, id, s, run.analysis(), out);
@@ -83,6 +87,9 @@ final class DiagnoseCommand implements Callable<Integer> {
         if (Files.exists(run.metrics())) d.robustnessOverEpochs(run.metrics());
         out.println("flip matrix ...");
         FlipMatrix flips = d.flipMatrix();
+        if (d.examples() != null) {
+            io.classwise.report.ExampleGallery.write(run.examples().resolve("pgd-" + s.steps), d.examples(), test.classNames(), "PGD-" + s.steps, s.eps);
+        }
         out.println("reachable classes (targeted PGD towards every class) ...");
         io.classwise.analysis.Reachability reach = d.reachableClasses();
         if (removalSources != null && Files.exists(run.config())) {

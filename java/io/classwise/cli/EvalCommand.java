@@ -11,10 +11,10 @@ import java.util.concurrent.Callable;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Clean and PGD-k robust accuracy, overall and per class, of a checkpoint on its test set (ε from the checkpoint).")
 final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true) Path checkpoint;
-    @Option(names = "--steps", defaultValue = "20") int steps;
-    @Option(names = "--examples", defaultValue = "0", description = "Balanced subset of the test set (0 = all).") int examples;
-    @Option(names = "--data-dir") String dataDir;
+    @Option(names = "--checkpoint", required = true, description = "A .safetensors file written by train.") Path checkpoint;
+    @Option(names = "--steps", defaultValue = "20", description = "PGD steps (default: ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--examples", defaultValue = "0", description = "Balanced subset of the test set (default: 0 = all).") int examples;
+    @Option(names = "--data-dir", description = "Data directory (default: $CLASSWISE_DATA, else ~/.cache/classwise/datasets).") String dataDir;
     @Mixin BackendOptions backend;
 
     @Override

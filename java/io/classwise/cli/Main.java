@@ -22,9 +22,23 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) { System.exit(execute(args)); }
 
-    /** Runs a command line and returns the exit code (for tests and embedding). */
+    /**
+     * Runs a command line and returns the exit code (for tests and embedding). With
+     * {@code -Dclasswise.parseOnly=true} the line is only parsed and checked (flags, required options,
+     * types), never run: scripts that ship command lines to other machines (benchmarks/gpu/check.sh
+     * --dry-run) check them this way.
+     */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        if (Boolean.getBoolean("classwise.parseOnly")) {
+            try {
+                cl.parseArgs(args);
+                return 0;
+            } catch (CommandLine.ParameterException e) {
+                cl.getErr().println("error: " + e.getMessage());
+                return 2;
+            }
+        }
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             boolean verbose = parsed.matchedOption("--verbose") != null
                     || parsed.subcommands().stream().anyMatch(p -> p.matchedOption("--verbose") != null);

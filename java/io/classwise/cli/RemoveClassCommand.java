@@ -33,14 +33,14 @@ import java.util.concurrent.Callable;
                 + "and count how many have no adversarial example left (PGD-20, 5 restarts), against a control removing other classes.",
                 "Classes are given by id or name. Results: RUN/analysis/class_removal.json|csv."})
 final class RemoveClassCommand implements Callable<Integer> {
-    @Option(names = "--run", required = true) Path runDir;
+    @Option(names = "--run", required = true, description = "Run directory written by train (its recipe is retrained).") Path runDir;
     @Option(names = "--source", required = true, description = "Source class (id or name).") String source;
     @Option(names = "--remove", split = ",", description = "Classes to remove (default: the source's dominant flip targets).") List<String> remove;
     @Option(names = "--control", split = ",", description = "Control classes to remove instead (default: those the source reaches least).") List<String> control;
     @Option(names = "--examples", defaultValue = "1000", description = "Balanced test subset searched for examples (default: ${DEFAULT-VALUE}).") int examples;
-    @Option(names = "--reachable-examples", defaultValue = "400") int reachable;
-    @Option(names = "--data-dir") String dataDir;
-    @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--reachable-examples", defaultValue = "400", description = "Balanced test subset searched with targeted attacks (default: ${DEFAULT-VALUE}).") int reachable;
+    @Option(names = "--data-dir", description = "Data directory (default: $CLASSWISE_DATA, else ~/.cache/classwise/datasets).") String dataDir;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of subsets, retraining and attack starts (default: ${DEFAULT-VALUE}).") long seed;
     @Mixin BackendOptions backend;
 
     static int classId(String s, List<String> names) {
@@ -71,9 +71,13 @@ final class RemoveClassCommand implements Callable<Integer> {
         boolean embedded = "embedded".equals(recipe.source);
         ImageDataset test = Datasets.load(id, Split.TEST, embedded, DataDirs.resolve(dataDir));
         ImageDataset train = Datasets.load(id, Split.TRAIN, embedded, DataDirs.resolve(dataDir));
-        if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), seed);
+        if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), seed, "--examples");
         List<String> names = test.classNames();
         int src = classId(source, names);
+        if (remove != null && control != null && remove.size() != control.size()) {
+            throw new IllegalArgumentException("--control names " + control.size() + " classes but --remove names " + remove.size()
+                    + "; the control must remove as many classes as the experiment does");
+        }
         Diagnosis.Settings s = new Diagnosis.Settings();
         s.eps = Float.parseFloat(meta.getOrDefault("classwise.eps", Double.toString(recipe.eps)));
         s.step = s.eps / 4;

@@ -39,14 +39,15 @@ import java.util.concurrent.Callable;
 final class ReproduceCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "mnist, fashion-mnist, cifar10, cifar100, svhn, stl10, imagenet.") String dataset;
     @Option(names = "--out", description = "Run directory (default: runs/reproduce-DATASET).") Path out;
-    @Option(names = "--data-dir") String dataDir;
+    @Option(names = "--data-dir", description = "Data directory (default: $CLASSWISE_DATA, else ~/.cache/classwise/datasets).") String dataDir;
     @Option(names = "--embedded", description = "fashion-mnist only: the subset inside the jar.") boolean embedded;
     @Option(names = "--epochs", description = "Override the preset's epochs (e.g. for a quick look).") Integer epochs;
     @Option(names = "--train-examples", description = "Balanced training subset (default: all).") Integer trainExamples;
     @Option(names = "--eval-examples", defaultValue = "1000", description = "Balanced test subset for evaluation and analyses (default: ${DEFAULT-VALUE}).") int evalExamples;
     @Option(names = "--methods", split = ",", defaultValue = "trades,mart,he", description = "Methods compared by Temperature-PGD besides PGD-AT (default: ${DEFAULT-VALUE}).") List<String> methods;
-    @Option(names = "--seed", defaultValue = "0") long seed;
-    @Option(names = "--no-progress") boolean noProgress;
+    @Option(names = "--seed", defaultValue = "0", description = "One seed for data order, initialisation and attack starts (default: ${DEFAULT-VALUE}).") long seed;
+    @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
+    @Option(names = "--no-removal", description = "Skip the class-removal experiment (it retrains the model twice per source class).") boolean noRemoval;
     @Mixin BackendOptions backend;
 
     @Override
@@ -67,19 +68,21 @@ final class ReproduceCommand implements Callable<Integer> {
             new Trainer(nat, b, id, train, test, surrogate, quiet(), false).fit(false);
             Diagnosis.Settings s = settings(main);
             DiagnoseCommand.run(b, main, Safetensors.read(main.lastWeights()).metadata(), s, evalExamples,
-                    Checkpoint.load(b, surrogate.lastWeights()), dataDir, List.of(), System.out);
+                    Checkpoint.load(b, surrogate.lastWeights()), dataDir, noRemoval ? null : List.of(), System.out);
             collect(main.analysis().resolve("temperature_pgd.json"), "pgd-at", byMethod, rows);
             for (String m : methods) {
                 RunDirectory r = new RunDirectory(root.resolve(m));
                 train(b, id, m, train, test, r);
                 Model model = Checkpoint.load(b, r.lastWeights());
-                ImageDataset sub = evalExamples > 0 ? io.classwise.data.SubsetDataset.balanced(test, Math.max(1, evalExamples / test.numClasses()), seed) : test;
+                ImageDataset sub = evalExamples > 0 ? io.classwise.data.SubsetDataset.balanced(test, Math.max(1, evalExamples / test.numClasses()), seed, "--eval-examples") : test;
                 new Diagnosis(model, sub, id, settings(r), Files.createDirectories(r.analysis()), System.out).temperatureSweep();
                 collect(r.analysis().resolve("temperature_pgd.json"), m, byMethod, rows);
             }
             Tables.json(main.analysis().resolve("temperature_pgd_by_method.json"), byMethod);
             Tables.csv(main.analysis().resolve("temperature_pgd_by_method.csv"), List.of("method", "temperature", "overall_robust_accuracy"), rows);
-            System.out.println("report: " + main.report().toAbsolutePath() + "; Temperature-PGD by method: " + main.analysis().resolve("temperature_pgd_by_method.csv"));
+            // The report again, now with the comparison across methods.
+            Path report = new io.classwise.report.ReportWriter(main).write();
+            System.out.println("report: " + report.toAbsolutePath() + "; Temperature-PGD by method: " + main.analysis().resolve("temperature_pgd_by_method.csv"));
         }
         return 0;
     }

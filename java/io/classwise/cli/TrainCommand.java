@@ -28,29 +28,31 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Run directory (created).") Path out;
     @Option(names = "--config", description = "JSON or YAML file (.json, .yaml, .yml) with TrainConfig fields (flags override it).") Path config;
     @Option(names = "--embedded", description = "Use the Fashion-MNIST subset inside the jar (offline).") boolean embedded;
+    @Option(names = "--synthetic", paramLabel = "N", description = "Train on N random images in the dataset's shape (no files; for smoke "
+            + "tests and timing an epoch on a new machine).") Integer synthetic;
     @Option(names = "--data-dir", description = "Data directory (default: $CLASSWISE_DATA, else ~/.cache/classwise/datasets).") String dataDir;
     @Option(names = "--resume", description = "Continue OUT from its last checkpoint (same final weights as an uninterrupted run).") boolean resume;
-    @Option(names = "--method") String method;
+    @Option(names = "--method", description = "natural, pgd-at, fgsm-rs, trades, mart, he (default: the preset's, pgd-at except ImageNet's fgsm-rs).") String method;
     @Option(names = "--arch", description = "madry-cnn, small-cnn, resnet18, preact-resnet18, wrn-D-W, resnet50.") String arch;
-    @Option(names = "--epochs") Integer epochs;
-    @Option(names = "--batch-size") Integer batchSize;
-    @Option(names = "--lr") Double lr;
+    @Option(names = "--epochs", description = "Epochs (default: the preset's).") Integer epochs;
+    @Option(names = "--batch-size", description = "Training batch size (default: the preset's, 128; ImageNet 256).") Integer batchSize;
+    @Option(names = "--lr", description = "Peak learning rate of SGD (default: the preset's).") Double lr;
     @Option(names = "--schedule", description = "multistep:E1,E2 | cosine | cyclic | constant") String schedule;
-    @Option(names = "--momentum") Double momentum;
-    @Option(names = "--weight-decay") Double weightDecay;
+    @Option(names = "--momentum", description = "SGD momentum (default: 0.9).") Double momentum;
+    @Option(names = "--weight-decay", description = "SGD weight decay (default: the preset's).") Double weightDecay;
     @Option(names = "--eps", description = "ℓ∞ budget in [0, 1] pixel units (e.g. 0.0313725 for 8/255).") Double eps;
-    @Option(names = "--train-step") Double trainStep;
-    @Option(names = "--train-steps") Integer trainSteps;
-    @Option(names = "--eval-step") Double evalStep;
-    @Option(names = "--eval-steps") Integer evalSteps;
+    @Option(names = "--train-step", description = "Step size of the training attack (default: the preset's; fgsm-rs 1.25 ε).") Double trainStep;
+    @Option(names = "--train-steps", description = "Steps of the training attack (default: the preset's).") Integer trainSteps;
+    @Option(names = "--eval-step", description = "Step size of the per-epoch evaluation PGD (default: the preset's).") Double evalStep;
+    @Option(names = "--eval-steps", description = "Steps of the per-epoch evaluation PGD (default: the preset's).") Integer evalSteps;
     @Option(names = "--beta", description = "TRADES / MART β.") Double beta;
-    @Option(names = "--he-scale") Double heScale;
-    @Option(names = "--he-margin") Double heMargin;
+    @Option(names = "--he-scale", description = "Hypersphere embedding: cosine scale s (default: 15).") Double heScale;
+    @Option(names = "--he-margin", description = "Hypersphere embedding: additive angular margin m (default: 0.2).") Double heMargin;
     @Option(names = "--train-examples", description = "Balanced subset of the training set per epoch (0 = all).") Integer trainExamples;
     @Option(names = "--eval-examples", description = "Balanced subset of the test set evaluated per epoch (0 = all).") Integer evalExamples;
-    @Option(names = "--seed") Long seed;
+    @Option(names = "--seed", description = "One seed for data order, initialisation and attack starts (default: 0).") Long seed;
     @Option(names = "--device", description = "auto, cpu, cuda, reference.") String device;
-    @Option(names = "--threads") Integer threads;
+    @Option(names = "--threads", description = "CPU threads (default: all cores).") Integer threads;
     @Option(names = "--stop-after", description = "Stop after this epoch (resume later with --resume).") Integer stopAfter;
     @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
 
@@ -80,17 +82,30 @@ final class TrainCommand implements Callable<Integer> {
                 if (id != DatasetId.FASHION_MNIST) throw new IllegalArgumentException("--embedded is only available for fashion-mnist");
                 c.source = "embedded";
             }
+            if (synthetic != null) {
+                if (embedded) throw new IllegalArgumentException("--synthetic and --embedded exclude each other");
+                if (synthetic < 1) throw new IllegalArgumentException("--synthetic must be >= 1, got " + synthetic);
+                c.source = "synthetic:" + synthetic;
+            }
             c.validate();
         }
         DatasetId id = DatasetId.parse(c.dataset);
         boolean embeddedData = c.source.equals("embedded");
-        ImageDataset train = Datasets.load(id, Split.TRAIN, embeddedData, DataDirs.resolve(dataDir));
-        ImageDataset test = Datasets.load(id, Split.TEST, embeddedData, DataDirs.resolve(dataDir));
+        ImageDataset train, test;
+        if (c.source.startsWith("synthetic:")) {
+            int n = Integer.parseInt(c.source.substring("synthetic:".length()));
+            train = Datasets.synthetic(id, Split.TRAIN, n, c.seed);
+            test = Datasets.synthetic(id, Split.TEST, n, c.seed);
+        } else {
+            train = Datasets.load(id, Split.TRAIN, embeddedData, DataDirs.resolve(dataDir));
+            test = Datasets.load(id, Split.TEST, embeddedData, DataDirs.resolve(dataDir));
+        }
         try (Backend b = Backends.create(c.device, c.threads)) {
             System.out.println("training " + c.architecture + " on " + c.dataset + " with " + c.method + " (" + c.epochs + " epochs, "
                     + b.name() + "); run directory " + out);
             Trainer t = new Trainer(c, b, id, train, test, run, System.out, !noProgress);
             t.fit(resume, stopAfter == null ? c.epochs : stopAfter);
+            if (b.peakBytes() > 0) System.out.printf(java.util.Locale.ROOT, "peak device memory: %.1f MiB%n", b.peakBytes() / 1048576.0);
         }
         System.out.println("metrics: " + run.metrics() + "\ncheckpoint: " + run.lastWeights());
         return 0;

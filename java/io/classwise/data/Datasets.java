@@ -83,10 +83,58 @@ public final class Datasets {
             String how = id == DatasetId.IMAGENET
                     ? "; ImageNet needs an account: put train/ and val/ class folders (n01440764/...) under " + dataDir.resolve(id.cliName)
                     : "; run: java -jar engine.jar data fetch " + id.cliName + (dataDir == null ? "" : " --data-dir " + dataDir);
+            Path first = searchDirs(id, dataDir).get(0);
+            String hint = layoutHint(id, split, first);
             throw new DataFormatException(id.cliName, "no " + split.label() + " files in " + where + " (need "
-                    + requiredFiles(id, split, searchDirs(id, dataDir).get(0)).stream().map(p -> searchDirs(id, dataDir).get(0).relativize(p).toString()).toList() + ")" + how);
+                    + requiredFiles(id, split, first).stream().map(p -> first.relativize(p).toString()).toList() + ")"
+                    + (hint == null ? "" : "; " + hint) + how);
         }
         return loadFrom(id, split, dir);
+    }
+
+    /**
+     * What is in a dataset folder instead of the expected layout, said as the fix: the python version of
+     * CIFAR, an archive not yet unpacked, the files lying flat instead of in their subfolder, an ImageNet
+     * val/ folder with the images not sorted into class folders. Null when nothing recognisable is there.
+     */
+    static String layoutHint(DatasetId id, Split split, Path dir) {
+        if (!Files.isDirectory(dir)) return null;
+        switch (id) {
+            case CIFAR10, CIFAR100 -> {
+                String v = id == DatasetId.CIFAR10 ? "cifar-10" : "cifar-100";
+                String binDir = id == DatasetId.CIFAR10 ? "cifar-10-batches-bin" : "cifar-100-binary";
+                if (Files.isDirectory(dir.resolve(id == DatasetId.CIFAR10 ? "cifar-10-batches-py" : "cifar-100-python"))) {
+                    return dir + " holds the python (pickled) version of " + id.cliName + "; Classwise reads the binary version, "
+                            + v + "-binary.tar.gz unpacked to " + binDir + "/";
+                }
+                if (Files.exists(dir.resolve(v + "-binary.tar.gz"))) return v + "-binary.tar.gz is there but not unpacked: tar xzf it in " + dir;
+                if (Files.exists(dir.resolve(v + "-python.tar.gz"))) return v + "-python.tar.gz is the python version; Classwise reads " + v + "-binary.tar.gz";
+                String flat = id == DatasetId.CIFAR10 ? (split == Split.TRAIN ? "data_batch_1.bin" : "test_batch.bin") : (split == Split.TRAIN ? "train.bin" : "test.bin");
+                if (Files.exists(dir.resolve(flat))) return "the .bin files lie directly in " + dir + "; move them into " + dir.resolve(binDir) + "/";
+            }
+            case STL10 -> {
+                if (Files.exists(dir.resolve("stl10_binary.tar.gz"))) return "stl10_binary.tar.gz is there but not unpacked: tar xzf it in " + dir;
+                if (Files.exists(dir.resolve(split == Split.TRAIN ? "train_X.bin" : "test_X.bin"))) {
+                    return "the .bin files lie directly in " + dir + "; move them into " + dir.resolve("stl10_binary") + "/";
+                }
+            }
+            case IMAGENET -> {
+                Path folder = dir.resolve(split == Split.TRAIN ? "train" : "val");
+                if (Files.isDirectory(folder)) {
+                    try (var files = Files.list(folder)) {
+                        if (files.anyMatch(f -> Files.isRegularFile(f) && f.getFileName().toString().matches("(?i).*\\.(jpe?g|png)"))) {
+                            return folder + " holds the images directly; they must be sorted into one folder per class (n01440764/...): "
+                                    + "use the class of each image from LOC_val_solution.csv (Kaggle) or the devkit's ground truth, e.g. with the "
+                                    + "widely used valprep.sh";
+                        }
+                    } catch (IOException e) {
+                        return null;
+                    }
+                }
+            }
+            default -> { }
+        }
+        return null;
     }
 
     /**
@@ -97,6 +145,25 @@ public final class Datasets {
         if (!embedded) return load(id, split, dataDir);
         if (id != DatasetId.FASHION_MNIST) throw new IllegalArgumentException("the embedded subset is Fashion-MNIST; " + id.cliName + " needs its files");
         return DemoData.fashionMnist(split);
+    }
+
+    /**
+     * Random images in the dataset's shape with balanced labels (example i has class i mod k): no
+     * files needed, nothing to learn. For smoke tests and timing a training epoch on a new machine
+     * ({@code train --synthetic N}); the test split holds a fifth as many images, at least one per class.
+     */
+    public static ImageDataset synthetic(DatasetId id, Split split, int trainExamples, long seed) {
+        if (id == DatasetId.IMAGENET) throw new IllegalArgumentException("--synthetic: ImageNet images have no fixed size; use cifar10 or another dataset");
+        if (trainExamples < 1) throw new IllegalArgumentException("--synthetic must be >= 1, got " + trainExamples);
+        int k = id.classNames().size();
+        int n = split == Split.TRAIN ? trainExamples : Math.max(k, trainExamples / 5);
+        int per = id.channels * id.side * id.side;
+        if ((long) n * per > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("--synthetic " + trainExamples + ": too many images to hold in memory");
+        byte[] pixels = new byte[n * per];
+        new java.util.SplittableRandom(seed * 31 + split.ordinal()).nextBytes(pixels);
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) labels[i] = i % k;
+        return new InMemoryDataset("synthetic " + id.cliName + " " + split.label(), pixels, labels, id.channels, id.side, id.side, id.classNames());
     }
 
     /** Loads a split from a directory laid out as the official archive unpacks. */

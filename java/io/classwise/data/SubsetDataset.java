@@ -50,7 +50,13 @@ public final class SubsetDataset implements ImageDataset {
     }
 
     /** n examples of every class, chosen at random with the seed (classes and labels unchanged). */
-    public static SubsetDataset balanced(ImageDataset base, int perClass, long seed) {
+    public static SubsetDataset balanced(ImageDataset base, int perClass, long seed) { return balanced(base, perClass, seed, null); }
+
+    /**
+     * As above; {@code flag} (e.g. "--train-examples") is the option that asked for the subset, named
+     * in the error when a class has too few examples, with the largest value that works.
+     */
+    public static SubsetDataset balanced(ImageDataset base, int perClass, long seed, String flag) {
         List<List<Integer>> byClass = new ArrayList<>();
         for (int c = 0; c < base.numClasses(); c++) byClass.add(new ArrayList<>());
         for (int i = 0; i < base.size(); i++) byClass.get(base.label(i)).add(i);
@@ -58,7 +64,12 @@ public final class SubsetDataset implements ImageDataset {
         TreeSet<Integer> chosen = new TreeSet<>();
         for (int c = 0; c < byClass.size(); c++) {
             List<Integer> l = byClass.get(c);
-            if (l.size() < perClass) throw new IllegalArgumentException("class " + c + " (" + base.classNames().get(c) + ") has " + l.size() + " examples, fewer than " + perClass);
+            if (l.size() < perClass) {
+                int fewest = byClass.stream().mapToInt(List::size).min().orElse(0);
+                throw new IllegalArgumentException((flag == null ? "" : flag + " asks for " + perClass * base.numClasses() + " examples, " + perClass
+                        + " per class, but ") + "class " + c + " (" + base.classNames().get(c) + ") of " + base.source() + " has only " + l.size()
+                        + (flag == null ? ", fewer than " + perClass : "; use " + flag + " " + fewest * base.numClasses() + " or less (0 = all)"));
+            }
             int[] ids = l.stream().mapToInt(Integer::intValue).toArray();
             rng.shuffle(ids);
             for (int k = 0; k < perClass; k++) chosen.add(ids[k]);

@@ -1,6 +1,7 @@
 package io.classwise.train;
 
 import io.classwise.attack.Attack;
+import io.classwise.attack.TargetChoice;
 import io.classwise.data.ImageDataset;
 import io.classwise.data.pipeline.Batch;
 import io.classwise.data.pipeline.BatchLoader;
@@ -12,17 +13,53 @@ import io.classwise.tensor.Tensor;
 import io.classwise.util.Rng;
 
 /**
- * Clean and attacked predictions over a dataset, the model in evaluation mode. An example counts as
- * robust only when the model is right on it and on its adversarial counterpart (so robust accuracy
- * never exceeds clean accuracy, even when an attack stumbles onto the right class): its "robust
- * prediction" is the clean prediction when that is wrong, else the prediction after the attack.
+ * Clean and attacked predictions over a dataset, the model in evaluation mode.
+ *
+ * <p>Classwise's one definition of robust, used for training metrics, test metrics, attacks and the
+ * diagnosis alike: an example is robust when the model is right on it and on its adversarial
+ * counterpart. Robust accuracy is the share of all examples that are robust, so it never exceeds
+ * clean accuracy (even when an attack stumbles onto the right class); robust accuracy divided by clean
+ * accuracy is the study's robustness of the correctly classified examples. Its "robust prediction" is
+ * the clean prediction when that is wrong, else the prediction after the attack.
  */
 public final class Evaluation {
     private Evaluation() {}
 
-    /** Per example: label, clean prediction, robust prediction (null array when attack is null). */
-    public record Predictions(int[] labels, int[] clean, int[] robust, int classes) {
+    /** Said in metrics.jsonl and the report beside every robust accuracy. */
+    public static final String ROBUST_DEFINITION = "robust = correct on the clean example and on its adversarial example "
+            + "(share of all examples; robust / clean = robustness of the correctly classified ones)";
+
+    /** Per example: the clean prediction where it is wrong, else the prediction after the attack (see {@link #ROBUST_DEFINITION}). */
+    public static int[] robustPredictions(int[] labels, int[] clean, int[] adversarial) {
+        int[] robust = new int[labels.length];
+        for (int i = 0; i < labels.length; i++) robust[i] = clean[i] != labels[i] ? clean[i] : adversarial[i];
+        return robust;
+    }
+
+    /**
+     * Per example: label, clean prediction, robust prediction (null array when attack is null), the
+     * prediction after the attack itself, and for a targeted attack its target (-1: none; null untargeted).
+     */
+    public record Predictions(int[] labels, int[] clean, int[] robust, int[] adversarial, int[] targets, int classes) {
+        public Predictions(int[] labels, int[] clean, int[] robust, int classes) { this(labels, clean, robust, robust, null, classes); }
+
         public ClassAccuracy cleanAccuracy() { return accuracy(clean); }
+
+        /**
+         * Targeted attacks, per class of the true label: the share of the examples classified correctly
+         * before the attack (and given a target) that the attack pushed into their target. NaN where none.
+         */
+        public double[] targetHitRate() {
+            long[] hit = new long[classes], tried = new long[classes];
+            for (int i = 0; i < labels.length; i++) {
+                if (targets == null || targets[i] < 0 || clean[i] != labels[i]) continue;
+                tried[labels[i]]++;
+                if (adversarial[i] == targets[i]) hit[labels[i]]++;
+            }
+            double[] r = new double[classes];
+            for (int c = 0; c < classes; c++) r[c] = tried[c] == 0 ? Double.NaN : (double) hit[c] / tried[c];
+            return r;
+        }
 
         public ClassAccuracy robustAccuracy() { return robust == null ? null : accuracy(robust); }
 
@@ -34,9 +71,32 @@ public final class Evaluation {
     }
 
     public static Predictions predict(Model model, ImageDataset data, Transform transform, Attack attack, int batchSize, Rng rng) {
+        return predict(model, data, transform, attack, null, batchSize, rng);
+    }
+
+    /**
+     * Receives every attacked batch (for galleries of adversarial examples): clean and adversarial
+     * pixels (n, C, H, W) flattened, the examples' indices in the dataset, labels and both predictions.
+     * The arrays are the receiver's to keep.
+     */
+    public interface ExampleSink {
+        void batch(int[] shape, float[] clean, float[] adversarial, int[] indices, int[] labels, int[] cleanPred, int[] advPred);
+    }
+
+    /** As above; with a target choice the attack is run targeted (an example without a target aims at its own label). */
+    public static Predictions predict(Model model, ImageDataset data, Transform transform, Attack attack, TargetChoice targeting,
+                                      int batchSize, Rng rng) {
+        return predict(model, data, transform, attack, targeting, null, batchSize, rng);
+    }
+
+    /** As above; sink (nullable) receives each attacked batch's images. */
+    public static Predictions predict(Model model, ImageDataset data, Transform transform, Attack attack, TargetChoice targeting,
+                                      ExampleSink sink, int batchSize, Rng rng) {
         Backend b = model.backend();
         int n = data.size();
         int[] labels = new int[n], clean = new int[n], robust = attack == null ? null : new int[n];
+        int[] adversarial = attack == null ? null : new int[n], targets = targeting == null ? null : new int[n];
+        Tensor aim = null;
         BatchLoader loader = new BatchLoader(data, transform, batchSize, false, false, 0, 1);
         Tape tape = new Tape(b);
         Tensor x = null, y = null;
@@ -50,16 +110,38 @@ public final class Evaluation {
                 }
                 b.upload(batch.images(), x);
                 y.copyFrom(batch.labelsAsFloats());
-                int[] cleanPred = b.argmaxRows(model.forward(tape, x));
-                int[] adv = attack == null ? null : attack.run(model, tape, x, y, rng).predictions();
+                Tensor logits = model.forward(tape, x);
+                int[] cleanPred = b.argmaxRows(logits);
+                int[] batchLabels = new int[batch.size()];
+                for (int r = 0; r < batchLabels.length; r++) batchLabels[r] = batch.label(r);
+                int[] batchTargets = null;
+                if (targeting != null && attack != null) {
+                    batchTargets = targeting.choose(batchLabels, logits.toArray(), data.numClasses(), rng);
+                    float[] t = new float[batchTargets.length];
+                    for (int r = 0; r < t.length; r++) t[r] = batchTargets[r] >= 0 ? batchTargets[r] : batchLabels[r];
+                    if (aim == null || aim.size() != t.length) aim = b.allocate(t.length);
+                    aim.copyFrom(t);
+                }
+                int[] adv = null;
+                if (attack != null) {
+                    io.classwise.attack.AttackResult result = attack.run(model, tape, x, y, batchTargets == null ? null : aim, rng);
+                    adv = result.predictions();
+                    if (sink != null) {
+                        int[] indices = new int[batch.size()];
+                        for (int r = 0; r < indices.length; r++) indices[r] = batch.index(r);
+                        sink.batch(batch.shape(), x.toArray(), result.adversarial().toArray(), indices, batchLabels, cleanPred, adv);
+                    }
+                }
+                int[] rob = adv == null ? null : robustPredictions(batchLabels, cleanPred, adv);
                 for (int r = 0; r < batch.size(); r++, at++) {
-                    labels[at] = batch.label(r);
+                    labels[at] = batchLabels[r];
                     clean[at] = cleanPred[r];
-                    if (robust != null) robust[at] = cleanPred[r] != labels[at] ? cleanPred[r] : adv[r];
+                    if (robust != null) { robust[at] = rob[r]; adversarial[at] = adv[r]; }
+                    if (targets != null) targets[at] = batchTargets == null ? -1 : batchTargets[r];
                 }
             }
         }
-        return new Predictions(labels, clean, robust, data.numClasses());
+        return new Predictions(labels, clean, robust, adversarial, targets, data.numClasses());
     }
 
     /** Returns {clean, robust}; robust is null when attack is null. */

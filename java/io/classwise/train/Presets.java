@@ -53,4 +53,36 @@ public final class Presets {
         }
         return c;
     }
+    /** The ℓ∞ budget of the dataset's usual threat model (the training preset's ε), in [0, 1] pixel units. */
+    public static double linfEps(DatasetId id) { return forDataset(id).eps; }
+
+    /**
+     * The ℓ2 budget of the dataset's usual ℓ2 threat model, in [0, 1] pixel units: MNIST 2.0 (Madry et al.'s
+     * MNIST challenge, Croce and Hein), CIFAR-10/100 and SVHN 0.5 (RobustBench), ImageNet 3.0 (Engstrom et
+     * al.'s robustness library); Fashion-MNIST 1.5 and STL-10 1.5 are Classwise's choices (no common value:
+     * MNIST's scaled with the ℓ∞ budget, and CIFAR's scaled with the side, 96/32).
+     */
+    public static double l2Eps(DatasetId id) {
+        return switch (id) {
+            case MNIST -> 2.0;
+            case FASHION_MNIST, STL10 -> 1.5;
+            case CIFAR10, CIFAR100, SVHN -> 0.5;
+            case IMAGENET -> 3.0;
+        };
+    }
+
+    /**
+     * The budget of an attack on a checkpoint: the flag when given; else, for ℓ∞, the ε the model was
+     * trained with ({@code trainedLinfEps}, from its metadata; null when it does not say); else the
+     * dataset's preset for the attack's norm. Never a guess: without a flag and a dataset it is an error
+     * that names the flag.
+     */
+    public static float attackEps(Float flag, boolean l2, String trainedLinfEps, DatasetId dataset) {
+        if (flag != null) return flag;
+        if (!l2 && trainedLinfEps != null) return Float.parseFloat(trainedLinfEps);
+        if (dataset == null) {
+            throw new IllegalArgumentException("the checkpoint records no " + (l2 ? "ℓ2 " : "") + "ε and no dataset: pass --eps (and --dataset)");
+        }
+        return (float) (l2 ? l2Eps(dataset) : linfEps(dataset));
+    }
 }

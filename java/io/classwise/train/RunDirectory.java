@@ -16,5 +16,7 @@ public record RunDirectory(Path root) {
     public Path epochWeights(int epoch) { return checkpoints().resolve(String.format("epoch-%03d.safetensors", epoch)); }
     public Path analysis() { return root.resolve("analysis"); }
     public Path plots() { return root.resolve("plots"); }
+    /** Galleries of adversarial examples, one folder per attack (index.json, class-NN.png, examples.safetensors). */
+    public Path examples() { return root.resolve("examples"); }
     public Path report() { return root.resolve("report.html"); }
 }

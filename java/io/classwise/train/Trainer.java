@@ -73,8 +73,8 @@ public final class Trainer {
         this.method = cfg.methodEnum();
         this.b = backend;
         this.datasetId = datasetId;
-        this.train = cfg.trainExamples > 0 ? SubsetDataset.balanced(train, Math.max(1, cfg.trainExamples / train.numClasses()), cfg.seed) : train;
-        this.test = cfg.evalExamples > 0 ? SubsetDataset.balanced(test, Math.max(1, cfg.evalExamples / test.numClasses()), cfg.seed + 1) : test;
+        this.train = cfg.trainExamples > 0 ? SubsetDataset.balanced(train, Math.max(1, cfg.trainExamples / train.numClasses()), cfg.seed, "--train-examples") : train;
+        this.test = cfg.evalExamples > 0 ? SubsetDataset.balanced(test, Math.max(1, cfg.evalExamples / test.numClasses()), cfg.seed + 1, "--eval-examples") : test;
         this.run = run;
         this.log = log;
         this.progress = progress;
@@ -140,10 +140,10 @@ public final class Trainer {
             Checkpoint.save(model, run.epochWeights(epoch), meta);
             Checkpoint.save(model, run.lastWeights(), meta);
             TrainingState.save(run.lastState(), sgd, meta);
-            log.printf(java.util.Locale.ROOT, "epoch %d/%d  loss %.4f  train clean %.3f robust %s  test clean %.3f robust %.3f  (%.0f s)%n",
+            log.printf(java.util.Locale.ROOT, "epoch %d/%d  loss %.4f  train clean %.3f robust %s  test clean %.3f robust %.3f  (%.0f s; training %.1f img/s)%n",
                     epoch, cfg.epochs, m.trainLoss(), m.trainClean().overall(),
                     m.trainRobust() == null ? "-" : String.format(java.util.Locale.ROOT, "%.3f", m.trainRobust().overall()),
-                    m.testClean().overall(), m.testRobust().overall(), m.seconds());
+                    m.testClean().overall(), m.testRobust().overall(), m.seconds(), m.trainImagesPerSecond());
         }
         return all;
     }
@@ -198,8 +198,9 @@ public final class Trainer {
                 if (bar != null) bar.step();
             }
         }
+        double trainSeconds = (System.nanoTime() - t0) / 1e9;
         ClassAccuracy[] evalAcc = evaluate(epoch);
-        return new EpochMetrics(epoch, lr, lossSum / seen, (System.nanoTime() - t0) / 1e9, clean, robust, evalAcc[0], evalAcc[1]);
+        return new EpochMetrics(epoch, lr, lossSum / seen, (System.nanoTime() - t0) / 1e9, trainSeconds, seen, clean, robust, evalAcc[0], evalAcc[1]);
     }
 
     private long mix(int epoch, int stream) {
@@ -227,10 +228,11 @@ public final class Trainer {
     /** PGD-AT, FGSM-RS and HE: cross-entropy (HE: with margin on the true class) on the adversarial batch. */
     private double adversarial(Pgd attack, Tape tape, Tape evalTape, Tensor x, Tensor y, int[] yi,
                                ClassAccuracy clean, ClassAccuracy robust, Rng rng) {
-        clean.add(yi, b.argmaxRows(model.forward(evalTape, x)));
+        int[] cleanPred = b.argmaxRows(model.forward(evalTape, x));
+        clean.add(yi, cleanPred);
         // The attack runs on the training-mode network, as in Madry's and Wong's code.
         Tensor logits = model.forward(tape, attack.perturb(model, tape, x, y, rng));
-        robust.add(yi, b.argmaxRows(logits));
+        robust.add(yi, Evaluation.robustPredictions(yi, cleanPred, b.argmaxRows(logits)));
         Tensor d = buffer("dLogits", logits.shape()), per = buffer("lossPerExample", yi.length);
         if (method == Method.HE) {
             Tensor shifted = buffer("heLogits", logits.shape());
@@ -267,9 +269,10 @@ public final class Trainer {
             b.linfPgdStep(xAdv, g, x, (float) cfg.trainStep, eps);
         }
         Tensor zc = model.forward(cleanTape, x);
-        clean.add(yi, b.argmaxRows(zc));
+        int[] cleanPred = b.argmaxRows(zc);
+        clean.add(yi, cleanPred);
         Tensor za = model.forward(advTape, xAdv);
-        robust.add(yi, b.argmaxRows(za));
+        robust.add(yi, Evaluation.robustPredictions(yi, cleanPred, b.argmaxRows(za)));
         Tensor dce = buffer("dCleanCe", n, k), dp = buffer("dp", n, k), dqa = buffer("dqAdv", n, k), perKl = buffer("klPerExample", n);
         double ce = io.classwise.nn.Losses.crossEntropy(zc, y, 1f, per, dce);
         double kl = io.classwise.nn.Losses.klDivergence(zc, za, perKl, dp, dqa);
@@ -288,9 +291,11 @@ public final class Trainer {
                         ClassAccuracy clean, ClassAccuracy robust, Rng rng) {
         int n = yi.length, k = model.numClasses();
         Tensor za = model.forward(advTape, attack.perturb(model, advTape, x, y, rng));
-        robust.add(yi, b.argmaxRows(za));
+        int[] advPred = b.argmaxRows(za);
         Tensor zc = model.forward(cleanTape, x);
-        clean.add(yi, b.argmaxRows(zc));
+        int[] cleanPred = b.argmaxRows(zc);
+        clean.add(yi, cleanPred);
+        robust.add(yi, Evaluation.robustPredictions(yi, cleanPred, advPred));
         Tensor perBce = buffer("lossPerExample", n), dza = buffer("dAdvLogits", n, k);
         double bce = io.classwise.nn.Losses.boostedCrossEntropy(za, y, perBce, dza);
         Tensor perKl = buffer("klPerExample", n), dp = buffer("dp", n, k), dq = buffer("dq", n, k), perCe = buffer("cePerExample", n), dce = buffer("dCleanCe", n, k);
@@ -361,7 +366,10 @@ public final class Trainer {
         line.put("lr", m.lr());
         line.put("train_loss", m.trainLoss());
         line.put("seconds", m.seconds());
+        line.put("train_seconds", m.trainSeconds());
+        line.put("train_images_per_second", m.trainImagesPerSecond());
         line.put("method", cfg.method);
+        line.put("robust_definition", Evaluation.ROBUST_DEFINITION);
         ObjectNode tr = line.putObject("train");
         tr.set("clean", accuracyJson(m.trainClean()));
         if (m.trainRobust() != null) tr.set("robust", accuracyJson(m.trainRobust()));

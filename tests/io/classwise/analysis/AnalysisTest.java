@@ -30,8 +30,10 @@ class AnalysisTest {
     void flipMatrixTargetsSharesAndEntropy() {
         FlipMatrix f = new FlipMatrix(4);
         // Class 0: 2 robust, 6 → class 2, 2 → class 3.  Class 1: 4 → class 0, 4 → class 2, 4 → class 3.
-        f.add(new int[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, new int[] {0, 0, 2, 2, 2, 2, 2, 2, 3, 3});
-        f.add(new int[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, new int[] {0, 0, 0, 0, 2, 2, 2, 2, 3, 3, 3, 3});
+        int[] zeros = new int[10], ones = new int[12];
+        java.util.Arrays.fill(ones, 1);
+        f.add(zeros, zeros, new int[] {0, 0, 2, 2, 2, 2, 2, 2, 3, 3});
+        f.add(ones, ones, new int[] {0, 0, 0, 0, 2, 2, 2, 2, 3, 3, 3, 3});
         assertEquals(8, f.flips(0));
         assertEquals(List.of(2, 3), f.topTargets(0));
         assertEquals(0.75, f.topShare(0, 1), 1e-12);
@@ -40,6 +42,24 @@ class AnalysisTest {
         assertEquals(Math.log(3) / Math.log(2), f.flipEntropy(1), 1e-12, "uniform over 3 targets");
         assertEquals(0.2, f.rowNormalized()[0][0], 1e-12);
         assertTrue(Double.isNaN(f.flipEntropy(2)), "no examples, no flips");
+    }
+
+    /**
+     * The study's population: an example the model gets wrong before any attack did not "flip" into
+     * its clean prediction. It is counted apart and leaves the matrix, its shares and its entropy alone.
+     */
+    @Test
+    void flipMatrixLeavesCleanErrorsOut() {
+        FlipMatrix f = new FlipMatrix(3);
+        // Class 0: three correct examples (one robust, two attacked into 1) and two clean errors predicted as 2.
+        f.add(new int[] {0, 0, 0, 0, 0}, new int[] {0, 0, 0, 2, 2}, new int[] {0, 1, 1, 2, 2});
+        assertEquals(2, f.cleanErrors(0));
+        assertEquals(3, f.correctBeforeAttack(0));
+        assertEquals(0, f.count(0, 2), "a clean error is not a flip into its clean prediction");
+        assertEquals(List.of(1), f.topTargets(0));
+        assertEquals(1.0, f.topShare(0, 1), 1e-12);
+        assertEquals(1.0 / 3, f.rowNormalized()[0][0], 1e-12);
+        assertEquals(0.0, f.flipEntropy(0), 1e-12);
     }
 
     @Test

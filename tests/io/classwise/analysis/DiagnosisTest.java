@@ -41,6 +41,7 @@ class DiagnosisTest {
             Diagnosis.Settings s = new Diagnosis.Settings();
             s.eps = 0.1f; s.step = 0.025f; s.steps = 20; s.reachableExamples = 20; s.squareQueries = 20; s.ladderPgd100 = false;
             s.temperatures = new float[] {1, 5};
+            s.removalMinExamples = 1; // 20 reachability examples: any source with an example keeps the experiment exercised
             Diagnosis d = new Diagnosis(Checkpoint.load(b, run.lastWeights()), test, DatasetId.FASHION_MNIST, s, Files.createDirectories(run.analysis()), quiet);
             d.robustnessOverEpochs(run.metrics());
             FlipMatrix flips = d.flipMatrix();
@@ -60,13 +61,21 @@ class DiagnosisTest {
             for (String f : List.of("robustness_over_epochs", "flip_matrix", "reachable_classes", "class_removal", "attack_ladder", "temperature_pgd", "weight_norms")) {
                 assertTrue(Files.exists(run.analysis().resolve(f + ".json")) && Files.exists(run.analysis().resolve(f + ".csv")), f);
             }
-            // The flip matrix is built from the same PGD-20 run (same seed) as the ladder's PGD-20 rung.
+            // The flip matrix is built from the same PGD-20 run (same seed) as the ladder's PGD-20 rung: its diagonal
+            // (robust among the correctly classified) over all of the class's examples is the rung's robust accuracy.
             assertEquals("PGD-20", ladder.get(2).attack());
-            double[][] norm = flips.rowNormalized();
-            for (int k = 0; k < 10; k++) assertEquals(ladder.get(2).perClass()[k], norm[k][k], 1e-12, "class " + k);
+            for (int k = 0; k < 10; k++) {
+                double all = flips.correctBeforeAttack(k) + flips.cleanErrors(k);
+                assertEquals(ladder.get(2).perClass()[k], flips.count(k, k) / all, 1e-12, "class " + k);
+            }
+            assertTrue(java.util.Arrays.stream(flips.cleanErrors()).sum() > 0, "a briefly trained model makes clean errors");
+            JsonNode fj = new ObjectMapper().readTree(run.analysis().resolve("flip_matrix.json").toFile());
+            assertEquals(FlipMatrix.POPULATION, fj.path("population").asText());
             // T = 1 Temperature-PGD is the same attack as PGD-20 with the same seed.
             assertEquals(ladder.get(2).overall(), sweep.get(0).overall(), 1e-12);
-            assertEquals(20, reach.examples());
+            long reachErrors = 0;
+            for (int k = 0; k < 10; k++) reachErrors += reach.cleanErrors(k);
+            assertEquals(20, reach.examples() + reachErrors, "every example is either in the sets or a clean error");
             JsonNode epochs = new ObjectMapper().readTree(run.analysis().resolve("robustness_over_epochs.json").toFile()).path("epochs");
             assertEquals(2, epochs.size());
             JsonNode last = epochs.get(1).path("test_robust");
@@ -91,8 +100,11 @@ class DiagnosisTest {
             while (m.find()) cells.add(Double.parseDouble(m.group(1)));
             int rungs = ladder.size();
             for (int k = 0; k < 10; k++) {
-                for (int r = 0; r < rungs; r++) assertEquals(ladder.get(r).perClass()[k], cells.get(k * (rungs + 1) + r), 0.0, "class " + k + " rung " + r);
+                // per row: clean, the rungs, the drop
+                for (int r = 0; r < rungs; r++) assertEquals(ladder.get(r).perClass()[k], cells.get(k * (rungs + 2) + 1 + r), 0.0, "class " + k + " rung " + r);
             }
+            assertTrue(html.contains("Robust = correct on the clean example and on its adversarial example"), "the report states the definition");
+            assertTrue(html.contains("strongest: "), "the ladder caption names the strongest attack of this run");
             ReportRenderCheck.renderIfChromiumPresent(report, dir.resolve("screenshot.png"));
         }
     }

@@ -99,6 +99,23 @@ class MainTest {
                 assertTrue(Double.parseDouble(f[f.length - 1]) <= Double.parseDouble(f[f.length - 2]), line);
             }
         }
+        // Targeted towards Bag, with a gallery: the target-hit column, one PNG per class, the raw tensors.
+        out.reset();
+        assertEquals(0, Main.execute("attack", "--checkpoint", run.resolve("checkpoints/last.safetensors").toString(),
+                "--attack", "pgd", "--steps", "5", "--examples", "100", "--target", "Bag", "--save-examples", "2"), stderr());
+        s = stdout();
+        assertTrue(s.contains("targeted towards class 8") && s.contains("target hit"), s);
+        java.nio.file.Path gallery = run.resolve("examples/pgd-5");
+        assertTrue(java.nio.file.Files.exists(gallery.resolve("index.json")) && java.nio.file.Files.exists(gallery.resolve("examples.safetensors")), s);
+        try (var pngs = java.nio.file.Files.list(gallery)) {
+            assertTrue(pngs.anyMatch(f -> f.getFileName().toString().matches("class-\\d\\d\\.png")), "a grid per class with correctly classified examples");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        err.reset();
+        assertNotEquals(0, Main.execute("attack", "--checkpoint", run.resolve("checkpoints/last.safetensors").toString(), "--attack", "square",
+                "--target", "random"));
+        assertTrue(stderr().contains("--target") && stderr().contains("untargeted"), stderr());
         err.reset();
         assertNotEquals(0, Main.execute("attack", "--checkpoint", run.resolve("missing.safetensors").toString()));
         assertTrue(stderr().contains("does not exist"), stderr());
@@ -112,6 +129,8 @@ class MainTest {
         for (String f : new String[] {"flip_matrix.json", "attack_ladder.csv", "temperature_pgd.json", "reachable_classes.json", "weight_norms.json", "robustness_over_epochs.json"}) {
             assertTrue(java.nio.file.Files.exists(dir.resolve("analysis").resolve(f)), f);
         }
+        String html = java.nio.file.Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("adversarial examples per class") && html.contains("data:image/png;base64"), "the report's gallery");
     }
 
     @Test

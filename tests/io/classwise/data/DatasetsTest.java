@@ -36,6 +36,42 @@ class DatasetsTest {
         assertTrue(e.getMessage().contains("account"), e.getMessage());
     }
 
+    /** The wrong layouts users actually have get the fix, not just "missing file". */
+    @Test
+    void wrongLayoutsAreExplained() throws Exception {
+        Files.createDirectories(dir.resolve("cifar10/cifar-10-batches-py"));
+        String m = assertThrows(DataFormatException.class, () -> Datasets.load(DatasetId.CIFAR10, Split.TRAIN, dir)).getMessage();
+        assertTrue(m.contains("python (pickled) version") && m.contains("cifar-10-batches-bin") && m.contains("data fetch cifar10"), m);
+        Files.createDirectories(dir.resolve("cifar100"));
+        Files.write(dir.resolve("cifar100/cifar-100-binary.tar.gz"), new byte[0]);
+        m = assertThrows(DataFormatException.class, () -> Datasets.load(DatasetId.CIFAR100, Split.TEST, dir)).getMessage();
+        assertTrue(m.contains("not unpacked"), m);
+        Files.createDirectories(dir.resolve("stl10"));
+        Files.write(dir.resolve("stl10/train_X.bin"), new byte[0]);
+        m = assertThrows(DataFormatException.class, () -> Datasets.load(DatasetId.STL10, Split.TRAIN, dir)).getMessage();
+        assertTrue(m.contains("lie directly") && m.contains("stl10_binary"), m);
+        Path val = Files.createDirectories(dir.resolve("imagenet/val"));
+        Files.write(val.resolve("ILSVRC2012_val_00000001.JPEG"), new byte[] {1});
+        m = assertThrows(DataFormatException.class, () -> Datasets.load(DatasetId.IMAGENET, Split.TEST, dir)).getMessage();
+        assertTrue(m.contains("no class folders") && m.contains("one folder per class") && m.contains("LOC_val_solution.csv"), m);
+    }
+
+    @Test
+    void aBadJpegNamesTheFileAndTheProblemNotAJavaClass() throws Exception {
+        Path bad = dir.resolve("broken.JPEG");
+        // A JPEG start-of-image marker and a frame header cut short.
+        Files.write(bad, new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xC0, 0, 17, 8, 0, 32});
+        String m = assertThrows(DataFormatException.class, () -> io.classwise.data.formats.ImageFolder.decode(bad)).getMessage();
+        assertTrue(m.contains(bad.toString()) && !m.matches(".*\\b(java|javax)\\.[a-z]+\\..*") && !m.contains("Exception"), m);
+    }
+
+    @Test
+    void tooFewExamplesPerClassNamesTheFlag() throws Exception {
+        ImageDataset test = DemoData.fashionMnist(Split.TEST); // 200 per class
+        String m = assertThrows(IllegalArgumentException.class, () -> SubsetDataset.balanced(test, 500, 0, "--eval-examples")).getMessage();
+        assertTrue(m.contains("--eval-examples asks for 5000") && m.contains("--eval-examples 2000 or less"), m);
+    }
+
     @Test
     void namesParseAndDataDirConventions() {
         assertEquals(DatasetId.FASHION_MNIST, DatasetId.parse("fashion_mnist"));

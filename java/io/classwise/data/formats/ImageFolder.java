@@ -36,7 +36,18 @@ public final class ImageFolder implements ImageDataset {
         try (Stream<Path> dirs = Files.list(root)) {
             dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().forEach(wnids::add);
         }
-        if (wnids.isEmpty()) throw new DataFormatException(root, "has no class folders (expected one folder per class, e.g. n01440764/)");
+        if (wnids.isEmpty()) {
+            long loose;
+            try (Stream<Path> all = Files.list(root)) {
+                loose = all.filter(p -> isImage(p.getFileName().toString())).count();
+            }
+            if (loose > 0) {
+                throw new DataFormatException(root, "holds " + loose + " images directly but no class folders: sort them into one folder per "
+                        + "class (n01440764/...), using each image's class from LOC_val_solution.csv (Kaggle) or the ILSVRC devkit's ground "
+                        + "truth (the widely used valprep.sh does this for val/)");
+            }
+            throw new DataFormatException(root, "has no class folders (expected one folder per class, e.g. n01440764/)");
+        }
         Map<String, String> mapping = mappingFile != null && Files.exists(mappingFile) ? readMapping(mappingFile) : Map.of();
         for (int c = 0; c < wnids.size(); c++) {
             names.add(mapping.getOrDefault(wnids.get(c), wnids.get(c)));
@@ -92,8 +103,13 @@ public final class ImageFolder implements ImageDataset {
         BufferedImage img;
         try {
             img = ImageIO.read(file.toFile());
+        } catch (javax.imageio.IIOException e) {
+            // ImageIO's own reason, e.g. "Unsupported Image Type" (CMYK JPEGs) or "Bogus marker length"
+            throw new DataFormatException(file, "cannot be decoded as an image: " + e.getMessage() + " (re-encode it as RGB JPEG or PNG, or remove it)");
         } catch (IOException | RuntimeException e) {
-            throw new DataFormatException(file, "cannot be decoded as an image (" + e.getMessage() + ")");
+            // Decoders fail on damaged data with whatever exception they hit first; the file is the problem, not the class name.
+            throw new DataFormatException(file, "cannot be decoded as an image: the data is corrupt or truncated (" + file.toFile().length()
+                    + " bytes); re-download or remove it");
         }
         if (img == null) throw new DataFormatException(file, "is not a readable JPEG/PNG image");
         int h = img.getHeight(), w = img.getWidth();

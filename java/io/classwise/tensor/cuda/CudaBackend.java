@@ -202,6 +202,11 @@ public final class CudaBackend implements Backend {
         requireSize(B, k * n, "gemm B");
         requireSize(C, m * n, "gemm C");
         if (m == 0 || n == 0) return;
+        if (k == 0) {
+            // An empty product: C = beta·C. (cuBLAS would reject the leading dimension k = 0.)
+            if (beta == 0f) fill(C, 0f); else if (beta != 1f) scale(C, beta);
+            return;
+        }
         // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands.
         // Host scalars are read during the call (cuBLAS's default host pointer mode), so two preallocated slots serve every call.
         alphaHost.put(alpha);
@@ -238,7 +243,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
         ConvolutionPlan p = plan(g);
-        checkCudnn(cudnn.cudnnConvolutionForward(dnn, one, p.x, Cuda.at(a(x)), p.w, Cuda.at(a(w)), p.conv, p.forwardAlgo,
+        checkCudnn(cudnn.cudnnConvolutionForward(dnn, one, p.x, Cuda.at(a(x)), p.w, Cuda.at(a(w)), p.forward, p.forwardAlgo,
                 Cuda.at(workspace.address()), workspace.bytes(), zero, p.y, Cuda.at(a(y))), "cudnnConvolutionForward " + g);
         if (b != null) checkCudnn(cudnn.cudnnAddTensor(dnn, one, p.bias, Cuda.at(a(b)), one, p.y, Cuda.at(a(y))), "cudnnAddTensor(bias)");
     }
@@ -246,14 +251,14 @@ public final class CudaBackend implements Backend {
     @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
         ConvolutionPlan p = plan(g);
-        checkCudnn(cudnn.cudnnConvolutionBackwardData(dnn, one, p.w, Cuda.at(a(w)), p.y, Cuda.at(a(dy)), p.conv, p.backwardDataAlgo,
+        checkCudnn(cudnn.cudnnConvolutionBackwardData(dnn, one, p.w, Cuda.at(a(w)), p.y, Cuda.at(a(dy)), p.backwardData, p.backwardDataAlgo,
                 Cuda.at(workspace.address()), workspace.bytes(), zero, p.x, Cuda.at(a(dx))), "cudnnConvolutionBackwardData " + g);
     }
 
     @Override
     public void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
         ConvolutionPlan p = plan(g);
-        checkCudnn(cudnn.cudnnConvolutionBackwardFilter(dnn, one, p.x, Cuda.at(a(x)), p.y, Cuda.at(a(dy)), p.conv, p.backwardFilterAlgo,
+        checkCudnn(cudnn.cudnnConvolutionBackwardFilter(dnn, one, p.x, Cuda.at(a(x)), p.y, Cuda.at(a(dy)), p.backwardFilter, p.backwardFilterAlgo,
                 Cuda.at(workspace.address()), workspace.bytes(), one, p.w, Cuda.at(a(dw))), "cudnnConvolutionBackwardFilter " + g);
         if (db != null) checkCudnn(cudnn.cudnnConvolutionBackwardBias(dnn, one, p.y, Cuda.at(a(dy)), one, p.bias, Cuda.at(a(db))), "cudnnConvolutionBackwardBias");
     }
@@ -373,10 +378,21 @@ public final class CudaBackend implements Backend {
     }
 
     // ---------------------------------------------------------------- losses
+    // Labels outside [0, k) are not read out of bounds: the kernels write NaN for that row's loss and
+    // gradient (the reference backend throws), which the trainer's finite-loss check then reports.
+
+    /**
+     * The loss kernels read a row's logits while other threads of the block write its gradient, so
+     * the gradient must not be the logits' own memory (it would race).
+     */
+    private static void requireDistinct(Tensor logits, Tensor grad, String op) {
+        if (grad != null && a(grad) == a(logits)) throw new IllegalArgumentException(op + ": the gradient must not alias the logits");
+    }
 
     @Override
     public void softmaxCrossEntropy(Tensor logits, Tensor labels, float temperature, Tensor loss, Tensor dLogits, float gradScale) {
         if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
+        requireDistinct(logits, dLogits, "softmaxCrossEntropy");
         int n = logits.dim(0);
         kernels.args().ptr(a(logits)).ptr(a(labels)).f(temperature).ptr(a(loss)).ptr(aOrNull(dLogits)).f(gradScale).i64(n).i64(logits.size() / n);
         kernels.launchRows("cw_softmax_cross_entropy", n);
@@ -391,6 +407,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void klDivergence(Tensor logitsP, Tensor logitsQ, Tensor loss, Tensor dLogitsP, Tensor dLogitsQ, float gradScale) {
+        requireDistinct(logitsP, dLogitsP, "klDivergence");
+        requireDistinct(logitsP, dLogitsQ, "klDivergence");
+        requireDistinct(logitsQ, dLogitsP, "klDivergence");
+        requireDistinct(logitsQ, dLogitsQ, "klDivergence");
         int n = logitsP.dim(0);
         requireSize(logitsQ, logitsP.size(), "klDivergence");
         kernels.args().ptr(a(logitsP)).ptr(a(logitsQ)).ptr(a(loss)).ptr(aOrNull(dLogitsP)).ptr(aOrNull(dLogitsQ)).f(gradScale).i64(n).i64(logitsP.size() / n);
@@ -399,6 +419,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void boostedCrossEntropy(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale) {
+        requireDistinct(logits, dLogits, "boostedCrossEntropy");
         int n = logits.dim(0);
         kernels.args().ptr(a(logits)).ptr(a(labels)).ptr(a(loss)).ptr(aOrNull(dLogits)).f(gradScale).i64(n).i64(logits.size() / n);
         kernels.launchRows("cw_boosted_cross_entropy", n);
@@ -406,6 +427,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void marginLoss(Tensor logits, Tensor labels, float kappa, Tensor loss, Tensor dLogits, float gradScale) {
+        requireDistinct(logits, dLogits, "marginLoss");
         int n = logits.dim(0);
         kernels.args().ptr(a(logits)).ptr(a(labels)).f(kappa).ptr(a(loss)).ptr(aOrNull(dLogits)).f(gradScale).i64(n).i64(logits.size() / n);
         kernels.launchRows("cw_margin_loss", n);
@@ -413,6 +435,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void dlrLoss(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale) {
+        requireDistinct(logits, dLogits, "dlrLoss");
         int n = logits.dim(0), k = logits.size() / n;
         if (k < 3) throw new IllegalArgumentException("the DLR loss needs at least 3 classes, got " + k);
         kernels.args().ptr(a(logits)).ptr(a(labels)).ptr(a(loss)).ptr(aOrNull(dLogits)).f(gradScale).i64(n).i64(k);

@@ -13,8 +13,9 @@ import java.util.Map;
  * A caching device-memory allocator: cudaMalloc is slow and synchronising, so freed blocks are kept
  * per rounded size and handed out again. Sizes round up to 512 bytes (small) or 2 MiB (from 1 MiB
  * on), which bounds the waste and makes the same tensors of the next batch hit the cache. Tracks
- * the bytes in use and their peak ({@code bench} reports it). When cudaMalloc fails, the cache is
- * returned to the driver and the call retried once; then the error says what was asked and what is free.
+ * the bytes in use and their peak ({@code bench} reports it). When cudaMalloc runs out of memory,
+ * unreachable tensors are collected, the cache is returned to the driver and the call retried once;
+ * then the error says what was asked and what is free. Any other cudaMalloc error is reported as itself.
  */
 final class DeviceAllocator implements AutoCloseable {
     record Block(long address, long bytes) {}
@@ -29,16 +30,18 @@ final class DeviceAllocator implements AutoCloseable {
         return (bytes + unit - 1) / unit * unit;
     }
 
-    synchronized Block allocate(long bytes) {
+    Block allocate(long bytes) {
         long size = rounded(bytes);
-        ArrayDeque<Long> list = free.get(size);
-        long address;
-        if (list != null && !list.isEmpty()) {
-            address = list.pop();
-            cached -= size;
-        } else {
-            address = cudaMalloc(size);
+        synchronized (this) {
+            ArrayDeque<Long> list = free.get(size);
+            if (list != null && !list.isEmpty()) return taken(list.pop(), size, true);
         }
+        long address = cudaMalloc(size); // may wait for the Cleaner, so not under the lock
+        synchronized (this) { return taken(address, size, false); }
+    }
+
+    private Block taken(long address, long size, boolean fromCache) {
+        if (fromCache) cached -= size;
         inUse += size;
         peak = Math.max(peak, inUse);
         return new Block(address, size);
@@ -65,20 +68,48 @@ final class DeviceAllocator implements AutoCloseable {
         Pointer p = new Pointer();
         int status = cudart.cudaMalloc(p, size);
         if (status == cudart.cudaErrorMemoryAllocation) {
-            cudart.cudaGetLastError(); // clear the sticky-free error state
+            cudart.cudaGetLastError(); // an allocation failure is not sticky; clear it
+            freeUnreachable();
             emptyCache();
             p = new Pointer();
             status = cudart.cudaMalloc(p, size);
         }
-        if (status != cudart.cudaSuccess) {
+        if (status == cudart.cudaErrorMemoryAllocation) {
             cudart.cudaGetLastError();
             SizeTPointer freeBytes = new SizeTPointer(1), total = new SizeTPointer(1);
             cudart.cudaMemGetInfo(freeBytes, total);
             throw new CudaException(String.format(java.util.Locale.ROOT,
                     "out of GPU memory: asked for %.1f MiB with %.1f MiB in use by Classwise; the device has %.1f MiB free of %.1f MiB "
-                            + "(try a smaller --batch)", size / 1048576.0, inUse / 1048576.0, freeBytes.get() / 1048576.0, total.get() / 1048576.0));
+                            + "(try a smaller --batch)", size / 1048576.0, inUse / 1048576.0, freeBytes.get() / 1048576.0, total.get() / 1048576.0),
+                    true);
         }
+        // Anything else (e.g. a sticky cudaErrorIllegalAddress left by a faulting kernel) is reported as what it is.
+        Cuda.check(status, "cudaMalloc(" + size + " bytes)");
         return p.address();
+    }
+
+    /**
+     * Tensors dropped without close() return their blocks through the Cleaner once the garbage
+     * collector finds them unreachable: ask for a collection and give the Cleaner's thread a moment
+     * (up to ~200 ms, stopping as soon as nothing more comes back), so that memory is usable again.
+     * Called outside the lock: the Cleaner's release() needs it.
+     */
+    private void freeUnreachable() {
+        long before;
+        synchronized (this) { before = cached; }
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            synchronized (this) {
+                if (cached == before && i > 0) return;
+                before = cached;
+            }
+        }
     }
 
     /** Gives every cached block back to the driver. */
