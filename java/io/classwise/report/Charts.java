@@ -27,6 +27,60 @@ public final class Charts {
     static { System.setProperty("java.awt.headless", "true"); }
 
     private static final int W = 900, H = 500;
+    /** Datasets with more classes than this get the heat map's cells without numbers and class ids as axis labels. */
+    static final int MANY_CLASSES = 20;
+    /** Per-class curves and bars show at most this many classes (the worst and best halves) plus the band. */
+    static final int SHOWN_CLASSES = 10;
+
+    /**
+     * One colour per class, the same in every chart: 20 strong, distinct colours (no pale or yellow
+     * tones that vanish on white) for the first 20 class ids; beyond that hues spread by the golden angle
+     * at the same saturation and brightness.
+     */
+    public static Color classColor(int classId) {
+        if (classId < PALETTE.length) return PALETTE[classId];
+        float hue = (float) ((classId * 0.6180339887) % 1.0);
+        return Color.getHSBColor(hue, 0.75f, 0.70f);
+    }
+
+    private static final Color[] PALETTE = {
+        new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e), new Color(0x9467bd),
+        new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf), new Color(0x7f7f7f), new Color(0x1a1a80),
+        new Color(0xaa3300), new Color(0x006d5b), new Color(0xb8860b), new Color(0x6a3d9a), new Color(0xc51b7d),
+        new Color(0x4d9221), new Color(0x2166ac), new Color(0x8b0000), new Color(0x5e3c99), new Color(0x00688b)};
+
+    /**
+     * The classes a per-class chart shows: all when there are at most {@link #SHOWN_CLASSES}, else the
+     * worst and the best halves by {@code score} (ids in class order).
+     */
+    public static List<Integer> worstAndBest(double[] score) {
+        List<Integer> ids = new ArrayList<>();
+        for (int c = 0; c < score.length; c++) ids.add(c);
+        if (score.length <= SHOWN_CLASSES) return ids;
+        ids.sort((a, b) -> Double.compare(score[a], score[b]));
+        java.util.TreeSet<Integer> keep = new java.util.TreeSet<>(ids.subList(0, SHOWN_CLASSES / 2));
+        keep.addAll(ids.subList(ids.size() - SHOWN_CLASSES / 2, ids.size()));
+        return new ArrayList<>(keep);
+    }
+
+    /** How the heat map labels its axes: the labels (top row first), the font size and the cell size in pixels. */
+    record HeatmapLayout(List<String> labels, int fontSize, int cellPixels, boolean rotateX) {}
+
+    /**
+     * Labels that never collide: for up to {@link #MANY_CLASSES} classes the names, cut with "…" to what
+     * fits the cell width when rotated is not needed (y axis) and rotated 90° on the x axis; beyond that the
+     * class ids (names in the tables). Cells are at least 14 pixels, so a 10-pixel font fits across them.
+     */
+    static HeatmapLayout heatmapLayout(List<String> names) {
+        int k = names.size();
+        int cell = Math.max(14, 640 / Math.max(1, k));
+        int font = Math.min(12, cell - 4);
+        List<String> labels = new ArrayList<>();
+        for (int c = 0; c < k; c++) labels.add(k > MANY_CLASSES ? Integer.toString(c) : abbreviate(names.get(c), 16));
+        return new HeatmapLayout(labels, font, cell, true);
+    }
+
+    static String abbreviate(String name, int max) { return name.length() <= max ? name : name.substring(0, max - 1) + "…"; }
 
     /**
      * Saves name.png and name.svg into dir and returns an {@code <img>} element with the PNG inlined
@@ -48,8 +102,8 @@ public final class Charts {
     }
 
     /** One line per class over epochs, with the band between the worst and best class shaded. */
-    public static XYChart perClassOverEpochs(String title, double[] epochs, List<String> names, List<double[]> perClassOverEpochs,
-                                             double[] min, double[] max) {
+    public static XYChart perClassOverEpochs(String title, double[] epochs, List<String> names, List<Integer> classIds,
+                                             List<double[]> perClassOverEpochs, double[] min, double[] max) {
         XYChart c = new XYChartBuilder().width(W).height(H).title(title).xAxisTitle("epoch").yAxisTitle("accuracy").build();
         style(c.getStyler());
         c.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
@@ -64,7 +118,11 @@ public final class Charts {
         bottom.setFillColor(Color.WHITE);
         bottom.setLineColor(new Color(160, 170, 190));
         bottom.setMarker(SeriesMarkers.NONE);
-        for (int k = 0; k < names.size(); k++) c.addSeries(names.get(k), epochs, perClassOverEpochs.get(k)).setMarker(SeriesMarkers.CIRCLE);
+        for (int k = 0; k < names.size(); k++) {
+            XYSeries line = c.addSeries(names.get(k), epochs, perClassOverEpochs.get(k));
+            line.setMarker(SeriesMarkers.CIRCLE);
+            if (classIds != null) { line.setLineColor(classColor(classIds.get(k))); line.setMarkerColor(classColor(classIds.get(k))); }
+        }
         return c;
     }
 
@@ -72,26 +130,42 @@ public final class Charts {
         CategoryChart c = new CategoryChartBuilder().width(W).height(H).title(title).xAxisTitle("robust accuracy interval").yAxisTitle(yTitle).build();
         style(c.getStyler());
         c.getStyler().setLegendVisible(false);
+        // Counts are whole numbers: ticks at least one unit apart, printed without decimals.
+        int most = 1;
+        for (int x : counts) most = Math.max(most, x);
+        c.getStyler().setYAxisMin(0.0).setYAxisMax((double) most).setYAxisDecimalPattern("#0");
+        c.getStyler().setYAxisTickMarkSpacingHint(Math.max(74, (H - 150) / most));
         List<Integer> v = new ArrayList<>();
         for (int x : counts) v.add(x);
         c.addSeries("classes", bins, v);
         return c;
     }
 
-    /** Rows: true class; columns: class predicted after the attack; cell: fraction of the row. */
+    /**
+     * Rows: true class, class 0 at the top; columns: class predicted after the attack; cell: fraction of
+     * the row. Numbers in the cells only up to {@link #MANY_CLASSES} classes; the labels follow
+     * {@link #heatmapLayout}.
+     */
     public static HeatMapChart flipHeatmap(String title, List<String> names, double[][] rowNormalized) {
-        HeatMapChart c = new HeatMapChartBuilder().width(W).height(W * 4 / 5).title(title).build();
+        HeatmapLayout layout = heatmapLayout(names);
+        int k = names.size(), side = layout.cellPixels() * k;
+        HeatMapChart c = new HeatMapChartBuilder().width(side + 360).height(side + 220).title(title).build();
         c.getStyler().setChartBackgroundColor(Color.WHITE);
-        c.getStyler().setShowValue(true);
+        c.getStyler().setShowValue(k <= MANY_CLASSES);
         c.getStyler().setMin(0).setMax(1);
         c.getStyler().setRangeColors(new Color[] {new Color(255, 255, 255), new Color(255, 200, 120), new Color(200, 40, 30)});
         c.getStyler().setXAxisTitleVisible(true).setYAxisTitleVisible(true);
-        c.setXAxisTitle("predicted after attack");
-        c.setYAxisTitle("true class");
+        c.getStyler().setAxisTickLabelsFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, layout.fontSize()));
+        c.getStyler().setXAxisLabelRotation(layout.rotateX() ? 90 : 0);
+        c.setXAxisTitle(k > MANY_CLASSES ? "class id predicted after the attack" : "predicted after attack");
+        c.setYAxisTitle(k > MANY_CLASSES ? "true class id" : "true class");
+        // XChart draws the first y category at the bottom: list them bottom-up so class 0 is the top row.
+        List<String> x = layout.labels(), y = new ArrayList<>(layout.labels());
+        java.util.Collections.reverse(y);
         List<Number[]> cells = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++)
-            for (int j = 0; j < names.size(); j++) cells.add(new Number[] {j, i, Math.round(rowNormalized[i][j] * 100) / 100.0});
-        c.addSeries("flips", names, names, cells);
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++) cells.add(new Number[] {j, k - 1 - i, Math.round(rowNormalized[i][j] * 100) / 100.0});
+        c.addSeries("flips", x, y, cells);
         return c;
     }
 
@@ -101,7 +175,11 @@ public final class Charts {
         style(c.getStyler());
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         c.getStyler().setMarkerSize(12);
-        for (int k = 0; k < names.size(); k++) c.addSeries(names.get(k), new double[] {x[k]}, new double[] {y[k]});
+        for (int k = 0; k < names.size(); k++) {
+            XYSeries p = c.addSeries(names.get(k), new double[] {x[k]}, new double[] {y[k]});
+            p.setMarkerColor(classColor(k));
+        }
+        c.getStyler().setLegendVisible(names.size() <= MANY_CLASSES);
         return c;
     }
 
@@ -119,13 +197,21 @@ public final class Charts {
         return c;
     }
 
-    /** Curves over a numeric x (temperature, log scale). */
-    public static XYChart curves(String title, double[] x, List<String> names, List<double[]> ys, String xTitle, boolean logX) {
+    /**
+     * Curves over a numeric x (temperature, log scale). colours (nullable, one per curve, null entries
+     * for XChart's own) keep a class's colour the same as in the other charts.
+     */
+    public static XYChart curves(String title, double[] x, List<String> names, List<double[]> ys, String xTitle, boolean logX, List<Color> colours) {
         XYChart c = new XYChartBuilder().width(W).height(H).title(title).xAxisTitle(xTitle).yAxisTitle("robust accuracy").build();
         style(c.getStyler());
         c.getStyler().setXAxisLogarithmic(logX);
         c.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
-        for (int k = 0; k < names.size(); k++) c.addSeries(names.get(k), x, ys.get(k)).setMarker(SeriesMarkers.CIRCLE);
+        for (int k = 0; k < names.size(); k++) {
+            XYSeries line = c.addSeries(names.get(k), x, ys.get(k));
+            line.setMarker(SeriesMarkers.CIRCLE);
+            Color colour = colours == null ? null : colours.get(k);
+            if (colour != null) { line.setLineColor(colour); line.setMarkerColor(colour); }
+        }
         return c;
     }
 }

@@ -114,7 +114,7 @@ public final class ReportWriter {
                 for (int p = 0; p < plot.size(); p++) series.get(p)[i] = s.path("perClass").get(plot.get(p)).asDouble();
             }
             String title = key.replace('_', ' ') + " accuracy per class";
-            figure(Charts.save(Charts.perClassOverEpochs(title, x, labels, series, lo, hi), run.plots(), "over_epochs_" + key),
+            figure(Charts.save(Charts.perClassOverEpochs(title, x, labels, plot, series, lo, hi), run.plots(), "over_epochs_" + key),
                     title + " (shaded: band between the worst and the best class" + (plot.size() < names.size() ? "; " + plot.size() + " sampled classes shown" : "") + ")");
         }
         JsonNode last = d.path("epochs").get(d.path("epochs").size() - 1);
@@ -160,6 +160,24 @@ public final class ReportWriter {
             html.append("<tr><td>").append(esc(r.path("class").asText())).append("</td><td>").append(r.path("correct_before_attack").asText())
                 .append("</td><td>").append(r.path("clean_errors").asText()).append("</td><td>").append(r.path("flips").asText()).append("</td><td style=\"text-align:left\">")
                 .append(t).append("</td>").append(num(r.path("top1_share"))).append(num(r.path("top2_share"))).append(num(r.path("entropy_bits"))).append("</tr>\n");
+        }
+        html.append("</table>\n");
+        confusedPairs(names, m, d.path("counts"));
+    }
+
+    /** The largest off-diagonal cells of the flip matrix: with many classes the heat map alone cannot name them. */
+    private void confusedPairs(List<String> names, double[][] m, JsonNode counts) {
+        List<int[]> pairs = new ArrayList<>();
+        for (int i = 0; i < m.length; i++) for (int j = 0; j < m.length; j++) if (i != j && m[i][j] > 0) pairs.add(new int[] {i, j});
+        pairs.sort((a, b) -> Double.compare(m[b[0]][b[1]], m[a[0]][a[1]]));
+        int shown = Math.min(pairs.size(), names.size() > Charts.MANY_CLASSES ? 20 : 10);
+        if (shown == 0) return;
+        html.append("<p>The ").append(shown).append(" most frequent flips (share of the true class's correctly classified examples):</p>\n")
+            .append("<table id=\"confused-pairs\"><tr><th>true class</th><th>predicted after the attack</th><th>examples</th><th>share</th></tr>\n");
+        for (int[] p : pairs.subList(0, shown)) {
+            html.append("<tr><td>").append(p[0]).append(" ").append(esc(names.get(p[0]))).append("</td><td style=\"text-align:left\">").append(p[1])
+                .append(" ").append(esc(names.get(p[1]))).append("</td><td>").append(counts.path(p[0]).path(p[1]).asText()).append("</td>")
+                .append(num(m[p[0]][p[1]])).append("</tr>\n");
         }
         html.append("</table>\n");
     }
@@ -234,8 +252,20 @@ public final class ReportWriter {
         if (d.has("clean")) { attacks.add("clean"); values.add(doubles(d.path("clean").path("perClass"))); }
         for (JsonNode r : d.path("rungs")) { attacks.add(r.path("attack").asText()); values.add(doubles(r.path("perClass"))); }
         html.append("<h2>5. Robustness under attacks of growing strength</h2>\n");
-        figure(Charts.save(Charts.groupedBars("robust accuracy per class and attack (ℓ∞ ε = " + d.path("eps").asText() + ")", names, attacks, values),
-                run.plots(), "attack_ladder"), ladderCaption(d));
+        // Many classes: the chart shows the worst and best by PGD-20 (the table below has them all).
+        int pgd20 = Math.max(0, attacks.indexOf("PGD-20"));
+        List<Integer> shown = Charts.worstAndBest(values.get(pgd20));
+        List<String> shownNames = new ArrayList<>();
+        for (int c : shown) shownNames.add(names.get(c));
+        List<double[]> shownValues = new ArrayList<>();
+        for (double[] v : values) {
+            double[] part = new double[shown.size()];
+            for (int i = 0; i < part.length; i++) part[i] = v[shown.get(i)];
+            shownValues.add(part);
+        }
+        figure(Charts.save(Charts.groupedBars("robust accuracy per class and attack (ℓ∞ ε = " + d.path("eps").asText() + ")", shownNames, attacks, shownValues),
+                run.plots(), "attack_ladder"), ladderCaption(d) + (shown.size() < names.size()
+                        ? "; shown: the " + shown.size() / 2 + " worst and " + (shown.size() - shown.size() / 2) + " best classes by " + attacks.get(pgd20) : ""));
         JsonNode corr = d.path("drop_vs_pgd20_robustness");
         html.append(String.format(Locale.ROOT, "<p>Drop from FGSM to the strongest attack vs PGD-20 robustness: Pearson r = %.3f, Spearman ρ = %.3f "
                 + "(negative: vulnerable classes are hit harder by stronger attacks).</p>%n", corr.path("pearson").asDouble(), corr.path("spearman").asDouble()));
@@ -338,7 +368,7 @@ public final class ReportWriter {
         }
         html.append("<h2>7. Temperature-PGD across training methods</h2>\n<p>Each method trained with the same preset, then attacked by PGD on "
                 + "softmax(z/T); a method whose robust accuracy falls as T grows owes part of its robustness to saturated logits.</p>\n");
-        figure(Charts.save(Charts.curves("overall robust accuracy under Temperature-PGD", temps, methods, overall, "temperature T", true),
+        figure(Charts.save(Charts.curves("overall robust accuracy under Temperature-PGD", temps, methods, overall, "temperature T", true, null),
                 run.plots(), "temperature_pgd_by_method"), "one curve per training method; T = 1 is PGD");
         html.append("<table id=\"tpgd-methods\"><tr><th>method</th>");
         for (double t : temps) html.append("<th>T = ").append(String.format(Locale.ROOT, "%s", t)).append("</th>");
@@ -366,8 +396,25 @@ public final class ReportWriter {
         List<String> labels = new ArrayList<>(names);
         labels.add("overall");
         html.append("<h2>6. Temperature-PGD</h2>\n");
-        figure(Charts.save(Charts.curves("robust accuracy under PGD on softmax(z/T)", temps, labels, perClass, "temperature T", true), run.plots(), "temperature_pgd"),
-                "T = 1 is PGD; per class and overall");
+        // The chart: overall, each shown class in its colour and, with many classes, the band of all of them.
+        List<Integer> shown = Charts.worstAndBest(column(perClass, names.size(), Math.max(0, indexOf(temps, 1.0))));
+        List<String> curveNames = new ArrayList<>();
+        List<double[]> curves = new ArrayList<>();
+        List<java.awt.Color> colours = new ArrayList<>();
+        for (int c : shown) { curveNames.add(names.get(c)); curves.add(perClass.get(c)); colours.add(Charts.classColor(c)); }
+        if (shown.size() < names.size()) {
+            double[] lo = new double[temps.length], hi = new double[temps.length];
+            for (int t = 0; t < temps.length; t++) {
+                lo[t] = Double.POSITIVE_INFINITY; hi[t] = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < names.size(); c++) { lo[t] = Math.min(lo[t], perClass.get(c)[t]); hi[t] = Math.max(hi[t], perClass.get(c)[t]); }
+            }
+            curveNames.add("worst class"); curves.add(lo); colours.add(java.awt.Color.GRAY);
+            curveNames.add("best class"); curves.add(hi); colours.add(java.awt.Color.GRAY);
+        }
+        curveNames.add("overall"); curves.add(perClass.get(names.size())); colours.add(java.awt.Color.BLACK);
+        figure(Charts.save(Charts.curves("robust accuracy under PGD on softmax(z/T)", temps, curveNames, curves, "temperature T", true, colours),
+                run.plots(), "temperature_pgd"), "T = 1 is PGD; overall and per class" + (shown.size() < names.size()
+                        ? " (the " + shown.size() / 2 + " worst and best classes at T = 1, and the worst/best envelope of all " + names.size() + ")" : ""));
         html.append("<table><tr><th>class</th>");
         for (double t : temps) html.append("<th>T = ").append(String.format(Locale.ROOT, "%s", t)).append("</th>");
         html.append("</tr>\n");
@@ -377,5 +424,17 @@ public final class ReportWriter {
             html.append("</tr>\n");
         }
         html.append("</table>\n");
+    }
+
+    private static int indexOf(double[] values, double v) {
+        for (int i = 0; i < values.length; i++) if (values[i] == v) return i;
+        return -1;
+    }
+
+    /** Column t of per-class rows (the first {@code classes} rows). */
+    private static double[] column(List<double[]> rows, int classes, int t) {
+        double[] c = new double[classes];
+        for (int k = 0; k < classes; k++) c[k] = rows.get(k)[t];
+        return c;
     }
 }
