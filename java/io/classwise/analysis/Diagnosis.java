@@ -56,7 +56,7 @@ public final class Diagnosis {
         /** Adversarial examples kept per class from the flip-matrix attack, for the report's gallery (0: none). */
         public int galleryPerClass = 4;
         public long seed = 0;
-        /** Classes to plot for datasets with more than 12 classes (empty: a seeded sample of 12). */
+        /** Classes to plot for datasets with more than 12 classes (empty: the 6 worst and 6 best by the last epoch's test robustness). */
         public List<Integer> plotClasses = List.of();
     }
 
@@ -76,11 +76,16 @@ public final class Diagnosis {
 
     private Attack evalPgd() { return Pgd.pgd(s.eps, s.step, s.steps, 1); }
 
-    /** The classes shown in plots: all when ≤ 12, else the requested ones or a seeded sample of 12. */
-    public List<Integer> plotClasses() {
+    /**
+     * The classes shown in the curves over epochs: all when ≤ 12, else the requested ones, else the 6
+     * worst and 6 best by {@code lastRobust} (the last epoch's per-class test robustness; null: a
+     * seeded sample of 12). The band in the chart covers all classes either way.
+     */
+    public List<Integer> plotClasses(double[] lastRobust) {
         int k = test.numClasses();
         if (k <= 12) { List<Integer> all = new ArrayList<>(); for (int c = 0; c < k; c++) all.add(c); return all; }
         if (!s.plotClasses.isEmpty()) return s.plotClasses;
+        if (lastRobust != null && lastRobust.length == k) return ClassRobustness.worstAndBest(lastRobust, 12);
         int[] ids = new int[k];
         for (int c = 0; c < k; c++) ids[c] = c;
         new Rng(s.seed).shuffle(ids);
@@ -115,7 +120,9 @@ public final class Diagnosis {
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("class_names", names());
-        doc.put("plot_classes", plotClasses());
+        double[] lastRobust = null;
+        for (Map<String, Object> e : epochs) if (e.get("test_robust") instanceof ClassRobustness r) lastRobust = r.perClass();
+        doc.put("plot_classes", plotClasses(lastRobust));
         doc.put("intervals", ClassRobustness.intervalLabels());
         doc.put("epochs", epochs);
         Tables.json(out.resolve("robustness_over_epochs.json"), doc);

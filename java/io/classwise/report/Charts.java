@@ -53,15 +53,7 @@ public final class Charts {
      * The classes a per-class chart shows: all when there are at most {@link #SHOWN_CLASSES}, else the
      * worst and the best halves by {@code score} (ids in class order).
      */
-    public static List<Integer> worstAndBest(double[] score) {
-        List<Integer> ids = new ArrayList<>();
-        for (int c = 0; c < score.length; c++) ids.add(c);
-        if (score.length <= SHOWN_CLASSES) return ids;
-        ids.sort((a, b) -> Double.compare(score[a], score[b]));
-        java.util.TreeSet<Integer> keep = new java.util.TreeSet<>(ids.subList(0, SHOWN_CLASSES / 2));
-        keep.addAll(ids.subList(ids.size() - SHOWN_CLASSES / 2, ids.size()));
-        return new ArrayList<>(keep);
-    }
+    public static List<Integer> worstAndBest(double[] score) { return io.classwise.analysis.ClassRobustness.worstAndBest(score, SHOWN_CLASSES); }
 
     /** How the heat map labels its axes: the labels (top row first), the font size and the cell size in pixels. */
     record HeatmapLayout(List<String> labels, int fontSize, int cellPixels, boolean rotateX) {}

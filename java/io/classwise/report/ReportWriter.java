@@ -115,7 +115,7 @@ public final class ReportWriter {
             }
             String title = key.replace('_', ' ') + " accuracy per class";
             figure(Charts.save(Charts.perClassOverEpochs(title, x, labels, plot, series, lo, hi), run.plots(), "over_epochs_" + key),
-                    title + " (shaded: band between the worst and the best class" + (plot.size() < names.size() ? "; " + plot.size() + " sampled classes shown" : "") + ")");
+                    title + " (shaded: band between the worst and the best class" + (plot.size() < names.size() ? "; " + plot.size() + " classes shown: the worst and the best at the last epoch" : "") + ")");
         }
         JsonNode last = d.path("epochs").get(d.path("epochs").size() - 1);
         JsonNode tr = last.path("test_robust");
