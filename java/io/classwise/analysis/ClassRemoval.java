@@ -110,7 +110,7 @@ public final class ClassRemoval {
         c.evalExamples = 0;
         log.println("  retraining without " + dropped.stream().map(k -> train.classNames().get(k)).toList() + " ...");
         Trainer t = new Trainer(c, b, dataset, trainWithout, testWithout, new RunDirectory(workDir.resolve(name)),
-                new PrintStream(java.io.OutputStream.nullOutputStream()), false);
+                new PrintStream(java.io.OutputStream.nullOutputStream()), false).overwrite(true); // scratch runs of this experiment
         t.fit(false);
         Model m = t.model();
         int[] idx = examples.stream().mapToInt(Integer::intValue).toArray();

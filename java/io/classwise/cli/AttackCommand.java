@@ -68,6 +68,17 @@ final class AttackCommand implements Callable<Integer> {
         DatasetId id = DatasetId.parse(ds);
         boolean l2 = attack.toLowerCase(Locale.ROOT).equals("l2-pgd");
         float e = Presets.attackEps(eps, l2, meta.get("classwise.eps"), id);
+        if (!(e > 0) || !Float.isFinite(e) || (!l2 && e > 1)) {
+            throw new IllegalArgumentException("--eps must be " + (l2 ? "a finite ℓ2 radius > 0" : "in (0, 1] (pixel units, e.g. 0.0313725 for 8/255)") + ", got " + e);
+        }
+        if (step != null && !(step > 0 && Float.isFinite(step))) throw new IllegalArgumentException("--step must be a finite number > 0, got " + step);
+        if (steps < 1 || steps > 100_000) throw new IllegalArgumentException("--steps must be in 1..100000, got " + steps);
+        if (restarts < 1 || restarts > 1000) throw new IllegalArgumentException("--restarts must be in 1..1000, got " + restarts);
+        if (examples < 0) throw new IllegalArgumentException("--examples must be >= 0 (0 = all), got " + examples);
+        if (batchSize < 1 || batchSize > io.classwise.train.TrainConfig.MAX_BATCH) {
+            throw new IllegalArgumentException("--batch-size must be in 1.." + io.classwise.train.TrainConfig.MAX_BATCH + ", got " + batchSize);
+        }
+        if (queries < 1) throw new IllegalArgumentException("--queries must be >= 1, got " + queries);
         float a = step != null ? step : e / 4;
         Attack atk = switch (attack.toLowerCase(Locale.ROOT)) {
             case "fgsm" -> Pgd.fgsm(e);

@@ -66,11 +66,13 @@ final class DemoCommand implements Callable<Integer> {
             RunDirectory run = new RunDirectory(out);
             System.out.println("Classwise demo: PGD adversarial training (ε = 0.1) of a small CNN on " + trainExamples
                     + " real Fashion-MNIST images (embedded subset), " + epochs + " epochs, on " + b.name());
-            new Trainer(recipe("pgd-at", epochs, trainExamples, evalExamples, seed), b, DatasetId.FASHION_MNIST, train, test, run, System.out, !noProgress).fit(false);
+            // The demo's directory is its own: a second demo replaces the first.
+            new Trainer(recipe("pgd-at", epochs, trainExamples, evalExamples, seed), b, DatasetId.FASHION_MNIST, train, test, run, System.out, !noProgress)
+                    .overwrite(true).fit(false);
             System.out.println("training a naturally trained surrogate for the transfer attack ...");
             RunDirectory surrogateRun = new RunDirectory(out.resolve("surrogate"));
             new Trainer(recipe("natural", 1, trainExamples, 100, seed + 1), b, DatasetId.FASHION_MNIST, train, test, surrogateRun,
-                    new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), false).fit(false);
+                    new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), false).overwrite(true).fit(false);
             Model surrogate = Checkpoint.load(b, surrogateRun.lastWeights());
             Diagnosis.Settings s = new Diagnosis.Settings();
             s.eps = 0.1f;

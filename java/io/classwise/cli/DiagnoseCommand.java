@@ -57,6 +57,9 @@ final class DiagnoseCommand implements Callable<Integer> {
         Map<String, String> meta = Safetensors.read(run.lastWeights()).metadata();
         String ds = meta.get("classwise.dataset");
         s.eps = Presets.attackEps(eps, false, meta.get("classwise.eps"), ds == null ? null : DatasetId.parse(ds));
+        if (!(s.eps > 0 && s.eps <= 1)) throw new IllegalArgumentException("--eps must be in (0, 1] (pixel units), got " + s.eps);
+        if (examples < 0) throw new IllegalArgumentException("--examples must be >= 0 (0 = all), got " + examples);
+        if (steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
         s.step = step != null ? step : s.eps / 4;
         s.steps = steps;
         s.reachableExamples = reachable;

@@ -20,7 +20,17 @@ public final class Main implements Runnable {
     @Override
     public void run() { spec.commandLine().usage(System.out); }
 
-    public static void main(String[] args) { System.exit(execute(args)); }
+    public static void main(String[] args) {
+        int code;
+        try {
+            code = execute(args);
+        } catch (OutOfMemoryError e) {
+            // Picocli passes Errors through; this one has a plain cause and a plain fix.
+            System.err.println("error: out of memory (" + e.getMessage() + "); try a smaller --batch-size or --examples, or more memory (java -Xmx...)");
+            code = 3;
+        }
+        System.exit(code);
+    }
 
     /**
      * Runs a command line and returns the exit code (for tests and embedding). With

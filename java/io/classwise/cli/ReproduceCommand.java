@@ -47,6 +47,7 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--methods", split = ",", defaultValue = "trades,mart,he", description = "Methods compared by Temperature-PGD besides PGD-AT (default: ${DEFAULT-VALUE}).") List<String> methods;
     @Option(names = "--seed", defaultValue = "0", description = "One seed for data order, initialisation and attack starts (default: ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
+    @Option(names = "--overwrite", description = "Replace the runs already in the output directory (default: refuse to mix two runs).") boolean overwrite;
     @Option(names = "--no-removal", description = "Skip the class-removal experiment (it retrains the model twice per source class).") boolean noRemoval;
     @Mixin BackendOptions backend;
 
@@ -65,7 +66,7 @@ final class ReproduceCommand implements Callable<Integer> {
             RunDirectory surrogate = new RunDirectory(root.resolve("surrogate-natural"));
             TrainConfig nat = config(id, "natural");
             nat.epochs = Math.max(1, nat.epochs / 4);
-            new Trainer(nat, b, id, train, test, surrogate, quiet(), false).fit(false);
+            new Trainer(nat, b, id, train, test, surrogate, quiet(), false).overwrite(overwrite).fit(false);
             Diagnosis.Settings s = settings(main);
             DiagnoseCommand.run(b, main, Safetensors.read(main.lastWeights()).metadata(), s, evalExamples,
                     Checkpoint.load(b, surrogate.lastWeights()), dataDir, noRemoval ? null : List.of(), System.out);
@@ -103,7 +104,7 @@ final class ReproduceCommand implements Callable<Integer> {
 
     private void train(Backend b, DatasetId id, String method, ImageDataset train, ImageDataset test, RunDirectory run) throws Exception {
         System.out.println("training " + method + " → " + run.root());
-        new Trainer(config(id, method), b, id, train, test, run, System.out, !noProgress).fit(false);
+        new Trainer(config(id, method), b, id, train, test, run, System.out, !noProgress).overwrite(overwrite).fit(false);
     }
 
     private Diagnosis.Settings settings(RunDirectory run) throws Exception {

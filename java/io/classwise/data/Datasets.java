@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Loads a dataset split from its official distribution files under a data directory, looking in
@@ -166,17 +167,27 @@ public final class Datasets {
         return new InMemoryDataset("synthetic " + id.cliName + " " + split.label(), pixels, labels, id.channels, id.side, id.side, id.classNames());
     }
 
-    /** Loads a split from a directory laid out as the official archive unpacks. */
-    public static ImageDataset loadFrom(DatasetId id, Split split, Path dir) throws IOException {
+    /** Records per official CIFAR file: a shorter copy is refused, not trained on. */
+    static final Map<String, Integer> CIFAR10_RECORDS = Map.of("data_batch_1.bin", 10_000, "data_batch_2.bin", 10_000, "data_batch_3.bin", 10_000,
+            "data_batch_4.bin", 10_000, "data_batch_5.bin", 10_000, "test_batch.bin", 10_000);
+    static final Map<String, Integer> CIFAR100_RECORDS = Map.of("train.bin", 50_000, "test.bin", 10_000);
+
+    /** Loads a split from a directory laid out as the official archive unpacks, checking the official file sizes. */
+    public static ImageDataset loadFrom(DatasetId id, Split split, Path dir) throws IOException { return loadFrom(id, split, dir, true); }
+
+    /** As above; officialSizes = false reads smaller files in the official format (subsets, test fixtures). */
+    public static ImageDataset loadFrom(DatasetId id, Split split, Path dir, boolean officialSizes) throws IOException {
         List<Path> files = requiredFiles(id, split, dir);
         switch (id) {
             case MNIST:
             case FASHION_MNIST:
                 return Idx.read(files.get(0), files.get(1), id.classNames());
             case CIFAR10:
-                return CifarBinary.read(files, 1, 0, namesFile(dir.resolve("cifar-10-batches-bin/batches.meta.txt"), id.classNames()));
+                return CifarBinary.read(files, 1, 0, namesFile(dir.resolve("cifar-10-batches-bin/batches.meta.txt"), id.classNames()),
+                        officialSizes ? CIFAR10_RECORDS : Map.of());
             case CIFAR100:
-                return CifarBinary.read(files, 2, 1, namesFile(dir.resolve("cifar-100-binary/fine_label_names.txt"), id.classNames()));
+                return CifarBinary.read(files, 2, 1, namesFile(dir.resolve("cifar-100-binary/fine_label_names.txt"), id.classNames()),
+                        officialSizes ? CIFAR100_RECORDS : Map.of());
             case SVHN:
                 return Svhn.read(files.get(0), id.classNames());
             case STL10:

@@ -28,13 +28,22 @@ public final class Backends {
      */
     public static Backend create(String device, int threads) { return create(device, threads, false); }
 
+    /** The most CPU threads a backend takes per available core. */
+    public static final int MAX_THREADS_PER_CORE = 4;
+
     /**
      * As {@link #create(String, int)}; {@code tf32} lets the CUDA backend use TF32 tensor cores for
      * convolutions and GEMMs (faster on Ampere/Hopper; products keep a 10-bit mantissa, so results
      * differ from fp32 at about 1e-3 relative). Ignored by the CPU backends.
      */
     public static Backend create(String device, int threads, boolean tf32) {
-        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        int cores = Runtime.getRuntime().availableProcessors();
+        // More threads than a few per core only costs memory (each has a stack and workspaces) and can exhaust the OS's threads.
+        if (threads < 0 || threads > MAX_THREADS_PER_CORE * cores) {
+            throw new IllegalArgumentException("--threads must be 0 (one per core) or 1.." + MAX_THREADS_PER_CORE * cores + " on this machine ("
+                    + cores + " cores), got " + threads);
+        }
+        int n = threads > 0 ? threads : cores;
         switch (device.toLowerCase(Locale.ROOT)) {
             case "auto":
             case "cpu":

@@ -111,12 +111,20 @@ public final class Evaluation {
                 b.upload(batch.images(), x);
                 y.copyFrom(batch.labelsAsFloats());
                 Tensor logits = model.forward(tape, x);
+                float[] logitValues = logits.toArray();
+                for (int v = 0; v < logitValues.length; v++) {
+                    if (!Float.isFinite(logitValues[v])) {
+                        // NaN logits make every attack "fail": robustness would be reported where there is none.
+                        throw new IllegalStateException("the model's logits are " + logitValues[v] + " for example " + batch.index(v / data.numClasses())
+                                + " of " + data.source() + ": its weights or inputs are broken, so no accuracy can be measured");
+                    }
+                }
                 int[] cleanPred = b.argmaxRows(logits);
                 int[] batchLabels = new int[batch.size()];
                 for (int r = 0; r < batchLabels.length; r++) batchLabels[r] = batch.label(r);
                 int[] batchTargets = null;
                 if (targeting != null && attack != null) {
-                    batchTargets = targeting.choose(batchLabels, logits.toArray(), data.numClasses(), rng);
+                    batchTargets = targeting.choose(batchLabels, logitValues, data.numClasses(), rng);
                     float[] t = new float[batchTargets.length];
                     for (int r = 0; r < t.length; r++) t[r] = batchTargets[r] >= 0 ? batchTargets[r] : batchLabels[r];
                     if (aim == null || aim.size() != t.length) aim = b.allocate(t.length);

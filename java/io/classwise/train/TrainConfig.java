@@ -62,14 +62,26 @@ public final class TrainConfig {
         throw new IllegalArgumentException("--schedule must be multistep:E1,E2,..., cosine, cyclic or constant; got '" + schedule + "'");
     }
 
+    /** Largest batch: beyond it even 28×28 images and their activations outgrow any machine's memory. */
+    public static final int MAX_BATCH = 65_536;
+
     public void validate() {
         methodEnum();
         lrSchedule();
-        if (epochs < 1) throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
-        if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
-        if (!(lr > 0)) throw new IllegalArgumentException("--lr must be > 0, got " + lr);
-        if (!(eps >= 0) || !(trainStep >= 0) || !(evalStep >= 0)) throw new IllegalArgumentException("--eps and step sizes must be >= 0");
-        if (trainSteps < 1 || evalSteps < 1) throw new IllegalArgumentException("--train-steps and --eval-steps must be >= 1");
-        if (evalExamples < 0 || trainExamples < 0) throw new IllegalArgumentException("--eval-examples / --train-examples must be >= 0");
+        if (epochs < 1 || epochs > 100_000) throw new IllegalArgumentException("--epochs must be in 1..100000, got " + epochs);
+        if (batchSize < 1 || batchSize > MAX_BATCH) throw new IllegalArgumentException("--batch-size must be in 1.." + MAX_BATCH + ", got " + batchSize);
+        if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("--lr must be a finite number > 0, got " + lr);
+        // Pixels are in [0, 1]: an ℓ∞ budget above 1 allows any image at all.
+        if (!(eps >= 0 && eps <= 1)) throw new IllegalArgumentException("--eps must be in [0, 1] (pixel units, e.g. 0.0313725 for 8/255), got " + eps);
+        if (!(trainStep >= 0 && trainStep <= 1)) throw new IllegalArgumentException("--train-step must be in [0, 1], got " + trainStep);
+        if (!(evalStep >= 0 && evalStep <= 1)) throw new IllegalArgumentException("--eval-step must be in [0, 1], got " + evalStep);
+        if (trainSteps < 1 || trainSteps > 10_000) throw new IllegalArgumentException("--train-steps must be in 1..10000, got " + trainSteps);
+        if (evalSteps < 1 || evalSteps > 10_000) throw new IllegalArgumentException("--eval-steps must be in 1..10000, got " + evalSteps);
+        if (evalExamples < 0) throw new IllegalArgumentException("--eval-examples must be >= 0 (0 = all), got " + evalExamples);
+        if (trainExamples < 0) throw new IllegalArgumentException("--train-examples must be >= 0 (0 = all), got " + trainExamples);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("--momentum must be in [0, 1), got " + momentum);
+        if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) throw new IllegalArgumentException("--weight-decay must be a finite number >= 0, got " + weightDecay);
+        if (!(beta >= 0) || !Double.isFinite(beta)) throw new IllegalArgumentException("--beta must be a finite number >= 0, got " + beta);
+        if (threads < 0) throw new IllegalArgumentException("--threads must be >= 0 (0 = one per core), got " + threads);
     }
 }

@@ -30,7 +30,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +59,7 @@ public final class Trainer {
     private final LrSchedule schedule;
     /** Buffers reused from batch to batch (keyed by role), so steady-state training allocates nothing. */
     private final Map<String, Tensor> buffers = new java.util.HashMap<>();
+    private boolean overwrite;
 
     private Tensor buffer(String role, int... shape) {
         Tensor t = buffers.get(role);
@@ -95,30 +96,54 @@ public final class Trainer {
      * epochs), leaving a checkpoint that {@code --resume} continues from.
      */
     public List<EpochMetrics> fit(boolean resume, int stopAfter) throws IOException {
+        try (RunLock lock = RunLock.acquire(run.root())) {
+            return fitLocked(resume, stopAfter);
+        }
+    }
+
+    /**
+     * With overwrite, a non-empty run directory is cleared before a fresh run; without it, a fresh run
+     * into a non-empty directory is refused (it would mix two runs' files).
+     */
+    public Trainer overwrite(boolean overwrite) {
+        this.overwrite = overwrite;
+        return this;
+    }
+
+    private List<EpochMetrics> fitLocked(boolean resume, int stopAfter) throws IOException {
         int start = 1;
+        EpochCommit.Committed committed = null;
         if (resume) {
-            if (!Files.exists(run.lastWeights()) || !Files.exists(run.lastState())) {
-                throw new IOException(run.root() + ": nothing to resume (no checkpoints/last.safetensors and last.state.safetensors)");
+            int removed = AtomicFiles.removeTemporaries(run.root()) + AtomicFiles.removeTemporaries(run.checkpoints());
+            if (removed > 0) LOG.info("{}: removed {} temporary file(s) left by an interrupted run", run.root(), removed);
+            if (!Files.exists(run.config())) throw new IOException(run.root() + ": nothing to resume (no config.json: not a run directory)");
+            committed = EpochCommit.newest(run);
+            if (committed == null) {
+                LOG.warn("{}: no epoch was committed before the run stopped; starting again from epoch 1", run.root());
+                Files.createDirectories(run.checkpoints());
+                trimMetrics(0);
+            } else {
+                Checkpoint.loadInto(model, committed.weights());
+                Map<String, String> meta = TrainingState.load(committed.state(), model, sgd);
+                if (!Integer.toString(committed.epoch()).equals(meta.get("classwise.epoch"))) {
+                    throw new IOException(committed.state() + " is the optimizer state of epoch " + meta.get("classwise.epoch") + ", not of epoch " + committed.epoch());
+                }
+                EpochCommit.repairLast(run, committed);
+                trimMetrics(committed.epoch());
+                start = committed.epoch() + 1;
+                LOG.info("{}: resuming after epoch {} of {}", run.root(), committed.epoch(), cfg.epochs);
             }
-            Checkpoint.loadInto(model, run.lastWeights());
-            Map<String, String> meta = TrainingState.load(run.lastState(), model, sgd);
-            int done = Integer.parseInt(meta.get("classwise.epoch"));
-            String weightsEpoch = io.classwise.nn.checkpoint.Safetensors.read(run.lastWeights()).metadata().get("classwise.epoch");
-            if (!Integer.toString(done).equals(weightsEpoch)) {
-                throw new IOException(run.root() + ": last.safetensors (epoch " + weightsEpoch + ") and last.state.safetensors (epoch " + done + ") disagree");
-            }
-            trimMetrics(done);
-            start = done + 1;
-            LOG.info("{}: resuming after epoch {} of {}", run.root(), done, cfg.epochs);
         } else {
+            prepareFreshDirectory();
             Files.createDirectories(run.checkpoints());
             AtomicFiles.write(run.config(), out -> out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg)));
             Files.deleteIfExists(run.metrics());
         }
         List<EpochMetrics> all = new ArrayList<>();
-        double previousCheck = resume ? catastrophicCheck() : Double.NaN;
+        double previousCheck = committed != null ? catastrophicCheck() : Double.NaN;
+        int lastGood = committed == null ? 0 : committed.epoch();
         for (int epoch = start; epoch <= Math.min(cfg.epochs, stopAfter); epoch++) {
-            EpochMetrics m = runEpoch(epoch);
+            EpochMetrics m = runEpoch(epoch, lastGood);
             if (method == Method.FGSM_RS) {
                 // Wong et al.'s early stopping: PGD accuracy on a fixed training batch collapsing by more than
                 // 0.2 signals catastrophic overfitting; keep the previous epoch's model and stop.
@@ -132,20 +157,51 @@ public final class Trainer {
                 }
                 previousCheck = check;
             }
+            String bad = Checkpoint.firstNonFinite(model);
+            if (bad != null) {
+                throw new TrainingDivergedException("the weights are no longer finite after epoch " + epoch + " (" + bad + "; lr " + cfg.lr
+                        + "); nothing of this epoch was saved. " + lastGoodCheckpoint(lastGood) + "; try a smaller --lr.");
+            }
             all.add(m);
-            appendMetrics(m);
             Map<String, String> meta = Map.of("classwise.epoch", Integer.toString(epoch), "classwise.seed", Long.toString(cfg.seed),
                     "classwise.dataset", cfg.dataset, "classwise.source", cfg.source, "classwise.method", cfg.method,
                     "classwise.eps", Double.toString(cfg.eps));
-            Checkpoint.save(model, run.epochWeights(epoch), meta);
-            Checkpoint.save(model, run.lastWeights(), meta);
-            TrainingState.save(run.lastState(), sgd, meta);
+            EpochCommit.commit(run, epoch, model, sgd, meta, metricsLine(m));
+            lastGood = epoch;
             log.printf(java.util.Locale.ROOT, "epoch %d/%d  loss %.4f  train clean %.3f robust %s  test clean %.3f robust %.3f  (%.0f s; training %.1f img/s)%n",
                     epoch, cfg.epochs, m.trainLoss(), m.trainClean().overall(),
                     m.trainRobust() == null ? "-" : String.format(java.util.Locale.ROOT, "%.3f", m.trainRobust().overall()),
                     m.testClean().overall(), m.testRobust().overall(), m.seconds(), m.trainImagesPerSecond());
         }
         return all;
+    }
+
+    private String lastGoodCheckpoint(int lastGood) {
+        return lastGood > 0 ? "The last good checkpoint is " + run.epochWeights(lastGood) + " (epoch " + lastGood + "; --resume continues from it)"
+                : "There is no good checkpoint yet (first epoch)";
+    }
+
+    /** A fresh run needs an empty directory (its lock file aside), or overwrite, which clears it. */
+    private void prepareFreshDirectory() throws IOException {
+        List<Path> present;
+        try (var files = Files.list(run.root())) {
+            present = files.filter(f -> !f.getFileName().toString().equals(RunLock.FILE)).toList();
+        }
+        if (present.isEmpty()) return;
+        if (!overwrite) {
+            throw new IllegalStateException(run.root() + " already holds a run (" + present.size() + " entries, e.g. " + present.get(0).getFileName()
+                    + "): use --resume to continue it, --overwrite to replace it, or another --out");
+        }
+        for (Path p : present) deleteRecursively(p);
+    }
+
+    private static void deleteRecursively(Path p) throws IOException {
+        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (var children = Files.list(p)) {
+                for (Path c : children.toList()) deleteRecursively(c);
+            }
+        }
+        Files.delete(p);
     }
 
     private Pgd trainAttack() {
@@ -159,7 +215,7 @@ public final class Trainer {
 
     public Pgd evalAttack() { return Pgd.pgd((float) cfg.eps, (float) cfg.evalStep, cfg.evalSteps, 1); }
 
-    private EpochMetrics runEpoch(int epoch) {
+    private EpochMetrics runEpoch(int epoch, int lastGood) {
         long t0 = System.nanoTime();
         int k = train.numClasses();
         BatchLoader loader = new BatchLoader(train, Transforms.forTraining(datasetId), cfg.batchSize, true, false, cfg.seed, 2);
@@ -189,8 +245,7 @@ public final class Trainer {
                 };
                 if (!Double.isFinite(loss)) {
                     throw new TrainingDivergedException("loss is " + loss + " at epoch " + epoch + ", batch " + (i + 1) + " (lr " + lr
-                            + "); stopped. The last good checkpoint is " + (epoch > 1 ? run.lastWeights() + " (epoch " + (epoch - 1) + ")" : "none (first epoch)")
-                            + "; try a smaller --lr.");
+                            + "); stopped. " + lastGoodCheckpoint(lastGood) + "; try a smaller --lr.");
                 }
                 sgd.step((float) lr);
                 lossSum += loss * n;
@@ -343,7 +398,7 @@ public final class Trainer {
         line.put("check_pgd_accuracy_before", before);
         line.put("check_pgd_accuracy_after", after);
         line.put("kept_epoch", epoch - 1);
-        Files.writeString(run.metrics(), JSON.writeValueAsString(line) + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+        AtomicFiles.appendLine(run.metrics(), JSON.writeValueAsString(line));
     }
 
     /** Clean and PGD accuracy per class on the (balanced subset of the) test set, evaluation mode. */
@@ -360,7 +415,7 @@ public final class Trainer {
         return o;
     }
 
-    private void appendMetrics(EpochMetrics m) throws IOException {
+    private String metricsLine(EpochMetrics m) throws IOException {
         ObjectNode line = JSON.createObjectNode();
         line.put("epoch", m.epoch());
         line.put("lr", m.lr());
@@ -379,17 +434,32 @@ public final class Trainer {
         te.put("attack", evalAttack().name());
         ArrayNode names = line.putArray("class_names");
         for (String s : train.classNames()) names.add(s);
-        Files.writeString(run.metrics(), JSON.writeValueAsString(line) + "\n",
-                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+        return JSON.writeValueAsString(line);
     }
 
-    /** Drops metric lines of epochs after the last checkpoint (an interrupted epoch). */
+    /**
+     * Drops metric lines of epochs after the last committed one (an interrupted epoch). A torn final
+     * line (a crash mid-append) is dropped with a warning; any other unreadable line is an error that
+     * names the file and the line.
+     */
     private void trimMetrics(int lastEpoch) throws IOException {
         if (!Files.exists(run.metrics())) return;
+        List<String> lines = Files.readAllLines(run.metrics(), StandardCharsets.UTF_8);
         List<String> keep = new ArrayList<>();
-        for (String l : Files.readAllLines(run.metrics(), StandardCharsets.UTF_8)) {
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i);
             if (l.isBlank()) continue;
-            if (JSON.readTree(l).path("epoch").asInt() <= lastEpoch) keep.add(l);
+            com.fasterxml.jackson.databind.JsonNode n;
+            try {
+                n = JSON.readTree(l);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                if (i == lines.size() - 1) {
+                    LOG.warn("{}: dropping the incomplete last line {} (written when the run stopped)", run.metrics(), i + 1);
+                    continue;
+                }
+                throw new IOException(run.metrics() + " line " + (i + 1) + " is not valid JSON (" + e.getOriginalMessage() + ")");
+            }
+            if (n.path("epoch").asInt() <= lastEpoch) keep.add(l);
         }
         AtomicFiles.write(run.metrics(), out -> out.write((String.join("\n", keep) + (keep.isEmpty() ? "" : "\n")).getBytes(StandardCharsets.UTF_8)));
     }

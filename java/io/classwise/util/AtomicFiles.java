@@ -19,10 +19,48 @@ public final class AtomicFiles {
 
     public interface Writer { void write(OutputStream out) throws IOException; }
 
+    /** Makes a rename or a new file in dir durable (the directory entry itself); a no-op where directories cannot be opened. */
+    public static void syncDirectory(Path dir) {
+        if (dir == null) return;
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException notSupported) {
+            // Windows cannot open a directory; its renames are durable enough for our purpose.
+        }
+    }
+
+    /**
+     * Appends one line to a text file and fsyncs it (a crash leaves at most a torn last line, which
+     * readers of such files drop).
+     */
+    public static void appendLine(Path file, String line) throws IOException {
+        CrashPoints.step("appending to " + file);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap((line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            while (b.hasRemaining()) ch.write(b);
+            CrashPoints.step("fsync of " + file);
+            ch.force(true);
+        }
+    }
+
+    /** Deletes temporary files a crash left beside the final ones ({@code .NAME.*.tmp}) in dir; returns how many. */
+    public static int removeTemporaries(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return 0;
+        int n = 0;
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (name.startsWith(".") && name.endsWith(".tmp") && Files.isRegularFile(f)) { Files.delete(f); n++; }
+            }
+        }
+        return n;
+    }
+
     public static void write(Path target, Writer body) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir != null) Files.createDirectories(dir);
+        CrashPoints.step("writing a temporary file for " + abs);
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
         try {
             // Temporary files are created owner-only; the result is an ordinary readable file.
@@ -35,13 +73,17 @@ public final class AtomicFiles {
                 OutputStream os = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16);
                 body.write(os);
                 os.flush();
+                CrashPoints.step("fsync of the temporary file for " + abs);
                 ch.force(true);
             }
+            CrashPoints.step("renaming the temporary file to " + abs);
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
+            CrashPoints.step("fsync of the directory of " + abs);
+            syncDirectory(dir);
         } finally {
             Files.deleteIfExists(tmp);
         }

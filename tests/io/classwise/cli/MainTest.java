@@ -145,4 +145,56 @@ class MainTest {
         assertNotEquals(0, Main.execute("bench", "--device", "cuda"));
         assertTrue(stderr().contains("--device cuda: ") && stderr().contains("CUDA") && stderr().contains("--device cpu"), stderr());
     }
+
+    /** Values that make no sense get one line naming the flag and what it accepts. */
+    @Test
+    void nonsenseValuesAreRefusedNamingTheFlag(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        String[][] cases = {
+            {"--eps", "2", "--eps must be in [0, 1]"}, {"--eps", "Infinity", "--eps must be in [0, 1]"}, {"--threads", "-3", "--threads must be"},
+            {"--threads", "100000", "--threads must be"}, {"--momentum", "5", "--momentum must be in [0, 1)"},
+            {"--train-examples", "-5", "--train-examples must be >= 0"}, {"--stop-after", "0", "--stop-after must be >= 1"},
+            {"--batch-size", "2000000000", "--batch-size must be in 1..65536"}};
+        for (String[] c : cases) {
+            err.reset();
+            assertNotEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--out", dir.resolve("x").toString(), c[0], c[1]), c[0]);
+            assertTrue(stderr().contains(c[2]) && !stderr().contains("\tat "), c[0] + " " + c[1] + ": " + stderr());
+        }
+        err.reset();
+        assertNotEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--out", ""));
+        assertTrue(stderr().contains("--out"), stderr());
+        java.nio.file.Path array = java.nio.file.Files.writeString(dir.resolve("a.json"), "[1, 2]");
+        err.reset();
+        assertNotEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--out", dir.resolve("y").toString(), "--config", array.toString()));
+        assertTrue(stderr().contains("expected an object") && stderr().contains("array"), stderr());
+        java.nio.file.Path fraction = java.nio.file.Files.writeString(dir.resolve("f.yaml"), "epochs: 1.7\n");
+        err.reset();
+        assertNotEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--out", dir.resolve("z").toString(), "--config", fraction.toString()));
+        assertTrue(stderr().contains("--config") && stderr().contains("f.yaml"), stderr());
+        err.reset();
+        assertNotEquals(0, Main.execute("attack", "--checkpoint", dir.resolve("none.safetensors").toString(), "--examples", "-5"));
+    }
+
+    /** On resume, more epochs and another --threads are fine; a flag that changes the experiment is refused by name. */
+    @Test
+    void resumeRefusesContradictingFlags(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        String run = dir.resolve("run").toString();
+        assertEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--method", "natural", "--arch", "small-cnn", "--epochs", "1",
+                "--train-examples", "100", "--eval-examples", "20", "--eval-steps", "1", "--out", run, "--no-progress"), stderr());
+        err.reset();
+        assertNotEquals(0, Main.execute("train", "--resume", "--out", run, "--lr", "0.5"));
+        assertTrue(stderr().contains("--lr 0.5 contradicts the run being resumed"), stderr());
+        err.reset();
+        assertNotEquals(0, Main.execute("train", "--resume", "--out", run, "--dataset", "cifar10"));
+        assertTrue(stderr().contains("--dataset cifar10 contradicts"), stderr());
+        err.reset();
+        assertNotEquals(0, Main.execute("train", "--resume", "--out", run, "--arch", "resnet18"));
+        assertTrue(stderr().contains("--arch resnet18 contradicts"), stderr());
+        err.reset();
+        assertNotEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--out", run));
+        assertTrue(stderr().contains("already holds a run") && stderr().contains("--overwrite"), stderr());
+        out.reset();
+        assertEquals(0, Main.execute("train", "--resume", "--out", run, "--epochs", "2", "--threads", "1", "--no-progress"), stderr());
+        assertEquals(2, java.nio.file.Files.readAllLines(dir.resolve("run/metrics.jsonl")).size());
+        assertTrue(java.nio.file.Files.readString(dir.resolve("run/config.json")).contains("\"epochs\" : 2"));
+    }
 }

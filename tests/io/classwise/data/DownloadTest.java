@@ -118,6 +118,38 @@ class DownloadTest {
         assertTrue(e.getMessage().contains("other.bin") && e.getMessage().contains("404"), e.getMessage());
     }
 
+    /** A 404 is asked once, not four times; the message does not claim a partial file that does not exist. */
+    @Test
+    void notFoundIsNotRetriedAndNothingIsClaimedKept() throws Exception {
+        int before = ranges.size();
+        AtomicInteger missing = new AtomicInteger();
+        server.createContext("/counted-missing", ex -> { missing.incrementAndGet(); ex.sendResponseHeaders(404, -1); ex.close(); });
+        IOException e = assertThrows(IOException.class,
+                () -> new Downloader(4, 5_000, quiet).fetch(new RemoteFile("x.bin", List.of(url("/counted-missing")), md5(payload)), dir));
+        assertEquals(1, missing.get(), "one request for a 404");
+        assertTrue(e.getMessage().contains("nothing was kept") && !e.getMessage().contains("is kept"), e.getMessage());
+        assertEquals(before, ranges.size());
+    }
+
+    /** A file already present stays until its replacement is complete and verified (a failing server changes nothing). */
+    @Test
+    void aPresentFileIsKeptUntilItsReplacementIsVerified() throws Exception {
+        byte[] old = "an older, differently compressed copy".getBytes(StandardCharsets.UTF_8);
+        Files.write(dir.resolve("data.bin"), old);
+        assertThrows(IOException.class, () -> new Downloader(1, 5_000, quiet).fetch(new RemoteFile("data.bin", List.of(url("/corrupt")), md5(payload)), dir));
+        assertArrayEquals(old, Files.readAllBytes(dir.resolve("data.bin")), "the corrupt download did not replace it");
+        assertThrows(IOException.class, () -> new Downloader(1, 5_000, quiet).fetch(new RemoteFile("data.bin", List.of(url("/missing")), md5(payload)), dir));
+        assertArrayEquals(old, Files.readAllBytes(dir.resolve("data.bin")), "the failing server did not remove it");
+        // Content that reads correctly is kept with a note, without a download.
+        int before = ranges.size();
+        Path kept = new Downloader(1, 5_000, quiet).fetch(new RemoteFile("data.bin", List.of(url("/good")), md5(payload)), dir, f -> null);
+        assertArrayEquals(old, Files.readAllBytes(kept));
+        assertEquals(before, ranges.size());
+        // Content that does not read is replaced by the verified download.
+        new Downloader(1, 5_000, quiet).fetch(new RemoteFile("data.bin", List.of(url("/good")), md5(payload)), dir, f -> "not an idx file");
+        assertArrayEquals(payload, Files.readAllBytes(dir.resolve("data.bin")));
+    }
+
     // ---------------------------------------------------------------- tar.gz extraction
 
     private static void tarEntry(ByteArrayOutputStream out, String name, byte[] data) {

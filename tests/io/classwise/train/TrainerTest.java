@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.classwise.data.DatasetId;
 import io.classwise.data.DemoData;
+import io.classwise.nn.checkpoint.Checkpoint;
 import io.classwise.data.InMemoryDataset;
 import io.classwise.data.Split;
 import io.classwise.nn.Parameter;
@@ -98,7 +99,8 @@ class TrainerTest {
             }
         }
         assertTrue(Files.exists(dir.resolve("checkpoints/epoch-001.safetensors")));
-        assertTrue(Files.exists(dir.resolve("checkpoints/last.state.safetensors")));
+        assertTrue(Files.exists(dir.resolve("checkpoints/epoch-002.state.safetensors")) && Files.exists(dir.resolve("checkpoints/last.json")));
+        assertFalse(Files.exists(dir.resolve("checkpoints/epoch-001.state.safetensors")), "only the newest optimizer state is kept");
         assertTrue(Files.exists(dir.resolve("config.json")));
     }
 
@@ -127,6 +129,84 @@ class TrainerTest {
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> trainer(c, dir).fit(false));
         assertTrue(e.getMessage().contains("epoch 1") && e.getMessage().contains("--lr"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("checkpoints/last.safetensors")), "no checkpoint of a diverged model");
+    }
+
+    /** --lr 1e38: the weights overflow while the loss of the epoch still looked finite; nothing non-finite may be saved. */
+    @Test
+    void weightsThatStopBeingFiniteAreNeverSaved() throws Exception {
+        TrainConfig c = tiny("natural");
+        c.lr = 1e38;
+        c.epochs = 3;
+        try {
+            trainer(c, dir).fit(false);
+        } catch (TrainingDivergedException e) {
+            assertTrue(e.getMessage().contains("--lr") && !e.getMessage().contains("last good checkpoint is " + dir.resolve("checkpoints/last.safetensors")), e.getMessage());
+        }
+        try (var files = Files.list(dir.resolve("checkpoints"))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".safetensors") && !f.toString().endsWith(".state.safetensors")).toList()) {
+                Checkpoint.load(B, f); // refuses non-finite tensors: every file that exists is a usable model
+            }
+        }
+    }
+
+    @Test
+    void aCheckpointWithOneNaNIsRefused() throws Exception {
+        Trainer t = trainer(tiny("natural"), dir);
+        t.fit(false, 1);
+        Path f = dir.resolve("checkpoints/epoch-001.safetensors");
+        io.classwise.nn.checkpoint.Safetensors.Contents contents = io.classwise.nn.checkpoint.Safetensors.read(f);
+        java.util.Map<String, io.classwise.nn.checkpoint.Safetensors.Entry> tensors = new java.util.LinkedHashMap<>(contents.tensors());
+        float[] bias = tensors.get("fc2.bias").toFloats();
+        bias[3] = Float.NaN;
+        tensors.put("fc2.bias", io.classwise.nn.checkpoint.Safetensors.Entry.f32(new int[] {bias.length}, bias));
+        Path bad = dir.resolve("nan.safetensors");
+        io.classwise.nn.checkpoint.Safetensors.write(bad, tensors, contents.metadata());
+        Exception e = assertThrows(java.io.IOException.class, () -> Checkpoint.load(B, bad));
+        assertTrue(e.getMessage().contains("fc2.bias") && e.getMessage().contains("NaN"), e.getMessage());
+    }
+
+    @Test
+    void aNonEmptyRunDirectoryIsNotOverwrittenSilently() throws Exception {
+        trainer(tiny("natural"), dir).fit(false, 1);
+        List<String> before = Files.readAllLines(dir.resolve("metrics.jsonl"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer(tiny("natural"), dir).fit(false));
+        assertTrue(e.getMessage().contains("--resume") && e.getMessage().contains("--overwrite"), e.getMessage());
+        assertEquals(before, Files.readAllLines(dir.resolve("metrics.jsonl")), "the refused run changed nothing");
+        trainer(tiny("natural"), dir).overwrite(true).fit(false, 1);
+        assertEquals(1, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
+    }
+
+    @Test
+    void twoTrainingsIntoOneDirectoryAreRefused() throws Exception {
+        // Hold the run's lock as a running training would, then start a second one.
+        try (RunLock held = RunLock.acquire(dir)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer(tiny("natural"), dir).fit(false));
+            assertTrue(e.getMessage().contains("in use by another run") && e.getMessage().contains("pid " + ProcessHandle.current().pid()), e.getMessage());
+        }
+        trainer(tiny("natural"), dir).fit(false, 1); // released: fine
+    }
+
+    /** A crash mid-append leaves a torn last metrics line and temporary files: resume drops and removes them. */
+    @Test
+    void resumeRepairsWhatACrashLeaves() throws Exception {
+        Path a = dir.resolve("a"), b = dir.resolve("b");
+        trainer(tiny("natural"), a).fit(false);
+        trainer(tiny("natural"), b).fit(false, 1);
+        Files.writeString(b.resolve("metrics.jsonl"), "{\"epoch\": 2, \"lr\": 0.0", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(b.resolve("checkpoints/.last.safetensors.123.tmp"), "partial");
+        Files.copy(b.resolve("checkpoints/epoch-001.safetensors"), b.resolve("checkpoints/last.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        trainer(tiny("natural"), b).fit(true);
+        assertFalse(Files.exists(b.resolve("checkpoints/.last.safetensors.123.tmp")));
+        assertEquals(2, Files.readAllLines(b.resolve("metrics.jsonl")).size());
+        for (String f : List.of("epoch-002.safetensors", "last.safetensors")) {
+            assertArrayEquals(Files.readAllBytes(a.resolve("checkpoints").resolve(f)), Files.readAllBytes(b.resolve("checkpoints").resolve(f)), f);
+        }
+        // Any other unreadable line is an error naming the file.
+        Files.writeString(b.resolve("metrics.jsonl"), "not json\n" + Files.readString(b.resolve("metrics.jsonl")));
+        TrainConfig longer = tiny("natural");
+        longer.epochs = 3;
+        Exception e = assertThrows(java.io.IOException.class, () -> trainer(longer, b).fit(true));
+        assertTrue(e.getMessage().contains("metrics.jsonl line 1"), e.getMessage());
     }
 
     @Test

@@ -57,12 +57,32 @@ public final class DatasetDownloads {
             + "sorted into class folders), optionally add LOC_synset_mapping.txt for class names, then run "
             + "'java -jar engine.jar data info imagenet --data-dir <data-dir>'.";
 
+    /**
+     * Reads a present file whose MD5 differs from the official one to see whether its content is still
+     * the dataset (e.g. re-gzipped idx files, a MAT file saved again): null when it reads correctly.
+     * Archives are not checked (their unpacked files are what is read).
+     */
+    static Downloader.ContentCheck contentCheck(DatasetId id, RemoteFile f) {
+        String name = f.fileName();
+        return file -> {
+            try {
+                if (name.contains("-images-idx3")) io.classwise.data.formats.Idx.readImages(file, new int[3]);
+                else if (name.contains("-labels-idx1")) io.classwise.data.formats.Idx.readLabels(file, id.classNames().size());
+                else if (name.endsWith(".mat")) io.classwise.data.formats.Svhn.read(file, id.classNames());
+                else return "not a file Classwise can check without its official checksum";
+                return null;
+            } catch (IOException | RuntimeException e) {
+                return e.getMessage();
+            }
+        };
+    }
+
     /** Downloads (and unpacks) a dataset into {@code <dataDir>/<name>/}. */
     public static Path fetch(DatasetId id, Path dataDir, Downloader downloader, PrintStream log) throws IOException {
         if (id == DatasetId.IMAGENET) throw new IOException(IMAGENET_HOWTO);
         Path dir = dataDir.resolve(id.cliName);
         for (RemoteFile f : files(id)) {
-            Path got = downloader.fetch(f, dir);
+            Path got = downloader.fetch(f, dir, contentCheck(id, f));
             if (f.fileName().endsWith(".tar.gz")) {
                 String stamp = f.fileName() + ".extracted";
                 if (Files.exists(dir.resolve(stamp))) continue;

@@ -38,8 +38,19 @@ public final class Downloader {
         public ChecksumException(String message) { super(message); }
     }
 
+    /** Whether a file already present is usable although its MD5 differs (e.g. recompressed): null if so, else the problem. */
+    @FunctionalInterface
+    public interface ContentCheck { String problem(Path file); }
+
     /** Ensures {@code dir/fileName} exists with the right checksum; returns its path. */
-    public Path fetch(RemoteFile f, Path dir) throws IOException {
+    public Path fetch(RemoteFile f, Path dir) throws IOException { return fetch(f, dir, null); }
+
+    /**
+     * As above. A file already present under the final name is never deleted before its replacement is
+     * complete and verified: with a wrong MD5 it is kept if {@code check} (nullable) finds its content
+     * valid (a differently compressed copy), else replaced only by a verified download.
+     */
+    public Path fetch(RemoteFile f, Path dir, ContentCheck check) throws IOException {
         Files.createDirectories(dir);
         Path target = dir.resolve(f.fileName()), part = dir.resolve(f.fileName() + ".part");
         if (Files.exists(target)) {
@@ -47,8 +58,14 @@ public final class Downloader {
                 log.println(f.fileName() + ": present, checksum OK");
                 return target;
             }
-            LOG.warn("{}: present but its checksum is wrong; downloading again", f.fileName());
-            Files.delete(target);
+            String problem = check == null ? "no content check for this file" : check.problem(target);
+            if (problem == null) {
+                log.println(f.fileName() + ": present with another MD5 than the official file, but its content reads correctly; kept "
+                        + "(delete it to download the official one)");
+                return target;
+            }
+            LOG.warn("{}: present but its MD5 differs from the official file's ({}); downloading a replacement, kept until it is verified",
+                    f.fileName(), problem);
         }
         IOException last = null;
         for (String url : f.urls()) {
@@ -62,7 +79,7 @@ public final class Downloader {
                                 + " (corrupted download or changed upstream file); nothing was kept");
                     }
                     try {
-                        Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+                        Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                     } catch (AtomicMoveNotSupportedException e) {
                         Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
                     }
@@ -72,6 +89,10 @@ public final class Downloader {
                     LOG.warn("{}: {}", f.fileName(), e.getMessage());
                     last = e;
                     break; // a complete but wrong file: try the next mirror, not the same one again
+                } catch (HttpStatusException e) {
+                    last = e;
+                    LOG.warn("{}: {} ({})", f.fileName(), e.getMessage(), e.retryable() ? "retrying" : "not retried");
+                    if (!e.retryable()) break; // 404 and the like: asking again will not help; try the next mirror
                 } catch (IOException e) {
                     last = e;
                     LOG.warn("{}: attempt {} from {} failed ({}){}", f.fileName(), attempt, url, e.getMessage(),
@@ -79,9 +100,23 @@ public final class Downloader {
                 }
             }
         }
-        throw last instanceof ChecksumException ? last
-                : new IOException("could not download " + f.fileName() + " from " + f.urls() + ": " + (last == null ? "?" : last.getMessage())
-                + "; the partial file " + part + " is kept and the next run resumes it", last);
+        if (last instanceof ChecksumException) throw last;
+        boolean partial = Files.exists(part) && Files.size(part) > 0;
+        throw new IOException("could not download " + f.fileName() + " from " + f.urls() + ": " + (last == null ? "?" : last.getMessage())
+                + (partial ? "; the partial file " + part + " (" + Files.size(part) + " bytes) is kept and the next run resumes it" : "; nothing was kept")
+                + (Files.exists(target) ? "; the file already present was left as it was" : ""), last);
+    }
+
+    /** An HTTP error status; client errors other than timeouts and rate limits are not worth repeating. */
+    static final class HttpStatusException extends IOException {
+        final int code;
+
+        HttpStatusException(int code, String url) {
+            super("HTTP " + code + " for " + url);
+            this.code = code;
+        }
+
+        boolean retryable() { return code >= 500 || code == 408 || code == 429; }
     }
 
     /** Appends the rest of url to part (Range from its current size); restarts if the server ignores Range. */
@@ -97,7 +132,7 @@ public final class Downloader {
         if (code == HttpURLConnection.HTTP_PARTIAL) append = true;
         else if (code == HttpURLConnection.HTTP_OK) append = false;
         else if (code == 416 && have > 0) { c.disconnect(); return; } // already complete: the checksum decides
-        else throw new IOException("HTTP " + code + " for " + url);
+        else throw new HttpStatusException(code, url);
         long expected = c.getContentLengthLong(), got;
         try (InputStream in = c.getInputStream();
              OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

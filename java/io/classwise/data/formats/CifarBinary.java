@@ -24,6 +24,16 @@ public final class CifarBinary {
      * labelIndex chooses which of them is the class (CIFAR-100: 0 coarse, 1 fine).
      */
     public static InMemoryDataset read(List<Path> files, int labelBytes, int labelIndex, List<String> classNames) throws IOException {
+        return read(files, labelBytes, labelIndex, classNames, java.util.Map.of());
+    }
+
+    /**
+     * As above; {@code officialRecords} maps official file names (data_batch_1.bin, test.bin, ...) to the
+     * records the official release has, and a file of that name with any other count is refused (a copy
+     * cut on a record boundary looks valid otherwise).
+     */
+    public static InMemoryDataset read(List<Path> files, int labelBytes, int labelIndex, List<String> classNames,
+                                       java.util.Map<String, Integer> officialRecords) throws IOException {
         int record = labelBytes + PIXELS;
         List<byte[]> contents = new ArrayList<>();
         long total = 0;
@@ -37,6 +47,11 @@ public final class CifarBinary {
             if (b.length == 0 || b.length % record != 0) {
                 throw new DataFormatException(f, b.length + " bytes is not a whole number of " + record + "-byte records ("
                         + labelBytes + " label byte(s) + 3072 pixels): truncated or not a CIFAR binary file");
+            }
+            Integer official = officialRecords.get(f.getFileName().toString());
+            if (official != null && b.length / record != official) {
+                throw new DataFormatException(f, "has " + b.length / record + " records but the official file has " + official
+                        + ": truncated or not the official file (delete it and run data fetch again)");
             }
             contents.add(b);
             total += b.length / record;

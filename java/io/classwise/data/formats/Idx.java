@@ -39,11 +39,24 @@ public final class Idx {
     }
 
     public static byte[] readImages(Path file, int[] dims) throws IOException {
-        return readImages(open(file), file.toString(), dims);
+        try {
+            return readImages(open(file), file.toString(), dims);
+        } catch (java.util.zip.ZipException | EOFException e) {
+            throw damaged(file, e);
+        }
     }
 
     public static int[] readLabels(Path file, int numClasses) throws IOException {
-        return readLabels(open(file), file.toString(), numClasses);
+        try {
+            return readLabels(open(file), file.toString(), numClasses);
+        } catch (java.util.zip.ZipException | EOFException e) {
+            throw damaged(file, e);
+        }
+    }
+
+    /** gzip-level damage ("Corrupt GZIP trailer", "Unexpected end of ZLIB input stream") said with the file and the fix. */
+    private static DataFormatException damaged(Path file, IOException e) {
+        return new DataFormatException(file, "the gzip data is damaged or cut short (" + e.getMessage() + "); delete the file and run data fetch again");
     }
 
     /** Reads IDX images from a stream (gzipped or not); {@code file} names it in errors. */
@@ -57,11 +70,12 @@ public final class Idx {
             if (n < 0 || rows <= 0 || cols <= 0 || (long) n * rows * cols > Integer.MAX_VALUE - 8) {
                 throw new DataFormatException(file, "implausible header: " + n + " images of " + rows + "x" + cols);
             }
-            byte[] pixels = new byte[n * rows * cols];
-            try {
-                in.readFully(pixels);
-            } catch (EOFException e) {
-                throw new DataFormatException(file, "truncated: the header promises " + n + " images of " + rows + "x" + cols + " (" + pixels.length + " bytes of pixels)");
+            if (n == 0) throw new DataFormatException(file, "holds no images (its header says 0)");
+            // readNBytes grows its buffer as data arrives: a header that promises more than the file holds costs no memory.
+            byte[] pixels = in.readNBytes(n * rows * cols);
+            if (pixels.length < n * rows * cols) {
+                throw new DataFormatException(file, "truncated: the header promises " + n + " images of " + rows + "x" + cols + " (" + (long) n * rows * cols
+                        + " bytes of pixels), the file holds " + pixels.length);
             }
             if (in.read() != -1) throw new DataFormatException(file, "has bytes after the " + n + " images its header announces");
             dims[0] = n; dims[1] = rows; dims[2] = cols;
@@ -78,12 +92,9 @@ public final class Idx {
             }
             int n = readInt(in, file, "the label count");
             if (n < 0) throw new DataFormatException(file, "negative label count " + n);
-            byte[] raw = new byte[n];
-            try {
-                in.readFully(raw);
-            } catch (EOFException e) {
-                throw new DataFormatException(file, "truncated: the header promises " + n + " labels");
-            }
+            if (n == 0) throw new DataFormatException(file, "holds no labels (its header says 0)");
+            byte[] raw = in.readNBytes(n);
+            if (raw.length < n) throw new DataFormatException(file, "truncated: the header promises " + n + " labels, the file holds " + raw.length);
             if (in.read() != -1) throw new DataFormatException(file, "has bytes after the " + n + " labels its header announces");
             int[] labels = new int[n];
             for (int i = 0; i < n; i++) {

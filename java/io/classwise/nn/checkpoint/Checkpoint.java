@@ -37,9 +37,17 @@ public final class Checkpoint {
         Map<String, Safetensors.Entry> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, StateDict.Entry> e : model.stateDict().entries().entrySet()) {
             StateDict.Entry v = e.getValue();
-            tensors.put(e.getKey(), v instanceof StateDict.FloatEntry f
-                    ? Safetensors.Entry.f32(f.shape(), f.tensor().toArray())
-                    : Safetensors.Entry.i64(v.shape(), ((StateDict.LongEntry) v).get()));
+            if (v instanceof StateDict.FloatEntry f) {
+                float[] values = f.tensor().toArray();
+                String bad = firstNonFinite(values);
+                if (bad != null) {
+                    throw new NonFiniteWeightsException(file + " not written: '" + e.getKey() + "' of " + model.architecture() + " holds " + bad
+                            + " (the weights diverged)");
+                }
+                tensors.put(e.getKey(), Safetensors.Entry.f32(f.shape(), values));
+            } else {
+                tensors.put(e.getKey(), Safetensors.Entry.i64(v.shape(), ((StateDict.LongEntry) v).get()));
+            }
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
@@ -106,12 +114,33 @@ public final class Checkpoint {
         for (Map.Entry<String, StateDict.Entry> e : want.entrySet()) {
             Safetensors.Entry t = c.tensors().get(e.getKey());
             if (e.getValue() instanceof StateDict.FloatEntry f) {
-                f.tensor().copyFrom(t.toFloats());
+                float[] values = t.toFloats();
+                String bad = firstNonFinite(values);
+                // A model with a NaN weight predicts nothing meaningful: attacks would "fail" and report false robustness.
+                if (bad != null) throw new SafetensorsFormatException(file, "tensor '" + e.getKey() + "' holds " + bad + ": not a usable model");
+                f.tensor().copyFrom(values);
             } else {
                 if (t.dtype() != Safetensors.DType.I64) throw new SafetensorsFormatException(file, "tensor '" + e.getKey() + "' must be I64, is " + t.dtype());
                 ((StateDict.LongEntry) e.getValue()).set(t.toLongs()[0]);
             }
         }
+    }
+
+    /** "NaN at index i" / "Infinity at index i" for the first non-finite value, or null when all are finite. */
+    public static String firstNonFinite(float[] values) {
+        for (int i = 0; i < values.length; i++) if (!Float.isFinite(values[i])) return values[i] + " at index " + i;
+        return null;
+    }
+
+    /** Every floating-point weight and buffer of the model is finite (else the first offender is named). */
+    public static String firstNonFinite(Model model) {
+        for (Map.Entry<String, StateDict.Entry> e : model.stateDict().entries().entrySet()) {
+            if (e.getValue() instanceof StateDict.FloatEntry f) {
+                String bad = firstNonFinite(f.tensor().toArray());
+                if (bad != null) return "'" + e.getKey() + "' holds " + bad;
+            }
+        }
+        return null;
     }
 
     private static String head(List<String> keys) {

@@ -32,6 +32,7 @@ public final class Safetensors {
     private Safetensors() {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Safetensors.class);
     /** Headers beyond this are rejected rather than allocated (the reference implementation uses 100 MB). */
     private static final long MAX_HEADER = 100L << 20;
 
@@ -97,13 +98,22 @@ public final class Safetensors {
     /** A whole file: tensors in header order, and the metadata map. */
     public record Contents(Map<String, Entry> tensors, Map<String, String> metadata) {}
 
-    /** Writes atomically: a temporary file in the same directory, fsynced, then renamed over {@code file}. */
+    /** Metadata key of the SHA-256 of the data section (all tensor bytes in file order), hex. */
+    public static final String CHECKSUM = "classwise.data_sha256";
+
+    /**
+     * Writes atomically: a temporary file in the same directory, fsynced, then renamed over {@code file}.
+     * Metadata keys are written sorted (equal content gives equal bytes) and the data section's SHA-256
+     * is added under {@link #CHECKSUM}, so a later change to the tensor bytes is detected on reading.
+     */
     public static void write(Path file, Map<String, Entry> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
-        if (!metadata.isEmpty()) {
-            ObjectNode meta = header.putObject("__metadata__");
-            metadata.forEach(meta::put);
-        }
+        java.util.TreeMap<String, String> sorted = new java.util.TreeMap<>(metadata);
+        java.security.MessageDigest sha = sha256();
+        for (Entry t : tensors.values()) sha.update(t.data);
+        sorted.put(CHECKSUM, java.util.HexFormat.of().formatHex(sha.digest()));
+        ObjectNode meta = header.putObject("__metadata__");
+        sorted.forEach(meta::put);
         long offset = 0;
         for (Map.Entry<String, Entry> e : tensors.entrySet()) {
             Entry t = e.getValue();
@@ -208,6 +218,7 @@ public final class Safetensors {
             if (expect != dataLen) throw new SafetensorsFormatException(file, "data section has " + dataLen + " bytes but the tensors cover " + expect);
 
             Map<String, Entry> tensors = new LinkedHashMap<>();
+            java.util.TreeMap<Long, byte[]> byOffset = new java.util.TreeMap<>();
             for (Map.Entry<String, DType> e : dtypes.entrySet()) {
                 JsonNode off = header.get(e.getKey()).get("data_offsets");
                 long begin = off.get(0).asLong(), end = off.get(1).asLong();
@@ -215,8 +226,29 @@ public final class Safetensors {
                 ByteBuffer data = ByteBuffer.allocate((int) (end - begin));
                 readFully(ch, data, dataStart + begin, file);
                 tensors.put(e.getKey(), new Entry(e.getValue(), shapes.get(e.getKey()), data.array()));
+                if (end > begin) byOffset.put(begin, data.array());
+            }
+            String expected = metadata.get(CHECKSUM);
+            if (expected != null) {
+                java.security.MessageDigest sha = sha256();
+                for (byte[] b : byOffset.values()) sha.update(b);
+                String actual = java.util.HexFormat.of().formatHex(sha.digest());
+                if (!actual.equalsIgnoreCase(expected)) {
+                    throw new SafetensorsFormatException(file, "tensor data does not match the checksum in its metadata (" + CHECKSUM + "): the file was "
+                            + "changed or corrupted after it was written");
+                }
+            } else if (!tensors.isEmpty()) {
+                LOG.info("{} has no {} (written by another tool or an older Classwise): its tensor data cannot be verified", file, CHECKSUM);
             }
             return new Contents(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
+        }
+    }
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
     }
 

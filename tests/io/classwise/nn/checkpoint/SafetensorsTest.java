@@ -109,6 +109,32 @@ class SafetensorsTest {
         for (String s : mustMention) assertTrue(e.getMessage().contains(s), "mentions '" + s + "': " + e.getMessage());
     }
 
+    /** A flipped bit in the tensor data is caught by the checksum; files from other tools (no checksum) still load. */
+    @Test
+    void changedTensorDataIsDetected() throws IOException {
+        Model m = trainedLooking("small-cnn", 1, 8, 1);
+        Path f = dir.resolve("m.safetensors");
+        Checkpoint.save(m, f, Map.of());
+        byte[] all = Files.readAllBytes(f);
+        all[all.length - 3] ^= 0x10; // inside fc2.bias: still a valid float, so only the checksum can tell
+        Files.write(f, all);
+        assertRejected(f, "checksum", "changed or corrupted");
+        Path raw = writeRaw("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4);
+        assertEquals(0f, ByteBuffer.wrap(Safetensors.read(raw).tensors().get("a").data()).order(ByteOrder.LITTLE_ENDIAN).getFloat(), "no checksum: loads");
+    }
+
+    /** Equal content, equal bytes: metadata keys are written sorted whatever the map's order. */
+    @Test
+    void equalCheckpointsAreByteIdentical() throws IOException {
+        Model m = trainedLooking("small-cnn", 1, 8, 1);
+        Map<String, String> a = new LinkedHashMap<>(), b = new LinkedHashMap<>();
+        a.put("classwise.epoch", "2"); a.put("classwise.seed", "1"); a.put("classwise.method", "pgd-at");
+        b.put("classwise.method", "pgd-at"); b.put("classwise.seed", "1"); b.put("classwise.epoch", "2");
+        Checkpoint.save(m, dir.resolve("a.safetensors"), a);
+        Checkpoint.save(m, dir.resolve("b.safetensors"), b);
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a.safetensors")), Files.readAllBytes(dir.resolve("b.safetensors")));
+    }
+
     @Test
     void truncatedData() throws IOException {
         Model m = trainedLooking("small-cnn", 1, 8, 1);
