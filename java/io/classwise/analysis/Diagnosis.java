@@ -365,6 +365,15 @@ public final class Diagnosis {
 
     public record Rung(String attack, double overall, double[] perClass) {}
 
+    /** The ladder's reference rung: the per-class robustness every other analysis is compared with. */
+    public static final String REFERENCE_RUNG = "PGD-20";
+
+    /** The rung of that attack name (e.g. {@link #REFERENCE_RUNG}). */
+    public static Rung rung(List<Rung> ladder, String attack) {
+        for (Rung r : ladder) if (r.attack().equals(attack)) return r;
+        throw new IllegalArgumentException("the ladder has no " + attack + " rung (" + ladder.stream().map(Rung::attack).toList() + ")");
+    }
+
     public List<Rung> attackLadder(Model surrogate) throws IOException {
         List<Attack> attacks = new ArrayList<>(List.of(Pgd.fgsm(s.eps), Pgd.pgd(s.eps, s.step, 10, 1), Pgd.pgd(s.eps, s.step, 20, 1)));
         if (s.ladderPgd100) attacks.add(Pgd.pgd(s.eps, s.step / 4, 100, 1));
@@ -392,7 +401,7 @@ public final class Diagnosis {
         }
         // Per class: drop from the weakest rung (FGSM) to the strongest (lowest accuracy for that class among white-box rungs).
         int k = test.numClasses();
-        double[] drop = new double[k], robustness = rungs.get(2).perClass(); // PGD-20
+        double[] drop = new double[k], robustness = rung(rungs, REFERENCE_RUNG).perClass();
         for (int c = 0; c < k; c++) {
             double min = Double.POSITIVE_INFINITY;
             for (Rung r : rungs) min = Math.min(min, r.perClass()[c]);

@@ -3,6 +3,7 @@ package io.classwise.api;
 import io.classwise.analysis.ClassRobustness;
 import io.classwise.analysis.FlipMatrix;
 import io.classwise.attack.Attack;
+import io.classwise.attack.Attacks;
 import io.classwise.attack.Pgd;
 import io.classwise.data.DataDirs;
 import io.classwise.data.DatasetId;
@@ -64,6 +65,9 @@ public final class Classwise implements AutoCloseable {
 
     /** ℓ∞ PGD with random start. */
     public Attack pgd(double eps, double step, int steps) { return Pgd.pgd((float) eps, (float) step, steps, 1); }
+
+    /** Any attack the command line has, by the same name ({@link Attacks#NAMES}) and knobs. */
+    public Attack attack(String name, Attacks.Settings settings) { return Attacks.byName(name, settings); }
 
     /** Temperature-PGD: PGD on softmax(z/T). */
     public Attack temperaturePgd(double eps, double step, int steps, double temperature) {

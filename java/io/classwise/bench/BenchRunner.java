@@ -1,10 +1,9 @@
 package io.classwise.bench;
 
 import io.classwise.tensor.Backend;
+import io.classwise.tensor.Backends;
 import io.classwise.tensor.Tensor;
 import io.classwise.tensor.ConvGeometry;
-import io.classwise.tensor.cpu.CpuBackend;
-import io.classwise.tensor.cpu.CpuConvolution;
 import io.classwise.util.Rng;
 
 import java.io.PrintStream;
@@ -44,7 +43,7 @@ public final class BenchRunner {
 
     /** Single-threaded sgemm of (n×n)·(n×n): the ceiling a convolution on one core is compared with. */
     public Result sgemmOneThread(int n) {
-        try (CpuBackend one = new CpuBackend(1)) {
+        try (Backend one = Backends.createCpu(1, "best")) {
             Rng rng = new Rng(5);
             Tensor a = one.allocate(n, n), b = one.allocate(n, n), c = one.allocate(n, n);
             float[] v = new float[n * n];
@@ -105,13 +104,11 @@ public final class BenchRunner {
         List<Result> ceilings = new ArrayList<>(List.of(sgemmOneThread(1024)));
         List<Result> convs = new ArrayList<>();
         // Without native/cpu only IM2COL_SGEMM is available, and runs with the Java loops.
-        List<CpuConvolution> algorithms = Arrays.stream(CpuConvolution.values())
-                .filter(c -> c != CpuConvolution.IMPLICIT_GEMM_PORTABLE && c.unavailabilityCause() == null).toList();
-        for (CpuConvolution algorithm : algorithms) {
-            try (CpuBackend one = new CpuBackend(1, CpuBackend.kernelsAvailable(), algorithm)) {
+        for (String algorithm : Backends.cpuConvolutionAlgorithms()) {
+            try (Backend one = Backends.createCpu(1, algorithm)) {
                 Result conv = measure(Workloads.convForward(one, Workloads.madryConv2(batch)));
                 convs.add(new Result(conv.name() + " [" + algorithm + ", 1 thread]", conv.medianSeconds(), conv.images(), conv.flops()));
-                if (algorithm == CpuConvolution.best() && algorithm != CpuConvolution.IM2COL_SGEMM) {
+                if (algorithm.equals(Backends.bestCpuConvolution()) && !algorithm.equals("IM2COL_SGEMM")) {
                     Result gemm = measure(Workloads.convForward(one, new ConvGeometry(1, 1024, 32, 32, 1024, 1, 1, 1, 0)));
                     ceilings.add(new Result("sgemm 1024x1024x1024 as a 1x1 conv [" + algorithm + ", 1 thread]",
                             gemm.medianSeconds(), 0, gemm.flops()));
@@ -121,7 +118,7 @@ public final class BenchRunner {
         Result ceiling = ceilings.stream().max(java.util.Comparator.comparingDouble(Result::gflops)).orElseThrow();
         for (Result r : ceilings) out.printf(Locale.ROOT, "%-72s %12.2f %12s %10.1f%n", r.name(), r.medianSeconds() * 1e3, "-", r.gflops());
         for (Result r : convs) out.printf(Locale.ROOT, "%-72s %12.2f %12.1f %10.1f%n", r.name(), r.medianSeconds() * 1e3, r.imagesPerSecond(), r.gflops());
-        out.println("OpenBLAS kernels: " + io.classwise.tensor.cpu.Blas.coreTypeNote());
+        out.println(blasCores());
         Result blas = ceilings.get(0);
         for (Result r : convs) {
             out.printf(Locale.ROOT, "%s reaches %.0f%% of OpenBLAS's single-core sgemm (%.1f GFLOP/s) and %.0f%% of the fastest (%s, %.1f GFLOP/s)%n",
@@ -180,8 +177,7 @@ public final class BenchRunner {
         }
         if (!fast) {
             out.println();
-            out.println("Classwise: convolutions " + (backend instanceof CpuBackend cpu ? cpu.convolution() : "-")
-                    + "; OpenBLAS kernels: " + io.classwise.tensor.cpu.Blas.coreTypeNote());
+            out.println("Classwise: convolutions " + Backends.convolutionOf(backend) + "; " + blasCores());
             out.println("PyTorch: OpenBLAS kernels " + torch.blasCore());
         }
         return rows;
@@ -191,5 +187,11 @@ public final class BenchRunner {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** OpenBLAS's kernel choice, as {@code info} says it. */
+    private static String blasCores() {
+        return Backends.describe().notes().stream().filter(n -> n.startsWith("BLAS cores")).findFirst().orElse("BLAS cores: (no OpenBLAS)")
+                .replace("BLAS cores: ", "OpenBLAS kernels: ");
     }
 }

@@ -64,7 +64,7 @@ public final class PytorchReference {
 
     /** PyTorch's BLAS gets the kernel family Classwise requested for its own (same machine, same kernels). */
     private static ProcessBuilder environment(ProcessBuilder pb) {
-        io.classwise.tensor.cpu.Blas.requestedCoreType().ifPresent(core -> pb.environment().put("OPENBLAS_CORETYPE", core));
+        io.classwise.tensor.Backends.requestedBlasCoreType().ifPresent(core -> pb.environment().put("OPENBLAS_CORETYPE", core));
         return pb;
     }
 

@@ -1,11 +1,9 @@
 package io.classwise.cli;
 
 import io.classwise.analysis.AdversarialExamples;
-import io.classwise.attack.Apgd;
 import io.classwise.attack.Attack;
-import io.classwise.attack.SquareAttack;
+import io.classwise.attack.Attacks;
 import io.classwise.attack.TargetChoice;
-import io.classwise.attack.Pgd;
 import io.classwise.data.DataDirs;
 import io.classwise.data.DatasetId;
 import io.classwise.data.Datasets;
@@ -66,7 +64,7 @@ final class AttackCommand implements Callable<Integer> {
         String ds = dataset != null ? dataset : meta.get("classwise.dataset");
         if (ds == null) throw new IllegalArgumentException(checkpoint + " does not record its dataset; pass --dataset");
         DatasetId id = DatasetId.parse(ds);
-        boolean l2 = attack.toLowerCase(Locale.ROOT).equals("l2-pgd");
+        boolean l2 = Attacks.isL2(attack);
         float e = Presets.attackEps(eps, l2, meta.get("classwise.eps"), id);
         if (!(e > 0) || !Float.isFinite(e) || (!l2 && e > 1)) {
             throw new IllegalArgumentException("--eps must be " + (l2 ? "a finite ℓ2 radius > 0" : "in (0, 1] (pixel units, e.g. 0.0313725 for 8/255)") + ", got " + e);
@@ -80,20 +78,8 @@ final class AttackCommand implements Callable<Integer> {
         }
         if (queries < 1) throw new IllegalArgumentException("--queries must be >= 1, got " + queries);
         float a = step != null ? step : e / 4;
-        Attack atk = switch (attack.toLowerCase(Locale.ROOT)) {
-            case "fgsm" -> Pgd.fgsm(e);
-            case "fgsm-rs" -> Pgd.fgsmRandomStart(e, 1.25f * e);
-            case "pgd" -> Pgd.pgd(e, a, steps, restarts);
-            case "tpgd" -> Pgd.temperaturePgd(e, a, steps, temperature);
-            case "cw" -> Pgd.cw(e, a, steps, kappa);
-            case "mi-fgsm" -> Pgd.miFgsm(e, steps, 1f);
-            case "l2-pgd" -> Pgd.l2(e, a, steps, restarts);
-            case "apgd-ce" -> new Apgd(e, Math.max(steps, 2), Apgd.Loss.CROSS_ENTROPY);
-            case "apgd-dlr" -> new Apgd(e, Math.max(steps, 2), Apgd.Loss.DLR);
-            case "square" -> new SquareAttack(e, queries);
-            default -> throw new IllegalArgumentException("--attack must be fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm, l2-pgd, apgd-ce, apgd-dlr or square; got '" + attack + "'");
-        };
-        if (target != null && !(atk instanceof Pgd)) {
+        Attack atk = Attacks.byName(attack, new Attacks.Settings(e, a, steps, restarts, temperature, kappa, queries));
+        if (target != null && !Attacks.targetable(atk)) {
             throw new IllegalArgumentException("--target: " + attack + " is untargeted here; use fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm or l2-pgd");
         }
         ImageDataset test = Datasets.load(id, Split.TEST, "embedded".equals(meta.get("classwise.source")) && dataset == null, DataDirs.resolve(dataDir));

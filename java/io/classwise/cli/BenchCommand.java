@@ -4,7 +4,6 @@ import io.classwise.bench.BenchRunner;
 import io.classwise.bench.PytorchReference;
 import io.classwise.bench.Workloads;
 import io.classwise.tensor.Backend;
-import io.classwise.tensor.cpu.CpuBackend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -68,7 +67,7 @@ final class BenchCommand implements Callable<Integer> {
                 return 0;
             }
             if (comparePytorch) {
-                int threads = b instanceof CpuBackend cpu ? cpu.threadCount() : 0;
+                int threads = io.classwise.tensor.Backends.threadsOf(b);
                 runner.compare(b, threads, chosen, batches, PytorchReference.start(python), rounds);
                 return 0;
             }

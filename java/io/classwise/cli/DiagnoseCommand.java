@@ -104,7 +104,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         List<io.classwise.analysis.Diagnosis.Rung> ladder = d.attackLadder(surrogate);
         out.println("Temperature-PGD sweep ...");
         List<io.classwise.analysis.Diagnosis.Rung> sweep = d.temperatureSweep();
-        double[] pgd20 = ladder.get(2).perClass();
+        double[] pgd20 = Diagnosis.rung(ladder, Diagnosis.REFERENCE_RUNG).perClass();
         WeightNorms wn = d.weightNorms(pgd20, run.checkpoints(), run.metrics());
         out.printf(Locale.ROOT, "%n%-14s %7s %7s %7s %7s %7s  %s%n", "class", "FGSM", "PGD-20", "worst", "TPGD-5", "|w_c|", "top flip target");
         double[] tp5 = sweep.stream().filter(r -> r.attack().contains("T=5)")).findFirst().map(io.classwise.analysis.Diagnosis.Rung::perClass).orElse(pgd20);

@@ -1,7 +1,6 @@
 package io.classwise.cli;
 
 import io.classwise.tensor.Backends;
-import io.classwise.tensor.cpu.Blas;
 import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
@@ -15,19 +14,14 @@ final class InfoCommand implements Callable<Integer> {
         System.out.println("Java:       " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ", "
                 + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ")");
         System.out.println("Cores:      " + Runtime.getRuntime().availableProcessors());
-        String cpuWhy = Backends.cpuUnavailabilityCause();
-        System.out.println("Backends:   reference (plain Java, always available)");
-        if (cpuWhy == null) {
-            System.out.println("            cpu (OpenBLAS sgemm + " + io.classwise.tensor.cpu.CpuBackend.kernelDescription() + ", " + Runtime.getRuntime().availableProcessors() + " threads)");
-            System.out.println("BLAS:       " + Blas.description() + ", BLAS threads " + Blas.threads()
-                    + " (Classwise parallelises over the batch and runs BLAS single-threaded)");
-            System.out.println("BLAS cores: " + Blas.coreTypeNote());
-        } else {
-            System.out.println("            cpu: unavailable: " + cpuWhy);
+        Backends.Description d = Backends.describe();
+        String label = "Backends:   ";
+        for (Backends.Choice c : d.choices()) {
+            System.out.println(label + c.device() + (c.available() ? " (" + c.detail() + ")" : ": unavailable: " + c.unavailabilityCause()));
+            label = "            ";
         }
-        String cudaWhy = Backends.cudaUnavailabilityCause();
-        System.out.println("CUDA:       " + (cudaWhy == null ? "usable with --device cuda (backend not yet verified on a GPU)" : "not usable: " + cudaWhy));
-        System.out.println("Default:    --device auto → " + (cpuWhy == null ? "cpu" : "reference"));
+        for (String note : d.notes()) System.out.println(note);
+        System.out.println("Default:    --device auto → " + d.autoDevice() + (d.autoSkipped().isEmpty() ? "" : " (passed over: " + String.join("; ", d.autoSkipped()) + ")"));
         return 0;
     }
 }

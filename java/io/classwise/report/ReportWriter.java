@@ -225,7 +225,8 @@ public final class ReportWriter {
         JsonNode f = d.path("final");
         double[] norms = doubles(f.path("weightNorm"));
         JsonNode ladder = read("attack_ladder.json");
-        double[] robust = ladder != null ? doubles(ladder.path("rungs").get(2).path("perClass")) : new double[norms.length];
+        double[] robust = new double[norms.length];
+        if (ladder != null) for (JsonNode r : ladder.path("rungs")) if (r.path("attack").asText().equals("PGD-20")) robust = doubles(r.path("perClass"));
         html.append("<h2>4. Classifier weight norm and robustness</h2>\n");
         String title = String.format(Locale.ROOT, "weight norm vs PGD-20 robustness: Pearson r = %.3f, Spearman ρ = %.3f",
                 f.path("pearson").asDouble(), f.path("spearman").asDouble());

@@ -2,18 +2,96 @@ package io.classwise.tensor;
 
 import io.classwise.tensor.cpu.Blas;
 import io.classwise.tensor.cpu.CpuBackend;
+import io.classwise.tensor.cpu.CpuConvolution;
 import io.classwise.tensor.cuda.CudaBackend;
 import io.classwise.tensor.cuda.CudaProbe;
 import io.classwise.tensor.reference.ReferenceBackend;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * Chooses a backend at start-up and says why when it falls back. The only place above the backends
- * that names their implementations.
+ * that names their implementations: commands, benchmarks and tools ask it ({@link #describe()},
+ * {@link #create}, {@link #createCpu}) instead of importing tensor.cpu or tensor.cuda.
  */
 public final class Backends {
     private Backends() {}
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Backends.class);
+
+    /**
+     * Whether {@code auto} may pick CUDA. False until the CUDA backend's parity tests have passed on
+     * real hardware (benchmarks/gpu/check.sh); {@code --device cuda} selects it explicitly meanwhile.
+     */
+    static final boolean AUTO_USES_CUDA = false;
+    static final String CUDA_NOT_VERIFIED = "the CUDA backend has not yet passed its parity tests on a GPU; select it with --device cuda";
+
+    /** One backend this build offers: its --device name, why it cannot be used here (null: it can), and what it runs. */
+    public record Choice(String device, String unavailabilityCause, String detail) {
+        public boolean available() { return unavailabilityCause == null; }
+    }
+
+    /**
+     * What this build and machine offer, in the order {@code auto} tries them (cuda, cpu, reference),
+     * the device {@code auto} chooses and why it passed over the ones before it, and notes (BLAS).
+     */
+    public record Description(List<Choice> choices, String autoDevice, List<String> autoSkipped, List<String> notes) {}
+
+    /** The one description of the backends: {@code info}, {@code bench} and {@link #create} all use it. */
+    public static Description describe() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        String cuda = CudaProbe.reasonUnusable(), cpu = Blas.unavailabilityCause();
+        List<Choice> choices = List.of(
+                new Choice("cuda", cuda, cuda == null ? "NVIDIA GPU: cuDNN convolutions and batch norm, cuBLAS GEMM, native/cuda kernels" : null),
+                new Choice("cpu", cpu, cpu == null ? "OpenBLAS sgemm + " + CpuBackend.kernelDescription() + ", " + cores + " threads" : null),
+                new Choice("reference", null, "plain Java loops, the oracle every backend is tested against"));
+        List<String> skipped = new ArrayList<>();
+        String auto = null;
+        for (Choice c : choices) {
+            String why = c.device().equals("cuda") && c.available() && !AUTO_USES_CUDA ? CUDA_NOT_VERIFIED : c.unavailabilityCause();
+            if (why == null) { auto = c.device(); break; }
+            skipped.add(c.device() + ": " + why);
+        }
+        List<String> notes = new ArrayList<>();
+        if (cpu == null) {
+            notes.add("BLAS: " + Blas.description() + ", BLAS threads " + Blas.threads() + " (Classwise parallelises over the batch and runs BLAS single-threaded)");
+            notes.add("BLAS cores: " + Blas.coreTypeNote());
+        }
+        return new Description(choices, auto, skipped, notes);
+    }
+
+    /** The OpenBLAS core type Classwise requests for this CPU (empty when OpenBLAS's own detection is right or the user set one). */
+    public static java.util.Optional<String> requestedBlasCoreType() {
+        return Blas.unavailabilityCause() == null ? Blas.requestedCoreType() : java.util.Optional.empty();
+    }
+
+    /** CPU threads a backend computes with (0 for a GPU backend, 1 for the reference loops). */
+    public static int threadsOf(Backend b) {
+        return b instanceof CpuBackend cpu ? cpu.threadCount() : b instanceof ReferenceBackend ? 1 : 0;
+    }
+
+    /** One line on how a backend computes convolutions ("-" where there is nothing to choose). */
+    public static String convolutionOf(Backend b) { return b instanceof CpuBackend cpu ? cpu.convolution().toString() : "-"; }
+
+    /** The CPU convolution algorithms this machine runs (portable reference kernel excluded), the widest first available last. */
+    public static List<String> cpuConvolutionAlgorithms() {
+        List<String> out = new ArrayList<>();
+        for (CpuConvolution c : CpuConvolution.values()) if (c != CpuConvolution.IMPLICIT_GEMM_PORTABLE && c.unavailabilityCause() == null) out.add(c.name());
+        return out;
+    }
+
+    /** The algorithm the CPU backend picks on this machine. */
+    public static String bestCpuConvolution() { return CpuConvolution.best().name(); }
+
+    /** A CPU backend with a chosen convolution algorithm (benchmarks compare them); "best" = the backend's own choice. */
+    public static Backend createCpu(int threads, String convolution) {
+        String why = Blas.unavailabilityCause();
+        if (why != null) throw new IllegalStateException("the cpu backend is unavailable: " + why);
+        CpuConvolution c = convolution.equals("best") ? CpuConvolution.best() : CpuConvolution.valueOf(convolution);
+        return new CpuBackend(threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), CpuBackend.kernelsAvailable(), c);
+    }
 
     /** Why the CUDA backend cannot be used in this build or on this machine; null when it can. */
     public static String cudaUnavailabilityCause() { return CudaProbe.reasonUnusable(); }
@@ -23,11 +101,10 @@ public final class Backends {
 
     /**
      * A backend for {@code --device}: "cpu", "reference", "cuda" or "auto". threads ≤ 0 means one per
-     * available core. "auto" is the CPU backend until the CUDA backend has passed its GPU parity tests
-     * on real hardware (it is written but unverified); "cuda" selects it explicitly.
+     * available core. "auto" tries cuda, cpu, reference in that order, exactly as {@link #describe()}
+     * says (cuda only once verified on a GPU), and logs one line for each backend it passed over.
      */
     public static Backend create(String device, int threads) { return create(device, threads, false); }
-
     /** The most CPU threads a backend takes per available core. */
     public static final int MAX_THREADS_PER_CORE = 4;
 
@@ -45,7 +122,13 @@ public final class Backends {
         }
         int n = threads > 0 ? threads : cores;
         switch (device.toLowerCase(Locale.ROOT)) {
-            case "auto":
+            case "auto": {
+                Description d = describe();
+                for (String skipped : d.autoSkipped()) {
+                    if (!skipped.startsWith("cuda")) LOG.warn("--device auto: not using {}", skipped);
+                }
+                return create(d.autoDevice(), threads, tf32);
+            }
             case "cpu":
                 String why = cpuUnavailabilityCause();
                 if (why != null) throw new IllegalStateException("--device " + device + ": " + why + " (use --device reference for plain-Java loops)");

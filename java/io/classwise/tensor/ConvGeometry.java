@@ -18,4 +18,11 @@ public record ConvGeometry(int n, int c, int h, int w, int k, int r, int s, int 
     public int[] outputShape() { return new int[] {n, k, p(), q()}; }
     /** Multiply-adds × 2 of the forward pass. */
     public double flops() { return 2.0 * n * k * p() * q() * c * r * s; }
+
+    /** Every backend's argument check: x (N, C, H, W), w (K, C, R, S) and y (N, K, P, Q) have this geometry's shapes. */
+    public void requireShapes(Tensor x, Tensor w, Tensor y) {
+        if (!x.hasShape(inputShape())) throw new IllegalArgumentException("conv input " + x + " does not match " + this);
+        if (!w.hasShape(weightShape())) throw new IllegalArgumentException("conv weight " + w + " does not match " + this);
+        if (!y.hasShape(outputShape())) throw new IllegalArgumentException("conv output " + y + " does not match " + this);
+    }
 }

@@ -20,10 +20,13 @@ public final class HostStorage implements Storage {
     /** Absolute-indexed view; never change its position/limit from outside. */
     public FloatBuffer buffer() { return buffer; }
 
-    /** The native address of element 0, for native kernels that take raw pointers. */
-    public long address() {
+    /**
+     * The native address of element 0, for native kernels that take raw pointers, found once by
+     * {@code resolver} (the native backend's own binding: this package stays free of JavaCPP) and cached.
+     */
+    public long address(java.util.function.ToLongFunction<FloatBuffer> resolver) {
         long a = address;
-        if (a == 0) address = a = new org.bytedeco.javacpp.Pointer(buffer).address();
+        if (a == 0) address = a = resolver.applyAsLong(buffer);
         return a;
     }
 

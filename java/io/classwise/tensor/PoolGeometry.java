@@ -9,4 +9,10 @@ public record PoolGeometry(int n, int c, int h, int w, int kernel, int stride, i
     public int p() { return (h + 2 * pad - kernel) / stride + 1; }
     public int q() { return (w + 2 * pad - kernel) / stride + 1; }
     public int[] outputShape() { return new int[] {n, c, p(), q()}; }
+
+    /** Every backend's argument check: x (N, C, H, W) and y (N, C, P, Q) have this geometry's shapes. */
+    public void requireShapes(Tensor x, Tensor y) {
+        if (!x.hasShape(n, c, h, w)) throw new IllegalArgumentException("pool input " + x + " does not match " + this);
+        if (!y.hasShape(outputShape())) throw new IllegalArgumentException("pool output " + y + " does not match " + this);
+    }
 }

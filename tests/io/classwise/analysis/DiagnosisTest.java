@@ -57,22 +57,22 @@ class DiagnosisTest {
             }
             List<Diagnosis.Rung> ladder = d.attackLadder(null);
             List<Diagnosis.Rung> sweep = d.temperatureSweep();
-            d.weightNorms(ladder.get(2).perClass(), run.checkpoints(), run.metrics());
+            d.weightNorms(Diagnosis.rung(ladder, Diagnosis.REFERENCE_RUNG).perClass(), run.checkpoints(), run.metrics());
             for (String f : List.of("robustness_over_epochs", "flip_matrix", "reachable_classes", "class_removal", "attack_ladder", "temperature_pgd", "weight_norms")) {
                 assertTrue(Files.exists(run.analysis().resolve(f + ".json")) && Files.exists(run.analysis().resolve(f + ".csv")), f);
             }
             // The flip matrix is built from the same PGD-20 run (same seed) as the ladder's PGD-20 rung: its diagonal
             // (robust among the correctly classified) over all of the class's examples is the rung's robust accuracy.
-            assertEquals("PGD-20", ladder.get(2).attack());
+            assertEquals("PGD-20", Diagnosis.rung(ladder, Diagnosis.REFERENCE_RUNG).attack());
             for (int k = 0; k < 10; k++) {
                 double all = flips.correctBeforeAttack(k) + flips.cleanErrors(k);
-                assertEquals(ladder.get(2).perClass()[k], flips.count(k, k) / all, 1e-12, "class " + k);
+                assertEquals(Diagnosis.rung(ladder, Diagnosis.REFERENCE_RUNG).perClass()[k], flips.count(k, k) / all, 1e-12, "class " + k);
             }
             assertTrue(java.util.Arrays.stream(flips.cleanErrors()).sum() > 0, "a briefly trained model makes clean errors");
             JsonNode fj = new ObjectMapper().readTree(run.analysis().resolve("flip_matrix.json").toFile());
             assertEquals(FlipMatrix.POPULATION, fj.path("population").asText());
             // T = 1 Temperature-PGD is the same attack as PGD-20 with the same seed.
-            assertEquals(ladder.get(2).overall(), sweep.get(0).overall(), 1e-12);
+            assertEquals(Diagnosis.rung(ladder, Diagnosis.REFERENCE_RUNG).overall(), sweep.get(0).overall(), 1e-12);
             long reachErrors = 0;
             for (int k = 0; k < 10; k++) reachErrors += reach.cleanErrors(k);
             assertEquals(20, reach.examples() + reachErrors, "every example is either in the sets or a clean error");

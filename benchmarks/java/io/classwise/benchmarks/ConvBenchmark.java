@@ -4,8 +4,6 @@ import io.classwise.bench.Workload;
 import io.classwise.bench.Workloads;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.Backends;
-import io.classwise.tensor.cpu.CpuBackend;
-import io.classwise.tensor.cpu.CpuConvolution;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -43,8 +41,7 @@ public class ConvBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
-        backend = algorithm.equals("best") || !device.equals("cpu") ? Backends.create(device, threads)
-                : new CpuBackend(threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), true, CpuConvolution.valueOf(algorithm));
+        backend = algorithm.equals("best") || !device.equals("cpu") ? Backends.create(device, threads) : Backends.createCpu(threads, algorithm);
         forward = Workloads.convForward(backend, Workloads.madryConv2(batch));
         inputGradient = Workloads.convInputGradient(backend, Workloads.madryConv2(batch));
     }

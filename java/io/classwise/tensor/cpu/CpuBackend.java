@@ -1,5 +1,6 @@
 package io.classwise.tensor.cpu;
 
+import io.classwise.tensor.Backend;
 import io.classwise.tensor.ConvGeometry;
 import io.classwise.tensor.HostStorage;
 import io.classwise.tensor.PoolGeometry;
@@ -15,13 +16,19 @@ import static io.classwise.tensor.Tensor.requireSize;
  * The fast CPU backend: convolutions as an implicit GEMM with an AVX-512 or AVX2 micro-kernel where the
  * CPU has one, else im2col + OpenBLAS sgemm (weight gradients always the latter), dense products as row-split sgemm,
  * both parallel over the machine's cores (BLAS itself runs single-threaded so the work split, and so
- * the result, does not depend on BLAS's own threading). Primitives not overridden here are the
- * reference loops, which are memory-bound and cheap next to the convolutions.
+ * the result, does not depend on BLAS's own threading). The remaining primitives are delegated to the
+ * reference loops (memory-bound and cheap next to the convolutions), each by name at the end of this file.
  *
  * <p>Deterministic for a fixed thread count: every thread owns a fixed slice of the batch, and
  * per-thread weight-gradient partials are summed in thread order.
  */
-public class CpuBackend extends ReferenceBackend {
+public class CpuBackend implements Backend {
+    /**
+     * The plain loops, for every primitive this backend has no faster version of (the memory-bound
+     * elementwise, loss and optimiser steps, listed at the end of this file) and for the layers whose
+     * native kernels were turned off. Delegated one by one, so each fallback is a visible choice.
+     */
+    private final ReferenceBackend loops = new ReferenceBackend();
     private final CpuThreads threads;
     /** Per-thread im2col columns (C·R·S, P·Q) and weight-gradient partials (K, C·R·S); grown on demand. */
     private final Workspace[] workspaces;
@@ -74,7 +81,7 @@ public class CpuBackend extends ReferenceBackend {
     public boolean usesNativeKernels() { return nativeKernels; }
 
     /** Address of element {@code offset} of a host tensor. */
-    private static long addr(Tensor t, long offset) { return HostStorage.storageOf(t).address() + offset * Float.BYTES; }
+    private static long addr(Tensor t, long offset) { return HostAddresses.of(t) + offset * Float.BYTES; }
 
     @Override
     public void close() { threads.close(); }
@@ -102,11 +109,11 @@ public class CpuBackend extends ReferenceBackend {
 
     @Override
     public void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
-        checkConv(x, w, y, g);
+        g.requireShapes(x, w, y);
         if (implicit != null) { implicit.forward(x, w, b, y, g); return; }
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
         FloatPointer px = Blas.pointer(x), pw = Blas.pointer(w), py = Blas.pointer(y);
-        FloatBuffer yb = buf(y), bb = b == null ? null : buf(b);
+        FloatBuffer yb = HostStorage.of(y), bb = b == null ? null : HostStorage.of(b);
         threads.forRange(g.n(), (t, n0, n1) -> {
             Workspace ws = workspaces[t];
             for (int n = n0; n < n1; n++) {
@@ -131,11 +138,11 @@ public class CpuBackend extends ReferenceBackend {
 
     @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
-        checkConv(dx, w, dy, g);
+        g.requireShapes(dx, w, dy);
         if (implicit != null && ImplicitConvolution.handlesBackwardData(g)) { implicit.backwardData(dy, w, dx, g); return; }
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
         FloatPointer pdy = Blas.pointer(dy), pw = Blas.pointer(w), pdx = Blas.pointer(dx);
-        FloatBuffer dxb = buf(dx);
+        FloatBuffer dxb = HostStorage.of(dx);
         threads.forRange(g.n(), (t, n0, n1) -> {
             Workspace ws = workspaces[t];
             for (int n = n0; n < n1; n++) {
@@ -155,10 +162,10 @@ public class CpuBackend extends ReferenceBackend {
 
     @Override
     public void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
-        checkConv(x, dw, dy, g);
+        g.requireShapes(x, dw, dy);
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w(), K = g.k();
         FloatPointer px = Blas.pointer(x), pdy = Blas.pointer(dy);
-        FloatBuffer dyb = buf(dy);
+        FloatBuffer dyb = HostStorage.of(dy);
         int used = threads.forRange(g.n(), (t, n0, n1) -> {
             Workspace ws = workspaces[t];
             ws.partial(K * crs + K);
@@ -181,7 +188,7 @@ public class CpuBackend extends ReferenceBackend {
                 }
             }
         });
-        FloatBuffer dwb = buf(dw), dbb = db == null ? null : buf(db);
+        FloatBuffer dwb = HostStorage.of(dw), dbb = db == null ? null : HostStorage.of(db);
         for (int t = 0; t < used; t++) {
             FloatBuffer part = workspaces[t].partialBuffer();
             for (int i = 0; i < K * crs; i++) dwb.put(i, dwb.get(i) + part.get(i));
@@ -194,7 +201,7 @@ public class CpuBackend extends ReferenceBackend {
         int chw = g.c() * g.h() * g.w();
         FloatBuffer cols = ws.cols(g.c() * g.r() * g.s() * g.p() * g.q());
         if (nativeKernels) NativeCpuKernels.im2col(addr(x, (long) n * chw), ws.colsAddress(), g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad());
-        else Im2col.im2col(buf(x), n * chw, g, cols, ws.scratch);
+        else Im2col.im2col(HostStorage.of(x), n * chw, g, cols, ws.scratch);
     }
 
     // ---------------------------------------------------------------- memory-bound layers
@@ -203,14 +210,14 @@ public class CpuBackend extends ReferenceBackend {
 
     @Override
     public void relu(Tensor x, Tensor y) {
-        if (!nativeKernels) { super.relu(x, y); return; }
+        if (!nativeKernels) { loops.relu(x, y); return; }
         requireSize(y, x.size(), "relu");
         threads.forRange(x.size(), (t, i0, i1) -> NativeCpuKernels.relu(addr(x, i0), addr(y, i0), i1 - i0));
     }
 
     @Override
     public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
-        if (!nativeKernels) { super.reluBackward(y, dy, dx); return; }
+        if (!nativeKernels) { loops.reluBackward(y, dy, dx); return; }
         requireSize(dy, y.size(), "reluBackward");
         requireSize(dx, y.size(), "reluBackward");
         threads.forRange(y.size(), (t, i0, i1) -> NativeCpuKernels.reluBackward(addr(y, i0), addr(dy, i0), addr(dx, i0), i1 - i0));
@@ -218,33 +225,33 @@ public class CpuBackend extends ReferenceBackend {
 
     @Override
     public void maxPoolForward(Tensor x, Tensor y, PoolGeometry g) {
-        if (nativeKernels) maxPoolForward(x, y, g, false); else super.maxPoolForward(x, y, g);
+        if (nativeKernels) maxPoolForward(x, y, g, false); else loops.maxPoolForward(x, y, g);
     }
 
     @Override
     public void reluMaxPoolForward(Tensor x, Tensor y, PoolGeometry g) {
-        if (nativeKernels) maxPoolForward(x, y, g, true); else super.reluMaxPoolForward(x, y, g);
+        if (nativeKernels) maxPoolForward(x, y, g, true); else loops.reluMaxPoolForward(x, y, g);
     }
 
     @Override
     public void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) {
-        if (nativeKernels) maxPoolBackward(x, dy, dx, g, false); else super.maxPoolBackward(x, dy, dx, g);
+        if (nativeKernels) maxPoolBackward(x, dy, dx, g, false); else loops.maxPoolBackward(x, dy, dx, g);
     }
 
     @Override
     public void reluMaxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) {
-        if (nativeKernels) maxPoolBackward(x, dy, dx, g, true); else super.reluMaxPoolBackward(x, dy, dx, g);
+        if (nativeKernels) maxPoolBackward(x, dy, dx, g, true); else loops.reluMaxPoolBackward(x, dy, dx, g);
     }
 
     private void maxPoolForward(Tensor x, Tensor y, PoolGeometry g, boolean relu) {
-        checkPool(x, y, g);
+        g.requireShapes(x, y);
         int hw = g.h() * g.w(), pq = g.p() * g.q();
         threads.forRange(g.n() * g.c(), (t, c0, c1) -> NativeCpuKernels.maxPoolForward(addr(x, (long) c0 * hw), addr(y, (long) c0 * pq),
                 c1 - c0, g.h(), g.w(), g.kernel(), g.stride(), g.pad(), relu ? 1 : 0));
     }
 
     private void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g, boolean relu) {
-        checkPool(x, dy, g);
+        g.requireShapes(x, dy);
         requireSize(dx, x.size(), "maxPoolBackward");
         int hw = g.h() * g.w(), pq = g.p() * g.q();
         threads.forRange(g.n() * g.c(), (t, c0, c1) -> NativeCpuKernels.maxPoolBackward(addr(x, (long) c0 * hw), addr(dy, (long) c0 * pq),
@@ -253,7 +260,7 @@ public class CpuBackend extends ReferenceBackend {
 
     @Override
     public void linfPgdStep(Tensor xAdv, Tensor grad, Tensor xNat, float step, float eps) {
-        if (!nativeKernels) { super.linfPgdStep(xAdv, grad, xNat, step, eps); return; }
+        if (!nativeKernels) { loops.linfPgdStep(xAdv, grad, xNat, step, eps); return; }
         requireSize(grad, xAdv.size(), "linfPgdStep");
         requireSize(xNat, xAdv.size(), "linfPgdStep");
         threads.forRange(xAdv.size(), (t, i0, i1) -> NativeCpuKernels.linfPgdStep(addr(xAdv, i0), addr(grad, i0), addr(xNat, i0), step, eps, i1 - i0));
@@ -264,7 +271,7 @@ public class CpuBackend extends ReferenceBackend {
     @Override
     public void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                       float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        if (!nativeKernels) { super.batchNormTrainForward(x, gamma, beta, runningMean, runningVar, momentum, eps, y, saveMean, saveInvStd); return; }
+        if (!nativeKernels) { loops.batchNormTrainForward(x, gamma, beta, runningMean, runningVar, momentum, eps, y, saveMean, saveInvStd); return; }
         int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
         requireSize(y, x.size(), "batchNormTrainForward");
         threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormTrainForward(addr(x, 0), addr(gamma, 0), addr(beta, 0), addr(runningMean, 0),
@@ -274,7 +281,7 @@ public class CpuBackend extends ReferenceBackend {
     @Override
     public void batchNormTrainBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
                                        Tensor dx, Tensor dGamma, Tensor dBeta) {
-        if (!nativeKernels) { super.batchNormTrainBackward(x, dy, gamma, saveMean, saveInvStd, dx, dGamma, dBeta); return; }
+        if (!nativeKernels) { loops.batchNormTrainBackward(x, dy, gamma, saveMean, saveInvStd, dx, dGamma, dBeta); return; }
         int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
         requireSize(dx, x.size(), "batchNormTrainBackward");
         threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormTrainBackward(addr(x, 0), addr(dy, 0), addr(gamma, 0), addr(saveMean, 0),
@@ -283,7 +290,7 @@ public class CpuBackend extends ReferenceBackend {
 
     @Override
     public void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps, Tensor y) {
-        if (!nativeKernels) { super.batchNormInferenceForward(x, gamma, beta, runningMean, runningVar, eps, y); return; }
+        if (!nativeKernels) { loops.batchNormInferenceForward(x, gamma, beta, runningMean, runningVar, eps, y); return; }
         int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
         requireSize(y, x.size(), "batchNormInferenceForward");
         threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormInferenceForward(addr(x, 0), addr(gamma, 0), addr(beta, 0),
@@ -293,7 +300,7 @@ public class CpuBackend extends ReferenceBackend {
     @Override
     public void batchNormInferenceBackward(Tensor x, Tensor dy, Tensor gamma, Tensor runningMean, Tensor runningVar,
                                            float eps, Tensor dx, Tensor dGamma, Tensor dBeta) {
-        if (!nativeKernels) { super.batchNormInferenceBackward(x, dy, gamma, runningMean, runningVar, eps, dx, dGamma, dBeta); return; }
+        if (!nativeKernels) { loops.batchNormInferenceBackward(x, dy, gamma, runningMean, runningVar, eps, dx, dGamma, dBeta); return; }
         int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
         requireSize(dx, x.size(), "batchNormInferenceBackward");
         threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormInferenceBackward(addr(x, 0), addr(dy, 0), addr(gamma, 0),
@@ -318,7 +325,7 @@ public class CpuBackend extends ReferenceBackend {
 
         FloatPointer colsPointer() { return colsPtr; }
 
-        long colsAddress() { return cols.address(); }
+        long colsAddress() { return HostAddresses.of(cols); }
 
         void partial(int floats) {
             if (partial == null || partial.capacity() < floats) {
@@ -331,4 +338,92 @@ public class CpuBackend extends ReferenceBackend {
 
         FloatPointer partialPointer() { return partialPtr; }
     }
+
+    // ---------------------------------------------------------------- memory and the primitives the reference loops compute
+
+    @Override
+    public Tensor allocate(int... shape) { return Tensor.of(this, new HostStorage(Tensor.sizeOf(shape)), shape); }
+
+    @Override public void upload(float[] src, Tensor dst) { loops.upload(src, dst); }
+
+    @Override public void upload(FloatBuffer src, Tensor dst) { loops.upload(src, dst); }
+
+    @Override public float[] download(Tensor src) { return loops.download(src); }
+
+    @Override public void copy(Tensor src, Tensor dst) { loops.copy(src, dst); }
+
+    @Override public void fill(Tensor t, float value) { loops.fill(t, value); }
+
+    @Override public void axpy(float a, Tensor x, Tensor y) { loops.axpy(a, x, y); }
+
+    @Override public void scale(Tensor x, float a) { loops.scale(x, a); }
+
+    @Override public void add(Tensor a, Tensor b, Tensor out) { loops.add(a, b, out); }
+
+    @Override public double sum(Tensor x) { return loops.sum(x); }
+
+    @Override public void addRowVector(Tensor y, Tensor bias) { loops.addRowVector(y, bias); }
+
+    @Override public void sumRows(Tensor dy, Tensor db) { loops.sumRows(dy, db); }
+
+    @Override public void avgPoolForward(Tensor x, Tensor y, PoolGeometry g) { loops.avgPoolForward(x, y, g); }
+
+    @Override public void avgPoolBackward(Tensor dy, Tensor dx, PoolGeometry g) { loops.avgPoolBackward(dy, dx, g); }
+
+    @Override public void normalizeChannels(Tensor x, Tensor mean, Tensor std, Tensor y) { loops.normalizeChannels(x, mean, std, y); }
+
+    @Override public void normalizeChannelsBackward(Tensor dy, Tensor std, Tensor dx) { loops.normalizeChannelsBackward(dy, std, dx); }
+
+    @Override public void l2NormalizeRows(Tensor x, Tensor y, Tensor norms, float eps) { loops.l2NormalizeRows(x, y, norms, eps); }
+
+    @Override public void l2NormalizeRowsBackward(Tensor y, Tensor norms, Tensor dy, Tensor dx) { loops.l2NormalizeRowsBackward(y, norms, dy, dx); }
+
+    @Override
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, float temperature, Tensor loss, Tensor dLogits, float gradScale) {
+        loops.softmaxCrossEntropy(logits, labels, temperature, loss, dLogits, gradScale);
+    }
+
+    @Override public void softmax(Tensor logits, float temperature, Tensor probs) { loops.softmax(logits, temperature, probs); }
+
+    @Override
+    public void klDivergence(Tensor logitsP, Tensor logitsQ, Tensor loss, Tensor dLogitsP, Tensor dLogitsQ, float gradScale) {
+        loops.klDivergence(logitsP, logitsQ, loss, dLogitsP, dLogitsQ, gradScale);
+    }
+
+    @Override
+    public void boostedCrossEntropy(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale) {
+        loops.boostedCrossEntropy(logits, labels, loss, dLogits, gradScale);
+    }
+
+    @Override
+    public void marginLoss(Tensor logits, Tensor labels, float kappa, Tensor loss, Tensor dLogits, float gradScale) {
+        loops.marginLoss(logits, labels, kappa, loss, dLogits, gradScale);
+    }
+
+    @Override public void dlrLoss(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale) { loops.dlrLoss(logits, labels, loss, dLogits, gradScale); }
+
+    @Override public int[] argmaxRows(Tensor logits) { return loops.argmaxRows(logits); }
+
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor momentumBuf, float lr, float momentum, float dampening,
+                        float weightDecay, boolean nesterov, boolean firstStep) {
+        loops.sgdStep(param, grad, momentumBuf, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+    }
+
+    @Override public void l2PgdStep(Tensor xAdv, Tensor grad, Tensor xNat, float step, float eps) { loops.l2PgdStep(xAdv, grad, xNat, step, eps); }
+
+    @Override
+    public void linfPgdStepPerRow(Tensor xAdv, Tensor grad, Tensor xNat, Tensor stepPerRow, float eps) {
+        loops.linfPgdStepPerRow(xAdv, grad, xNat, stepPerRow, eps);
+    }
+
+    @Override public void scaleRows(Tensor x, Tensor scale) { loops.scaleRows(x, scale); }
+
+    @Override public void addAtLabels(Tensor logits, Tensor labels, float value, Tensor out) { loops.addAtLabels(logits, labels, value, out); }
+
+    @Override public void copyRowsWhere(Tensor src, Tensor dst, Tensor mask) { loops.copyRowsWhere(src, dst, mask); }
+
+    @Override public void momentumAccumulate(Tensor grad, Tensor buf, float mu) { loops.momentumAccumulate(grad, buf, mu); }
+
+    @Override public String toString() { return name(); }
 }

@@ -67,7 +67,7 @@ final class ImplicitConvolution {
                 (long) a * PANEL, Math.min((long) b * PANEL, pixels), workspaces[t].ensure(workspaceFloats), kernel));
     }
 
-    private static long address(Tensor t) { return HostStorage.storageOf(t).address(); }
+    private static long address(Tensor t) { return HostAddresses.of(t); }
 
     /** Off-heap floats grown on demand; returns the address. */
     private static final class Buffer {
@@ -75,7 +75,7 @@ final class ImplicitConvolution {
 
         long ensure(long floats) {
             if (storage == null || storage.capacity() < floats) storage = new HostStorage(Math.toIntExact(floats));
-            return storage.address();
+            return HostAddresses.of(storage);
         }
     }
 }

@@ -242,6 +242,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+        g.requireShapes(x, w, y);
         ConvolutionPlan p = plan(g);
         checkCudnn(cudnn.cudnnConvolutionForward(dnn, one, p.x, Cuda.at(a(x)), p.w, Cuda.at(a(w)), p.forward, p.forwardAlgo,
                 Cuda.at(workspace.address()), workspace.bytes(), zero, p.y, Cuda.at(a(y))), "cudnnConvolutionForward " + g);
@@ -250,6 +251,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
+        g.requireShapes(dx, w, dy);
         ConvolutionPlan p = plan(g);
         checkCudnn(cudnn.cudnnConvolutionBackwardData(dnn, one, p.w, Cuda.at(a(w)), p.y, Cuda.at(a(dy)), p.backwardData, p.backwardDataAlgo,
                 Cuda.at(workspace.address()), workspace.bytes(), zero, p.x, Cuda.at(a(dx))), "cudnnConvolutionBackwardData " + g);
@@ -257,6 +259,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
+        g.requireShapes(x, dw, dy);
         ConvolutionPlan p = plan(g);
         checkCudnn(cudnn.cudnnConvolutionBackwardFilter(dnn, one, p.x, Cuda.at(a(x)), p.y, Cuda.at(a(dy)), p.backwardFilter, p.backwardFilterAlgo,
                 Cuda.at(workspace.address()), workspace.bytes(), one, p.w, Cuda.at(a(dw))), "cudnnConvolutionBackwardFilter " + g);
@@ -320,12 +323,14 @@ public final class CudaBackend implements Backend {
     // ---------------------------------------------------------------- pooling
 
     private void pool(String kernel, Tensor x, Tensor y, PoolGeometry g, int relu, boolean withRelu) {
+        g.requireShapes(x, y);
         KernelModule.Args args = kernels.args().ptr(a(x)).ptr(a(y)).i64((long) g.n() * g.c()).i64(g.h()).i64(g.w()).i64(g.kernel()).i64(g.stride()).i64(g.pad());
         if (withRelu) args.i32(relu);
         kernels.launch(kernel, (long) g.n() * g.c() * g.p() * g.q());
     }
 
     private void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g, int relu) {
+        g.requireShapes(x, dy);
         fill(dx, 0f);
         kernels.args().ptr(a(x)).ptr(a(dy)).ptr(a(dx)).i64((long) g.n() * g.c()).i64(g.h()).i64(g.w()).i64(g.kernel()).i64(g.stride()).i64(g.pad()).i32(relu);
         kernels.launch("cw_max_pool_backward", (long) g.n() * g.c() * g.p() * g.q());

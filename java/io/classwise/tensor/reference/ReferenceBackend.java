@@ -149,15 +149,9 @@ public class ReferenceBackend implements Backend {
 
     // ---------------------------------------------------------------- convolution
 
-    protected static void checkConv(Tensor x, Tensor w, Tensor y, ConvGeometry g) {
-        if (!x.hasShape(g.inputShape())) throw new IllegalArgumentException("conv input " + x + " does not match " + g);
-        if (!w.hasShape(g.weightShape())) throw new IllegalArgumentException("conv weight " + w + " does not match " + g);
-        if (!y.hasShape(g.outputShape())) throw new IllegalArgumentException("conv output " + y + " does not match " + g);
-    }
-
     @Override
     public void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
-        checkConv(x, w, y, g);
+        g.requireShapes(x, w, y);
         FloatBuffer xb = buf(x), wb = buf(w), yb = buf(y), bb = b == null ? null : buf(b);
         int P = g.p(), Q = g.q();
         for (int n = 0; n < g.n(); n++)
@@ -182,7 +176,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
-        checkConv(dx, w, dy, g);
+        g.requireShapes(dx, w, dy);
         FloatBuffer dyb = buf(dy), wb = buf(w), dxb = buf(dx);
         int P = g.p(), Q = g.q();
         double[] acc = new double[dx.size()];
@@ -208,7 +202,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
-        checkConv(x, dw, dy, g);
+        g.requireShapes(x, dw, dy);
         FloatBuffer xb = buf(x), dyb = buf(dy), dwb = buf(dw);
         int P = g.p(), Q = g.q();
         for (int k = 0; k < g.k(); k++)
@@ -345,11 +339,6 @@ public class ReferenceBackend implements Backend {
 
     // ---------------------------------------------------------------- pooling
 
-    protected static void checkPool(Tensor x, Tensor y, PoolGeometry g) {
-        if (!x.hasShape(g.n(), g.c(), g.h(), g.w())) throw new IllegalArgumentException("pool input " + x + " does not match " + g);
-        if (!y.hasShape(g.outputShape())) throw new IllegalArgumentException("pool output " + y + " does not match " + g);
-    }
-
     @Override
     public void maxPoolForward(Tensor x, Tensor y, PoolGeometry g) { maxPoolForward(x, y, g, false); }
 
@@ -363,7 +352,7 @@ public class ReferenceBackend implements Backend {
     public void reluMaxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) { maxPoolBackward(x, dy, dx, g, true); }
 
     private void maxPoolForward(Tensor x, Tensor y, PoolGeometry g, boolean relu) {
-        checkPool(x, y, g);
+        g.requireShapes(x, y);
         FloatBuffer xb = buf(x), yb = buf(y);
         int P = g.p(), Q = g.q();
         for (int nc = 0; nc < g.n() * g.c(); nc++)
@@ -384,7 +373,7 @@ public class ReferenceBackend implements Backend {
     }
 
     private void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g, boolean relu) {
-        checkPool(x, dy, g);
+        g.requireShapes(x, dy);
         requireSize(dx, x.size(), "maxPoolBackward");
         FloatBuffer xb = buf(x), dyb = buf(dy), dxb = buf(dx);
         for (int i = 0; i < dx.size(); i++) dxb.put(i, 0f);
@@ -410,7 +399,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void avgPoolForward(Tensor x, Tensor y, PoolGeometry g) {
-        checkPool(x, y, g);
+        g.requireShapes(x, y);
         FloatBuffer xb = buf(x), yb = buf(y);
         int P = g.p(), Q = g.q();
         double inv = 1.0 / (g.kernel() * g.kernel());
@@ -433,7 +422,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void avgPoolBackward(Tensor dy, Tensor dx, PoolGeometry g) {
-        checkPool(dx, dy, g);
+        g.requireShapes(dx, dy);
         FloatBuffer dyb = buf(dy), dxb = buf(dx);
         for (int i = 0; i < dx.size(); i++) dxb.put(i, 0f);
         int P = g.p(), Q = g.q();
