@@ -4,6 +4,7 @@
 // (java/io/classwise/tensor/reference) that the GPU parity tests compare it with.
 #pragma once
 #include <stdint.h>
+#include "../include/classwise_kernels.h"
 
 #define CW_GRID_STRIDE(i, n) \
     for (int64_t i = (int64_t) blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (int64_t) blockDim.x * gridDim.x)

@@ -4,6 +4,7 @@ import io.classwise.tensor.Backend;
 import io.classwise.tensor.ConvGeometry;
 import io.classwise.tensor.PoolGeometry;
 import io.classwise.tensor.Tensor;
+import io.classwise.tensor.cuda.CudaKernels.Grid;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.cudnn.cudnnContext;
@@ -47,7 +48,8 @@ public final class CudaBackend implements Backend {
     private final cublasContext blas = new cublasContext();
     private final cudnnContext dnn = new cudnnContext();
     private final DeviceAllocator allocator = new DeviceAllocator();
-    private final KernelModule kernels;
+    private final KernelModule module;
+    private final CudaKernels kernels;
     private final boolean tf32;
     private final Map<ConvGeometry, ConvolutionPlan> convPlans = new HashMap<>();
     private final Map<List<Integer>, cudnnTensorStruct[]> bnDescriptors = new HashMap<>();
@@ -77,7 +79,8 @@ public final class CudaBackend implements Backend {
         checkCudnn(cudnn.cudnnSetStream(dnn, stream), "cudnnSetStream");
         IntPointer sms = new IntPointer(1);
         check(cudart.cudaDeviceGetAttribute(sms, cudart.cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
-        kernels = new KernelModule(stream, sms.get());
+        module = new KernelModule(stream, sms.get());
+        kernels = new CudaKernels(module);
         description = "cuda:" + device + " (" + sms.get() + " SMs, cuDNN " + cudnn.cudnnGetVersion() + (tf32 ? ", TF32" : ", fp32") + ")";
         LOG.warn("the CUDA backend has not yet been verified on a GPU by its parity tests; compare with --device cpu before trusting results");
     }
@@ -140,8 +143,7 @@ public final class CudaBackend implements Backend {
         if (value == 0f && Float.floatToRawIntBits(value) == 0) {
             check(cudart.cudaMemsetAsync(Cuda.at(a(t)), 0, (long) t.size() * Float.BYTES, stream), "cudaMemsetAsync");
         } else {
-            kernels.args().ptr(a(t)).f(value).i64(t.size());
-            kernels.launch("cw_fill", t.size());
+            kernels.fill(a(t), value, t.size(), Grid.elements(t.size()));
         }
     }
 
@@ -154,37 +156,32 @@ public final class CudaBackend implements Backend {
     @Override
     public void axpy(float alpha, Tensor x, Tensor y) {
         requireSize(y, x.size(), "axpy");
-        kernels.args().f(alpha).ptr(a(x)).ptr(a(y)).i64(x.size());
-        kernels.launch("cw_axpy", x.size());
+        kernels.axpy(alpha, a(x), a(y), x.size(), Grid.elements(x.size()));
     }
 
     @Override
     public void scale(Tensor x, float alpha) {
-        kernels.args().ptr(a(x)).f(alpha).i64(x.size());
-        kernels.launch("cw_scale", x.size());
+        kernels.scale(a(x), alpha, x.size(), Grid.elements(x.size()));
     }
 
     @Override
     public void add(Tensor x, Tensor y, Tensor out) {
         requireSize(y, x.size(), "add");
         requireSize(out, x.size(), "add");
-        kernels.args().ptr(a(x)).ptr(a(y)).ptr(a(out)).i64(x.size());
-        kernels.launch("cw_add", x.size());
+        kernels.add(a(x), a(y), a(out), x.size(), Grid.elements(x.size()));
     }
 
     @Override
     public void relu(Tensor x, Tensor y) {
         requireSize(y, x.size(), "relu");
-        kernels.args().ptr(a(x)).ptr(a(y)).i64(x.size());
-        kernels.launch("cw_relu", x.size());
+        kernels.relu(a(x), a(y), x.size(), Grid.elements(x.size()));
     }
 
     @Override
     public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
         requireSize(dy, y.size(), "reluBackward");
         requireSize(dx, y.size(), "reluBackward");
-        kernels.args().ptr(a(y)).ptr(a(dy)).ptr(a(dx)).i64(y.size());
-        kernels.launch("cw_relu_backward", y.size());
+        kernels.reluBackward(a(y), a(dy), a(dx), y.size(), Grid.elements(y.size()));
     }
 
     @Override
@@ -218,15 +215,13 @@ public final class CudaBackend implements Backend {
     @Override
     public void addRowVector(Tensor y, Tensor bias) {
         int cols = bias.size(), rows = y.size() / cols;
-        kernels.args().ptr(a(y)).ptr(a(bias)).i64(rows).i64(cols);
-        kernels.launch("cw_add_row_vector", y.size());
+        kernels.addRowVector(a(y), a(bias), rows, cols, Grid.elements(y.size()));
     }
 
     @Override
     public void sumRows(Tensor dy, Tensor db) {
         int cols = db.size(), rows = dy.size() / cols;
-        kernels.args().ptr(a(dy)).ptr(a(db)).i64(rows).i64(cols);
-        kernels.launch("cw_sum_rows", cols);
+        kernels.sumRows(a(dy), a(db), rows, cols, Grid.elements(cols));
     }
 
     // ---------------------------------------------------------------- convolution (cuDNN)
@@ -315,41 +310,40 @@ public final class CudaBackend implements Backend {
     public void batchNormInferenceBackward(Tensor x, Tensor dy, Tensor gamma, Tensor runningMean, Tensor runningVar,
                                            float eps, Tensor dx, Tensor dGamma, Tensor dBeta) {
         int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
-        kernels.args().ptr(a(x)).ptr(a(dy)).ptr(a(gamma)).ptr(a(runningMean)).ptr(a(runningVar)).f(eps)
-                .ptr(a(dx)).ptr(aOrNull(dGamma)).ptr(aOrNull(dBeta)).i64(n).i64(c).i64(hw);
-        kernels.launchRows("cw_bn_inference_backward", c);
+        kernels.bnInferenceBackward(a(x), a(dy), a(gamma), a(runningMean), a(runningVar), eps, a(dx), aOrNull(dGamma), aOrNull(dBeta), n, c, hw, Grid.rows(c));
     }
 
     // ---------------------------------------------------------------- pooling
 
-    private void pool(String kernel, Tensor x, Tensor y, PoolGeometry g, int relu, boolean withRelu) {
+    private void maxPoolForward(Tensor x, Tensor y, PoolGeometry g, int relu) {
         g.requireShapes(x, y);
-        KernelModule.Args args = kernels.args().ptr(a(x)).ptr(a(y)).i64((long) g.n() * g.c()).i64(g.h()).i64(g.w()).i64(g.kernel()).i64(g.stride()).i64(g.pad());
-        if (withRelu) args.i32(relu);
-        kernels.launch(kernel, (long) g.n() * g.c() * g.p() * g.q());
+        kernels.maxPoolForward(a(x), a(y), (long) g.n() * g.c(), g.h(), g.w(), g.kernel(), g.stride(), g.pad(), relu,
+                Grid.elements((long) g.n() * g.c() * g.p() * g.q()));
     }
 
     private void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g, int relu) {
         g.requireShapes(x, dy);
         fill(dx, 0f);
-        kernels.args().ptr(a(x)).ptr(a(dy)).ptr(a(dx)).i64((long) g.n() * g.c()).i64(g.h()).i64(g.w()).i64(g.kernel()).i64(g.stride()).i64(g.pad()).i32(relu);
-        kernels.launch("cw_max_pool_backward", (long) g.n() * g.c() * g.p() * g.q());
+        kernels.maxPoolBackward(a(x), a(dy), a(dx), (long) g.n() * g.c(), g.h(), g.w(), g.kernel(), g.stride(), g.pad(), relu, Grid.elements((long) g.n() * g.c() * g.p() * g.q()));
     }
 
-    @Override public void maxPoolForward(Tensor x, Tensor y, PoolGeometry g) { pool("cw_max_pool_forward", x, y, g, 0, true); }
+    @Override public void maxPoolForward(Tensor x, Tensor y, PoolGeometry g) { maxPoolForward(x, y, g, 0); }
 
-    @Override public void reluMaxPoolForward(Tensor x, Tensor y, PoolGeometry g) { pool("cw_max_pool_forward", x, y, g, 1, true); }
+    @Override public void reluMaxPoolForward(Tensor x, Tensor y, PoolGeometry g) { maxPoolForward(x, y, g, 1); }
 
     @Override public void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) { maxPoolBackward(x, dy, dx, g, 0); }
 
     @Override public void reluMaxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g) { maxPoolBackward(x, dy, dx, g, 1); }
 
-    @Override public void avgPoolForward(Tensor x, Tensor y, PoolGeometry g) { pool("cw_avg_pool_forward", x, y, g, 0, false); }
+    @Override
+    public void avgPoolForward(Tensor x, Tensor y, PoolGeometry g) {
+        g.requireShapes(x, y);
+        kernels.avgPoolForward(a(x), a(y), (long) g.n() * g.c(), g.h(), g.w(), g.kernel(), g.stride(), g.pad(), Grid.elements((long) g.n() * g.c() * g.p() * g.q()));
+    }
 
     @Override
     public void avgPoolBackward(Tensor dy, Tensor dx, PoolGeometry g) {
-        kernels.args().ptr(a(dy)).ptr(a(dx)).i64((long) g.n() * g.c()).i64(g.h()).i64(g.w()).i64(g.kernel()).i64(g.stride()).i64(g.pad());
-        kernels.launch("cw_avg_pool_backward", dx.size());
+        kernels.avgPoolBackward(a(dy), a(dx), (long) g.n() * g.c(), g.h(), g.w(), g.kernel(), g.stride(), g.pad(), Grid.elements(dx.size()));
     }
 
     // ---------------------------------------------------------------- normalisation layers
@@ -357,29 +351,25 @@ public final class CudaBackend implements Backend {
     @Override
     public void normalizeChannels(Tensor x, Tensor mean, Tensor std, Tensor y) {
         int n = x.dim(0), c = mean.size(), hw = x.size() / (n * c);
-        kernels.args().ptr(a(x)).ptr(a(mean)).ptr(a(std)).ptr(a(y)).i64(n).i64(c).i64(hw);
-        kernels.launch("cw_normalize_channels", x.size());
+        kernels.normalizeChannels(a(x), a(mean), a(std), a(y), n, c, hw, Grid.elements(x.size()));
     }
 
     @Override
     public void normalizeChannelsBackward(Tensor dy, Tensor std, Tensor dx) {
         int n = dy.dim(0), c = std.size(), hw = dy.size() / (n * c);
-        kernels.args().ptr(a(dy)).ptr(a(std)).ptr(a(dx)).i64(n).i64(c).i64(hw);
-        kernels.launch("cw_normalize_channels_backward", dy.size());
+        kernels.normalizeChannelsBackward(a(dy), a(std), a(dx), n, c, hw, Grid.elements(dy.size()));
     }
 
     @Override
     public void l2NormalizeRows(Tensor x, Tensor y, Tensor norms, float eps) {
         int rows = norms.size();
-        kernels.args().ptr(a(x)).ptr(a(y)).ptr(a(norms)).f(eps).i64(rows).i64(x.size() / rows);
-        kernels.launchRows("cw_l2_normalize_rows", rows);
+        kernels.l2NormalizeRows(a(x), a(y), a(norms), eps, rows, x.size() / rows, Grid.rows(rows));
     }
 
     @Override
     public void l2NormalizeRowsBackward(Tensor y, Tensor norms, Tensor dy, Tensor dx) {
         int rows = norms.size();
-        kernels.args().ptr(a(y)).ptr(a(norms)).ptr(a(dy)).ptr(a(dx)).i64(rows).i64(y.size() / rows);
-        kernels.launchRows("cw_l2_normalize_rows_backward", rows);
+        kernels.l2NormalizeRowsBackward(a(y), a(norms), a(dy), a(dx), rows, y.size() / rows, Grid.rows(rows));
     }
 
     // ---------------------------------------------------------------- losses
@@ -399,15 +389,13 @@ public final class CudaBackend implements Backend {
         if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
         requireDistinct(logits, dLogits, "softmaxCrossEntropy");
         int n = logits.dim(0);
-        kernels.args().ptr(a(logits)).ptr(a(labels)).f(temperature).ptr(a(loss)).ptr(aOrNull(dLogits)).f(gradScale).i64(n).i64(logits.size() / n);
-        kernels.launchRows("cw_softmax_cross_entropy", n);
+        kernels.softmaxCrossEntropy(a(logits), a(labels), temperature, a(loss), aOrNull(dLogits), gradScale, n, logits.size() / n, Grid.rows(n));
     }
 
     @Override
     public void softmax(Tensor logits, float temperature, Tensor probs) {
         int n = logits.dim(0);
-        kernels.args().ptr(a(logits)).f(temperature).ptr(a(probs)).i64(n).i64(logits.size() / n);
-        kernels.launchRows("cw_softmax", n);
+        kernels.softmax(a(logits), temperature, a(probs), n, logits.size() / n, Grid.rows(n));
     }
 
     @Override
@@ -418,24 +406,21 @@ public final class CudaBackend implements Backend {
         requireDistinct(logitsQ, dLogitsQ, "klDivergence");
         int n = logitsP.dim(0);
         requireSize(logitsQ, logitsP.size(), "klDivergence");
-        kernels.args().ptr(a(logitsP)).ptr(a(logitsQ)).ptr(a(loss)).ptr(aOrNull(dLogitsP)).ptr(aOrNull(dLogitsQ)).f(gradScale).i64(n).i64(logitsP.size() / n);
-        kernels.launchRows("cw_kl_divergence", n);
+        kernels.klDivergence(a(logitsP), a(logitsQ), a(loss), aOrNull(dLogitsP), aOrNull(dLogitsQ), gradScale, n, logitsP.size() / n, Grid.rows(n));
     }
 
     @Override
     public void boostedCrossEntropy(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale) {
         requireDistinct(logits, dLogits, "boostedCrossEntropy");
         int n = logits.dim(0);
-        kernels.args().ptr(a(logits)).ptr(a(labels)).ptr(a(loss)).ptr(aOrNull(dLogits)).f(gradScale).i64(n).i64(logits.size() / n);
-        kernels.launchRows("cw_boosted_cross_entropy", n);
+        kernels.boostedCrossEntropy(a(logits), a(labels), a(loss), aOrNull(dLogits), gradScale, n, logits.size() / n, Grid.rows(n));
     }
 
     @Override
     public void marginLoss(Tensor logits, Tensor labels, float kappa, Tensor loss, Tensor dLogits, float gradScale) {
         requireDistinct(logits, dLogits, "marginLoss");
         int n = logits.dim(0);
-        kernels.args().ptr(a(logits)).ptr(a(labels)).f(kappa).ptr(a(loss)).ptr(aOrNull(dLogits)).f(gradScale).i64(n).i64(logits.size() / n);
-        kernels.launchRows("cw_margin_loss", n);
+        kernels.marginLoss(a(logits), a(labels), kappa, a(loss), aOrNull(dLogits), gradScale, n, logits.size() / n, Grid.rows(n));
     }
 
     @Override
@@ -443,8 +428,7 @@ public final class CudaBackend implements Backend {
         requireDistinct(logits, dLogits, "dlrLoss");
         int n = logits.dim(0), k = logits.size() / n;
         if (k < 3) throw new IllegalArgumentException("the DLR loss needs at least 3 classes, got " + k);
-        kernels.args().ptr(a(logits)).ptr(a(labels)).ptr(a(loss)).ptr(aOrNull(dLogits)).f(gradScale).i64(n).i64(k);
-        kernels.launch("cw_dlr_loss", n);
+        kernels.dlrLoss(a(logits), a(labels), a(loss), aOrNull(dLogits), gradScale, n, k, Grid.elements(n));
     }
 
     @Override
@@ -452,8 +436,7 @@ public final class CudaBackend implements Backend {
         int n = logits.dim(0);
         DeviceAllocator.Block out = allocator.allocate((long) n * Integer.BYTES);
         try (IntPointer host = new IntPointer(n)) {
-            kernels.args().ptr(a(logits)).ptr(out.address()).i64(n).i64(logits.size() / n);
-            kernels.launchRows("cw_argmax_rows", n);
+            kernels.argmaxRows(a(logits), out.address(), n, logits.size() / n, Grid.rows(n));
             check(cudart.cudaMemcpyAsync(host, Cuda.at(out.address()), (long) n * Integer.BYTES, cudart.cudaMemcpyDeviceToHost, stream), "cudaMemcpyAsync(argmax)");
             synchronize();
             int[] result = new int[n];
@@ -470,17 +453,14 @@ public final class CudaBackend implements Backend {
     public void sgdStep(Tensor param, Tensor grad, Tensor momentumBuf, float lr, float momentum, float dampening,
                         float weightDecay, boolean nesterov, boolean firstStep) {
         requireSize(grad, param.size(), "sgdStep");
-        kernels.args().ptr(a(param)).ptr(a(grad)).ptr(momentum != 0 ? a(momentumBuf) : 0).f(lr).f(momentum).f(dampening).f(weightDecay)
-                .i32(nesterov ? 1 : 0).i32(firstStep ? 1 : 0).i64(param.size());
-        kernels.launch("cw_sgd_step", param.size());
+        kernels.sgdStep(a(param), a(grad), momentum != 0 ? a(momentumBuf) : 0, lr, momentum, dampening, weightDecay, nesterov ? 1 : 0, firstStep ? 1 : 0, param.size(), Grid.elements(param.size()));
     }
 
     @Override
     public void linfPgdStep(Tensor xAdv, Tensor grad, Tensor xNat, float step, float eps) {
         requireSize(grad, xAdv.size(), "linfPgdStep");
         requireSize(xNat, xAdv.size(), "linfPgdStep");
-        kernels.args().ptr(a(xAdv)).ptr(a(grad)).ptr(a(xNat)).f(step).f(eps).i64(xAdv.size());
-        kernels.launch("cw_linf_pgd_step", xAdv.size());
+        kernels.linfPgdStep(a(xAdv), a(grad), a(xNat), step, eps, xAdv.size(), Grid.elements(xAdv.size()));
     }
 
     @Override
@@ -488,52 +468,46 @@ public final class CudaBackend implements Backend {
         requireSize(grad, xAdv.size(), "l2PgdStep");
         requireSize(xNat, xAdv.size(), "l2PgdStep");
         int n = xAdv.dim(0);
-        kernels.args().ptr(a(xAdv)).ptr(a(grad)).ptr(a(xNat)).f(step).f(eps).i64(n).i64(xAdv.size() / n);
-        kernels.launchRows("cw_l2_pgd_step", n);
+        kernels.l2PgdStep(a(xAdv), a(grad), a(xNat), step, eps, n, xAdv.size() / n, Grid.rows(n));
     }
 
     @Override
     public void linfPgdStepPerRow(Tensor xAdv, Tensor grad, Tensor xNat, Tensor stepPerRow, float eps) {
         requireSize(grad, xAdv.size(), "linfPgdStepPerRow");
         requireSize(xNat, xAdv.size(), "linfPgdStepPerRow");
-        kernels.args().ptr(a(xAdv)).ptr(a(grad)).ptr(a(xNat)).ptr(a(stepPerRow)).f(eps).i64(xAdv.size()).i64(xAdv.size() / stepPerRow.size());
-        kernels.launch("cw_linf_pgd_step_per_row", xAdv.size());
+        kernels.linfPgdStepPerRow(a(xAdv), a(grad), a(xNat), a(stepPerRow), eps, xAdv.size(), xAdv.size() / stepPerRow.size(), Grid.elements(xAdv.size()));
     }
 
     @Override
     public void scaleRows(Tensor x, Tensor scale) {
         int rows = scale.size();
-        kernels.args().ptr(a(x)).ptr(a(scale)).i64(rows).i64(x.size() / rows);
-        kernels.launch("cw_scale_rows", x.size());
+        kernels.scaleRows(a(x), a(scale), rows, x.size() / rows, Grid.elements(x.size()));
     }
 
     @Override
     public void addAtLabels(Tensor logits, Tensor labels, float value, Tensor out) {
         int rows = logits.dim(0);
-        kernels.args().ptr(a(logits)).ptr(a(labels)).f(value).ptr(a(out)).i64(rows).i64(logits.size() / rows);
-        kernels.launch("cw_add_at_labels", logits.size());
+        kernels.addAtLabels(a(logits), a(labels), value, a(out), rows, logits.size() / rows, Grid.elements(logits.size()));
     }
 
     @Override
     public void copyRowsWhere(Tensor src, Tensor dst, Tensor mask) {
         requireSize(dst, src.size(), "copyRowsWhere");
         int rows = mask.size();
-        kernels.args().ptr(a(src)).ptr(a(dst)).ptr(a(mask)).i64(rows).i64(src.size() / rows);
-        kernels.launch("cw_copy_rows_where", src.size());
+        kernels.copyRowsWhere(a(src), a(dst), a(mask), rows, src.size() / rows, Grid.elements(src.size()));
     }
 
     @Override
     public void momentumAccumulate(Tensor grad, Tensor buf, float mu) {
         requireSize(buf, grad.size(), "momentumAccumulate");
         int rows = grad.dim(0);
-        kernels.args().ptr(a(grad)).ptr(a(buf)).f(mu).i64(rows).i64(grad.size() / rows);
-        kernels.launchRows("cw_momentum_accumulate", rows);
+        kernels.momentumAccumulate(a(grad), a(buf), mu, rows, grad.size() / rows, Grid.rows(rows));
     }
 
     @Override
     public void close() {
         synchronize();
-        kernels.close();
+        module.close();
         cudnn.cudnnDestroy(dnn);
         cublas.cublasDestroy_v2(blas);
         allocator.close();

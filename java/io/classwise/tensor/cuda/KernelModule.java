@@ -64,6 +64,12 @@ final class KernelModule implements AutoCloseable {
         launch(kernel, (int) blocks, BLOCK);
     }
 
+    /** Launches with a grid from {@link CudaKernels.Grid}: elements (grid-stride) or one block per row. */
+    void launch(String kernel, CudaKernels.Grid grid) {
+        if (grid.rows()) launchRows(kernel, Math.toIntExact(grid.count()));
+        else launch(kernel, grid.count());
+    }
+
     /** One block of ROW_BLOCK threads per row. */
     void launchRows(String kernel, int rows) { launch(kernel, Math.max(1, rows), ROW_BLOCK); }
 
