@@ -18,7 +18,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -47,6 +49,69 @@ public final class ClassRemoval {
 
     public ClassRemoval(Backend b, DatasetId dataset, ImageDataset train, ImageDataset test, TrainConfig recipe, Path workDir, PrintStream log) {
         this.b = b; this.dataset = dataset; this.train = train; this.test = test; this.recipe = recipe; this.workDir = workDir; this.log = log;
+    }
+
+    /**
+     * What the experiment did: the results per source, the sources it skipped and why, and how the
+     * source was chosen (per class, its correctly classified examples attackable only into its dominant
+     * targets; the chosen class names).
+     */
+    public record Outcome(List<Result> results, List<String> skipped, Map<String, Integer> candidates, List<String> chosen) {}
+
+    /**
+     * The whole experiment, one flow: choose the source (given, or the class with the most correctly
+     * classified examples attackable only into its dominant target set S, among those with at least
+     * {@code minExamples}); S (or removedOverride) and a control of the same size (or controlOverride;
+     * skipped, with the reason, when none exists); retrain without each and measure.
+     */
+    public Outcome experiment(Reachability reach, List<Integer> sources, Set<Integer> removedOverride, Set<Integer> controlOverride,
+                              int minExamples, long seed) throws IOException {
+        List<String> names = test.classNames();
+        int k = names.size();
+        Map<String, Integer> candidates = new LinkedHashMap<>();
+        for (int c = 0; c < k; c++) {
+            Set<Integer> set = dominantTargets(reach, c);
+            if (set.isEmpty() || set.size() >= k - 2) continue; // no room for a control of the same size
+            candidates.put(names.get(c), reach.onlyInto(c, set).size());
+        }
+        List<Integer> chosen = new ArrayList<>(sources);
+        if (chosen.isEmpty()) {
+            int best = -1, bestCount = 0;
+            for (int c = 0; c < k; c++) {
+                int n = candidates.getOrDefault(names.get(c), 0);
+                if (n >= minExamples && n > bestCount) { best = c; bestCount = n; }
+            }
+            if (best >= 0) chosen.add(best);
+            else log.println("class removal: skipped; no class has " + minExamples + " or more correctly classified examples "
+                    + "attackable only into its dominant targets " + candidates);
+        }
+        List<Result> results = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (int source : chosen) {
+            Set<Integer> removed = removedOverride != null ? removedOverride : dominantTargets(reach, source);
+            if (removed.isEmpty()) {
+                skipped.add(names.get(source) + ": none of its correctly classified examples can be attacked");
+                continue;
+            }
+            Set<Integer> control = controlOverride != null ? controlOverride : controlFor(reach, source, removed, k);
+            if (control.size() != removed.size()) {
+                // The control must remove as many classes as S does; never a smaller one.
+                String why = names.get(source) + ": no unrelated set of " + removed.size() + " classes exists beside "
+                        + removed.stream().map(names::get).toList() + " (control " + control.stream().map(names::get).toList() + ")";
+                log.println("class removal skipped for " + why);
+                skipped.add(why);
+                continue;
+            }
+            List<Integer> examples = reach.onlyInto(source, removed);
+            log.println("class removal: " + names.get(source) + " examples classified correctly and attackable only into "
+                    + removed.stream().map(names::get).toList() + ": " + examples.size() + " (clean errors left out: " + reach.cleanErrors(source) + ")");
+            if (examples.isEmpty()) log.println("  no example of " + names.get(source) + " is attackable only into those classes: nothing to retrain");
+            Result r = run(source, removed, control, examples, reach.cleanErrors(source), seed);
+            results.add(r);
+            log.printf(java.util.Locale.ROOT, "  no adversarial example left inside the ε-ball: %.3f after removing %s, %.3f in the control (removing %s)%n",
+                    r.robustShareAfterRemoval(), r.removed(), r.robustShareControl(), r.controlRemoved());
+        }
+        return new Outcome(results, skipped, candidates, chosen.stream().map(names::get).toList());
     }
 
     /** The most common non-empty reachable set of the source class's examples (the dominant flip targets). */

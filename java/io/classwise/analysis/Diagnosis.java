@@ -16,7 +16,6 @@ import io.classwise.data.pipeline.Transforms;
 import io.classwise.nn.Model;
 import io.classwise.nn.Tape;
 import io.classwise.nn.checkpoint.Checkpoint;
-import io.classwise.report.Tables;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.Tensor;
 import io.classwise.train.ClassAccuracy;
@@ -64,12 +63,13 @@ public final class Diagnosis {
     private final ImageDataset test;
     private final DatasetId dataset;
     private final Settings s;
-    private final Path out;
+    private final AnalysisTable.Sink sink;
     private final PrintStream log;
     private AdversarialExamples examples;
 
-    public Diagnosis(Model model, ImageDataset test, DatasetId dataset, Settings settings, Path analysisDir, PrintStream log) {
-        this.model = model; this.test = test; this.dataset = dataset; this.s = settings; this.out = analysisDir; this.log = log;
+    /** sink receives each analysis's table (report.AnalysisFiles writes them as JSON and CSV). */
+    public Diagnosis(Model model, ImageDataset test, DatasetId dataset, Settings settings, AnalysisTable.Sink sink, PrintStream log) {
+        this.model = model; this.test = test; this.dataset = dataset; this.s = settings; this.sink = sink; this.log = log;
     }
 
     private List<String> names() { return test.classNames(); }
@@ -125,8 +125,7 @@ public final class Diagnosis {
         doc.put("plot_classes", plotClasses(lastRobust));
         doc.put("intervals", ClassRobustness.intervalLabels());
         doc.put("epochs", epochs);
-        Tables.json(out.resolve("robustness_over_epochs.json"), doc);
-        Tables.csv(out.resolve("robustness_over_epochs.csv"), List.of("epoch", "split", "kind", "class_id", "class", "accuracy"), rows);
+        sink.accept(new AnalysisTable("robustness_over_epochs", doc, List.of("epoch", "split", "kind", "class_id", "class", "accuracy"), rows));
     }
 
     // ---------------------------------------------------------------- 2. flip matrix
@@ -165,15 +164,14 @@ public final class Diagnosis {
         doc.put("counts", f.counts());
         doc.put("row_normalized", f.rowNormalized());
         doc.put("per_class", perClass);
-        Tables.json(out.resolve("flip_matrix.json"), doc);
         List<List<Object>> rows = new ArrayList<>();
         double[][] norm = f.rowNormalized();
         for (int i = 0; i < f.classes(); i++) {
             for (int j = 0; j < f.classes(); j++) rows.add(List.of(names().get(i), names().get(j), f.count(i, j), norm[i][j], f.cleanErrors(i)));
         }
         // count and fraction: of the true class's examples classified correctly before the attack
-        Tables.csv(out.resolve("flip_matrix.csv"), List.of("true_class", "predicted_after_attack", "count", "fraction_of_correct_before_attack",
-                "clean_errors_of_true_class"), rows);
+        sink.accept(new AnalysisTable("flip_matrix", doc, List.of("true_class", "predicted_after_attack", "count", "fraction_of_correct_before_attack",
+                "clean_errors_of_true_class"), rows));
         return f;
     }
 
@@ -231,9 +229,8 @@ public final class Diagnosis {
         doc.put("population", FlipMatrix.POPULATION);
         doc.put("examples", r.examples());
         doc.put("per_class", perClass);
-        Tables.json(out.resolve("reachable_classes.json"), doc);
         // examples: of the class's correctly classified examples, how many reach exactly this set
-        Tables.csv(out.resolve("reachable_classes.csv"), List.of("class", "reachable_set", "examples_correct_before_attack", "clean_errors_of_class"), rows);
+        sink.accept(new AnalysisTable("reachable_classes", doc, List.of("class", "reachable_set", "examples_correct_before_attack", "clean_errors_of_class"), rows));
         return r;
     }
 
@@ -259,54 +256,12 @@ public final class Diagnosis {
     public List<ClassRemoval.Result> classRemoval(Reachability reach, ImageDataset train, io.classwise.train.TrainConfig recipe,
                                                   List<Integer> sources, java.util.Set<Integer> removedOverride,
                                                   java.util.Set<Integer> controlOverride, Path workDir) throws IOException {
-        int k = test.numClasses();
-        List<Integer> chosen = new ArrayList<>(sources);
-        // Per class: correctly classified examples attackable only into its dominant target set.
-        Map<String, Integer> candidates = new LinkedHashMap<>();
-        for (int c = 0; c < k; c++) {
-            java.util.Set<Integer> set = ClassRemoval.dominantTargets(reach, c);
-            if (set.isEmpty() || set.size() >= k - 2) continue; // no room for a control of the same size
-            candidates.put(names().get(c), reach.onlyInto(c, set).size());
-        }
-        if (chosen.isEmpty()) {
-            int best = -1, bestCount = 0;
-            for (int c = 0; c < k; c++) {
-                int n = candidates.getOrDefault(names().get(c), 0);
-                if (n >= s.removalMinExamples && n > bestCount) { best = c; bestCount = n; }
-            }
-            if (best >= 0) chosen.add(best);
-            else log.println("class removal: skipped; no class has " + s.removalMinExamples + " or more correctly classified examples "
-                    + "attackable only into its dominant targets " + candidates);
-        }
-        ClassRemoval exp = new ClassRemoval(model.backend(), dataset, train, test, recipe, workDir, log);
-        List<ClassRemoval.Result> results = new ArrayList<>();
-        List<String> skipped = new ArrayList<>();
+        ClassRemoval.Outcome o = new ClassRemoval(model.backend(), dataset, train, test, recipe, workDir, log)
+                .experiment(reach, sources, removedOverride, controlOverride, s.removalMinExamples, s.seed);
         List<List<Object>> rows = new ArrayList<>();
-        for (int source : chosen) {
-            java.util.Set<Integer> removed = removedOverride != null ? removedOverride : ClassRemoval.dominantTargets(reach, source);
-            if (removed.isEmpty()) {
-                skipped.add(names().get(source) + ": none of its correctly classified examples can be attacked");
-                continue;
-            }
-            java.util.Set<Integer> control = controlOverride != null ? controlOverride : ClassRemoval.controlFor(reach, source, removed, k);
-            if (control.size() != removed.size()) {
-                // The control must remove as many classes as S does; never a smaller one.
-                String why = names().get(source) + ": no unrelated set of " + removed.size() + " classes exists beside "
-                        + removed.stream().map(names()::get).toList() + " (control " + control.stream().map(names()::get).toList() + ")";
-                log.println("class removal skipped for " + why);
-                skipped.add(why);
-                continue;
-            }
-            List<Integer> examples = reach.onlyInto(source, removed);
-            log.println("class removal: " + names().get(source) + " examples classified correctly and attackable only into "
-                    + removed.stream().map(names()::get).toList() + ": " + examples.size() + " (clean errors left out: " + reach.cleanErrors(source) + ")");
-            if (examples.isEmpty()) log.println("  no example of " + names().get(source) + " is attackable only into those classes: nothing to retrain");
-            ClassRemoval.Result r = exp.run(source, removed, control, examples, reach.cleanErrors(source), s.seed);
-            results.add(r);
+        for (ClassRemoval.Result r : o.results()) {
             rows.add(List.of(r.sourceClass(), String.join(" + ", r.removed()), String.join(" + ", r.controlRemoved()), r.examples(),
                     r.cleanErrors(), r.robustShareAfterRemoval(), r.robustShareControl()));
-            log.printf(Locale.ROOT, "  no adversarial example left inside the ε-ball: %.3f after removing %s, %.3f in the control (removing %s)%n",
-                    r.robustShareAfterRemoval(), r.removed(), r.robustShareControl(), r.controlRemoved());
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("eps", s.eps);
@@ -315,13 +270,12 @@ public final class Diagnosis {
                 + "share robust (no adversarial example found by the strong attack) after retraining without them, and in a control that "
                 + "removes as many unrelated classes");
         doc.put("source_selection", Map.of("min_examples", s.removalMinExamples,
-                "examples_only_into_dominant_targets", candidates, "chosen", chosen.stream().map(names()::get).toList()));
-        doc.put("results", results);
-        doc.put("skipped", skipped);
-        Tables.json(out.resolve("class_removal.json"), doc);
-        Tables.csv(out.resolve("class_removal.csv"), List.of("source_class", "removed", "control_removed", "examples_correct_before_attack",
-                "clean_errors_of_source", "robust_share_after_removal", "robust_share_control"), rows);
-        return results;
+                "examples_only_into_dominant_targets", o.candidates(), "chosen", o.chosen()));
+        doc.put("results", o.results());
+        doc.put("skipped", o.skipped());
+        sink.accept(new AnalysisTable("class_removal", doc, List.of("source_class", "removed", "control_removed", "examples_correct_before_attack",
+                "clean_errors_of_source", "robust_share_after_removal", "robust_share_control"), rows));
+        return o.results();
     }
 
     // ---------------------------------------------------------------- 5. weight norms
@@ -356,8 +310,7 @@ public final class Diagnosis {
         doc.put("class_names", names());
         doc.put("final", fin);
         doc.put("per_epoch", perEpoch);
-        Tables.json(out.resolve("weight_norms.json"), doc);
-        Tables.csv(out.resolve("weight_norms.csv"), List.of("epoch", "class", "weight_norm", "bias", "robust_accuracy"), rows);
+        sink.accept(new AnalysisTable("weight_norms", doc, List.of("epoch", "class", "weight_norm", "bias", "robust_accuracy"), rows));
         return fin;
     }
 
@@ -416,8 +369,7 @@ public final class Diagnosis {
         doc.put("rungs", rungs);
         doc.put("drop_weakest_to_strongest", drop);
         doc.put("drop_vs_pgd20_robustness", Map.of("pearson", Correlation.pearson(drop, robustness), "spearman", Correlation.spearman(drop, robustness)));
-        Tables.json(out.resolve("attack_ladder.json"), doc);
-        Tables.csv(out.resolve("attack_ladder.csv"), List.of("attack", "class", "robust_accuracy"), rows);
+        sink.accept(new AnalysisTable("attack_ladder", doc, List.of("attack", "class", "robust_accuracy"), rows));
         return rungs;
     }
 
@@ -438,8 +390,7 @@ public final class Diagnosis {
         doc.put("temperatures", s.temperatures);
         doc.put("class_names", names());
         doc.put("rows", rows);
-        Tables.json(out.resolve("temperature_pgd.json"), doc);
-        Tables.csv(out.resolve("temperature_pgd.csv"), List.of("temperature", "class", "robust_accuracy"), csv);
+        sink.accept(new AnalysisTable("temperature_pgd", doc, List.of("temperature", "class", "robust_accuracy"), csv));
         return rows;
     }
 }

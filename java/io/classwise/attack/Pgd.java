@@ -23,14 +23,22 @@ import java.util.Locale;
  * input-only backward pass, then the fused sign-step / projection / clamp.
  */
 public final class Pgd implements Attack {
-    public enum Loss { CROSS_ENTROPY, CW_MARGIN }
+    /**
+     * What is ascended: cross-entropy (with temperature), the CW margin, or KL(softmax(reference) ‖
+     * softmax(z)) where the "labels" passed in are the reference logits (N, K) — TRADES's inner maximisation.
+     */
+    public enum Loss { CROSS_ENTROPY, CW_MARGIN, KL }
+
+    /** The random start: none, uniform in the ε-ball (Madry et al.), or small Gaussian noise (TRADES: σ = 0.001). */
+    public enum Start { NONE, UNIFORM, GAUSSIAN }
 
     public enum Norm { LINF, L2 }
 
     private final String name;
     private final float eps, step, temperature, kappa, momentum;
     private final int steps, restarts;
-    private final boolean randomStart;
+    private final Start start;
+    private final double startSigma;
     private final Loss loss;
     private final Norm norm;
 
@@ -43,13 +51,18 @@ public final class Pgd implements Attack {
 
     public Pgd(String name, Norm norm, float eps, float step, int steps, int restarts, boolean randomStart, Loss loss,
                float temperature, float kappa, float momentum) {
+        this(name, norm, eps, step, steps, restarts, randomStart ? Start.UNIFORM : Start.NONE, 0, loss, temperature, kappa, momentum);
+    }
+
+    private Pgd(String name, Norm norm, float eps, float step, int steps, int restarts, Start start, double startSigma, Loss loss,
+                float temperature, float kappa, float momentum) {
         if (!(eps >= 0) || !(step >= 0) || steps < 1 || restarts < 1) {
             throw new IllegalArgumentException(name + ": need eps >= 0, step >= 0, steps >= 1, restarts >= 1 (got eps=" + eps
                     + " step=" + step + " steps=" + steps + " restarts=" + restarts + ")");
         }
         if (!(temperature > 0)) throw new IllegalArgumentException(name + ": temperature T must be > 0, got " + temperature);
         this.name = name; this.eps = eps; this.step = step; this.steps = steps; this.restarts = restarts;
-        this.randomStart = randomStart; this.loss = loss; this.temperature = temperature; this.kappa = kappa; this.momentum = momentum;
+        this.start = start; this.startSigma = startSigma; this.loss = loss; this.temperature = temperature; this.kappa = kappa; this.momentum = momentum;
         this.norm = norm;
         if (norm == Norm.L2 && momentum != 0) throw new IllegalArgumentException(name + ": momentum is implemented for ℓ∞ only");
     }
@@ -83,6 +96,14 @@ public final class Pgd implements Attack {
 
     public static Pgd cw(float eps, float step, int steps, float kappa) {
         return new Pgd("CW∞-" + steps, eps, step, steps, 1, true, Loss.CW_MARGIN, 1f, kappa, 0f);
+    }
+
+    /**
+     * TRADES's inner maximisation (Zhang et al. 2019): from x + 0.001·N(0, I), {@code steps} signed steps
+     * ascending KL(softmax(f(x)) ‖ softmax(f(x′))); {@link #perturb} takes the clean logits (N, K) in place of labels.
+     */
+    public static Pgd tradesKl(float eps, float step, int steps) {
+        return new Pgd("TRADES-KL-" + steps, Norm.LINF, eps, step, steps, 1, Start.GAUSSIAN, 0.001, Loss.KL, 1f, 0f, 0f);
     }
 
     /** MI-FGSM with the paper's defaults: step ε/steps, no random start. */
@@ -155,7 +176,13 @@ public final class Pgd implements Attack {
         Backend b = x.backend();
         int n = x.dim(0);
         b.copy(x, xAdv);
-        if (randomStart && eps > 0) {
+        if (start == Start.GAUSSIAN) {
+            float[] u = new float[x.size()];
+            for (int i = 0; i < u.length; i++) u[i] = (float) (startSigma * rng.nextGaussian());
+            noise.copyFrom(u);
+            b.axpy(1f, noise, xAdv);
+            project(b, xAdv, x);
+        } else if (start == Start.UNIFORM && eps > 0) {
             float[] u = new float[x.size()];
             if (norm == Norm.LINF) {
                 for (int i = 0; i < u.length; i++) u[i] = (float) rng.uniform(-eps, eps);
@@ -177,6 +204,7 @@ public final class Pgd implements Attack {
         for (int s = 0; s < steps; s++) {
             Tensor logits = model.forward(tape, xAdv);
             if (loss == Loss.CW_MARGIN) b.marginLoss(logits, aim, direction > 0 ? kappa : Float.POSITIVE_INFINITY, lossPerExample, dLogits, direction);
+            else if (loss == Loss.KL) b.klDivergence(aim, logits, lossPerExample, null, dLogits, direction);
             else b.softmaxCrossEntropy(logits, aim, temperature, lossPerExample, dLogits, direction);
             grad = model.backward(tape, dLogits, Grad.INPUT);
             if (momentum != 0) {

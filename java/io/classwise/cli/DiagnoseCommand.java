@@ -85,7 +85,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), s.seed, "--examples");
         Model model = Checkpoint.load(b, run.lastWeights());
         Files.createDirectories(run.analysis());
-        Diagnosis d = new Diagnosis(model, test, id, s, run.analysis(), out);
+        Diagnosis d = new Diagnosis(model, test, id, s, new io.classwise.report.AnalysisFiles(run.analysis()), out);
         out.println("diagnosing " + run.lastWeights() + " on " + test.size() + " test images (ε = " + s.eps + ")");
         if (Files.exists(run.metrics())) d.robustnessOverEpochs(run.metrics());
         out.println("flip matrix ...");

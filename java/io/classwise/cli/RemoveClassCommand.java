@@ -84,7 +84,7 @@ final class RemoveClassCommand implements Callable<Integer> {
         s.reachableExamples = reachable;
         s.seed = seed;
         try (Backend b = backend.create()) {
-            Diagnosis d = new Diagnosis(Checkpoint.load(b, run.lastWeights()), test, id, s, Files.createDirectories(run.analysis()), System.out);
+            Diagnosis d = new Diagnosis(Checkpoint.load(b, run.lastWeights()), test, id, s, new io.classwise.report.AnalysisFiles(run.analysis()), System.out);
             System.out.println("finding the classes each example can be attacked into ...");
             Reachability reach = d.reachableClasses();
             d.classRemoval(reach, train, recipe, List.of(src), ids(remove, names), ids(control, names), run.root().resolve("class-removal"));

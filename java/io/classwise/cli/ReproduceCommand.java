@@ -76,7 +76,7 @@ final class ReproduceCommand implements Callable<Integer> {
                 train(b, id, m, train, test, r);
                 Model model = Checkpoint.load(b, r.lastWeights());
                 ImageDataset sub = evalExamples > 0 ? io.classwise.data.SubsetDataset.balanced(test, Math.max(1, evalExamples / test.numClasses()), seed, "--eval-examples") : test;
-                new Diagnosis(model, sub, id, settings(r), Files.createDirectories(r.analysis()), System.out).temperatureSweep();
+                new Diagnosis(model, sub, id, settings(r), new io.classwise.report.AnalysisFiles(r.analysis()), System.out).temperatureSweep();
                 collect(r.analysis().resolve("temperature_pgd.json"), m, byMethod, rows);
             }
             Tables.json(main.analysis().resolve("temperature_pgd_by_method.json"), byMethod);

@@ -10,7 +10,6 @@ import io.classwise.data.SubsetDataset;
 import io.classwise.data.pipeline.Batch;
 import io.classwise.data.pipeline.BatchLoader;
 import io.classwise.data.pipeline.Transforms;
-import io.classwise.nn.Grad;
 import io.classwise.nn.LrSchedule;
 import io.classwise.nn.Model;
 import io.classwise.nn.Models;
@@ -57,15 +56,8 @@ public final class Trainer {
     private final Model model;
     private final Sgd sgd;
     private final LrSchedule schedule;
-    /** Buffers reused from batch to batch (keyed by role), so steady-state training allocates nothing. */
-    private final Map<String, Tensor> buffers = new java.util.HashMap<>();
+    private final Buffers buffers;
     private boolean overwrite;
-
-    private Tensor buffer(String role, int... shape) {
-        Tensor t = buffers.get(role);
-        if (t == null || !t.hasShape(shape)) buffers.put(role, t = b.allocate(shape));
-        return t;
-    }
 
     public Trainer(TrainConfig cfg, Backend backend, DatasetId datasetId, ImageDataset train, ImageDataset test,
                    RunDirectory run, PrintStream log, boolean progress) {
@@ -73,6 +65,7 @@ public final class Trainer {
         this.cfg = cfg;
         this.method = cfg.methodEnum();
         this.b = backend;
+        this.buffers = new Buffers(backend);
         this.datasetId = datasetId;
         this.train = cfg.trainExamples > 0 ? SubsetDataset.balanced(train, Math.max(1, cfg.trainExamples / train.numClasses()), cfg.seed, "--train-examples") : train;
         this.test = cfg.evalExamples > 0 ? SubsetDataset.balanced(test, Math.max(1, cfg.evalExamples / test.numClasses()), cfg.seed + 1, "--eval-examples") : test;
@@ -204,15 +197,6 @@ public final class Trainer {
         Files.delete(p);
     }
 
-    private Pgd trainAttack() {
-        float eps = (float) cfg.eps, step = (float) cfg.trainStep;
-        return switch (method) {
-            case FGSM_RS -> Pgd.fgsmRandomStart(eps, step);
-            case PGD_AT, MART, HE -> Pgd.pgd(eps, step, cfg.trainSteps, 1);
-            default -> null;
-        };
-    }
-
     public Pgd evalAttack() { return Pgd.pgd((float) cfg.eps, (float) cfg.evalStep, cfg.evalSteps, 1); }
 
     private EpochMetrics runEpoch(int epoch, int lastGood) {
@@ -220,9 +204,9 @@ public final class Trainer {
         int k = train.numClasses();
         BatchLoader loader = new BatchLoader(train, Transforms.forTraining(datasetId), cfg.batchSize, true, false, cfg.seed, 2);
         Rng attackRng = new Rng(mix(epoch, 11));
-        Pgd attack = trainAttack();
-        Tape trainTape = new Tape(b).training(true), cleanTape = new Tape(b).training(true), evalTape = new Tape(b);
-        ClassAccuracy clean = new ClassAccuracy(k), robust = attack == null && method != Method.TRADES ? null : new ClassAccuracy(k);
+        Objective objective = Objective.of(method, new Objective.Context(model, new Tape(b).training(true), new Tape(b).training(true),
+                new Tape(b), buffers, cfg));
+        ClassAccuracy clean = new ClassAccuracy(k), robust = objective.adversarial() ? new ClassAccuracy(k) : null;
         double lossSum = 0;
         int batches = loader.batchesPerEpoch(), seen = 0;
         double lr = 0;
@@ -230,19 +214,14 @@ public final class Trainer {
             for (int i = 0; i < batches; i++) {
                 Batch batch = it.next();
                 int n = batch.size();
-                Tensor x = buffer("x", batch.shape());
+                Tensor x = buffers.get("x", batch.shape());
                 b.upload(batch.images(), x);
-                Tensor y = buffer("y", n).copyFrom(batch.labelsAsFloats());
+                Tensor y = buffers.get("y", n).copyFrom(batch.labelsAsFloats());
                 int[] yi = new int[n];
                 for (int r = 0; r < n; r++) yi[r] = batch.label(r);
                 lr = schedule.lr(epoch - 1 + (double) i / batches);
                 sgd.zeroGrad();
-                double loss = switch (method) {
-                    case NATURAL -> natural(trainTape, x, y, yi, clean);
-                    case PGD_AT, FGSM_RS, HE -> adversarial(attack, trainTape, evalTape, x, y, yi, clean, robust, attackRng);
-                    case TRADES -> trades(trainTape, cleanTape, evalTape, x, y, yi, clean, robust, attackRng);
-                    case MART -> mart(attack, trainTape, cleanTape, x, y, yi, clean, robust, attackRng);
-                };
+                double loss = objective.lossAndGradients(new Objective.Batch(x, y, yi, clean, robust, attackRng));
                 if (!Double.isFinite(loss)) {
                     throw new TrainingDivergedException("loss is " + loss + " at epoch " + epoch + ", batch " + (i + 1) + " (lr " + lr
                             + "); stopped. " + lastGoodCheckpoint(lastGood) + "; try a smaller --lr.");
@@ -267,115 +246,6 @@ public final class Trainer {
     private ProgressBar bar(String task, int total) {
         return new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
                 .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(500).build();
-    }
-
-    // ---------------------------------------------------------------- the methods
-
-    private double natural(Tape tape, Tensor x, Tensor y, int[] yi, ClassAccuracy clean) {
-        Tensor logits = model.forward(tape, x);
-        clean.add(yi, b.argmaxRows(logits));
-        Tensor d = buffer("dLogits", logits.shape()), per = buffer("lossPerExample", yi.length);
-        double loss = io.classwise.nn.Losses.crossEntropy(logits, y, 1f, per, d);
-        model.backward(tape, d, Grad.PARAMS);
-        return loss;
-    }
-
-    /** PGD-AT, FGSM-RS and HE: cross-entropy (HE: with margin on the true class) on the adversarial batch. */
-    private double adversarial(Pgd attack, Tape tape, Tape evalTape, Tensor x, Tensor y, int[] yi,
-                               ClassAccuracy clean, ClassAccuracy robust, Rng rng) {
-        int[] cleanPred = b.argmaxRows(model.forward(evalTape, x));
-        clean.add(yi, cleanPred);
-        // The attack runs on the training-mode network, as in Madry's and Wong's code.
-        Tensor logits = model.forward(tape, attack.perturb(model, tape, x, y, rng));
-        robust.add(yi, Evaluation.robustPredictions(yi, cleanPred, b.argmaxRows(logits)));
-        Tensor d = buffer("dLogits", logits.shape()), per = buffer("lossPerExample", yi.length);
-        if (method == Method.HE) {
-            Tensor shifted = buffer("heLogits", logits.shape());
-            b.addAtLabels(logits, y, (float) (-cfg.heScale * cfg.heMargin), shifted);
-            logits = shifted;
-        }
-        double loss = io.classwise.nn.Losses.crossEntropy(logits, y, 1f, per, d);
-        model.backward(tape, d, Grad.PARAMS);
-        return loss;
-    }
-
-    /**
-     * TRADES: x' starts at x + 0.001·N(0, 1) and ascends KL(f(x) ‖ f(x')) for trainSteps steps (on the
-     * evaluation-mode network, as Zhang et al.'s code); loss CE(f(x), y) + β·KL, both passes in training mode.
-     */
-    private double trades(Tape advTape, Tape cleanTape, Tape evalTape, Tensor x, Tensor y, int[] yi,
-                          ClassAccuracy clean, ClassAccuracy robust, Rng rng) {
-        int n = yi.length, k = model.numClasses();
-        float eps = (float) cfg.eps;
-        Tensor cleanLogits = buffer("tradesCleanLogits", n, k);
-        b.copy(model.forward(evalTape, x), cleanLogits);
-        Tensor xAdv = buffer("tradesAdv", x.shape()), noise = buffer("tradesNoise", x.shape());
-        float[] u = new float[x.size()];
-        for (int i = 0; i < u.length; i++) u[i] = (float) (0.001 * rng.nextGaussian());
-        noise.copyFrom(u);
-        b.copy(x, xAdv);
-        b.axpy(1f, noise, xAdv);
-        b.linfPgdStep(xAdv, noise, x, 0f, eps);
-        Tensor per = buffer("lossPerExample", n), dq = buffer("dq", n, k);
-        for (int s = 0; s < cfg.trainSteps; s++) {
-            Tensor advLogits = model.forward(evalTape, xAdv);
-            b.klDivergence(cleanLogits, advLogits, per, null, dq, 1f);
-            Tensor g = model.backward(evalTape, dq, Grad.INPUT);
-            b.linfPgdStep(xAdv, g, x, (float) cfg.trainStep, eps);
-        }
-        Tensor zc = model.forward(cleanTape, x);
-        int[] cleanPred = b.argmaxRows(zc);
-        clean.add(yi, cleanPred);
-        Tensor za = model.forward(advTape, xAdv);
-        robust.add(yi, Evaluation.robustPredictions(yi, cleanPred, b.argmaxRows(za)));
-        Tensor dce = buffer("dCleanCe", n, k), dp = buffer("dp", n, k), dqa = buffer("dqAdv", n, k), perKl = buffer("klPerExample", n);
-        double ce = io.classwise.nn.Losses.crossEntropy(zc, y, 1f, per, dce);
-        double kl = io.classwise.nn.Losses.klDivergence(zc, za, perKl, dp, dqa);
-        b.axpy((float) cfg.beta, dp, dce);            // ∂/∂z_clean = ∂CE + β ∂KL/∂p
-        b.scale(dqa, (float) cfg.beta);               // ∂/∂z_adv = β ∂KL/∂q
-        model.backward(cleanTape, dce, Grad.PARAMS);
-        model.backward(advTape, dqa, Grad.PARAMS);
-        return ce + cfg.beta * kl;
-    }
-
-    /**
-     * MART: x' = PGD-CE; loss = BCE(f(x'), y) + β·mean_i KL(p(x_i) ‖ p(x'_i))·(1 − p_y(x_i)), where the
-     * weight's gradient is included: ∂(1 − p_y)/∂z = p_y·(p − onehot).
-     */
-    private double mart(Pgd attack, Tape advTape, Tape cleanTape, Tensor x, Tensor y, int[] yi,
-                        ClassAccuracy clean, ClassAccuracy robust, Rng rng) {
-        int n = yi.length, k = model.numClasses();
-        Tensor za = model.forward(advTape, attack.perturb(model, advTape, x, y, rng));
-        int[] advPred = b.argmaxRows(za);
-        Tensor zc = model.forward(cleanTape, x);
-        int[] cleanPred = b.argmaxRows(zc);
-        clean.add(yi, cleanPred);
-        robust.add(yi, Evaluation.robustPredictions(yi, cleanPred, advPred));
-        Tensor perBce = buffer("lossPerExample", n), dza = buffer("dAdvLogits", n, k);
-        double bce = io.classwise.nn.Losses.boostedCrossEntropy(za, y, perBce, dza);
-        Tensor perKl = buffer("klPerExample", n), dp = buffer("dp", n, k), dq = buffer("dq", n, k), perCe = buffer("cePerExample", n), dce = buffer("dCleanCe", n, k);
-        b.klDivergence(zc, za, perKl, dp, dq, 1f);
-        b.softmaxCrossEntropy(zc, y, 1f, perCe, dce, 1f);
-        float[] kl = perKl.toArray(), ce = perCe.toArray();
-        float[] w = new float[n], klTimesPy = new float[n];
-        double robustTerm = 0;
-        for (int i = 0; i < n; i++) {
-            double py = Math.exp(-ce[i]);
-            w[i] = (float) (1.0000001 - py);
-            klTimesPy[i] = (float) (kl[i] * py);
-            robustTerm += kl[i] * w[i];
-        }
-        float scale = (float) (cfg.beta / n);
-        Tensor wt = buffer("martWeight", n).copyFrom(w), kp = buffer("martKlTimesPy", n).copyFrom(klTimesPy);
-        b.scaleRows(dq, wt);                          // ∂/∂z_adv of the KL term
-        b.axpy(scale, dq, dza);
-        b.scaleRows(dp, wt);                          // ∂/∂z_clean: w·∂KL/∂p + KL·p_y·(p − onehot)
-        b.scaleRows(dce, kp);
-        b.axpy(1f, dce, dp);
-        b.scale(dp, scale);
-        model.backward(advTape, dza, Grad.PARAMS);
-        model.backward(cleanTape, dp, Grad.PARAMS);
-        return bce + cfg.beta * robustTerm / n;
     }
 
     // ---------------------------------------------------------------- evaluation and files

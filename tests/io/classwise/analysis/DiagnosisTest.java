@@ -42,7 +42,7 @@ class DiagnosisTest {
             s.eps = 0.1f; s.step = 0.025f; s.steps = 20; s.reachableExamples = 20; s.squareQueries = 20; s.ladderPgd100 = false;
             s.temperatures = new float[] {1, 5};
             s.removalMinExamples = 1; // 20 reachability examples: any source with an example keeps the experiment exercised
-            Diagnosis d = new Diagnosis(Checkpoint.load(b, run.lastWeights()), test, DatasetId.FASHION_MNIST, s, Files.createDirectories(run.analysis()), quiet);
+            Diagnosis d = new Diagnosis(Checkpoint.load(b, run.lastWeights()), test, DatasetId.FASHION_MNIST, s, new io.classwise.report.AnalysisFiles(run.analysis()), quiet);
             d.robustnessOverEpochs(run.metrics());
             FlipMatrix flips = d.flipMatrix();
             Reachability reach = d.reachableClasses();

@@ -1,0 +1,38 @@
+package io.classwise.train;
+
+import io.classwise.nn.Model;
+import io.classwise.nn.Tape;
+import io.classwise.tensor.Tensor;
+import io.classwise.util.Rng;
+
+/**
+ * One training method's objective on a batch: it runs whatever attack the method needs, records the
+ * batch's clean and robust predictions per class, accumulates the parameter gradients, and returns the
+ * batch's mean loss. The trainer owns the epoch loop, the optimiser step and the files; a new method
+ * (e.g. a class-aware defense) is a new implementation of this interface.
+ */
+interface Objective {
+    /** A batch: images (N, C, H, W), labels as floats (N) and ints, where the per-class accounting goes, the attack's randomness. */
+    record Batch(Tensor x, Tensor y, int[] labels, ClassAccuracy clean, ClassAccuracy robust, Rng rng) {}
+
+    /**
+     * What every objective works with: the model, the tapes (the training-mode pass that is
+     * differentiated, a second training-mode pass for methods with a clean term, an evaluation-mode pass),
+     * reusable buffers and the configuration.
+     */
+    record Context(Model model, Tape train, Tape clean, Tape eval, Buffers buffers, TrainConfig cfg) {}
+
+    double lossAndGradients(Batch batch);
+
+    /** Whether the method trains on adversarial examples (and so has a robust accuracy on its training batches). */
+    boolean adversarial();
+
+    static Objective of(Method method, Context ctx) {
+        return switch (method) {
+            case NATURAL -> new NaturalObjective(ctx);
+            case PGD_AT, FGSM_RS, HE -> new AdversarialObjective(ctx, method);
+            case TRADES -> new TradesObjective(ctx);
+            case MART -> new MartObjective(ctx);
+        };
+    }
+}
