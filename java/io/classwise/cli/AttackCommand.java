@@ -38,10 +38,7 @@ final class AttackCommand implements Callable<Integer> {
             description = "fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm, l2-pgd, apgd-ce, apgd-dlr, square (default: ${DEFAULT-VALUE}).") String attack;
     @Option(names = "--queries", defaultValue = "1000", description = "Query budget of square (default: ${DEFAULT-VALUE}).") int queries;
     @Option(names = {"--T", "--temperature"}, defaultValue = "1", description = "Temperature of tpgd (default: ${DEFAULT-VALUE}).") float temperature;
-    @Option(names = "--eps", description = "Budget in [0, 1] pixel units: ℓ∞ (ℓ2 for l2-pgd). Default: ℓ∞ attacks use the ε the model "
-            + "was trained with, else the dataset's preset; l2-pgd uses the dataset's ℓ2 preset (e.g. 0.5 on CIFAR-10).") Float eps;
-    @Option(names = "--step", description = "Step size (default: eps/4).") Float step;
-    @Option(names = "--steps", defaultValue = "20", description = "Attack iterations (default: ${DEFAULT-VALUE}).") int steps;
+    @picocli.CommandLine.Mixin AttackBudgetOptions budget = new AttackBudgetOptions();
     @Option(names = "--restarts", defaultValue = "1", description = "Random restarts; an example is robust only if it survives all (default: ${DEFAULT-VALUE}).") int restarts;
     @Option(names = "--kappa", defaultValue = "50", description = "CW confidence κ (default: ${DEFAULT-VALUE}).") float kappa;
     @Option(names = "--target", description = "Targeted attack (Pgd-based attacks: fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm, l2-pgd): a class id "
@@ -53,7 +50,7 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--examples", defaultValue = "0", description = "Balanced subset of the test set (default: 0 = all).") int examples;
     @Option(names = "--batch-size", defaultValue = "128", description = "Images per attacked batch (default: ${DEFAULT-VALUE}).") int batchSize;
     @Option(names = "--dataset", description = "Override the dataset recorded in the checkpoint.") String dataset;
-    @Option(names = "--data-dir", description = "Data directory (default: $CLASSWISE_DATA, else ~/.cache/classwise/datasets).") String dataDir;
+    @picocli.CommandLine.Mixin DataDirOption data = new DataDirOption();
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random starts and the test subset (default: ${DEFAULT-VALUE}).") long seed;
     @picocli.CommandLine.Mixin BackendOptions backend;
 
@@ -65,24 +62,24 @@ final class AttackCommand implements Callable<Integer> {
         if (ds == null) throw new IllegalArgumentException(checkpoint + " does not record its dataset; pass --dataset");
         DatasetId id = DatasetId.parse(ds);
         boolean l2 = Attacks.isL2(attack);
-        float e = Presets.attackEps(eps, l2, meta.get("classwise.eps"), id);
+        float e = Presets.attackEps(budget.eps, l2, meta.get("classwise.eps"), id);
         if (!(e > 0) || !Float.isFinite(e) || (!l2 && e > 1)) {
             throw new IllegalArgumentException("--eps must be " + (l2 ? "a finite ℓ2 radius > 0" : "in (0, 1] (pixel units, e.g. 0.0313725 for 8/255)") + ", got " + e);
         }
-        if (step != null && !(step > 0 && Float.isFinite(step))) throw new IllegalArgumentException("--step must be a finite number > 0, got " + step);
-        if (steps < 1 || steps > 100_000) throw new IllegalArgumentException("--steps must be in 1..100000, got " + steps);
+        if (budget.step != null && !(budget.step > 0 && Float.isFinite(budget.step))) throw new IllegalArgumentException("--step must be a finite number > 0, got " + budget.step);
+        if (budget.steps < 1 || budget.steps > 100_000) throw new IllegalArgumentException("--steps must be in 1..100000, got " + budget.steps);
         if (restarts < 1 || restarts > 1000) throw new IllegalArgumentException("--restarts must be in 1..1000, got " + restarts);
         if (examples < 0) throw new IllegalArgumentException("--examples must be >= 0 (0 = all), got " + examples);
         if (batchSize < 1 || batchSize > io.classwise.train.TrainConfig.MAX_BATCH) {
             throw new IllegalArgumentException("--batch-size must be in 1.." + io.classwise.train.TrainConfig.MAX_BATCH + ", got " + batchSize);
         }
         if (queries < 1) throw new IllegalArgumentException("--queries must be >= 1, got " + queries);
-        float a = step != null ? step : e / 4;
-        Attack atk = Attacks.byName(attack, new Attacks.Settings(e, a, steps, restarts, temperature, kappa, queries));
+        float a = budget.step != null ? budget.step : e / 4;
+        Attack atk = Attacks.byName(attack, new Attacks.Settings(e, a, budget.steps, restarts, temperature, kappa, queries));
         if (target != null && !Attacks.targetable(atk)) {
             throw new IllegalArgumentException("--target: " + attack + " is untargeted here; use fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm or l2-pgd");
         }
-        ImageDataset test = Datasets.load(id, Split.TEST, "embedded".equals(meta.get("classwise.source")) && dataset == null, DataDirs.resolve(dataDir));
+        ImageDataset test = Datasets.load(id, Split.TEST, "embedded".equals(meta.get("classwise.source")) && dataset == null, DataDirs.resolve(data.dataDir));
         if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), seed, "--examples");
         try (Backend b = backend.create()) {
             Model model = Checkpoint.load(b, checkpoint);
@@ -95,7 +92,7 @@ final class AttackCommand implements Callable<Integer> {
             Evaluation.Predictions p = Evaluation.predict(model, test, Transforms.forEvaluation(id), atk, targeting, kept, batchSize, new Rng(seed));
             ClassAccuracy[] r = {p.cleanAccuracy(), p.robustAccuracy()};
             System.out.printf(Locale.ROOT, "%s on %s (%d test images, %s ε = %.4f, %s): clean %.4f, robust %.4f%n",
-                    atk.name(), id.cliName, r[0].total(), l2 ? "ℓ2" : "ℓ∞", e, eps != null ? "--eps" : !l2 && meta.containsKey("classwise.eps")
+                    atk.name(), id.cliName, r[0].total(), l2 ? "ℓ2" : "ℓ∞", e, budget.eps != null ? "--eps" : !l2 && meta.containsKey("classwise.eps")
                             ? "the training ε" : "the dataset's preset", r[0].overall(), r[1].overall());
             System.out.println(Evaluation.ROBUST_DEFINITION);
             if (kept != null) {

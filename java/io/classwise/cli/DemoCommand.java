@@ -82,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
             // 60 per class: enough correctly classified examples that the class-removal source has ≥ 5 to measure on.
             s.reachableExamples = 600;
             s.squareQueries = 200;
-            DiagnoseCommand.run(b, run, Safetensors.read(run.lastWeights()).metadata(), s, evalExamples, surrogate, null,
+            io.classwise.api.RunDiagnosis.run(b, run, Safetensors.read(run.lastWeights()).metadata(), s, evalExamples, surrogate, null,
                     noRemoval ? null : List.of(), System.out);
         }
         System.out.printf(java.util.Locale.ROOT, "demo finished in %.0f s; results in %s (metrics.jsonl, checkpoints/, analysis/, plots/, report.html)%n",

@@ -14,7 +14,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "A .safetensors file written by train.") Path checkpoint;
     @Option(names = "--steps", defaultValue = "20", description = "PGD steps (default: ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--examples", defaultValue = "0", description = "Balanced subset of the test set (default: 0 = all).") int examples;
-    @Option(names = "--data-dir", description = "Data directory (default: $CLASSWISE_DATA, else ~/.cache/classwise/datasets).") String dataDir;
+    @picocli.CommandLine.Mixin DataDirOption data = new DataDirOption();
     @Mixin BackendOptions backend;
 
     @Override
@@ -22,11 +22,11 @@ final class EvalCommand implements Callable<Integer> {
         AttackCommand a = new AttackCommand();
         a.checkpoint = checkpoint;
         a.attack = "pgd";
-        a.steps = steps;
+        a.budget.steps = steps;
         a.restarts = 1;
         a.examples = examples;
         a.batchSize = 128;
-        a.dataDir = dataDir;
+        a.data.dataDir = data.dataDir;
         a.backend = backend;
         a.temperature = 1f;
         a.kappa = 50f;

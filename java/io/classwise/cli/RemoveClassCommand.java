@@ -39,7 +39,7 @@ final class RemoveClassCommand implements Callable<Integer> {
     @Option(names = "--control", split = ",", description = "Control classes to remove instead (default: those the source reaches least).") List<String> control;
     @Option(names = "--examples", defaultValue = "1000", description = "Balanced test subset searched for examples (default: ${DEFAULT-VALUE}).") int examples;
     @Option(names = "--reachable-examples", defaultValue = "400", description = "Balanced test subset searched with targeted attacks (default: ${DEFAULT-VALUE}).") int reachable;
-    @Option(names = "--data-dir", description = "Data directory (default: $CLASSWISE_DATA, else ~/.cache/classwise/datasets).") String dataDir;
+    @picocli.CommandLine.Mixin DataDirOption data = new DataDirOption();
     @Option(names = "--seed", defaultValue = "0", description = "Seed of subsets, retraining and attack starts (default: ${DEFAULT-VALUE}).") long seed;
     @Mixin BackendOptions backend;
 
@@ -69,8 +69,8 @@ final class RemoveClassCommand implements Callable<Integer> {
         TrainConfig recipe = new ObjectMapper().readValue(run.config().toFile(), TrainConfig.class);
         DatasetId id = DatasetId.parse(recipe.dataset);
         boolean embedded = "embedded".equals(recipe.source);
-        ImageDataset test = Datasets.load(id, Split.TEST, embedded, DataDirs.resolve(dataDir));
-        ImageDataset train = Datasets.load(id, Split.TRAIN, embedded, DataDirs.resolve(dataDir));
+        ImageDataset test = Datasets.load(id, Split.TEST, embedded, DataDirs.resolve(data.dataDir));
+        ImageDataset train = Datasets.load(id, Split.TRAIN, embedded, DataDirs.resolve(data.dataDir));
         if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), seed, "--examples");
         List<String> names = test.classNames();
         int src = classId(source, names);

@@ -21,7 +21,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,7 +38,7 @@ import java.util.concurrent.Callable;
 final class ReproduceCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "mnist, fashion-mnist, cifar10, cifar100, svhn, stl10, imagenet.") String dataset;
     @Option(names = "--out", description = "Run directory (default: runs/reproduce-DATASET).") Path out;
-    @Option(names = "--data-dir", description = "Data directory (default: $CLASSWISE_DATA, else ~/.cache/classwise/datasets).") String dataDir;
+    @picocli.CommandLine.Mixin DataDirOption data = new DataDirOption();
     @Option(names = "--embedded", description = "fashion-mnist only: the subset inside the jar.") boolean embedded;
     @Option(names = "--epochs", description = "Override the preset's epochs (e.g. for a quick look).") Integer epochs;
     @Option(names = "--train-examples", description = "Balanced training subset (default: all).") Integer trainExamples;
@@ -56,8 +55,8 @@ final class ReproduceCommand implements Callable<Integer> {
         DatasetId id = DatasetId.parse(dataset);
         if (embedded && id != DatasetId.FASHION_MNIST) throw new IllegalArgumentException("--embedded is only available for fashion-mnist");
         Path root = out != null ? out : Path.of("runs", "reproduce-" + id.cliName);
-        ImageDataset train = Datasets.load(id, Split.TRAIN, embedded, DataDirs.resolve(dataDir));
-        ImageDataset test = Datasets.load(id, Split.TEST, embedded, DataDirs.resolve(dataDir));
+        ImageDataset train = Datasets.load(id, Split.TRAIN, embedded, DataDirs.resolve(data.dataDir));
+        ImageDataset test = Datasets.load(id, Split.TEST, embedded, DataDirs.resolve(data.dataDir));
         try (Backend b = backend.create()) {
             Map<String, Object> byMethod = new LinkedHashMap<>();
             List<List<Object>> rows = new ArrayList<>();
@@ -68,8 +67,8 @@ final class ReproduceCommand implements Callable<Integer> {
             nat.epochs = Math.max(1, nat.epochs / 4);
             new Trainer(nat, b, id, train, test, surrogate, quiet(), false).overwrite(overwrite).fit(false);
             Diagnosis.Settings s = settings(main);
-            DiagnoseCommand.run(b, main, Safetensors.read(main.lastWeights()).metadata(), s, evalExamples,
-                    Checkpoint.load(b, surrogate.lastWeights()), dataDir, noRemoval ? null : List.of(), System.out);
+            io.classwise.api.RunDiagnosis.run(b, main, Safetensors.read(main.lastWeights()).metadata(), s, evalExamples,
+                    Checkpoint.load(b, surrogate.lastWeights()), data.dataDir, noRemoval ? null : List.of(), System.out);
             collect(main.analysis().resolve("temperature_pgd.json"), "pgd-at", byMethod, rows);
             for (String m : methods) {
                 RunDirectory r = new RunDirectory(root.resolve(m));
@@ -90,16 +89,15 @@ final class ReproduceCommand implements Callable<Integer> {
 
     private static PrintStream quiet() { return new PrintStream(java.io.OutputStream.nullOutputStream()); }
 
-    private TrainConfig config(DatasetId id, String method) {
-        TrainConfig c = Presets.forDataset(id);
-        c.method = method;
-        if (embedded) c.source = "embedded";
-        if (epochs != null) c.epochs = epochs;
-        if (trainExamples != null) c.trainExamples = trainExamples;
-        c.evalExamples = evalExamples;
-        c.seed = seed;
-        if (method.equals("fgsm-rs")) { c.trainStep = 1.25 * c.eps; c.schedule = "cyclic"; }
-        return c;
+    private TrainConfig config(DatasetId id, String method) throws java.io.IOException {
+        Map<String, Object> flags = new LinkedHashMap<>();
+        flags.put("method", method);
+        if (embedded) flags.put("source", "embedded");
+        if (epochs != null) flags.put("epochs", epochs);
+        if (trainExamples != null) flags.put("trainExamples", trainExamples);
+        flags.put("evalExamples", evalExamples);
+        flags.put("seed", seed);
+        return Presets.resolve(id, null, flags);
     }
 
     private void train(Backend b, DatasetId id, String method, ImageDataset train, ImageDataset test, RunDirectory run) throws Exception {

@@ -31,7 +31,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--embedded", description = "Use the Fashion-MNIST subset inside the jar (offline).") boolean embedded;
     @Option(names = "--synthetic", paramLabel = "N", description = "Train on N random images in the dataset's shape (no files; for smoke "
             + "tests and timing an epoch on a new machine).") Integer synthetic;
-    @Option(names = "--data-dir", description = "Data directory (default: $CLASSWISE_DATA, else ~/.cache/classwise/datasets).") String dataDir;
+    @picocli.CommandLine.Mixin DataDirOption data = new DataDirOption();
     @Option(names = "--resume", description = "Continue OUT from its last committed epoch (same final weights as an uninterrupted run). "
             + "Flags may extend --epochs and change --device/--threads; any other flag must agree with the run's config.json.") boolean resume;
     @Option(names = "--overwrite", description = "Replace what OUT already holds (default: refuse a non-empty OUT without --resume).") boolean overwrite;
@@ -59,6 +59,27 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--stop-after", description = "Stop after this epoch (resume later with --resume).") Integer stopAfter;
     @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
 
+    /** TrainConfig field → the flag that sets it (for messages). */
+    private static final Map<String, String> FLAG_OF = Map.ofEntries(Map.entry("method", "--method"), Map.entry("architecture", "--arch"),
+            Map.entry("epochs", "--epochs"), Map.entry("batchSize", "--batch-size"), Map.entry("lr", "--lr"), Map.entry("schedule", "--schedule"),
+            Map.entry("momentum", "--momentum"), Map.entry("weightDecay", "--weight-decay"), Map.entry("eps", "--eps"),
+            Map.entry("trainStep", "--train-step"), Map.entry("trainSteps", "--train-steps"), Map.entry("evalStep", "--eval-step"),
+            Map.entry("evalSteps", "--eval-steps"), Map.entry("beta", "--beta"), Map.entry("heScale", "--he-scale"), Map.entry("heMargin", "--he-margin"),
+            Map.entry("trainExamples", "--train-examples"), Map.entry("evalExamples", "--eval-examples"), Map.entry("seed", "--seed"),
+            Map.entry("device", "--device"), Map.entry("threads", "--threads"));
+
+    /** The flags the user gave, by TrainConfig field name. */
+    private Map<String, Object> flags() {
+        Map<String, Object> f = new java.util.LinkedHashMap<>();
+        Object[][] given = {{"method", method}, {"architecture", arch}, {"epochs", epochs}, {"batchSize", batchSize}, {"lr", lr},
+            {"schedule", schedule}, {"momentum", momentum}, {"weightDecay", weightDecay}, {"eps", eps}, {"trainStep", trainStep},
+            {"trainSteps", trainSteps}, {"evalStep", evalStep}, {"evalSteps", evalSteps}, {"beta", beta}, {"heScale", heScale},
+            {"heMargin", heMargin}, {"trainExamples", trainExamples}, {"evalExamples", evalExamples}, {"seed", seed}, {"device", device},
+            {"threads", threads}};
+        for (Object[] g : given) if (g[1] != null) f.put((String) g[0], g[1]);
+        return f;
+    }
+
     @Override
     public Integer call() throws Exception {
         RunDirectory run = new RunDirectory(out);
@@ -68,56 +89,36 @@ final class TrainCommand implements Callable<Integer> {
         if (resume) {
             if (overwrite) throw new IllegalArgumentException("--resume and --overwrite exclude each other");
             if (!Files.exists(run.config())) throw new IllegalArgumentException("--resume: " + run.config() + " does not exist");
+            if (config != null) throw new IllegalArgumentException("--config cannot change a run being resumed (" + run.config() + " is its recipe)");
             TrainConfig saved = new ObjectMapper().readValue(run.config().toFile(), TrainConfig.class);
-            c = resumed(saved);
+            if (dataset != null && !DatasetId.parse(dataset).cliName.equals(saved.dataset)) {
+                throw new IllegalArgumentException("--dataset " + dataset + " contradicts the run being resumed (dataset " + saved.dataset + ")");
+            }
+            if ((embedded && !saved.source.equals("embedded")) || (synthetic != null && !saved.source.equals("synthetic:" + synthetic))) {
+                throw new IllegalArgumentException((embedded ? "--embedded" : "--synthetic") + " contradicts the run being resumed (data: " + saved.source + ")");
+            }
+            c = Presets.resumed(saved, flags(), FLAG_OF);
             if (c.epochs != saved.epochs) {
                 io.classwise.util.AtomicFiles.write(run.config(), o -> o.write(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(c)));
             }
         } else {
             if (dataset == null) throw new IllegalArgumentException("--dataset is required (mnist, fashion-mnist, cifar10, cifar100, svhn, stl10, imagenet)");
             DatasetId id = DatasetId.parse(dataset);
-            c = Presets.forDataset(id);
-            if (config != null) {
-                if (!Files.exists(config)) throw new IllegalArgumentException("--config: " + config + " does not exist");
-                String n = config.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-                ObjectMapper reader = n.endsWith(".yaml") || n.endsWith(".yml") ? new com.fasterxml.jackson.dataformat.yaml.YAMLMapper() : new ObjectMapper();
-                // epochs: 1.7 is a mistake, not 1 epoch
-                reader.disable(com.fasterxml.jackson.databind.DeserializationFeature.ACCEPT_FLOAT_AS_INT);
-                try {
-                    com.fasterxml.jackson.databind.JsonNode tree = reader.readTree(config.toFile());
-                    if (tree == null || !tree.isObject()) {
-                        throw new IllegalArgumentException("--config " + config + ": expected an object of TrainConfig fields (e.g. epochs: 10), got "
-                                + (tree == null ? "nothing" : tree.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
-                    }
-                    reader.readerForUpdating(c).readValue(tree);
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new IllegalArgumentException("--config " + config + ": " + e.getOriginalMessage()
-                            + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
-                }
-            }
-            apply(c);
+            Map<String, Object> f = flags();
+            if (embedded && synthetic != null) throw new IllegalArgumentException("--synthetic and --embedded exclude each other");
             if (embedded) {
                 if (id != DatasetId.FASHION_MNIST) throw new IllegalArgumentException("--embedded is only available for fashion-mnist");
-                c.source = "embedded";
+                f.put("source", "embedded");
             }
             if (synthetic != null) {
-                if (embedded) throw new IllegalArgumentException("--synthetic and --embedded exclude each other");
                 if (synthetic < 1) throw new IllegalArgumentException("--synthetic must be >= 1, got " + synthetic);
-                c.source = "synthetic:" + synthetic;
+                f.put("source", "synthetic:" + synthetic);
             }
-            c.validate();
+            c = Presets.resolve(id, config, f);
         }
         DatasetId id = DatasetId.parse(c.dataset);
-        boolean embeddedData = c.source.equals("embedded");
-        ImageDataset train, test;
-        if (c.source.startsWith("synthetic:")) {
-            int n = Integer.parseInt(c.source.substring("synthetic:".length()));
-            train = Datasets.synthetic(id, Split.TRAIN, n, c.seed);
-            test = Datasets.synthetic(id, Split.TEST, n, c.seed);
-        } else {
-            train = Datasets.load(id, Split.TRAIN, embeddedData, DataDirs.resolve(dataDir));
-            test = Datasets.load(id, Split.TEST, embeddedData, DataDirs.resolve(dataDir));
-        }
+        ImageDataset train = Datasets.load(id, Split.TRAIN, c.source, c.seed, DataDirs.resolve(data.dataDir));
+        ImageDataset test = Datasets.load(id, Split.TEST, c.source, c.seed, DataDirs.resolve(data.dataDir));
         try (Backend b = Backends.create(c.device, c.threads)) {
             System.out.println("training " + c.architecture + " on " + c.dataset + " with " + c.method + " (" + c.epochs + " epochs, "
                     + b.name() + "); run directory " + out);
@@ -127,75 +128,5 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.out.println("metrics: " + run.metrics() + "\ncheckpoint: " + run.lastWeights());
         return 0;
-    }
-
-    /**
-     * The saved configuration with what a resumed run may change: more --epochs, another --device or
-     * --threads. Any other flag that disagrees with config.json is an error naming it (it would silently
-     * make the resumed run a different experiment).
-     */
-    private TrainConfig resumed(TrainConfig saved) {
-        if (config != null) throw new IllegalArgumentException("--config cannot change a run being resumed (" + out + "/config.json is its recipe)");
-        if (dataset != null && !DatasetId.parse(dataset).cliName.equals(saved.dataset)) {
-            throw new IllegalArgumentException("--dataset " + dataset + " contradicts the run being resumed (dataset " + saved.dataset + ")");
-        }
-        if ((embedded && !saved.source.equals("embedded")) || (synthetic != null && !saved.source.equals("synthetic:" + synthetic))) {
-            throw new IllegalArgumentException((embedded ? "--embedded" : "--synthetic") + " contradicts the run being resumed (data: " + saved.source + ")");
-        }
-        ObjectMapper m = new ObjectMapper();
-        TrainConfig wanted = m.convertValue(m.valueToTree(saved), TrainConfig.class);
-        applyFlags(wanted);
-        com.fasterxml.jackson.databind.JsonNode a = m.valueToTree(saved), b = m.valueToTree(wanted);
-        Map<String, String> flagOf = Map.ofEntries(Map.entry("method", "--method"), Map.entry("architecture", "--arch"),
-                Map.entry("batchSize", "--batch-size"), Map.entry("lr", "--lr"), Map.entry("schedule", "--schedule"), Map.entry("momentum", "--momentum"),
-                Map.entry("weightDecay", "--weight-decay"), Map.entry("eps", "--eps"), Map.entry("trainStep", "--train-step"),
-                Map.entry("trainSteps", "--train-steps"), Map.entry("evalStep", "--eval-step"), Map.entry("evalSteps", "--eval-steps"),
-                Map.entry("beta", "--beta"), Map.entry("heScale", "--he-scale"), Map.entry("heMargin", "--he-margin"),
-                Map.entry("trainExamples", "--train-examples"), Map.entry("evalExamples", "--eval-examples"), Map.entry("seed", "--seed"));
-        for (Map.Entry<String, String> f : flagOf.entrySet()) {
-            if (!a.path(f.getKey()).equals(b.path(f.getKey()))) {
-                throw new IllegalArgumentException(f.getValue() + " " + b.path(f.getKey()).asText() + " contradicts the run being resumed ("
-                        + f.getValue() + " " + a.path(f.getKey()).asText() + " in " + out.resolve("config.json") + "); resume without it, or start a new run");
-            }
-        }
-        if (wanted.epochs < saved.epochs) {
-            throw new IllegalArgumentException("--epochs " + wanted.epochs + " is fewer than the run's " + saved.epochs + "; a resumed run can only be extended");
-        }
-        wanted.validate();
-        return wanted;
-    }
-
-    private void apply(TrainConfig c) {
-        applyFlags(c);
-        // Wong et al.'s fast AT: step 1.25 ε, cyclic learning rate (peak 0.2 on CIFAR), unless set explicitly.
-        if (c.method.equals("fgsm-rs") && config == null) {
-            if (trainStep == null) c.trainStep = 1.25 * c.eps;
-            if (schedule == null) c.schedule = "cyclic";
-            if (lr == null && !c.dataset.equals("imagenet")) c.lr = 0.2;
-        }
-    }
-
-    private void applyFlags(TrainConfig c) {
-        if (method != null) c.method = method;
-        if (arch != null) c.architecture = arch;
-        if (epochs != null) c.epochs = epochs;
-        if (batchSize != null) c.batchSize = batchSize;
-        if (lr != null) c.lr = lr;
-        if (schedule != null) c.schedule = schedule;
-        if (momentum != null) c.momentum = momentum;
-        if (weightDecay != null) c.weightDecay = weightDecay;
-        if (eps != null) c.eps = eps;
-        if (trainStep != null) c.trainStep = trainStep;
-        if (trainSteps != null) c.trainSteps = trainSteps;
-        if (evalStep != null) c.evalStep = evalStep;
-        if (evalSteps != null) c.evalSteps = evalSteps;
-        if (beta != null) c.beta = beta;
-        if (heScale != null) c.heScale = heScale;
-        if (heMargin != null) c.heMargin = heMargin;
-        if (trainExamples != null) c.trainExamples = trainExamples;
-        if (evalExamples != null) c.evalExamples = evalExamples;
-        if (seed != null) c.seed = seed;
-        if (device != null) c.device = device;
-        if (threads != null) c.threads = threads;
     }
 }

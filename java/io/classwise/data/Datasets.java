@@ -167,6 +167,23 @@ public final class Datasets {
         return new InMemoryDataset("synthetic " + id.cliName + " " + split.label(), pixels, labels, id.channels, id.side, id.side, id.classNames());
     }
 
+    /**
+     * A split from where a run's data came from ({@code TrainConfig.source}): "files" (the official files
+     * under dataDir), "embedded" (the Fashion-MNIST subset in the jar) or "synthetic:N" (random images).
+     */
+    public static ImageDataset load(DatasetId id, Split split, String source, long seed, Path dataDir) throws IOException {
+        if (source.startsWith("synthetic:")) {
+            int n;
+            try {
+                n = Integer.parseInt(source.substring("synthetic:".length()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("data source '" + source + "' is not synthetic:N");
+            }
+            return synthetic(id, split, n, seed);
+        }
+        return load(id, split, source.equals("embedded"), dataDir);
+    }
+
     /** Records per official CIFAR file: a shorter copy is refused, not trained on. */
     static final Map<String, Integer> CIFAR10_RECORDS = Map.of("data_batch_1.bin", 10_000, "data_batch_2.bin", 10_000, "data_batch_3.bin", 10_000,
             "data_batch_4.bin", 10_000, "data_batch_5.bin", 10_000, "test_batch.bin", 10_000);

@@ -85,4 +85,77 @@ public final class Presets {
         }
         return (float) (l2 ? l2Eps(dataset) : linfEps(dataset));
     }
+
+    /**
+     * The layering every entry point uses (train, reproduce, the Java API): the dataset's preset, then
+     * a JSON/YAML config file (nullable; TrainConfig field names), then flags — a map from TrainConfig field
+     * name to value, holding only what the user set. FGSM-RS gets Wong et al.'s defaults (step 1.25 ε,
+     * cyclic schedule, peak lr 0.2 outside ImageNet) for whatever neither the file nor a flag set.
+     * The result is validated.
+     */
+    public static TrainConfig resolve(DatasetId id, java.nio.file.Path configFile, java.util.Map<String, Object> flags) throws java.io.IOException {
+        TrainConfig c = forDataset(id);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        if (configFile != null) {
+            if (!java.nio.file.Files.exists(configFile)) throw new IllegalArgumentException("--config: " + configFile + " does not exist");
+            String n = configFile.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+            com.fasterxml.jackson.databind.ObjectMapper reader = n.endsWith(".yaml") || n.endsWith(".yml")
+                    ? new com.fasterxml.jackson.dataformat.yaml.YAMLMapper() : new com.fasterxml.jackson.databind.ObjectMapper();
+            reader.disable(com.fasterxml.jackson.databind.DeserializationFeature.ACCEPT_FLOAT_AS_INT); // epochs: 1.7 is a mistake, not 1 epoch
+            try {
+                com.fasterxml.jackson.databind.JsonNode tree = reader.readTree(configFile.toFile());
+                if (tree == null || !tree.isObject()) {
+                    throw new IllegalArgumentException("--config " + configFile + ": expected an object of TrainConfig fields (e.g. epochs: 10), got "
+                            + (tree == null ? "nothing" : tree.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
+                }
+                reader.readerForUpdating(c).readValue(tree);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalArgumentException("--config " + configFile + ": " + e.getOriginalMessage()
+                        + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
+            }
+        }
+        json.readerForUpdating(c).readValue((com.fasterxml.jackson.databind.JsonNode) json.valueToTree(flags));
+        // Wong et al.'s fast AT: step 1.25 ε, cyclic learning rate (peak 0.2 on CIFAR), unless set explicitly.
+        if (c.method.equals("fgsm-rs") && configFile == null) {
+            if (!flags.containsKey("trainStep")) c.trainStep = 1.25 * c.eps;
+            if (!flags.containsKey("schedule")) c.schedule = "cyclic";
+            if (!flags.containsKey("lr") && !c.dataset.equals("imagenet")) c.lr = 0.2;
+        }
+        c.validate();
+        return c;
+    }
+
+    /**
+     * A saved run's configuration with what a resumed run may change: more epochs, another device or
+     * thread count. Any other flag that disagrees with the saved value is an error naming it (it would
+     * silently make the resumed run a different experiment). {@code flagNames} maps field names to flags.
+     */
+    public static TrainConfig resumed(TrainConfig saved, java.util.Map<String, Object> flags, java.util.Map<String, String> flagNames) {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode was = json.valueToTree(saved);
+        TrainConfig c = json.convertValue(was, TrainConfig.class);
+        for (java.util.Map.Entry<String, Object> f : flags.entrySet()) {
+            String field = f.getKey(), flag = flagNames.getOrDefault(field, field);
+            com.fasterxml.jackson.databind.JsonNode given = json.valueToTree(f.getValue()), before = was.path(field);
+            if (field.equals("device") || field.equals("threads")) continue;
+            if (field.equals("epochs")) {
+                if (given.asInt() < saved.epochs) {
+                    throw new IllegalArgumentException(flag + " " + given.asInt() + " is fewer than the run's " + saved.epochs + "; a resumed run can only be extended");
+                }
+                continue;
+            }
+            boolean same = given.isNumber() && before.isNumber() ? given.asDouble() == before.asDouble() : given.asText().equals(before.asText());
+            if (!same) {
+                throw new IllegalArgumentException(flag + " " + given.asText() + " contradicts the run being resumed (" + flag + " " + before.asText()
+                        + " in its config.json); resume without it, or start a new run");
+            }
+        }
+        try {
+            json.readerForUpdating(c).readValue((com.fasterxml.jackson.databind.JsonNode) json.valueToTree(flags));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        c.validate();
+        return c;
+    }
 }

@@ -1,0 +1,82 @@
+package io.classwise.api;
+
+import io.classwise.analysis.Diagnosis;
+import io.classwise.analysis.FlipMatrix;
+import io.classwise.analysis.WeightNorms;
+import io.classwise.data.DataDirs;
+import io.classwise.data.DatasetId;
+import io.classwise.data.Datasets;
+import io.classwise.data.ImageDataset;
+import io.classwise.data.Split;
+import io.classwise.data.SubsetDataset;
+import io.classwise.nn.Model;
+import io.classwise.nn.checkpoint.Checkpoint;
+import io.classwise.tensor.Backend;
+import io.classwise.train.RunDirectory;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The diagnosis of a trained run, as {@code diagnose}, {@code demo} and {@code reproduce} run it: loads the
+ * run's test set and final model, runs every class-wise analysis (its JSON/CSV into RUN/analysis/, a
+ * gallery of adversarial examples into RUN/examples/), prints a per-class summary table and writes the report.
+ */
+public final class RunDiagnosis {
+    private RunDiagnosis() {}
+
+    /** Shared with demo: loads the test set and the model, runs every analysis, prints a per-class table. */
+    public static void run(Backend b, RunDirectory run, Map<String, String> meta, Diagnosis.Settings s, int examples, Model surrogate,
+                    String dataDir, List<Integer> removalSources, PrintStream out) throws Exception {
+        String ds = meta.get("classwise.dataset");
+        if (ds == null) throw new IllegalArgumentException(run.lastWeights() + " does not record its dataset (classwise.dataset); it was not written by train");
+        DatasetId id = DatasetId.parse(ds);
+        String source = meta.getOrDefault("classwise.source", "files");
+        long seed = Long.parseLong(meta.getOrDefault("classwise.seed", "0"));
+        ImageDataset test = Datasets.load(id, Split.TEST, source, seed, DataDirs.resolve(dataDir));
+        if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), s.seed, "--examples");
+        Model model = Checkpoint.load(b, run.lastWeights());
+        Files.createDirectories(run.analysis());
+        Diagnosis d = new Diagnosis(model, test, id, s, new io.classwise.report.AnalysisFiles(run.analysis()), out);
+        out.println("diagnosing " + run.lastWeights() + " on " + test.size() + " test images (ε = " + s.eps + ")");
+        if (Files.exists(run.metrics())) d.robustnessOverEpochs(run.metrics());
+        out.println("flip matrix ...");
+        FlipMatrix flips = d.flipMatrix();
+        if (d.examples() != null) {
+            io.classwise.report.ExampleGallery.write(run.examples().resolve("pgd-" + s.steps), d.examples(), test.classNames(), "PGD-" + s.steps, s.eps);
+        }
+        out.println("reachable classes (targeted PGD towards every class) ...");
+        io.classwise.analysis.Reachability reach = d.reachableClasses();
+        if (removalSources != null && Files.exists(run.config())) {
+            io.classwise.train.TrainConfig recipe = new com.fasterxml.jackson.databind.ObjectMapper().readValue(run.config().toFile(), io.classwise.train.TrainConfig.class);
+            ImageDataset train = Datasets.load(id, Split.TRAIN, source, seed, DataDirs.resolve(dataDir));
+            d.classRemoval(reach, train, recipe, removalSources, run.root().resolve("class-removal"));
+        }
+        out.println("attack ladder ...");
+        List<io.classwise.analysis.Diagnosis.Rung> ladder = d.attackLadder(surrogate);
+        out.println("Temperature-PGD sweep ...");
+        List<io.classwise.analysis.Diagnosis.Rung> sweep = d.temperatureSweep();
+        double[] pgd20 = Diagnosis.rung(ladder, Diagnosis.REFERENCE_RUNG).perClass();
+        WeightNorms wn = d.weightNorms(pgd20, run.checkpoints(), run.metrics());
+        out.printf(Locale.ROOT, "%n%-14s %7s %7s %7s %7s %7s  %s%n", "class", "FGSM", "PGD-20", "worst", "TPGD-5", "|w_c|", "top flip target");
+        double[] tp5 = sweep.stream().filter(r -> r.attack().contains("T=5)")).findFirst().map(io.classwise.analysis.Diagnosis.Rung::perClass).orElse(pgd20);
+        for (int c = 0; c < test.numClasses(); c++) {
+            double strongest = Double.POSITIVE_INFINITY;
+            for (io.classwise.analysis.Diagnosis.Rung r : ladder) strongest = Math.min(strongest, r.perClass()[c]);
+            List<Integer> top = flips.topTargets(c);
+            out.printf(Locale.ROOT, "%-14s %7.3f %7.3f %7.3f %7.3f %7.3f  %s%n", shorten(test.classNames().get(c)), ladder.get(0).perClass()[c], pgd20[c],
+                    strongest, tp5[c], wn.weightNorm()[c], top.isEmpty() ? "-" : test.classNames().get(top.get(0))
+                            + String.format(Locale.ROOT, " (%.0f%%)", 100 * flips.topShare(c, 1)));
+        }
+        out.printf(Locale.ROOT, "(worst = the lowest robust accuracy over all rungs of the ladder)  weight norm vs PGD-20 robustness: Pearson r = %.3f, Spearman ρ = %.3f%n",
+                wn.pearson(), wn.spearman());
+        out.println("analysis files: " + run.analysis() + " " + Arrays.toString(Files.list(run.analysis()).map(p -> p.getFileName().toString()).sorted().toArray()));
+        out.println("report: " + new io.classwise.report.ReportWriter(run).write().toAbsolutePath());
+    }
+
+    private static String shorten(String s) { return s.length() <= 14 ? s : s.substring(0, 13) + "…"; }
+}
