@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <math.h>
 #include <string.h>
+#include "../include/classwise_pool_window.h"
 
 #define CW_F(a) ((float*) (intptr_t) (a))
 
@@ -42,23 +43,7 @@ static inline void cw_add_channel_bias(int64_t y, int64_t bias, int64_t n, int64
         }
 }
 
-// Index (in the plane) of the first maximum of window (p, q): ties go to the first in window order.
-static inline int64_t cw_pool_argmax(const float* x, int64_t h, int64_t w, int64_t kernel, int64_t stride, int64_t pad,
-                                     int64_t p, int64_t q) {
-    int64_t arg = -1;
-    float m = 0.f;
-    for (int64_t r = 0; r < kernel; r++) {
-        int64_t ih = p * stride - pad + r;
-        if (ih < 0 || ih >= h) continue;
-        for (int64_t t = 0; t < kernel; t++) {
-            int64_t iw = q * stride - pad + t;
-            if (iw < 0 || iw >= w) continue;
-            int64_t j = ih * w + iw;
-            if (arg < 0 || x[j] > m) { m = x[j]; arg = j; }
-        }
-    }
-    return arg;
-}
+// cw_pool_argmax: the window argmax, shared with the CUDA kernels (../include/classwise_pool_window.h).
 
 // y (planes, P, Q) = window maxima of x (planes, H, W); relu != 0: max(that, 0) (ReLU fused in front)
 static inline void cw_max_pool_forward(int64_t x, int64_t y, int64_t planes, int64_t h, int64_t w,

@@ -1,23 +1,7 @@
 // Max pooling (optionally with the ReLU in front fused in), one thread per output window. The
 // first maximum in window order wins ties, as on the CPU, so gradients route identically.
 #include "common.cuh"
-
-__device__ inline int64_t cw_window_argmax(const float* x, int64_t h, int64_t w, int64_t kernel, int64_t stride, int64_t pad,
-                                           int64_t p, int64_t q) {
-    int64_t arg = -1;
-    float m = 0.f;
-    for (int64_t r = 0; r < kernel; r++) {
-        const int64_t ih = p * stride - pad + r;
-        if (ih < 0 || ih >= h) continue;
-        for (int64_t t = 0; t < kernel; t++) {
-            const int64_t iw = q * stride - pad + t;
-            if (iw < 0 || iw >= w) continue;
-            const int64_t j = ih * w + iw;
-            if (arg < 0 || x[j] > m) { m = x[j]; arg = j; }
-        }
-    }
-    return arg;
-}
+#include "../include/classwise_pool_window.h" // cw_pool_argmax, shared with the CPU kernels
 
 // y (planes, P, Q) = window maxima of x (planes, H, W); relu: then max(·, 0)
 extern "C" __global__ void cw_max_pool_forward(const float* x, float* y, int64_t planes, int64_t h, int64_t w,
@@ -26,7 +10,7 @@ extern "C" __global__ void cw_max_pool_forward(const float* x, float* y, int64_t
     CW_GRID_STRIDE(i, planes * P * Q) {
         const int64_t c = i / (P * Q), pq = i % (P * Q);
         const float* in = x + c * h * w;
-        const float m = in[cw_window_argmax(in, h, w, kernel, stride, pad, pq / Q, pq % Q)];
+        const float m = in[cw_pool_argmax(in, h, w, kernel, stride, pad, pq / Q, pq % Q)];
         y[i] = relu ? fmaxf(m, 0.f) : m;
     }
 }
@@ -39,7 +23,7 @@ extern "C" __global__ void cw_max_pool_backward(const float* x, const float* dy,
     CW_GRID_STRIDE(i, planes * P * Q) {
         const int64_t c = i / (P * Q), pq = i % (P * Q);
         const float* in = x + c * h * w;
-        const int64_t arg = cw_window_argmax(in, h, w, kernel, stride, pad, pq / Q, pq % Q);
+        const int64_t arg = cw_pool_argmax(in, h, w, kernel, stride, pad, pq / Q, pq % Q);
         if (!relu || in[arg] > 0.f) atomicAdd(dx + c * h * w + arg, dy[i]);
     }
 }

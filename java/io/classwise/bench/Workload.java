@@ -13,6 +13,9 @@ public interface Workload extends AutoCloseable {
     /** Does the work once; returns a value derived from the result so the work cannot be elided. */
     double run();
 
+    /** The result of the last run (e.g. a convolution's output), for checking it before timing; empty when there is none to compare. */
+    default float[] output() { return new float[0]; }
+
     @Override
     default void close() {}
 }

@@ -27,6 +27,35 @@ public final class Workloads {
     /** conv 32→64, 5×5, pad 2 on (N, 32, 14, 14): Madry CNN's conv2. */
     public static ConvGeometry madryConv2(int batch) { return new ConvGeometry(batch, 32, 14, 14, 64, 5, 5, 1, 2); }
 
+    /**
+     * Benchmark convolution geometries by name: madry-conv2 (above), resnet-3x3 (64→64, 3×3, pad 1 on
+     * 32×32: a CIFAR ResNet's first stage), resnet-down (64→128, 3×3, stride 2 on 32×32).
+     */
+    public static ConvGeometry conv(String name, int batch) {
+        return switch (name) {
+            case "madry-conv2" -> madryConv2(batch);
+            case "resnet-3x3" -> new ConvGeometry(batch, 64, 32, 32, 64, 3, 3, 1, 1);
+            case "resnet-down" -> new ConvGeometry(batch, 64, 32, 32, 128, 3, 3, 2, 1);
+            default -> throw new IllegalArgumentException("unknown convolution geometry '" + name + "' (madry-conv2, resnet-3x3, resnet-down)");
+        };
+    }
+
+    /**
+     * Runs {@code w} once and compares its output with the same workload on the reference loops
+     * (|a − e| ≤ atol + rtol·|e|); a benchmark whose answer is wrong is not worth timing.
+     */
+    public static void verify(Workload w, Workload reference, double atol, double rtol) {
+        w.run();
+        reference.run();
+        float[] got = w.output(), want = reference.output();
+        if (got.length != want.length) throw new IllegalStateException(w.name() + ": output has " + got.length + " values, the reference " + want.length);
+        for (int i = 0; i < got.length; i++) {
+            if (!(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]))) {
+                throw new IllegalStateException(w.name() + ": output[" + i + "] = " + got[i] + " but the reference loops give " + want[i]);
+            }
+        }
+    }
+
     private static float[] random(Rng rng, int n, double lo, double hi) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) rng.uniform(lo, hi);
@@ -43,6 +72,7 @@ public final class Workloads {
             public int images() { return g.n(); }
             public double flops() { return g.flops(); }
             public double run() { b.conv2dForward(x, w, bias, y, g); return 1; }
+            public float[] output() { return y.toArray(); }
         };
     }
 
@@ -56,6 +86,7 @@ public final class Workloads {
             public int images() { return g.n(); }
             public double flops() { return g.flops(); }
             public double run() { b.conv2dBackwardData(dy, w, dx, g); return 1; }
+            public float[] output() { return dx.toArray(); }
         };
     }
 

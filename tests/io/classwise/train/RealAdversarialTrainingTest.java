@@ -23,22 +23,7 @@ class RealAdversarialTrainingTest {
     @TempDir Path dir;
 
     private static TrainConfig recipe(String method) {
-        TrainConfig c = new TrainConfig();
-        c.architecture = "small-cnn";
-        c.method = method;
-        c.epochs = 3;
-        c.batchSize = 64;
-        c.lr = 0.05;
-        c.schedule = "multistep:3";
-        c.eps = 0.1;
-        c.trainStep = 0.025;
-        c.trainSteps = 5;
-        c.evalStep = 0.01;
-        c.evalSteps = 20;
-        c.trainExamples = 4000;
-        c.evalExamples = 1000;
-        c.seed = 1;
-        return c;
+        return Recipes.smallCnn(method, 3, 64, "multistep:3", 0.025, 5, 0.01, 20, 4000, 1000, 1);
     }
 
     @Test

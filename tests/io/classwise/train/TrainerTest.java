@@ -45,23 +45,7 @@ class TrainerTest {
     static void close() { B.close(); }
 
     static TrainConfig tiny(String method) {
-        TrainConfig c = new TrainConfig();
-        c.dataset = "fashion-mnist";
-        c.architecture = "small-cnn";
-        c.method = method;
-        c.epochs = 2;
-        c.batchSize = 50;
-        c.lr = 0.05;
-        c.schedule = "multistep:2";
-        c.eps = 0.1;
-        c.trainStep = 0.03;
-        c.trainSteps = 3;
-        c.evalStep = 0.03;
-        c.evalSteps = 5;
-        c.trainExamples = 500;
-        c.evalExamples = 100;
-        c.seed = 3;
-        return c;
+        return Recipes.smallCnn(method, 2, 50, "multistep:2", 0.03, 3, 0.03, 5, 500, 100, 3);
     }
 
     private Trainer trainer(TrainConfig c, Path runDir) {

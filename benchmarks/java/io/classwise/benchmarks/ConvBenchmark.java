@@ -35,6 +35,7 @@ public class ConvBenchmark {
     @Param({"cpu"}) String device;
     @Param({"0"}) int threads;
     @Param({"best", "IM2COL_SGEMM"}) String algorithm;
+    @Param({"madry-conv2", "resnet-3x3"}) String geometry;
 
     Backend backend;
     Workload forward, inputGradient;
@@ -42,8 +43,15 @@ public class ConvBenchmark {
     @Setup(Level.Trial)
     public void setup() {
         backend = algorithm.equals("best") || !device.equals("cpu") ? Backends.create(device, threads) : Backends.createCpu(threads, algorithm);
-        forward = Workloads.convForward(backend, Workloads.madryConv2(batch));
-        inputGradient = Workloads.convInputGradient(backend, Workloads.madryConv2(batch));
+        forward = Workloads.convForward(backend, Workloads.conv(geometry, batch));
+        inputGradient = Workloads.convInputGradient(backend, Workloads.conv(geometry, batch));
+        // Check the answers once before timing, on a small batch against the reference loops.
+        try (Backend reference = Backends.create("reference", 1); Backend small = algorithm.equals("best") || !device.equals("cpu")
+                ? Backends.create(device, threads) : Backends.createCpu(threads, algorithm)) {
+            Workloads.verify(Workloads.convForward(small, Workloads.conv(geometry, 2)), Workloads.convForward(reference, Workloads.conv(geometry, 2)), 1e-3, 1e-3);
+            Workloads.verify(Workloads.convInputGradient(small, Workloads.conv(geometry, 2)),
+                    Workloads.convInputGradient(reference, Workloads.conv(geometry, 2)), 1e-3, 1e-3);
+        }
     }
 
     @TearDown(Level.Trial)

@@ -50,6 +50,9 @@ public class HotPathBenchmark {
             case "pgd-update" -> Workloads.pgdUpdate(backend, batch);
             default -> Workloads.create(backend, Workloads.Spec.parse(workload), batch);
         };
+        // A workload that returns a non-finite value (a diverged step, NaN logits) is broken: refuse to time it.
+        double first = work.run();
+        if (!Double.isFinite(first)) throw new IllegalStateException(workload + " returned " + first + " on its first run");
     }
 
     @TearDown(Level.Trial)

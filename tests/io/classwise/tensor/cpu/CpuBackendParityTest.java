@@ -1,7 +1,8 @@
-package io.classwise.tensor;
+package io.classwise.tensor.cpu;
 
-import io.classwise.tensor.cpu.CpuBackend;
-import io.classwise.tensor.cpu.CpuConvolution;
+import io.classwise.tensor.ConvGeometry;
+import io.classwise.tensor.PoolGeometry;
+import io.classwise.tensor.Tensor;
 import io.classwise.tensor.reference.ReferenceBackend;
 import io.classwise.util.Rng;
 import org.junit.jupiter.api.AfterAll;
