@@ -112,6 +112,8 @@ public final class Presets {
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalArgumentException("--config " + configFile + ": " + e.getOriginalMessage()
                         + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
+            } catch (java.io.CharConversionException e) {
+                throw new IllegalArgumentException("--config " + configFile + ": not UTF-8 text (" + e.getMessage() + ")");
             }
         }
         json.readerForUpdating(c).readValue((com.fasterxml.jackson.databind.JsonNode) json.valueToTree(flags));

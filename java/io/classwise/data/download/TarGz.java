@@ -64,6 +64,9 @@ public final class TarGz {
             return names;
         } catch (EOFException e) {
             throw new DataFormatException(archive, "truncated archive (" + e.getMessage() + ")");
+        } catch (java.util.zip.ZipException e) {
+            // "Not in GZIP format", "invalid stored block lengths", a bad CRC: gzip-level damage
+            throw new DataFormatException(archive, "is not intact gzip data (" + e.getMessage() + "); delete it and run data fetch again");
         } finally {
             try (Stream<Path> s = Files.walk(tmp)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

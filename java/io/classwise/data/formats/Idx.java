@@ -67,7 +67,9 @@ public final class Idx {
                 throw new DataFormatException(file, String.format("magic number 0x%08X, expected 0x00000803 (IDX uint8 images with 3 dimensions)", magic));
             }
             int n = readInt(in, file, "the image count"), rows = readInt(in, file, "the row count"), cols = readInt(in, file, "the column count");
-            if (n < 0 || rows <= 0 || cols <= 0 || (long) n * rows * cols > Integer.MAX_VALUE - 8) {
+            // (long) n * rows * cols can itself overflow a long for three large ints: compare by division.
+            long perImage = (long) rows * cols;
+            if (n < 0 || rows <= 0 || cols <= 0 || perImage > Integer.MAX_VALUE - 8 || n > (Integer.MAX_VALUE - 8) / perImage) {
                 throw new DataFormatException(file, "implausible header: " + n + " images of " + rows + "x" + cols);
             }
             if (n == 0) throw new DataFormatException(file, "holds no images (its header says 0)");
