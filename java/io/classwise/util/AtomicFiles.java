@@ -57,6 +57,17 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, Writer body) throws IOException {
+        try {
+            writeAtomically(target, body);
+        } catch (IOException e) {
+            // "No space left on device" and the like say nothing about which file: name it.
+            String m = String.valueOf(e.getMessage());
+            if (m.contains(target.getFileName().toString())) throw e;
+            throw new IOException("writing " + target.toAbsolutePath() + ": " + m, e);
+        }
+    }
+
+    private static void writeAtomically(Path target, Writer body) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir != null) Files.createDirectories(dir);

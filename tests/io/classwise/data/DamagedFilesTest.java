@@ -52,4 +52,35 @@ class DamagedFilesTest {
         lie.putInt(4, 250_000_000);
         refused(Files.write(dir.resolve("lie-idx3-ubyte"), lie.array()), "truncated", "the file holds 40");
     }
+
+    /** A MAT v5 file with one compressed element: header, then (tag, zlib of inner tag + payload). */
+    private static byte[] matWithCompressedElement(int declaredInnerSize, int payloadBytes) {
+        byte[] header = new byte[128];
+        byte[] text = "MATLAB 5.0 MAT-file, written by a test".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        System.arraycopy(text, 0, header, 0, text.length);
+        header[124] = 0; header[125] = 1; header[126] = 'I'; header[127] = 'M';
+        ByteBuffer inner = ByteBuffer.allocate(8 + payloadBytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        inner.putInt(14).putInt(declaredInnerSize); // miMATRIX
+        java.util.zip.Deflater d = new java.util.zip.Deflater();
+        d.setInput(inner.array());
+        d.finish();
+        ByteArrayOutputStream z = new ByteArrayOutputStream();
+        byte[] buf = new byte[1 << 16];
+        while (!d.finished()) z.write(buf, 0, d.deflate(buf));
+        ByteBuffer out = ByteBuffer.allocate(128 + 8 + z.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.put(header).putInt(15).putInt(z.size()).put(z.toByteArray()); // miCOMPRESSED
+        return out.array();
+    }
+
+    /** Decompression bombs: a compressed MAT element never inflates past what its inner tag declares, nor past what the JVM holds. */
+    @Test
+    void matDecompressionBombsAreRefusedBeforeTheyFillTheMemory() throws Exception {
+        Path bomb = Files.write(dir.resolve("bomb.mat"), matWithCompressedElement(100, 50_000_000)); // ~50 KB on disk, 50 MB inflated
+        assertTrue(Files.size(bomb) < 200_000);
+        DataFormatException e = assertThrows(DataFormatException.class, () -> io.classwise.data.formats.MatV5.read(bomb));
+        assertTrue(e.getMessage().contains(bomb.toString()) && e.getMessage().contains("inflates past the 100 bytes it declares"), e.getMessage());
+        Path huge = Files.write(dir.resolve("huge.mat"), matWithCompressedElement(-1 /* 4 GiB - 1 unsigned */, 0));
+        e = assertThrows(DataFormatException.class, () -> io.classwise.data.formats.MatV5.read(huge));
+        assertTrue(e.getMessage().contains("more than this JVM can hold"), e.getMessage());
+    }
 }

@@ -49,6 +49,11 @@ public final class TarGz {
                     Path out = tmp.resolve(name).normalize();
                     if (!out.startsWith(tmp) || name.startsWith("/")) throw new DataFormatException(archive, "entry '" + name + "' would be written outside the target");
                     Files.createDirectories(out.getParent());
+                    long free = Files.getFileStore(out.getParent()).getUsableSpace();
+                    if (size > free) {
+                        throw new IOException("extracting " + name + " from " + archive + " needs " + size + " bytes but " + out.getParent()
+                                + " has " + free + " free");
+                    }
                     try (OutputStream os = Files.newOutputStream(out)) { copy(in, os, size, archive, name); }
                     skipPadding(in, size, archive);
                     names.add(name);

@@ -68,7 +68,7 @@ public final class MatV5 {
             byte[] body = new byte[(int) size];
             bb.get(body);
             if (type == MI_COMPRESSED) {
-                ByteBuffer inner = ByteBuffer.wrap(inflate(body, file, at)).order(order);
+                ByteBuffer inner = ByteBuffer.wrap(inflate(body, file, at, order)).order(order);
                 if (inner.remaining() < 8) throw new DataFormatException(file, "compressed element at byte " + at + " holds no data element");
                 int innerType = inner.getInt();
                 long innerSize = Integer.toUnsignedLong(inner.getInt());
@@ -85,11 +85,18 @@ public final class MatV5 {
         return out;
     }
 
-    private static byte[] inflate(byte[] body, Path file, long at) throws IOException {
+    /**
+     * Inflates a compressed element, never past what it declares: the inner element's tag (its first 8
+     * bytes) gives its size, and inflating stops with an error as soon as the output exceeds it (plus
+     * padding) — a small file that inflates to gigabytes (a decompression bomb) is refused before it
+     * fills the memory. A declared size larger than this JVM can hold is refused up front, naming -Xmx.
+     */
+    private static byte[] inflate(byte[] body, Path file, long at, ByteOrder order) throws IOException {
         Inflater inf = new Inflater();
         inf.setInput(body);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, body.length * 4));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, Math.min(body.length * 4, 1 << 20)));
         byte[] buf = new byte[1 << 16];
+        long limit = -1; // total bytes allowed once the inner tag has been read
         try {
             while (!inf.finished()) {
                 int n = inf.inflate(buf);
@@ -97,6 +104,18 @@ public final class MatV5 {
                     throw new DataFormatException(file, "compressed element at byte " + at + " ends early (truncated zlib stream)");
                 }
                 out.write(buf, 0, n);
+                if (limit < 0 && out.size() >= 8) {
+                    long declared = Integer.toUnsignedLong(ByteBuffer.wrap(out.toByteArray(), 4, 4).order(order).getInt());
+                    if (declared > Integer.MAX_VALUE - 16 || declared > Runtime.getRuntime().maxMemory() / 2) {
+                        throw new DataFormatException(file, "compressed element at byte " + at + " declares " + declared + " bytes, more than this "
+                                + "JVM can hold (raise java -Xmx, or the file is damaged)");
+                    }
+                    limit = 8 + declared + 7;
+                }
+                if (limit >= 0 && out.size() > limit) {
+                    throw new DataFormatException(file, "compressed element at byte " + at + " inflates past the " + (limit - 15)
+                            + " bytes it declares (a decompression bomb or a damaged file)");
+                }
             }
         } catch (java.util.zip.DataFormatException e) {
             throw new DataFormatException(file, "compressed element at byte " + at + " is not valid zlib data: " + e.getMessage());
@@ -137,7 +156,7 @@ public final class MatV5 {
         ByteBuffer db = ByteBuffer.wrap((byte[]) dimsEl[1]).order(order);
         int[] dims = new int[((byte[]) dimsEl[1]).length / 4];
         for (int i = 0; i < dims.length; i++) dims[i] = db.getInt();
-        String name = new String((byte[]) subElement(bb, file, at, "array name")[1], StandardCharsets.US_ASCII);
+        String name = printable(new String((byte[]) subElement(bb, file, at, "array name")[1], StandardCharsets.US_ASCII));
         if (mxClass == MX_CELL || mxClass == MX_STRUCT || mxClass == MX_OBJECT || mxClass == MX_CHAR || mxClass == MX_SPARSE || complex) {
             return; // not a real numeric array: nothing a dataset needs
         }
@@ -175,5 +194,19 @@ public final class MatV5 {
             };
         }
         out.put(name, new Array(name, dims, null, v));
+    }
+
+    /**
+     * A variable name as it may appear in messages: MATLAB names are short identifiers, so anything
+     * else (a damaged file's binary bytes) is shown escaped and cut to 40 characters, never raw.
+     */
+    static String printable(String raw) {
+        StringBuilder b = new StringBuilder();
+        for (char ch : raw.toCharArray()) {
+            if (b.length() >= 40) { b.append("…"); break; }
+            if (ch >= 0x20 && ch < 0x7f) b.append(ch);
+            else b.append(String.format("\\x%02x", (int) ch));
+        }
+        return b.toString();
     }
 }
