@@ -83,4 +83,15 @@ class DamagedFilesTest {
         e = assertThrows(DataFormatException.class, () -> io.classwise.data.formats.MatV5.read(huge));
         assertTrue(e.getMessage().contains("more than this JVM can hold"), e.getMessage());
     }
+
+    /** A malformed small data element (it claims 200 bytes where the format allows 4) is the format's error, not a BufferUnderflowException. */
+    @Test
+    void malformedSmallMatElementNamesTheFile() throws Exception {
+        byte[] header = matWithCompressedElement(0, 0);
+        ByteBuffer b = ByteBuffer.allocate(128 + 8 + 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(header, 0, 128).putInt(14).putInt(16).putInt(200 << 16 | 6).putInt(0).putLong(0); // miMATRIX holding a bad small element
+        Path f = Files.write(dir.resolve("small.mat"), b.array());
+        DataFormatException e = assertThrows(DataFormatException.class, () -> io.classwise.data.formats.MatV5.read(f));
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("at most 4"), e.getMessage());
+    }
 }

@@ -132,6 +132,8 @@ public final class MatV5 {
         int small = type >>> 16;
         byte[] body;
         if (small != 0) {
+            // The small data element format packs at most 4 bytes of data beside its 4-byte tag.
+            if (small > 4) throw new DataFormatException(file, "matrix at byte " + at + ": " + what + " is a small data element of " + small + " bytes (at most 4)");
             type &= 0xFFFF;
             body = new byte[small];
             bb.get(body);
