@@ -23,6 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.OutputStream;
+import java.util.Locale;
 
 /**
  * The class-removal experiment (the study's first finding): take the examples of a source class i
@@ -108,7 +111,7 @@ public final class ClassRemoval {
             if (examples.isEmpty()) log.println("  no example of " + names.get(source) + " is attackable only into those classes: nothing to retrain");
             Result r = run(source, removed, control, examples, reach.cleanErrors(source), seed);
             results.add(r);
-            log.printf(java.util.Locale.ROOT, "  no adversarial example left inside the ε-ball: %.3f after removing %s, %.3f in the control (removing %s)%n",
+            log.printf(Locale.ROOT, "  no adversarial example left inside the ε-ball: %.3f after removing %s, %.3f in the control (removing %s)%n",
                     r.robustShareAfterRemoval(), r.removed(), r.robustShareControl(), r.controlRemoved());
         }
         return new Outcome(results, skipped, candidates, chosen.stream().map(names::get).toList());
@@ -175,7 +178,7 @@ public final class ClassRemoval {
         c.evalExamples = 0;
         log.println("  retraining without " + dropped.stream().map(k -> train.classNames().get(k)).toList() + " ...");
         Trainer t = new Trainer(c, b, dataset, trainWithout, testWithout, new RunDirectory(workDir.resolve(name)),
-                new PrintStream(java.io.OutputStream.nullOutputStream()), false).overwrite(true); // scratch runs of this experiment
+                new PrintStream(OutputStream.nullOutputStream()), false).overwrite(true); // scratch runs of this experiment
         t.fit(false);
         Model m = t.model();
         int[] idx = examples.stream().mapToInt(Integer::intValue).toArray();
@@ -187,7 +190,7 @@ public final class ClassRemoval {
     }
 
     private static TrainConfig copy(TrainConfig c) {
-        com.fasterxml.jackson.databind.ObjectMapper m = new com.fasterxml.jackson.databind.ObjectMapper();
+        ObjectMapper m = new ObjectMapper();
         return m.convertValue(m.valueToTree(c), TrainConfig.class);
     }
 }

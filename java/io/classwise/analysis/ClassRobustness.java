@@ -3,6 +3,8 @@ package io.classwise.analysis;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
 
 /**
  * Summary of one vector of per-class accuracies (one epoch, clean or robust): the band between the
@@ -41,7 +43,7 @@ public record ClassRobustness(double[] perClass, double mean, double min, double
 
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT, "mean %.3f, worst class %d (%.3f), best %d (%.3f), gap %.3f, std %.3f, intervals %s",
+        return String.format(Locale.ROOT, "mean %.3f, worst class %d (%.3f), best %d (%.3f), gap %.3f, std %.3f, intervals %s",
                 mean, worstClass, min, bestClass, max, gap, std, Arrays.toString(intervalCounts));
     }
 
@@ -49,13 +51,13 @@ public record ClassRobustness(double[] perClass, double mean, double min, double
      * The classes a per-class chart shows: all when there are at most {@code n}, else the n/2 worst and
      * the n/2 best by {@code score} (ids in class order). NaN scores count as worst.
      */
-    public static java.util.List<Integer> worstAndBest(double[] score, int n) {
-        java.util.List<Integer> ids = new java.util.ArrayList<>();
+    public static List<Integer> worstAndBest(double[] score, int n) {
+        List<Integer> ids = new ArrayList<>();
         for (int c = 0; c < score.length; c++) ids.add(c);
         if (score.length <= n) return ids;
         ids.sort((a, b) -> Double.compare(Double.isNaN(score[a]) ? -1 : score[a], Double.isNaN(score[b]) ? -1 : score[b]));
-        java.util.TreeSet<Integer> keep = new java.util.TreeSet<>(ids.subList(0, n / 2));
+        TreeSet<Integer> keep = new TreeSet<>(ids.subList(0, n / 2));
         keep.addAll(ids.subList(ids.size() - (n - n / 2), ids.size()));
-        return new java.util.ArrayList<>(keep);
+        return new ArrayList<>(keep);
     }
 }

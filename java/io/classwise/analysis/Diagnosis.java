@@ -33,6 +33,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import io.classwise.train.TrainConfig;
+import java.util.Set;
 
 /**
  * Runs the class-wise analyses on a model and a test set and writes each as JSON and CSV into
@@ -247,15 +249,15 @@ public final class Diagnosis {
      * The class-removal experiment for the given source classes (empty: the class with the most
      * examples attackable only into its dominant target set), using the run's training recipe.
      */
-    public List<ClassRemoval.Result> classRemoval(Reachability reach, ImageDataset train, io.classwise.train.TrainConfig recipe,
+    public List<ClassRemoval.Result> classRemoval(Reachability reach, ImageDataset train, TrainConfig recipe,
                                                   List<Integer> sources, Path workDir) throws IOException {
         return classRemoval(reach, train, recipe, sources, null, null, workDir);
     }
 
     /** As above; removedOverride / controlOverride (nullable) replace the dominant targets and the automatic control. */
-    public List<ClassRemoval.Result> classRemoval(Reachability reach, ImageDataset train, io.classwise.train.TrainConfig recipe,
-                                                  List<Integer> sources, java.util.Set<Integer> removedOverride,
-                                                  java.util.Set<Integer> controlOverride, Path workDir) throws IOException {
+    public List<ClassRemoval.Result> classRemoval(Reachability reach, ImageDataset train, TrainConfig recipe,
+                                                  List<Integer> sources, Set<Integer> removedOverride,
+                                                  Set<Integer> controlOverride, Path workDir) throws IOException {
         ClassRemoval.Outcome o = new ClassRemoval(model.backend(), dataset, train, test, recipe, workDir, log)
                 .experiment(reach, sources, removedOverride, controlOverride, s.removalMinExamples, s.seed);
         List<List<Object>> rows = new ArrayList<>();

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Which classes each example can be pushed into inside the ε-ball: a targeted attack towards every
@@ -94,7 +95,7 @@ public final class Reachability {
     }
 
     /** Ids of the examples of class c that can be attacked into some class, but only into classes inside {@code allowed}. */
-    public List<Integer> onlyInto(int c, java.util.Set<Integer> allowed) {
+    public List<Integer> onlyInto(int c, Set<Integer> allowed) {
         List<Integer> out = new ArrayList<>();
         for (int i = 0; i < labels.size(); i++) {
             if (labels.get(i) != c) continue;

@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.io.OutputStream;
 
 /**
  * The entry point for JVM pipelines: datasets, training, checkpoints, attacks and the class-wise
@@ -58,7 +59,7 @@ public final class Classwise implements AutoCloseable {
     /** Trains with the configuration (its dataset name picks normalisation and augmentation) and returns the model. */
     public Model train(TrainConfig config, ImageDataset train, ImageDataset test, Path runDirectory) throws IOException {
         Trainer t = new Trainer(config, backend, DatasetId.parse(config.dataset), train, test, new RunDirectory(runDirectory),
-                new PrintStream(java.io.OutputStream.nullOutputStream()), false);
+                new PrintStream(OutputStream.nullOutputStream()), false);
         t.fit(false);
         return t.model();
     }

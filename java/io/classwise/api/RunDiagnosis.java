@@ -20,6 +20,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.classwise.analysis.Reachability;
+import io.classwise.report.AnalysisFiles;
+import io.classwise.report.ExampleGallery;
+import io.classwise.report.ReportWriter;
+import io.classwise.train.TrainConfig;
 
 /**
  * The diagnosis of a trained run, as {@code diagnose}, {@code demo} and {@code reproduce} run it: loads the
@@ -41,32 +47,32 @@ public final class RunDiagnosis {
         if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), s.seed, "--examples");
         Model model = Checkpoint.load(b, run.lastWeights());
         Files.createDirectories(run.analysis());
-        Diagnosis d = new Diagnosis(model, test, id, s, new io.classwise.report.AnalysisFiles(run.analysis()), out);
+        Diagnosis d = new Diagnosis(model, test, id, s, new AnalysisFiles(run.analysis()), out);
         out.println("diagnosing " + run.lastWeights() + " on " + test.size() + " test images (ε = " + s.eps + ")");
         if (Files.exists(run.metrics())) d.robustnessOverEpochs(run.metrics());
         out.println("flip matrix ...");
         FlipMatrix flips = d.flipMatrix();
         if (d.examples() != null) {
-            io.classwise.report.ExampleGallery.write(run.examples().resolve("pgd-" + s.steps), d.examples(), test.classNames(), "PGD-" + s.steps, s.eps);
+            ExampleGallery.write(run.examples().resolve("pgd-" + s.steps), d.examples(), test.classNames(), "PGD-" + s.steps, s.eps);
         }
         out.println("reachable classes (targeted PGD towards every class) ...");
-        io.classwise.analysis.Reachability reach = d.reachableClasses();
+        Reachability reach = d.reachableClasses();
         if (removalSources != null && Files.exists(run.config())) {
-            io.classwise.train.TrainConfig recipe = new com.fasterxml.jackson.databind.ObjectMapper().readValue(run.config().toFile(), io.classwise.train.TrainConfig.class);
+            TrainConfig recipe = new ObjectMapper().readValue(run.config().toFile(), TrainConfig.class);
             ImageDataset train = Datasets.load(id, Split.TRAIN, source, seed, DataDirs.resolve(dataDir));
             d.classRemoval(reach, train, recipe, removalSources, run.root().resolve("class-removal"));
         }
         out.println("attack ladder ...");
-        List<io.classwise.analysis.Diagnosis.Rung> ladder = d.attackLadder(surrogate);
+        List<Diagnosis.Rung> ladder = d.attackLadder(surrogate);
         out.println("Temperature-PGD sweep ...");
-        List<io.classwise.analysis.Diagnosis.Rung> sweep = d.temperatureSweep();
+        List<Diagnosis.Rung> sweep = d.temperatureSweep();
         double[] pgd20 = Diagnosis.rung(ladder, Diagnosis.REFERENCE_RUNG).perClass();
         WeightNorms wn = d.weightNorms(pgd20, run.checkpoints(), run.metrics());
         out.printf(Locale.ROOT, "%n%-14s %7s %7s %7s %7s %7s  %s%n", "class", "FGSM", "PGD-20", "worst", "TPGD-5", "|w_c|", "top flip target");
-        double[] tp5 = sweep.stream().filter(r -> r.attack().contains("T=5)")).findFirst().map(io.classwise.analysis.Diagnosis.Rung::perClass).orElse(pgd20);
+        double[] tp5 = sweep.stream().filter(r -> r.attack().contains("T=5)")).findFirst().map(Diagnosis.Rung::perClass).orElse(pgd20);
         for (int c = 0; c < test.numClasses(); c++) {
             double strongest = Double.POSITIVE_INFINITY;
-            for (io.classwise.analysis.Diagnosis.Rung r : ladder) strongest = Math.min(strongest, r.perClass()[c]);
+            for (Diagnosis.Rung r : ladder) strongest = Math.min(strongest, r.perClass()[c]);
             List<Integer> top = flips.topTargets(c);
             out.printf(Locale.ROOT, "%-14s %7.3f %7.3f %7.3f %7.3f %7.3f  %s%n", shorten(test.classNames().get(c)), ladder.get(0).perClass()[c], pgd20[c],
                     strongest, tp5[c], wn.weightNorm()[c], top.isEmpty() ? "-" : test.classNames().get(top.get(0))
@@ -75,7 +81,7 @@ public final class RunDiagnosis {
         out.printf(Locale.ROOT, "(worst = the lowest robust accuracy over all rungs of the ladder)  weight norm vs PGD-20 robustness: Pearson r = %.3f, Spearman ρ = %.3f%n",
                 wn.pearson(), wn.spearman());
         out.println("analysis files: " + run.analysis() + " " + Arrays.toString(Files.list(run.analysis()).map(p -> p.getFileName().toString()).sorted().toArray()));
-        out.println("report: " + new io.classwise.report.ReportWriter(run).write().toAbsolutePath());
+        out.println("report: " + new ReportWriter(run).write().toAbsolutePath());
     }
 
     private static String shorten(String s) { return s.length() <= 14 ? s : s.substring(0, 13) + "…"; }

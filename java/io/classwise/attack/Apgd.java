@@ -9,6 +9,7 @@ import io.classwise.util.Rng;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Arrays;
 
 /**
  * Auto-PGD, ℓ∞ (Croce and Hein, 2020), the white-box components of AutoAttack: a step size per
@@ -67,8 +68,8 @@ public final class Apgd implements Attack {
         float[] eta = new float[n], lossBest = new float[n], lossPrev = new float[n], etaAtCkpt = new float[n], bestAtCkpt = new float[n];
         int[] increases = new int[n];
         boolean[] isFound = new boolean[n];
-        java.util.Arrays.fill(eta, 2 * eps);
-        java.util.Arrays.fill(lossBest, Float.NEGATIVE_INFINITY);
+        Arrays.fill(eta, 2 * eps);
+        Arrays.fill(lossBest, Float.NEGATIVE_INFINITY);
         List<Integer> ckpts = checkpoints(iterations);
         int lastCkpt = 0;
         float[] m = new float[n];

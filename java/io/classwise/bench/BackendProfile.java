@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import io.classwise.tensor.ConvGeometry;
 
 /**
  * Where a workload's time goes, per Backend operation: the backend is wrapped in a proxy that clocks
@@ -39,7 +40,7 @@ public final class BackendProfile {
     private static String key(String op, Object[] args) {
         if (args == null) return op;
         for (Object a : args) {
-            if (a instanceof io.classwise.tensor.ConvGeometry g) {
+            if (a instanceof ConvGeometry g) {
                 return String.format(Locale.ROOT, "%s %d→%d %dx%d on %dx%d", op, g.c(), g.k(), g.r(), g.s(), g.h(), g.w());
             }
         }

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.io.IOException;
+import java.util.Comparator;
 
 /**
  * The quick benchmark behind {@code engine.jar bench}: each workload is warmed up, then timed over
@@ -115,7 +117,7 @@ public final class BenchRunner {
                 }
             }
         }
-        Result ceiling = ceilings.stream().max(java.util.Comparator.comparingDouble(Result::gflops)).orElseThrow();
+        Result ceiling = ceilings.stream().max(Comparator.comparingDouble(Result::gflops)).orElseThrow();
         for (Result r : ceilings) out.printf(Locale.ROOT, "%-72s %12.2f %12s %10.1f%n", r.name(), r.medianSeconds() * 1e3, "-", r.gflops());
         for (Result r : convs) out.printf(Locale.ROOT, "%-72s %12.2f %12.1f %10.1f%n", r.name(), r.medianSeconds() * 1e3, r.imagesPerSecond(), r.gflops());
         out.println(blasCores());
@@ -138,7 +140,7 @@ public final class BenchRunner {
      * machine affects both alike) and prints a Markdown table of images/second and their ratio.
      */
     public List<Comparison> compare(Backend backend, int threads, List<Workloads.Spec> workloads, int[] batches, PytorchReference torch, int rounds)
-            throws java.io.IOException {
+            throws IOException {
         String device = backend.name().equals("cuda") ? "cuda" : "cpu";
         boolean fast = device.equals("cuda");
         List<Comparison> rows = new ArrayList<>();

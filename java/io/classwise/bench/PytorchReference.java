@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.classwise.tensor.Backends;
 
 /**
  * Runs benchmarks/pytorch_reference.py (packed into the jar) in a Python process, so PyTorch's
@@ -64,7 +65,7 @@ public final class PytorchReference {
 
     /** PyTorch's BLAS gets the kernel family Classwise requested for its own (same machine, same kernels). */
     private static ProcessBuilder environment(ProcessBuilder pb) {
-        io.classwise.tensor.Backends.requestedBlasCoreType().ifPresent(core -> pb.environment().put("OPENBLAS_CORETYPE", core));
+        Backends.requestedBlasCoreType().ifPresent(core -> pb.environment().put("OPENBLAS_CORETYPE", core));
         return pb;
     }
 

@@ -11,6 +11,7 @@ import io.classwise.tensor.Backend;
 import io.classwise.tensor.ConvGeometry;
 import io.classwise.tensor.Tensor;
 import io.classwise.util.Rng;
+import java.util.List;
 
 /**
  * The workloads shared by {@code engine.jar bench} and the JMH benchmarks, so both measure the same
@@ -232,7 +233,7 @@ public final class Workloads {
     }
 
     /** The workload kinds shared with benchmarks/pytorch_reference.py. */
-    public static final java.util.List<String> KINDS = java.util.List.of("pgd-step", "pgd10-train", "pgd20-eval");
+    public static final List<String> KINDS = List.of("pgd-step", "pgd10-train", "pgd20-eval");
 
     /** A workload named as on the command line, KIND:ARCH (e.g. pgd10-train:madry-cnn); checked when parsed. */
     public record Spec(String kind, String architecture) {

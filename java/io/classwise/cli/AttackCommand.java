@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import io.classwise.train.TrainConfig;
 
 /** {@code attack}: overall and per-class robust accuracy of a checkpoint under one attack. */
 @Command(name = "attack", mixinStandardHelpOptions = true, sortOptions = false,
@@ -70,8 +71,8 @@ final class AttackCommand implements Callable<Integer> {
         if (budget.steps < 1 || budget.steps > 100_000) throw new IllegalArgumentException("--steps must be in 1..100000, got " + budget.steps);
         if (restarts < 1 || restarts > 1000) throw new IllegalArgumentException("--restarts must be in 1..1000, got " + restarts);
         if (examples < 0) throw new IllegalArgumentException("--examples must be >= 0 (0 = all), got " + examples);
-        if (batchSize < 1 || batchSize > io.classwise.train.TrainConfig.MAX_BATCH) {
-            throw new IllegalArgumentException("--batch-size must be in 1.." + io.classwise.train.TrainConfig.MAX_BATCH + ", got " + batchSize);
+        if (batchSize < 1 || batchSize > TrainConfig.MAX_BATCH) {
+            throw new IllegalArgumentException("--batch-size must be in 1.." + TrainConfig.MAX_BATCH + ", got " + batchSize);
         }
         if (queries < 1) throw new IllegalArgumentException("--queries must be >= 1, got " + queries);
         float a = budget.step != null ? budget.step : e / 4;

@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import io.classwise.tensor.Backends;
 
 /** Prints images/second for the hot-path workloads (JMH in benchmarks/ is the careful version). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -67,7 +68,7 @@ final class BenchCommand implements Callable<Integer> {
                 return 0;
             }
             if (comparePytorch) {
-                int threads = io.classwise.tensor.Backends.threadsOf(b);
+                int threads = Backends.threadsOf(b);
                 runner.compare(b, threads, chosen, batches, PytorchReference.start(python), rounds);
                 return 0;
             }

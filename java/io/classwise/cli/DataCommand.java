@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.Arrays;
 
 /** {@code data info <dataset>} and {@code data fetch <dataset>}. */
 @Command(name = "data", mixinStandardHelpOptions = true, description = "Inspect or download datasets.",
@@ -58,7 +59,7 @@ final class DataCommand implements Runnable {
                 List<String> names = d.classNames();
                 for (int c = 0; c < counts.length; c++) System.out.printf(Locale.ROOT, "  %3d %-24s %7d%n", c, names.get(c), counts[c]);
             }
-            System.out.println("normalisation: mean " + java.util.Arrays.toString(id.mean()) + ", std " + java.util.Arrays.toString(id.std()));
+            System.out.println("normalisation: mean " + Arrays.toString(id.mean()) + ", std " + Arrays.toString(id.std()));
             return 0;
         }
     }

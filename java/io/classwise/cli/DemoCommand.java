@@ -18,6 +18,10 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import io.classwise.api.RunDiagnosis;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.Locale;
 
 /**
  * {@code demo}: the class-wise pipeline on the Fashion-MNIST subset inside the jar, sized for a
@@ -72,7 +76,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("training a naturally trained surrogate for the transfer attack ...");
             RunDirectory surrogateRun = new RunDirectory(out.resolve("surrogate"));
             new Trainer(recipe("natural", 1, trainExamples, 100, seed + 1), b, DatasetId.FASHION_MNIST, train, test, surrogateRun,
-                    new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), false).overwrite(true).fit(false);
+                    new PrintStream(OutputStream.nullOutputStream()), false).overwrite(true).fit(false);
             Model surrogate = Checkpoint.load(b, surrogateRun.lastWeights());
             Diagnosis.Settings s = new Diagnosis.Settings();
             s.eps = 0.1f;
@@ -82,10 +86,10 @@ final class DemoCommand implements Callable<Integer> {
             // 60 per class: enough correctly classified examples that the class-removal source has ≥ 5 to measure on.
             s.reachableExamples = 600;
             s.squareQueries = 200;
-            io.classwise.api.RunDiagnosis.run(b, run, Safetensors.read(run.lastWeights()).metadata(), s, evalExamples, surrogate, null,
+            RunDiagnosis.run(b, run, Safetensors.read(run.lastWeights()).metadata(), s, evalExamples, surrogate, null,
                     noRemoval ? null : List.of(), System.out);
         }
-        System.out.printf(java.util.Locale.ROOT, "demo finished in %.0f s; results in %s (metrics.jsonl, checkpoints/, analysis/, plots/, report.html)%n",
+        System.out.printf(Locale.ROOT, "demo finished in %.0f s; results in %s (metrics.jsonl, checkpoints/, analysis/, plots/, report.html)%n",
                 (System.nanoTime() - t0) / 1e9, out.toAbsolutePath());
         return 0;
     }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import io.classwise.api.RunDiagnosis;
 
 /** {@code diagnose}: the class-wise analyses of a trained run, written to RUN/analysis/. */
 @Command(name = "diagnose", mixinStandardHelpOptions = true, sortOptions = false,
@@ -55,7 +56,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         s.ladderPgd100 = !noPgd100;
         s.seed = seed;
         try (Backend b = backend.create()) {
-            io.classwise.api.RunDiagnosis.run(b, run, meta, s, examples, surrogate == null ? null : Checkpoint.load(b, surrogate), data.dataDir,
+            RunDiagnosis.run(b, run, meta, s, examples, surrogate == null ? null : Checkpoint.load(b, surrogate), data.dataDir,
                     noRemoval ? null : (removalSources == null ? List.of() : removalSources), System.out);
         }
         return 0;

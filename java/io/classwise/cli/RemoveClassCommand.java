@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import io.classwise.report.AnalysisFiles;
 
 /** {@code remove-class}: the class-removal experiment for chosen classes of a trained run. */
 @Command(name = "remove-class", mixinStandardHelpOptions = true, sortOptions = false,
@@ -84,7 +85,7 @@ final class RemoveClassCommand implements Callable<Integer> {
         s.reachableExamples = reachable;
         s.seed = seed;
         try (Backend b = backend.create()) {
-            Diagnosis d = new Diagnosis(Checkpoint.load(b, run.lastWeights()), test, id, s, new io.classwise.report.AnalysisFiles(run.analysis()), System.out);
+            Diagnosis d = new Diagnosis(Checkpoint.load(b, run.lastWeights()), test, id, s, new AnalysisFiles(run.analysis()), System.out);
             System.out.println("finding the classes each example can be attacked into ...");
             Reachability reach = d.reachableClasses();
             d.classRemoval(reach, train, recipe, List.of(src), ids(remove, names), ids(control, names), run.root().resolve("class-removal"));

@@ -27,6 +27,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.classwise.api.RunDiagnosis;
+import io.classwise.data.SubsetDataset;
+import io.classwise.report.AnalysisFiles;
+import io.classwise.report.ReportWriter;
+import java.io.IOException;
+import java.io.OutputStream;
 
 /**
  * {@code reproduce <dataset>}: the study's recipe for a dataset. PGD-AT with the preset, a naturally
@@ -67,29 +75,29 @@ final class ReproduceCommand implements Callable<Integer> {
             nat.epochs = Math.max(1, nat.epochs / 4);
             new Trainer(nat, b, id, train, test, surrogate, quiet(), false).overwrite(overwrite).fit(false);
             Diagnosis.Settings s = settings(main);
-            io.classwise.api.RunDiagnosis.run(b, main, Safetensors.read(main.lastWeights()).metadata(), s, evalExamples,
+            RunDiagnosis.run(b, main, Safetensors.read(main.lastWeights()).metadata(), s, evalExamples,
                     Checkpoint.load(b, surrogate.lastWeights()), data.dataDir, noRemoval ? null : List.of(), System.out);
             collect(main.analysis().resolve("temperature_pgd.json"), "pgd-at", byMethod, rows);
             for (String m : methods) {
                 RunDirectory r = new RunDirectory(root.resolve(m));
                 train(b, id, m, train, test, r);
                 Model model = Checkpoint.load(b, r.lastWeights());
-                ImageDataset sub = evalExamples > 0 ? io.classwise.data.SubsetDataset.balanced(test, Math.max(1, evalExamples / test.numClasses()), seed, "--eval-examples") : test;
-                new Diagnosis(model, sub, id, settings(r), new io.classwise.report.AnalysisFiles(r.analysis()), System.out).temperatureSweep();
+                ImageDataset sub = evalExamples > 0 ? SubsetDataset.balanced(test, Math.max(1, evalExamples / test.numClasses()), seed, "--eval-examples") : test;
+                new Diagnosis(model, sub, id, settings(r), new AnalysisFiles(r.analysis()), System.out).temperatureSweep();
                 collect(r.analysis().resolve("temperature_pgd.json"), m, byMethod, rows);
             }
             Tables.json(main.analysis().resolve("temperature_pgd_by_method.json"), byMethod);
             Tables.csv(main.analysis().resolve("temperature_pgd_by_method.csv"), List.of("method", "temperature", "overall_robust_accuracy"), rows);
             // The report again, now with the comparison across methods.
-            Path report = new io.classwise.report.ReportWriter(main).write();
+            Path report = new ReportWriter(main).write();
             System.out.println("report: " + report.toAbsolutePath() + "; Temperature-PGD by method: " + main.analysis().resolve("temperature_pgd_by_method.csv"));
         }
         return 0;
     }
 
-    private static PrintStream quiet() { return new PrintStream(java.io.OutputStream.nullOutputStream()); }
+    private static PrintStream quiet() { return new PrintStream(OutputStream.nullOutputStream()); }
 
-    private TrainConfig config(DatasetId id, String method) throws java.io.IOException {
+    private TrainConfig config(DatasetId id, String method) throws IOException {
         Map<String, Object> flags = new LinkedHashMap<>();
         flags.put("method", method);
         if (embedded) flags.put("source", "embedded");
@@ -106,7 +114,7 @@ final class ReproduceCommand implements Callable<Integer> {
     }
 
     private Diagnosis.Settings settings(RunDirectory run) throws Exception {
-        TrainConfig c = new com.fasterxml.jackson.databind.ObjectMapper().readValue(run.config().toFile(), TrainConfig.class);
+        TrainConfig c = new ObjectMapper().readValue(run.config().toFile(), TrainConfig.class);
         Diagnosis.Settings s = new Diagnosis.Settings();
         s.eps = (float) c.eps;
         s.step = (float) c.evalStep;
@@ -116,7 +124,7 @@ final class ReproduceCommand implements Callable<Integer> {
     }
 
     private static void collect(Path json, String method, Map<String, Object> byMethod, List<List<Object>> rows) throws Exception {
-        com.fasterxml.jackson.databind.JsonNode d = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+        JsonNode d = new ObjectMapper().readTree(json.toFile());
         byMethod.put(method, d);
         for (int i = 0; i < d.path("temperatures").size(); i++) {
             rows.add(List.of(method, d.path("temperatures").get(i).asDouble(), d.path("rows").get(i).path("overall").asDouble()));

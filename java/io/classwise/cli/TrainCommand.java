@@ -19,6 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import io.classwise.util.AtomicFiles;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 
 /** {@code train}: adversarial training with per-class metrics every epoch. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -70,7 +73,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The flags the user gave, by TrainConfig field name. */
     private Map<String, Object> flags() {
-        Map<String, Object> f = new java.util.LinkedHashMap<>();
+        Map<String, Object> f = new LinkedHashMap<>();
         Object[][] given = {{"method", method}, {"architecture", arch}, {"epochs", epochs}, {"batchSize", batchSize}, {"lr", lr},
             {"schedule", schedule}, {"momentum", momentum}, {"weightDecay", weightDecay}, {"eps", eps}, {"trainStep", trainStep},
             {"trainSteps", trainSteps}, {"evalStep", evalStep}, {"evalSteps", evalSteps}, {"beta", beta}, {"heScale", heScale},
@@ -99,7 +102,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             c = Presets.resumed(saved, flags(), FLAG_OF);
             if (c.epochs != saved.epochs) {
-                io.classwise.util.AtomicFiles.write(run.config(), o -> o.write(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(c)));
+                AtomicFiles.write(run.config(), o -> o.write(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(c)));
             }
         } else {
             if (dataset == null) throw new IllegalArgumentException("--dataset is required (mnist, fashion-mnist, cifar10, cifar100, svhn, stl10, imagenet)");
@@ -124,7 +127,7 @@ final class TrainCommand implements Callable<Integer> {
                     + b.name() + "); run directory " + out);
             Trainer t = new Trainer(c, b, id, train, test, run, System.out, !noProgress).overwrite(overwrite);
             t.fit(resume, stopAfter == null ? c.epochs : stopAfter);
-            if (b.peakBytes() > 0) System.out.printf(java.util.Locale.ROOT, "peak device memory: %.1f MiB%n", b.peakBytes() / 1048576.0);
+            if (b.peakBytes() > 0) System.out.printf(Locale.ROOT, "peak device memory: %.1f MiB%n", b.peakBytes() / 1048576.0);
         }
         System.out.println("metrics: " + run.metrics() + "\ncheckpoint: " + run.lastWeights());
         return 0;

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * Loads a dataset split from its official distribution files under a data directory, looking in
@@ -161,7 +162,7 @@ public final class Datasets {
         int per = id.channels * id.side * id.side;
         if ((long) n * per > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("--synthetic " + trainExamples + ": too many images to hold in memory");
         byte[] pixels = new byte[n * per];
-        new java.util.SplittableRandom(seed * 31 + split.ordinal()).nextBytes(pixels);
+        new SplittableRandom(seed * 31 + split.ordinal()).nextBytes(pixels);
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) labels[i] = i % k;
         return new InMemoryDataset("synthetic " + id.cliName + " " + split.label(), pixels, labels, id.channels, id.side, id.side, id.classNames());

@@ -17,6 +17,7 @@ import io.classwise.util.Rng;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Arrays;
 
 /**
  * The architectures of the study, with the state names, shapes and initialisation of the PyTorch
@@ -58,7 +59,7 @@ public final class Models {
     /** A spec with identity normalisation (mean 0, std 1). */
     public static Spec spec(String architecture, int numClasses, int c, int h, int w) {
         float[] mean = new float[c], std = new float[c];
-        java.util.Arrays.fill(std, 1f);
+        Arrays.fill(std, 1f);
         return new Spec(architecture, numClasses, new int[] {c, h, w}, mean, std, 0f);
     }
 

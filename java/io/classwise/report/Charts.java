@@ -19,6 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import io.classwise.analysis.ClassRobustness;
+import java.awt.Font;
+import java.util.Collections;
 
 /** The report's charts (XChart), each saved as PNG and SVG; the PNG is embedded in report.html. */
 public final class Charts {
@@ -53,7 +56,7 @@ public final class Charts {
      * The classes a per-class chart shows: all when there are at most {@link #SHOWN_CLASSES}, else the
      * worst and the best halves by {@code score} (ids in class order).
      */
-    public static List<Integer> worstAndBest(double[] score) { return io.classwise.analysis.ClassRobustness.worstAndBest(score, SHOWN_CLASSES); }
+    public static List<Integer> worstAndBest(double[] score) { return ClassRobustness.worstAndBest(score, SHOWN_CLASSES); }
 
     /** How the heat map labels its axes: the labels (top row first), the font size and the cell size in pixels. */
     record HeatmapLayout(List<String> labels, int fontSize, int cellPixels, boolean rotateX) {}
@@ -101,12 +104,12 @@ public final class Charts {
         c.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
         // The band: the best class's curve filled in grey, the worst class's filled in white over it.
         XYSeries top = c.addSeries("best class", epochs, max);
-        top.setXYSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Area);
+        top.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
         top.setFillColor(new Color(220, 225, 235));
         top.setLineColor(new Color(160, 170, 190));
         top.setMarker(SeriesMarkers.NONE);
         XYSeries bottom = c.addSeries("worst class", epochs, min);
-        bottom.setXYSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Area);
+        bottom.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
         bottom.setFillColor(Color.WHITE);
         bottom.setLineColor(new Color(160, 170, 190));
         bottom.setMarker(SeriesMarkers.NONE);
@@ -147,13 +150,13 @@ public final class Charts {
         c.getStyler().setMin(0).setMax(1);
         c.getStyler().setRangeColors(new Color[] {new Color(255, 255, 255), new Color(255, 200, 120), new Color(200, 40, 30)});
         c.getStyler().setXAxisTitleVisible(true).setYAxisTitleVisible(true);
-        c.getStyler().setAxisTickLabelsFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, layout.fontSize()));
+        c.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, layout.fontSize()));
         c.getStyler().setXAxisLabelRotation(layout.rotateX() ? 90 : 0);
         c.setXAxisTitle(k > MANY_CLASSES ? "class id predicted after the attack" : "predicted after attack");
         c.setYAxisTitle(k > MANY_CLASSES ? "true class id" : "true class");
         // XChart draws the first y category at the bottom: list them bottom-up so class 0 is the top row.
         List<String> x = layout.labels(), y = new ArrayList<>(layout.labels());
-        java.util.Collections.reverse(y);
+        Collections.reverse(y);
         List<Number[]> cells = new ArrayList<>();
         for (int i = 0; i < k; i++)
             for (int j = 0; j < k; j++) cells.add(new Number[] {j, k - 1 - i, Math.round(rowNormalized[i][j] * 100) / 100.0});

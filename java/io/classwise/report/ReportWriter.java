@@ -14,6 +14,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.awt.Color;
+import java.util.Base64;
+import java.util.TreeMap;
 
 /**
  * Builds RUN/report.html from RUN/analysis/*.json, RUN/metrics.jsonl and RUN/config.json: one
@@ -295,7 +298,7 @@ public final class ReportWriter {
             if (v > hi) { hi = v; weakest = r.path("attack").asText(); }
         }
         int classes = d.path("class_names").size();
-        Map<String, Integer> strongestPerClass = new java.util.TreeMap<>();
+        Map<String, Integer> strongestPerClass = new TreeMap<>();
         for (int c = 0; c < classes; c++) {
             String best = null;
             double min = Double.POSITIVE_INFINITY;
@@ -346,7 +349,7 @@ public final class ReportWriter {
                 byte[] png = Files.readAllBytes(dir.resolve(c.path("png").asText()));
                 html.append("<details><summary>").append(esc(c.path("class").asText())).append(": ").append(c.path("examples").size())
                     .append(" examples, ").append(flipped).append(" flipped</summary><img alt=\"").append(esc(c.path("class").asText()))
-                    .append(" adversarial examples\" src=\"data:image/png;base64,").append(java.util.Base64.getEncoder().encodeToString(png))
+                    .append(" adversarial examples\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(png))
                     .append("\"></details>\n");
             }
         }
@@ -401,7 +404,7 @@ public final class ReportWriter {
         List<Integer> shown = Charts.worstAndBest(column(perClass, names.size(), Math.max(0, indexOf(temps, 1.0))));
         List<String> curveNames = new ArrayList<>();
         List<double[]> curves = new ArrayList<>();
-        List<java.awt.Color> colours = new ArrayList<>();
+        List<Color> colours = new ArrayList<>();
         for (int c : shown) { curveNames.add(names.get(c)); curves.add(perClass.get(c)); colours.add(Charts.classColor(c)); }
         if (shown.size() < names.size()) {
             double[] lo = new double[temps.length], hi = new double[temps.length];
@@ -409,10 +412,10 @@ public final class ReportWriter {
                 lo[t] = Double.POSITIVE_INFINITY; hi[t] = Double.NEGATIVE_INFINITY;
                 for (int c = 0; c < names.size(); c++) { lo[t] = Math.min(lo[t], perClass.get(c)[t]); hi[t] = Math.max(hi[t], perClass.get(c)[t]); }
             }
-            curveNames.add("worst class"); curves.add(lo); colours.add(java.awt.Color.GRAY);
-            curveNames.add("best class"); curves.add(hi); colours.add(java.awt.Color.GRAY);
+            curveNames.add("worst class"); curves.add(lo); colours.add(Color.GRAY);
+            curveNames.add("best class"); curves.add(hi); colours.add(Color.GRAY);
         }
-        curveNames.add("overall"); curves.add(perClass.get(names.size())); colours.add(java.awt.Color.BLACK);
+        curveNames.add("overall"); curves.add(perClass.get(names.size())); colours.add(Color.BLACK);
         figure(Charts.save(Charts.curves("robust accuracy under PGD on softmax(z/T)", temps, curveNames, curves, "temperature T", true, colours),
                 run.plots(), "temperature_pgd"), "T = 1 is PGD; overall and per class" + (shown.size() < names.size()
                         ? " (the " + shown.size() / 2 + " worst and best classes at T = 1, and the worst/best envelope of all " + names.size() + ")" : ""));

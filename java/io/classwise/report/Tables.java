@@ -9,6 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Writes analysis results as JSON (any object Jackson can map) and CSV (a header and rows), atomically. */
 public final class Tables {
@@ -25,16 +29,16 @@ public final class Tables {
         return replaceNaN(JSON.valueToTree(v));
     }
 
-    private static com.fasterxml.jackson.databind.JsonNode replaceNaN(com.fasterxml.jackson.databind.JsonNode n) {
-        if (n.isDouble() || n.isFloat()) return Double.isFinite(n.asDouble()) ? n : com.fasterxml.jackson.databind.node.NullNode.getInstance();
+    private static JsonNode replaceNaN(JsonNode n) {
+        if (n.isDouble() || n.isFloat()) return Double.isFinite(n.asDouble()) ? n : NullNode.getInstance();
         if (n.isTextual() && (n.asText().equals("NaN") || n.asText().equals("Infinity") || n.asText().equals("-Infinity"))) {
-            return com.fasterxml.jackson.databind.node.NullNode.getInstance();
+            return NullNode.getInstance();
         }
         if (n.isObject()) {
-            com.fasterxml.jackson.databind.node.ObjectNode o = (com.fasterxml.jackson.databind.node.ObjectNode) n;
+            ObjectNode o = (ObjectNode) n;
             o.fieldNames().forEachRemaining(f -> o.set(f, replaceNaN(o.get(f))));
         } else if (n.isArray()) {
-            com.fasterxml.jackson.databind.node.ArrayNode a = (com.fasterxml.jackson.databind.node.ArrayNode) n;
+            ArrayNode a = (ArrayNode) n;
             for (int i = 0; i < a.size(); i++) a.set(i, replaceNaN(a.get(i)));
         }
         return n;

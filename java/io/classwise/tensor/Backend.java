@@ -1,5 +1,7 @@
 package io.classwise.tensor;
 
+import java.nio.FloatBuffer;
+
 /**
  * Every piece of arithmetic in Classwise goes through this interface; models, attacks, training
  * and analysis never know which implementation runs them. Tensors are contiguous and row-major.
@@ -25,7 +27,7 @@ public interface Backend extends AutoCloseable {
     float[] download(Tensor src);
 
     /** Copies the first dst.size() floats of a (direct) buffer, e.g. a data batch, in one transfer. */
-    void upload(java.nio.FloatBuffer src, Tensor dst);
+    void upload(FloatBuffer src, Tensor dst);
 
     void copy(Tensor src, Tensor dst);
 

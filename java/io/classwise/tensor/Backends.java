@@ -10,6 +10,7 @@ import io.classwise.tensor.reference.ReferenceBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Chooses a backend at start-up and says why when it falls back. The only place above the backends
@@ -63,8 +64,8 @@ public final class Backends {
     }
 
     /** The OpenBLAS core type Classwise requests for this CPU (empty when OpenBLAS's own detection is right or the user set one). */
-    public static java.util.Optional<String> requestedBlasCoreType() {
-        return Blas.unavailabilityCause() == null ? Blas.requestedCoreType() : java.util.Optional.empty();
+    public static Optional<String> requestedBlasCoreType() {
+        return Blas.unavailabilityCause() == null ? Blas.requestedCoreType() : Optional.empty();
     }
 
     /** CPU threads a backend computes with (0 for a GPU backend, 1 for the reference loops). */

@@ -3,6 +3,7 @@ package io.classwise.tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.function.ToLongFunction;
 
 /**
  * Off-heap host memory (a direct, native-order buffer). Off-heap so that native BLAS reads and
@@ -24,7 +25,7 @@ public final class HostStorage implements Storage {
      * The native address of element 0, for native kernels that take raw pointers, found once by
      * {@code resolver} (the native backend's own binding: this package stays free of JavaCPP) and cached.
      */
-    public long address(java.util.function.ToLongFunction<FloatBuffer> resolver) {
+    public long address(ToLongFunction<FloatBuffer> resolver) {
         long a = address;
         if (a == 0) address = a = resolver.applyAsLong(buffer);
         return a;

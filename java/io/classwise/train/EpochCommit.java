@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Map;
+import io.classwise.nn.checkpoint.Safetensors;
+import java.security.NoSuchAlgorithmException;
 
 /**
  * Commits an epoch to a run directory so that a crash at any point leaves a run that resumes:
@@ -95,8 +97,8 @@ final class EpochCommit {
         }
         Path legacyState = run.lastState();
         if (Files.exists(run.lastWeights()) && Files.exists(legacyState)) {
-            String a = io.classwise.nn.checkpoint.Safetensors.read(run.lastWeights()).metadata().get("classwise.epoch");
-            String b = io.classwise.nn.checkpoint.Safetensors.read(legacyState).metadata().get("classwise.epoch");
+            String a = Safetensors.read(run.lastWeights()).metadata().get("classwise.epoch");
+            String b = Safetensors.read(legacyState).metadata().get("classwise.epoch");
             if (a != null && a.equals(b)) return new Committed(Integer.parseInt(a), run.lastWeights(), legacyState);
         }
         return null;
@@ -125,7 +127,7 @@ final class EpochCommit {
                 for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
             }
             return HexFormat.of().formatHex(md.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -11,6 +11,7 @@ import io.classwise.nn.Tape;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.Tensor;
 import io.classwise.util.Rng;
+import io.classwise.attack.AttackResult;
 
 /**
  * Clean and attacked predictions over a dataset, the model in evaluation mode.
@@ -132,7 +133,7 @@ public final class Evaluation {
                 }
                 int[] adv = null;
                 if (attack != null) {
-                    io.classwise.attack.AttackResult result = attack.run(model, tape, x, y, batchTargets == null ? null : aim, rng);
+                    AttackResult result = attack.run(model, tape, x, y, batchTargets == null ? null : aim, rng);
                     adv = result.predictions();
                     if (sink != null) {
                         int[] indices = new int[batch.size()];

@@ -1,6 +1,17 @@
 package io.classwise.train;
 
 import io.classwise.data.DatasetId;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.CharConversionException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * The literature's settings per dataset. Each preset records its source in
@@ -93,30 +104,30 @@ public final class Presets {
      * cyclic schedule, peak lr 0.2 outside ImageNet) for whatever neither the file nor a flag set.
      * The result is validated.
      */
-    public static TrainConfig resolve(DatasetId id, java.nio.file.Path configFile, java.util.Map<String, Object> flags) throws java.io.IOException {
+    public static TrainConfig resolve(DatasetId id, Path configFile, Map<String, Object> flags) throws IOException {
         TrainConfig c = forDataset(id);
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        ObjectMapper json = new ObjectMapper();
         if (configFile != null) {
-            if (!java.nio.file.Files.exists(configFile)) throw new IllegalArgumentException("--config: " + configFile + " does not exist");
-            String n = configFile.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-            com.fasterxml.jackson.databind.ObjectMapper reader = n.endsWith(".yaml") || n.endsWith(".yml")
-                    ? new com.fasterxml.jackson.dataformat.yaml.YAMLMapper() : new com.fasterxml.jackson.databind.ObjectMapper();
-            reader.disable(com.fasterxml.jackson.databind.DeserializationFeature.ACCEPT_FLOAT_AS_INT); // epochs: 1.7 is a mistake, not 1 epoch
+            if (!Files.exists(configFile)) throw new IllegalArgumentException("--config: " + configFile + " does not exist");
+            String n = configFile.getFileName().toString().toLowerCase(Locale.ROOT);
+            ObjectMapper reader = n.endsWith(".yaml") || n.endsWith(".yml")
+                    ? new YAMLMapper() : new ObjectMapper();
+            reader.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT); // epochs: 1.7 is a mistake, not 1 epoch
             try {
-                com.fasterxml.jackson.databind.JsonNode tree = reader.readTree(configFile.toFile());
+                JsonNode tree = reader.readTree(configFile.toFile());
                 if (tree == null || !tree.isObject()) {
                     throw new IllegalArgumentException("--config " + configFile + ": expected an object of TrainConfig fields (e.g. epochs: 10), got "
-                            + (tree == null ? "nothing" : tree.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
+                            + (tree == null ? "nothing" : tree.getNodeType().toString().toLowerCase(Locale.ROOT)));
                 }
                 reader.readerForUpdating(c).readValue(tree);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException("--config " + configFile + ": " + e.getOriginalMessage()
                         + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
-            } catch (java.io.CharConversionException e) {
+            } catch (CharConversionException e) {
                 throw new IllegalArgumentException("--config " + configFile + ": not UTF-8 text (" + e.getMessage() + ")");
             }
         }
-        json.readerForUpdating(c).readValue((com.fasterxml.jackson.databind.JsonNode) json.valueToTree(flags));
+        json.readerForUpdating(c).readValue((JsonNode) json.valueToTree(flags));
         // Wong et al.'s fast AT: step 1.25 ε, cyclic learning rate (peak 0.2 on CIFAR), unless set explicitly.
         if (c.method.equals("fgsm-rs") && configFile == null) {
             if (!flags.containsKey("trainStep")) c.trainStep = 1.25 * c.eps;
@@ -132,13 +143,13 @@ public final class Presets {
      * thread count. Any other flag that disagrees with the saved value is an error naming it (it would
      * silently make the resumed run a different experiment). {@code flagNames} maps field names to flags.
      */
-    public static TrainConfig resumed(TrainConfig saved, java.util.Map<String, Object> flags, java.util.Map<String, String> flagNames) {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        com.fasterxml.jackson.databind.JsonNode was = json.valueToTree(saved);
+    public static TrainConfig resumed(TrainConfig saved, Map<String, Object> flags, Map<String, String> flagNames) {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode was = json.valueToTree(saved);
         TrainConfig c = json.convertValue(was, TrainConfig.class);
-        for (java.util.Map.Entry<String, Object> f : flags.entrySet()) {
+        for (Map.Entry<String, Object> f : flags.entrySet()) {
             String field = f.getKey(), flag = flagNames.getOrDefault(field, field);
-            com.fasterxml.jackson.databind.JsonNode given = json.valueToTree(f.getValue()), before = was.path(field);
+            JsonNode given = json.valueToTree(f.getValue()), before = was.path(field);
             if (field.equals("device") || field.equals("threads")) continue;
             if (field.equals("epochs")) {
                 if (given.asInt() < saved.epochs) {
@@ -153,8 +164,8 @@ public final class Presets {
             }
         }
         try {
-            json.readerForUpdating(c).readValue((com.fasterxml.jackson.databind.JsonNode) json.valueToTree(flags));
-        } catch (java.io.IOException e) {
+            json.readerForUpdating(c).readValue((JsonNode) json.valueToTree(flags));
+        } catch (IOException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         c.validate();

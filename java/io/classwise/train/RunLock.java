@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 
 /**
  * One run at a time per run directory: RUN/.lock holds the owner's process id under an OS file lock
@@ -40,7 +41,7 @@ final class RunLock implements AutoCloseable {
                     + "); wait for it to finish or choose another --out");
         }
         ch.truncate(0);
-        ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + ", started " + java.time.Instant.now()).getBytes(StandardCharsets.UTF_8)), 0);
+        ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + ", started " + Instant.now()).getBytes(StandardCharsets.UTF_8)), 0);
         ch.force(true);
         return new RunLock(ch, l);
     }

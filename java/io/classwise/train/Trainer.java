@@ -33,6 +33,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.LinkOption;
+import java.util.Locale;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 
 /**
  * The epoch loop shared by every method: batches → (attack) → loss → SGD, per-class accuracy of
@@ -142,7 +147,7 @@ public final class Trainer {
                 // 0.2 signals catastrophic overfitting; keep the previous epoch's model and stop.
                 double check = catastrophicCheck();
                 if (!Double.isNaN(previousCheck) && check < previousCheck - 0.2) {
-                    LOG.warn(String.format(java.util.Locale.ROOT, "epoch %d: PGD accuracy on the check batch fell from %.3f to %.3f (catastrophic "
+                    LOG.warn(String.format(Locale.ROOT, "epoch %d: PGD accuracy on the check batch fell from %.3f to %.3f (catastrophic "
                             + "overfitting); stopping and keeping epoch %d's model", epoch, previousCheck, check, epoch - 1));
                     Checkpoint.loadInto(model, run.epochWeights(epoch - 1));
                     appendEarlyStop(epoch, previousCheck, check);
@@ -161,9 +166,9 @@ public final class Trainer {
                     "classwise.eps", Double.toString(cfg.eps));
             EpochCommit.commit(run, epoch, model, sgd, meta, metricsLine(m));
             lastGood = epoch;
-            log.printf(java.util.Locale.ROOT, "epoch %d/%d  loss %.4f  train clean %.3f robust %s  test clean %.3f robust %.3f  (%.0f s; training %.1f img/s)%n",
+            log.printf(Locale.ROOT, "epoch %d/%d  loss %.4f  train clean %.3f robust %s  test clean %.3f robust %.3f  (%.0f s; training %.1f img/s)%n",
                     epoch, cfg.epochs, m.trainLoss(), m.trainClean().overall(),
-                    m.trainRobust() == null ? "-" : String.format(java.util.Locale.ROOT, "%.3f", m.trainRobust().overall()),
+                    m.trainRobust() == null ? "-" : String.format(Locale.ROOT, "%.3f", m.trainRobust().overall()),
                     m.testClean().overall(), m.testRobust().overall(), m.seconds(), m.trainImagesPerSecond());
         }
         return all;
@@ -189,7 +194,7 @@ public final class Trainer {
     }
 
     private static void deleteRecursively(Path p) throws IOException {
-        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
             try (var children = Files.list(p)) {
                 for (Path c : children.toList()) deleteRecursively(c);
             }
@@ -245,7 +250,7 @@ public final class Trainer {
 
     private ProgressBar bar(String task, int total) {
         return new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(500).build();
+                .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(500).build();
     }
 
     // ---------------------------------------------------------------- evaluation and files
@@ -319,10 +324,10 @@ public final class Trainer {
         for (int i = 0; i < lines.size(); i++) {
             String l = lines.get(i);
             if (l.isBlank()) continue;
-            com.fasterxml.jackson.databind.JsonNode n;
+            JsonNode n;
             try {
                 n = JSON.readTree(l);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 if (i == lines.size() - 1) {
                     LOG.warn("{}: dropping the incomplete last line {} (written when the run stopped)", run.metrics(), i + 1);
                     continue;

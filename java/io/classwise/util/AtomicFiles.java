@@ -9,6 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes a file so that readers see either the old complete file or the new complete file, never a
@@ -36,7 +40,7 @@ public final class AtomicFiles {
     public static void appendLine(Path file, String line) throws IOException {
         CrashPoints.step("appending to " + file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap((line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            ByteBuffer b = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
             while (b.hasRemaining()) ch.write(b);
             CrashPoints.step("fsync of " + file);
             ch.force(true);
@@ -76,12 +80,12 @@ public final class AtomicFiles {
         try {
             // Temporary files are created owner-only; the result is an ordinary readable file.
             try {
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
             } catch (UnsupportedOperationException notPosix) {
                 // Windows: the default ACL is fine.
             }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                OutputStream os = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16);
+                OutputStream os = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
                 body.write(os);
                 os.flush();
                 CrashPoints.step("fsync of the temporary file for " + abs);

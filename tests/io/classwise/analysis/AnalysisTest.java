@@ -7,6 +7,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.Arrays;
 
 class AnalysisTest {
 
@@ -31,7 +32,7 @@ class AnalysisTest {
         FlipMatrix f = new FlipMatrix(4);
         // Class 0: 2 robust, 6 → class 2, 2 → class 3.  Class 1: 4 → class 0, 4 → class 2, 4 → class 3.
         int[] zeros = new int[10], ones = new int[12];
-        java.util.Arrays.fill(ones, 1);
+        Arrays.fill(ones, 1);
         f.add(zeros, zeros, new int[] {0, 0, 2, 2, 2, 2, 2, 2, 3, 3});
         f.add(ones, ones, new int[] {0, 0, 0, 0, 2, 2, 2, 2, 3, 3, 3, 3});
         assertEquals(8, f.flips(0));

@@ -19,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.Map;
 
 /**
  * The study's populations on a model whose decisions are known exactly: one pixel x ∈ [0, 1], logits
@@ -52,7 +53,7 @@ class PopulationTest {
         assertArrayEquals(new int[] {1}, r.reachable(1));
         assertEquals(List.of(), r.onlyInto(1, Set.of(0)), "example 11 is predicted 0 before any attack: not 'attackable only into class 0'");
         assertEquals(List.of(12), r.onlyInto(2, Set.of(1)));
-        assertEquals(java.util.Map.of("0+2", 1), r.setsOf(1));
+        assertEquals(Map.of("0+2", 1), r.setsOf(1));
     }
 
     @Test

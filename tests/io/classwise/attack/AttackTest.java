@@ -26,6 +26,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.Arrays;
 
 /** Attacks against their invariants, closed forms and each other, on real Fashion-MNIST images. */
 class AttackTest {
@@ -142,7 +143,7 @@ class AttackTest {
         float[] tpgd = Pgd.temperaturePgd(EPS, 0.025f, 10, 1f).run(trained, tape, x, y, new Rng(3)).adversarial().toArray();
         assertArrayEquals(pgd, tpgd);
         float[] hot = Pgd.temperaturePgd(EPS, 0.025f, 10, 10f).run(trained, tape, x, y, new Rng(3)).adversarial().toArray();
-        assertTrue(!java.util.Arrays.equals(pgd, hot), "T = 10 changes the attack");
+        assertTrue(!Arrays.equals(pgd, hot), "T = 10 changes the attack");
     }
 
     @Test
@@ -221,7 +222,7 @@ class AttackTest {
     void apgdCheckpointScheduleIsThePapers() {
         // p = 0, 0.22, 0.41, 0.57, 0.70, ... in double arithmetic (0.41 + 0.16 = 0.5700000000000001, so ⌈57.0…01⌉ = 58,
         // as in the reference implementation, which computes the same way).
-        assertEquals(java.util.List.of(22, 41, 58, 70, 80, 87, 93, 99), Apgd.checkpoints(100));
+        assertEquals(List.of(22, 41, 58, 70, 80, 87, 93, 99), Apgd.checkpoints(100));
     }
 
     @Test

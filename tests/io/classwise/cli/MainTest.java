@@ -12,6 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.classwise.tensor.Backends;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 class MainTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
@@ -36,7 +41,7 @@ class MainTest {
         assertEquals(0, Main.execute("info"));
         String s = stdout();
         // Whatever this machine has: every backend is listed (available, or with its reason), and auto's choice is the description's.
-        io.classwise.tensor.Backends.Description d = io.classwise.tensor.Backends.describe();
+        Backends.Description d = Backends.describe();
         assertTrue(s.contains("Java:") && s.contains("cuda") && s.contains("cpu") && s.contains("reference"), s);
         assertTrue(s.contains("Default:    --device auto → " + d.autoDevice()), s);
         if (d.choices().get(1).available()) assertTrue(s.contains("OpenBLAS") && s.contains("BLAS threads 1"), s);
@@ -73,7 +78,7 @@ class MainTest {
 
     @Test
     void dataInfoNamesWhereItLookedWhenFilesAreMissing() throws Exception {
-        java.nio.file.Path empty = java.nio.file.Files.createTempDirectory("no-data");
+        Path empty = Files.createTempDirectory("no-data");
         assertNotEquals(0, Main.execute("data", "info", "cifar100", "--data-dir", empty.toString()));
         assertTrue(stderr().contains(empty.resolve("cifar100").toString()) && stderr().contains("data fetch cifar100"), stderr());
         err.reset();
@@ -85,12 +90,12 @@ class MainTest {
     }
 
     @Test
-    void trainThenAttackPrintsPerClassRobustAccuracy(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        java.nio.file.Path run = dir.resolve("run");
+    void trainThenAttackPrintsPerClassRobustAccuracy(@org.junit.jupiter.api.io.TempDir Path dir) {
+        Path run = dir.resolve("run");
         assertEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--method", "pgd-at", "--arch", "small-cnn",
                 "--epochs", "1", "--train-examples", "300", "--eval-examples", "100", "--train-steps", "2", "--eval-steps", "3",
                 "--out", run.toString(), "--no-progress"));
-        assertTrue(java.nio.file.Files.exists(run.resolve("metrics.jsonl")) && java.nio.file.Files.exists(run.resolve("config.json")));
+        assertTrue(Files.exists(run.resolve("metrics.jsonl")) && Files.exists(run.resolve("config.json")));
         out.reset();
         assertEquals(0, Main.execute("attack", "--checkpoint", run.resolve("checkpoints/last.safetensors").toString(),
                 "--attack", "tpgd", "--T", "5", "--steps", "3", "--examples", "100"));
@@ -109,12 +114,12 @@ class MainTest {
                 "--attack", "pgd", "--steps", "5", "--examples", "100", "--target", "Bag", "--save-examples", "2"), stderr());
         s = stdout();
         assertTrue(s.contains("targeted towards class 8") && s.contains("target hit"), s);
-        java.nio.file.Path gallery = run.resolve("examples/pgd-5");
-        assertTrue(java.nio.file.Files.exists(gallery.resolve("index.json")) && java.nio.file.Files.exists(gallery.resolve("examples.safetensors")), s);
-        try (var pngs = java.nio.file.Files.list(gallery)) {
+        Path gallery = run.resolve("examples/pgd-5");
+        assertTrue(Files.exists(gallery.resolve("index.json")) && Files.exists(gallery.resolve("examples.safetensors")), s);
+        try (var pngs = Files.list(gallery)) {
             assertTrue(pngs.anyMatch(f -> f.getFileName().toString().matches("class-\\d\\d\\.png")), "a grid per class with correctly classified examples");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         err.reset();
         assertNotEquals(0, Main.execute("attack", "--checkpoint", run.resolve("checkpoints/last.safetensors").toString(), "--attack", "square",
@@ -126,14 +131,14 @@ class MainTest {
     }
 
     @Test
-    void demoRunsTheWholePipelineOnTheEmbeddedData(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void demoRunsTheWholePipelineOnTheEmbeddedData(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         assertEquals(0, Main.execute("demo", "--out", dir.toString(), "--epochs", "1", "--train-examples", "300", "--eval-examples", "50", "--no-progress"), stderr());
         String s = stdout();
         assertTrue(s.contains("top flip target") && s.contains("Shirt") && s.contains("Pearson r ="), s);
         for (String f : new String[] {"flip_matrix.json", "attack_ladder.csv", "temperature_pgd.json", "reachable_classes.json", "weight_norms.json", "robustness_over_epochs.json"}) {
-            assertTrue(java.nio.file.Files.exists(dir.resolve("analysis").resolve(f)), f);
+            assertTrue(Files.exists(dir.resolve("analysis").resolve(f)), f);
         }
-        String html = java.nio.file.Files.readString(dir.resolve("report.html"));
+        String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("adversarial examples per class") && html.contains("data:image/png;base64"), "the report's gallery");
     }
 
@@ -145,7 +150,7 @@ class MainTest {
         err.reset();
         assertNotEquals(0, Main.execute("bench", "--batch", "zero"));
         assertTrue(stderr().contains("--batch"), stderr());
-        if (io.classwise.tensor.Backends.cudaUnavailabilityCause() != null) { // on a GPU machine bench --device cuda just works
+        if (Backends.cudaUnavailabilityCause() != null) { // on a GPU machine bench --device cuda just works
             err.reset();
             assertNotEquals(0, Main.execute("bench", "--device", "cuda"));
             assertTrue(stderr().contains("--device cuda: ") && stderr().contains("CUDA") && stderr().contains("--device cpu"), stderr());
@@ -154,7 +159,7 @@ class MainTest {
 
     /** Values that make no sense get one line naming the flag and what it accepts. */
     @Test
-    void nonsenseValuesAreRefusedNamingTheFlag(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void nonsenseValuesAreRefusedNamingTheFlag(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         String[][] cases = {
             {"--eps", "2", "--eps must be in [0, 1]"}, {"--eps", "Infinity", "--eps must be in [0, 1]"}, {"--threads", "-3", "--threads must be"},
             {"--threads", "100000", "--threads must be"}, {"--momentum", "5", "--momentum must be in [0, 1)"},
@@ -168,11 +173,11 @@ class MainTest {
         err.reset();
         assertNotEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--out", ""));
         assertTrue(stderr().contains("--out"), stderr());
-        java.nio.file.Path array = java.nio.file.Files.writeString(dir.resolve("a.json"), "[1, 2]");
+        Path array = Files.writeString(dir.resolve("a.json"), "[1, 2]");
         err.reset();
         assertNotEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--out", dir.resolve("y").toString(), "--config", array.toString()));
         assertTrue(stderr().contains("expected an object") && stderr().contains("array"), stderr());
-        java.nio.file.Path fraction = java.nio.file.Files.writeString(dir.resolve("f.yaml"), "epochs: 1.7\n");
+        Path fraction = Files.writeString(dir.resolve("f.yaml"), "epochs: 1.7\n");
         err.reset();
         assertNotEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--out", dir.resolve("z").toString(), "--config", fraction.toString()));
         assertTrue(stderr().contains("--config") && stderr().contains("f.yaml"), stderr());
@@ -182,7 +187,7 @@ class MainTest {
 
     /** On resume, more epochs and another --threads are fine; a flag that changes the experiment is refused by name. */
     @Test
-    void resumeRefusesContradictingFlags(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void resumeRefusesContradictingFlags(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         String run = dir.resolve("run").toString();
         assertEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--method", "natural", "--arch", "small-cnn", "--epochs", "1",
                 "--train-examples", "100", "--eval-examples", "20", "--eval-steps", "1", "--out", run, "--no-progress"), stderr());
@@ -200,7 +205,7 @@ class MainTest {
         assertTrue(stderr().contains("already holds a run") && stderr().contains("--overwrite"), stderr());
         out.reset();
         assertEquals(0, Main.execute("train", "--resume", "--out", run, "--epochs", "2", "--threads", "1", "--no-progress"), stderr());
-        assertEquals(2, java.nio.file.Files.readAllLines(dir.resolve("run/metrics.jsonl")).size());
-        assertTrue(java.nio.file.Files.readString(dir.resolve("run/config.json")).contains("\"epochs\" : 2"));
+        assertEquals(2, Files.readAllLines(dir.resolve("run/metrics.jsonl")).size());
+        assertTrue(Files.readString(dir.resolve("run/config.json")).contains("\"epochs\" : 2"));
     }
 }

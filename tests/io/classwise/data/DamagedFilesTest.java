@@ -13,6 +13,10 @@ import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.classwise.data.formats.MatV5;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.Deflater;
 
 /** Damaged idx files get one line naming the file and the problem — never a raw zlib message or an index error. */
 class DamagedFilesTest {
@@ -56,18 +60,18 @@ class DamagedFilesTest {
     /** A MAT v5 file with one compressed element: header, then (tag, zlib of inner tag + payload). */
     private static byte[] matWithCompressedElement(int declaredInnerSize, int payloadBytes) {
         byte[] header = new byte[128];
-        byte[] text = "MATLAB 5.0 MAT-file, written by a test".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] text = "MATLAB 5.0 MAT-file, written by a test".getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(text, 0, header, 0, text.length);
         header[124] = 0; header[125] = 1; header[126] = 'I'; header[127] = 'M';
-        ByteBuffer inner = ByteBuffer.allocate(8 + payloadBytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer inner = ByteBuffer.allocate(8 + payloadBytes).order(ByteOrder.LITTLE_ENDIAN);
         inner.putInt(14).putInt(declaredInnerSize); // miMATRIX
-        java.util.zip.Deflater d = new java.util.zip.Deflater();
+        Deflater d = new Deflater();
         d.setInput(inner.array());
         d.finish();
         ByteArrayOutputStream z = new ByteArrayOutputStream();
         byte[] buf = new byte[1 << 16];
         while (!d.finished()) z.write(buf, 0, d.deflate(buf));
-        ByteBuffer out = ByteBuffer.allocate(128 + 8 + z.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out = ByteBuffer.allocate(128 + 8 + z.size()).order(ByteOrder.LITTLE_ENDIAN);
         out.put(header).putInt(15).putInt(z.size()).put(z.toByteArray()); // miCOMPRESSED
         return out.array();
     }
@@ -77,10 +81,10 @@ class DamagedFilesTest {
     void matDecompressionBombsAreRefusedBeforeTheyFillTheMemory() throws Exception {
         Path bomb = Files.write(dir.resolve("bomb.mat"), matWithCompressedElement(100, 50_000_000)); // ~50 KB on disk, 50 MB inflated
         assertTrue(Files.size(bomb) < 200_000);
-        DataFormatException e = assertThrows(DataFormatException.class, () -> io.classwise.data.formats.MatV5.read(bomb));
+        DataFormatException e = assertThrows(DataFormatException.class, () -> MatV5.read(bomb));
         assertTrue(e.getMessage().contains(bomb.toString()) && e.getMessage().contains("inflates past the 100 bytes it declares"), e.getMessage());
         Path huge = Files.write(dir.resolve("huge.mat"), matWithCompressedElement(-1 /* 4 GiB - 1 unsigned */, 0));
-        e = assertThrows(DataFormatException.class, () -> io.classwise.data.formats.MatV5.read(huge));
+        e = assertThrows(DataFormatException.class, () -> MatV5.read(huge));
         assertTrue(e.getMessage().contains("more than this JVM can hold"), e.getMessage());
     }
 
@@ -88,10 +92,10 @@ class DamagedFilesTest {
     @Test
     void malformedSmallMatElementNamesTheFile() throws Exception {
         byte[] header = matWithCompressedElement(0, 0);
-        ByteBuffer b = ByteBuffer.allocate(128 + 8 + 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(128 + 8 + 16).order(ByteOrder.LITTLE_ENDIAN);
         b.put(header, 0, 128).putInt(14).putInt(16).putInt(200 << 16 | 6).putInt(0).putLong(0); // miMATRIX holding a bad small element
         Path f = Files.write(dir.resolve("small.mat"), b.array());
-        DataFormatException e = assertThrows(DataFormatException.class, () -> io.classwise.data.formats.MatV5.read(f));
+        DataFormatException e = assertThrows(DataFormatException.class, () -> MatV5.read(f));
         assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("at most 4"), e.getMessage());
     }
 }

@@ -10,6 +10,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.classwise.data.formats.ImageFolder;
 
 /** Locating and loading whole datasets laid out as their archives unpack. */
 class DatasetsTest {
@@ -64,7 +65,7 @@ class DatasetsTest {
         Path bad = dir.resolve("broken.JPEG");
         // A JPEG start-of-image marker and a frame header cut short.
         Files.write(bad, new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xC0, 0, 17, 8, 0, 32});
-        String m = assertThrows(DataFormatException.class, () -> io.classwise.data.formats.ImageFolder.decode(bad)).getMessage();
+        String m = assertThrows(DataFormatException.class, () -> ImageFolder.decode(bad)).getMessage();
         assertTrue(m.contains(bad.toString()) && !m.matches(".*\\b(java|javax)\\.[a-z]+\\..*") && !m.contains("Exception"), m);
     }
 

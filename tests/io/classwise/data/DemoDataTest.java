@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import java.util.Arrays;
 
 class DemoDataTest {
 
@@ -16,8 +17,8 @@ class DemoDataTest {
         assertEquals(10_000, train.size());
         assertEquals(2_000, test.size());
         int[] thousand = new int[10], twoHundred = new int[10];
-        java.util.Arrays.fill(thousand, 1000);
-        java.util.Arrays.fill(twoHundred, 200);
+        Arrays.fill(thousand, 1000);
+        Arrays.fill(twoHundred, 200);
         assertArrayEquals(thousand, train.classCounts());
         assertArrayEquals(twoHundred, test.classCounts());
     }

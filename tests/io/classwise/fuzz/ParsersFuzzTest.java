@@ -10,6 +10,18 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.classwise.data.DatasetId;
+import io.classwise.data.download.TarGz;
+import io.classwise.data.formats.CifarBinary;
+import io.classwise.data.formats.ImageFolder;
+import io.classwise.data.formats.Stl10Binary;
+import io.classwise.data.formats.Svhn;
+import io.classwise.train.Presets;
+import java.io.EOFException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipException;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of every parser that reads files from outside. Each target feeds the
@@ -49,7 +61,7 @@ class ParsersFuzzTest {
             Idx.readImages(new ByteArrayInputStream(data), "fuzz-idx3-ubyte", new int[3]);
         } catch (DataFormatException expected) {
             // the format's own error
-        } catch (java.util.zip.ZipException | java.io.EOFException gzipDamage) {
+        } catch (ZipException | EOFException gzipDamage) {
             // the stream form reports gzip damage as such; the file form (readImages(Path)) names the file
         }
     }
@@ -58,8 +70,8 @@ class ParsersFuzzTest {
     void cifarBinary(byte[] data) throws IOException {
         Path f = file("data_batch_1.bin", data);
         try {
-            io.classwise.data.formats.CifarBinary.read(java.util.List.of(f), 1, 0, io.classwise.data.DatasetId.CIFAR10.classNames(),
-                    java.util.Map.of("data_batch_1.bin", 10_000));
+            CifarBinary.read(List.of(f), 1, 0, DatasetId.CIFAR10.classNames(),
+                    Map.of("data_batch_1.bin", 10_000));
         } catch (DataFormatException expected) {
             // the format's own error
         } finally {
@@ -71,7 +83,7 @@ class ParsersFuzzTest {
     void matV5(byte[] data) throws IOException {
         Path f = file("train_32x32.mat", data);
         try {
-            io.classwise.data.formats.Svhn.read(f, io.classwise.data.DatasetId.SVHN.classNames());
+            Svhn.read(f, DatasetId.SVHN.classNames());
         } catch (DataFormatException expected) {
             // the format's own error
         } finally {
@@ -81,10 +93,10 @@ class ParsersFuzzTest {
 
     @FuzzTest(maxDuration = "5s")
     void stl10(com.code_intelligence.jazzer.api.FuzzedDataProvider in) throws IOException {
-        Path x = file("train_X.bin", in.consumeBytes(in.consumeInt(0, 4 * io.classwise.data.formats.Stl10Binary.PIXELS)));
+        Path x = file("train_X.bin", in.consumeBytes(in.consumeInt(0, 4 * Stl10Binary.PIXELS)));
         Path y = file("train_y.bin", in.consumeRemainingAsBytes());
         try {
-            io.classwise.data.formats.Stl10Binary.read(x, y, io.classwise.data.DatasetId.STL10.classNames());
+            Stl10Binary.read(x, y, DatasetId.STL10.classNames());
         } catch (DataFormatException expected) {
             // the format's own error
         } finally {
@@ -98,13 +110,13 @@ class ParsersFuzzTest {
         Path f = file("archive.tar.gz", data);
         Path into = Files.createTempDirectory("fuzz-untar");
         try {
-            io.classwise.data.download.TarGz.extract(f, into);
+            TarGz.extract(f, into);
         } catch (DataFormatException expected) {
             // the format's own error
         } finally {
             Files.deleteIfExists(f);
             try (var all = Files.walk(into)) {
-                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
             }
         }
     }
@@ -113,7 +125,7 @@ class ParsersFuzzTest {
     void imageFile(byte[] data) throws IOException {
         Path f = file("image.JPEG", data);
         try {
-            io.classwise.data.formats.ImageFolder.decode(f);
+            ImageFolder.decode(f);
         } catch (DataFormatException expected) {
             // the format's own error
         } finally {
@@ -126,7 +138,7 @@ class ParsersFuzzTest {
         boolean yaml = in.consumeBoolean();
         Path f = file(yaml ? "config.yaml" : "config.json", in.consumeRemainingAsBytes());
         try {
-            io.classwise.train.Presets.resolve(io.classwise.data.DatasetId.FASHION_MNIST, f, java.util.Map.of());
+            Presets.resolve(DatasetId.FASHION_MNIST, f, Map.of());
         } catch (IllegalArgumentException expected) {
             // "--config FILE: ..." or a TrainConfig field out of range, both naming what is wrong
         } finally {

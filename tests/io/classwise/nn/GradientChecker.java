@@ -8,6 +8,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import java.util.Arrays;
 
 /**
  * Central finite differences of L = Σ y·r (r a fixed random tensor) against the layer's analytic
@@ -48,7 +49,7 @@ final class GradientChecker {
             Parameter p = params.get(pi);
             float[] analytic = p.grad().toArray();
             float[] base = p.value().toArray();
-            compare(what + " ∂/∂param" + pi + " " + java.util.Arrays.toString(p.value().shape()), analytic, base.clone(), v -> {
+            compare(what + " ∂/∂param" + pi + " " + Arrays.toString(p.value().shape()), analytic, base.clone(), v -> {
                 p.value().copyFrom(v);
                 double l = loss(layer, x, shape, r, training);
                 p.value().copyFrom(base);

@@ -12,6 +12,7 @@ import static io.classwise.TestUtil.randn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import java.util.Arrays;
 
 /** Per-example losses against closed forms, and their gradients against finite differences. */
 class LossGradientTest {
@@ -135,8 +136,8 @@ class LossGradientTest {
         }
         Tensor labels = t(LABELS, N), loss = B.allocate(N), grad = B.allocate(N, K);
         B.dlrLoss(t(z, N, K), labels, loss, grad, 1f);
-        float[] row = java.util.Arrays.copyOf(z, K), sorted = row.clone();
-        java.util.Arrays.sort(sorted);
+        float[] row = Arrays.copyOf(z, K), sorted = row.clone();
+        Arrays.sort(sorted);
         float maxOther = Float.NEGATIVE_INFINITY;
         for (int j = 1; j < K; j++) maxOther = Math.max(maxOther, row[j]);
         assertEquals(-(row[0] - maxOther) / (sorted[K - 1] - sorted[K - 3]), loss.toArray()[0], 1e-5);

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.Arrays;
 
 class ModelsTest {
     static final CpuBackend B = new CpuBackend(2);
@@ -70,7 +71,7 @@ class ModelsTest {
         float[] b = Models.create(B, spec, 42).parameters().get(0).value().toArray();
         float[] c = Models.create(B, spec, 43).parameters().get(0).value().toArray();
         assertArrayEquals(a, b);
-        assertFalse(java.util.Arrays.equals(a, c));
+        assertFalse(Arrays.equals(a, c));
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.classwise.analysis.ReportRenderCheckAccess;
 
 /**
  * A CIFAR-100-sized report from analysis files written the way Diagnosis writes them: the heat map
@@ -80,6 +81,6 @@ class ReportWriterTest {
         assertTrue(m.find());
         assertEquals(k + 1, m.group(1).split("<tr>").length - 2, "every class (and overall) in the ladder table");
         for (String chart : List.of("flip_matrix", "attack_ladder", "temperature_pgd")) assertTrue(Files.size(run.plots().resolve(chart + ".png")) > 5_000, chart);
-        io.classwise.analysis.ReportRenderCheckAccess.render(report, dir.resolve("screenshot.png"));
+        ReportRenderCheckAccess.render(report, dir.resolve("screenshot.png"));
     }
 }

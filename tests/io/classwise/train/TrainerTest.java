@@ -27,6 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.classwise.nn.checkpoint.Safetensors;
+import java.io.IOException;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 class TrainerTest {
     static CpuBackend B;
@@ -72,7 +78,7 @@ class TrainerTest {
         // no class is ever more robust than it is accurate (TRADES once logged Sandal clean 0.01, robust 0.12).
         for (String l : lines) {
             JsonNode e = new ObjectMapper().readTree(l);
-            assertEquals(io.classwise.train.Evaluation.ROBUST_DEFINITION, e.path("robust_definition").asText());
+            assertEquals(Evaluation.ROBUST_DEFINITION, e.path("robust_definition").asText());
             for (String split : List.of("train", "test")) {
                 JsonNode clean = e.path(split).path("clean").path("per_class"), robust = e.path(split).path("robust").path("per_class");
                 if (robust.isMissingNode()) continue;
@@ -138,14 +144,14 @@ class TrainerTest {
         Trainer t = trainer(tiny("natural"), dir);
         t.fit(false, 1);
         Path f = dir.resolve("checkpoints/epoch-001.safetensors");
-        io.classwise.nn.checkpoint.Safetensors.Contents contents = io.classwise.nn.checkpoint.Safetensors.read(f);
-        java.util.Map<String, io.classwise.nn.checkpoint.Safetensors.Entry> tensors = new java.util.LinkedHashMap<>(contents.tensors());
+        Safetensors.Contents contents = Safetensors.read(f);
+        Map<String, Safetensors.Entry> tensors = new LinkedHashMap<>(contents.tensors());
         float[] bias = tensors.get("fc2.bias").toFloats();
         bias[3] = Float.NaN;
-        tensors.put("fc2.bias", io.classwise.nn.checkpoint.Safetensors.Entry.f32(new int[] {bias.length}, bias));
+        tensors.put("fc2.bias", Safetensors.Entry.f32(new int[] {bias.length}, bias));
         Path bad = dir.resolve("nan.safetensors");
-        io.classwise.nn.checkpoint.Safetensors.write(bad, tensors, contents.metadata());
-        Exception e = assertThrows(java.io.IOException.class, () -> Checkpoint.load(B, bad));
+        Safetensors.write(bad, tensors, contents.metadata());
+        Exception e = assertThrows(IOException.class, () -> Checkpoint.load(B, bad));
         assertTrue(e.getMessage().contains("fc2.bias") && e.getMessage().contains("NaN"), e.getMessage());
     }
 
@@ -176,9 +182,9 @@ class TrainerTest {
         Path a = dir.resolve("a"), b = dir.resolve("b");
         trainer(tiny("natural"), a).fit(false);
         trainer(tiny("natural"), b).fit(false, 1);
-        Files.writeString(b.resolve("metrics.jsonl"), "{\"epoch\": 2, \"lr\": 0.0", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(b.resolve("metrics.jsonl"), "{\"epoch\": 2, \"lr\": 0.0", StandardOpenOption.APPEND);
         Files.writeString(b.resolve("checkpoints/.last.safetensors.123.tmp"), "partial");
-        Files.copy(b.resolve("checkpoints/epoch-001.safetensors"), b.resolve("checkpoints/last.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(b.resolve("checkpoints/epoch-001.safetensors"), b.resolve("checkpoints/last.safetensors"), StandardCopyOption.REPLACE_EXISTING);
         trainer(tiny("natural"), b).fit(true);
         assertFalse(Files.exists(b.resolve("checkpoints/.last.safetensors.123.tmp")));
         assertEquals(2, Files.readAllLines(b.resolve("metrics.jsonl")).size());
@@ -189,13 +195,13 @@ class TrainerTest {
         Files.writeString(b.resolve("metrics.jsonl"), "not json\n" + Files.readString(b.resolve("metrics.jsonl")));
         TrainConfig longer = tiny("natural");
         longer.epochs = 3;
-        Exception e = assertThrows(java.io.IOException.class, () -> trainer(longer, b).fit(true));
+        Exception e = assertThrows(IOException.class, () -> trainer(longer, b).fit(true));
         assertTrue(e.getMessage().contains("metrics.jsonl line 1"), e.getMessage());
     }
 
     @Test
     void resumeWithoutCheckpointIsExplained() {
-        Exception e = assertThrows(java.io.IOException.class, () -> trainer(tiny("pgd-at"), dir).fit(true));
+        Exception e = assertThrows(IOException.class, () -> trainer(tiny("pgd-at"), dir).fit(true));
         assertTrue(e.getMessage().contains("nothing to resume"), e.getMessage());
     }
 }

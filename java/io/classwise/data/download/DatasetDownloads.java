@@ -7,6 +7,8 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import io.classwise.data.formats.Idx;
+import io.classwise.data.formats.Svhn;
 
 /** The official release files of each dataset, with the MD5s their authors (and torchvision) publish. */
 public final class DatasetDownloads {
@@ -66,9 +68,9 @@ public final class DatasetDownloads {
         String name = f.fileName();
         return file -> {
             try {
-                if (name.contains("-images-idx3")) io.classwise.data.formats.Idx.readImages(file, new int[3]);
-                else if (name.contains("-labels-idx1")) io.classwise.data.formats.Idx.readLabels(file, id.classNames().size());
-                else if (name.endsWith(".mat")) io.classwise.data.formats.Svhn.read(file, id.classNames());
+                if (name.contains("-images-idx3")) Idx.readImages(file, new int[3]);
+                else if (name.contains("-labels-idx1")) Idx.readLabels(file, id.classNames().size());
+                else if (name.endsWith(".mat")) Svhn.read(file, id.classNames());
                 else return "not a file Classwise can check without its official checksum";
                 return null;
             } catch (IOException | RuntimeException e) {

@@ -15,6 +15,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import java.nio.file.StandardCopyOption;
+import java.util.zip.ZipException;
 
 /**
  * Extracts the regular files of a .tar.gz (POSIX ustar / GNU, as the CIFAR and STL-10 archives are)
@@ -64,12 +66,12 @@ public final class TarGz {
             for (String n : names) {
                 Path dst = into.resolve(n);
                 Files.createDirectories(dst.getParent());
-                Files.move(tmp.resolve(n), dst, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp.resolve(n), dst, StandardCopyOption.REPLACE_EXISTING);
             }
             return names;
         } catch (EOFException e) {
             throw new DataFormatException(archive, "truncated archive (" + e.getMessage() + ")");
-        } catch (java.util.zip.ZipException e) {
+        } catch (ZipException e) {
             // "Not in GZIP format", "invalid stored block lengths", a bad CRC: gzip-level damage
             throw new DataFormatException(archive, "is not intact gzip data (" + e.getMessage() + "); delete it and run data fetch again");
         } finally {

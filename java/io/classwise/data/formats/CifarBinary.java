@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The CIFAR "binary version" records: CIFAR-10 = 1 label byte + 3072 pixel bytes (1024 R, 1024 G,
@@ -24,7 +25,7 @@ public final class CifarBinary {
      * labelIndex chooses which of them is the class (CIFAR-100: 0 coarse, 1 fine).
      */
     public static InMemoryDataset read(List<Path> files, int labelBytes, int labelIndex, List<String> classNames) throws IOException {
-        return read(files, labelBytes, labelIndex, classNames, java.util.Map.of());
+        return read(files, labelBytes, labelIndex, classNames, Map.of());
     }
 
     /**
@@ -33,7 +34,7 @@ public final class CifarBinary {
      * cut on a record boundary looks valid otherwise).
      */
     public static InMemoryDataset read(List<Path> files, int labelBytes, int labelIndex, List<String> classNames,
-                                       java.util.Map<String, Integer> officialRecords) throws IOException {
+                                       Map<String, Integer> officialRecords) throws IOException {
         int record = labelBytes + PIXELS;
         List<byte[]> contents = new ArrayList<>();
         long total = 0;

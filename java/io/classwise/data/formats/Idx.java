@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * The IDX format of MNIST and Fashion-MNIST (big-endian): magic 0x00000803 + N, rows, cols, then
@@ -41,7 +42,7 @@ public final class Idx {
     public static byte[] readImages(Path file, int[] dims) throws IOException {
         try {
             return readImages(open(file), file.toString(), dims);
-        } catch (java.util.zip.ZipException | EOFException e) {
+        } catch (ZipException | EOFException e) {
             throw damaged(file, e);
         }
     }
@@ -49,7 +50,7 @@ public final class Idx {
     public static int[] readLabels(Path file, int numClasses) throws IOException {
         try {
             return readLabels(open(file), file.toString(), numClasses);
-        } catch (java.util.zip.ZipException | EOFException e) {
+        } catch (ZipException | EOFException e) {
             throw damaged(file, e);
         }
     }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import javax.imageio.IIOException;
 
 /**
  * ImageNet-style directory of class folders (one per WordNet id) holding JPEG/PNG files; the class
@@ -103,7 +104,7 @@ public final class ImageFolder implements ImageDataset {
         BufferedImage img;
         try {
             img = ImageIO.read(file.toFile());
-        } catch (javax.imageio.IIOException e) {
+        } catch (IIOException e) {
             // ImageIO's own reason, e.g. "Unsupported Image Type" (CMYK JPEGs) or "Bogus marker length"
             throw new DataFormatException(file, "cannot be decoded as an image: " + e.getMessage() + " (re-encode it as RGB JPEG or PNG, or remove it)");
         } catch (IOException | RuntimeException e) {

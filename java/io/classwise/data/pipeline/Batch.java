@@ -3,6 +3,7 @@ package io.classwise.data.pipeline;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * One batch: images (N, C, H, W) in a direct, native-order buffer (a backend uploads it in one
@@ -45,7 +46,7 @@ public final class Batch {
     public int label(int i) { return labels[i]; }
 
     /** Labels as floats (length size), as the loss primitives take them. */
-    public float[] labelsAsFloats() { return java.util.Arrays.copyOf(labelsAsFloats, size); }
+    public float[] labelsAsFloats() { return Arrays.copyOf(labelsAsFloats, size); }
 
     /** Dataset index of batch row i. */
     public int index(int i) { return indices[i]; }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import io.classwise.nn.layers.CosineLinear;
 
 /**
  * Model weights as safetensors under PyTorch state_dict names, so that
@@ -56,7 +57,7 @@ public final class Checkpoint {
         meta.put(INPUT_SHAPE, join(model.inputShape()));
         meta.put(MEAN, join(model.mean()));
         meta.put(STD, join(model.std()));
-        if (model.classifier() instanceof io.classwise.nn.layers.CosineLinear c) meta.put(COSINE_SCALE, Float.toString(c.scale));
+        if (model.classifier() instanceof CosineLinear c) meta.put(COSINE_SCALE, Float.toString(c.scale));
         meta.putAll(extraMetadata);
         Safetensors.write(file, tensors, meta);
     }

@@ -21,6 +21,10 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.TreeMap;
 
 /**
  * The safetensors file format (huggingface/safetensors): an 8-byte little-endian header length,
@@ -108,10 +112,10 @@ public final class Safetensors {
      */
     public static void write(Path file, Map<String, Entry> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
-        java.util.TreeMap<String, String> sorted = new java.util.TreeMap<>(metadata);
-        java.security.MessageDigest sha = sha256();
+        TreeMap<String, String> sorted = new TreeMap<>(metadata);
+        MessageDigest sha = sha256();
         for (Entry t : tensors.values()) sha.update(t.data);
-        sorted.put(CHECKSUM, java.util.HexFormat.of().formatHex(sha.digest()));
+        sorted.put(CHECKSUM, HexFormat.of().formatHex(sha.digest()));
         ObjectNode meta = header.putObject("__metadata__");
         sorted.forEach(meta::put);
         long offset = 0;
@@ -218,7 +222,7 @@ public final class Safetensors {
             if (expect != dataLen) throw new SafetensorsFormatException(file, "data section has " + dataLen + " bytes but the tensors cover " + expect);
 
             Map<String, Entry> tensors = new LinkedHashMap<>();
-            java.util.TreeMap<Long, byte[]> byOffset = new java.util.TreeMap<>();
+            TreeMap<Long, byte[]> byOffset = new TreeMap<>();
             for (Map.Entry<String, DType> e : dtypes.entrySet()) {
                 JsonNode off = header.get(e.getKey()).get("data_offsets");
                 long begin = off.get(0).asLong(), end = off.get(1).asLong();
@@ -230,9 +234,9 @@ public final class Safetensors {
             }
             String expected = metadata.get(CHECKSUM);
             if (expected != null) {
-                java.security.MessageDigest sha = sha256();
+                MessageDigest sha = sha256();
                 for (byte[] b : byOffset.values()) sha.update(b);
-                String actual = java.util.HexFormat.of().formatHex(sha.digest());
+                String actual = HexFormat.of().formatHex(sha.digest());
                 if (!actual.equalsIgnoreCase(expected)) {
                     throw new SafetensorsFormatException(file, "tensor data does not match the checksum in its metadata (" + CHECKSUM + "): the file was "
                             + "changed or corrupted after it was written");
@@ -244,10 +248,10 @@ public final class Safetensors {
         }
     }
 
-    private static java.security.MessageDigest sha256() {
+    private static MessageDigest sha256() {
         try {
-            return java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
     }

@@ -5,6 +5,8 @@ import io.classwise.tensor.Tensor;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas;
+import java.util.Locale;
+import java.util.Optional;
 
 /** The only door to OpenBLAS: loading, the sgemm call with element offsets, and what to report about it. */
 public final class Blas {
@@ -49,15 +51,15 @@ public final class Blas {
         }
         requestedCoreType = choice.get();
         coreTypeNote = "OPENBLAS_CORETYPE=" + choice.get() + " (set by Classwise: " + openblas.OPENBLAS_VERSION.trim()
-                + " does not recognise AMD family " + Integer.toHexString(NativeCpuKernels.cpuFamily()).toUpperCase(java.util.Locale.ROOT) + "h and would run AVX2 kernels)";
+                + " does not recognise AMD family " + Integer.toHexString(NativeCpuKernels.cpuFamily()).toUpperCase(Locale.ROOT) + "h and would run AVX2 kernels)";
     }
 
     /**
      * The core type Classwise asked OpenBLAS for, empty when OpenBLAS chose alone, the user did, or
      * OpenBLAS has not been loaded (yet) in this process.
      */
-    public static java.util.Optional<String> requestedCoreType() {
-        return java.util.Optional.ofNullable(requestedCoreType);
+    public static Optional<String> requestedCoreType() {
+        return Optional.ofNullable(requestedCoreType);
     }
 
     /** How OpenBLAS's kernel family was chosen, for {@code info}. */

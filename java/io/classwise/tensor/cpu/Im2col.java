@@ -3,6 +3,7 @@ package io.classwise.tensor.cpu;
 import io.classwise.tensor.ConvGeometry;
 
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * Unrolls one image's receptive fields into columns, and the transpose operation folding them back.
@@ -39,7 +40,7 @@ final class Im2col {
                     for (int p = 0; p < P; p++) {
                         int ih = p * st - pad + r;
                         if (ih < 0 || ih >= H || qLo >= qHi) {
-                            java.util.Arrays.fill(cols, out, out + Q, 0f);
+                            Arrays.fill(cols, out, out + Q, 0f);
                             out += Q;
                             continue;
                         }
@@ -63,7 +64,7 @@ final class Im2col {
         s.ensure(chw, total);
         float[] img = s.image, cols = s.cols;
         colsIn.get(0, cols, 0, total);
-        java.util.Arrays.fill(img, 0, chw, 0f);
+        Arrays.fill(img, 0, chw, 0f);
         int in = 0;
         for (int c = 0; c < g.c(); c++) {
             int plane = c * H * W;

@@ -14,6 +14,7 @@ import java.util.function.IntUnaryOperator;
 
 import static io.classwise.tensor.cuda.Cuda.checkCudnn;
 import static org.bytedeco.cuda.global.cudnn.*;
+import java.util.Locale;
 
 /**
  * cuDNN's descriptors and chosen algorithms for one convolution geometry, made once and cached by
@@ -79,7 +80,7 @@ final class ConvolutionPlan {
         checkCudnn(cudnnSetConvolutionMathType(forward, (int) fa[2]), "cudnnSetConvolutionMathType(forward)");
         checkCudnn(cudnnSetConvolutionMathType(backwardData, (int) da[2]), "cudnnSetConvolutionMathType(backward data)");
         checkCudnn(cudnnSetConvolutionMathType(backwardFilter, (int) wa[2]), "cudnnSetConvolutionMathType(backward filter)");
-        description = String.format(java.util.Locale.ROOT, "cuDNN %s: forward algo %d (math %d, %d B), backward-data algo %d (math %d, %d B), "
+        description = String.format(Locale.ROOT, "cuDNN %s: forward algo %d (math %d, %d B), backward-data algo %d (math %d, %d B), "
                 + "backward-filter algo %d (math %d, %d B)", g, fa[0], fa[2], fa[1], da[0], da[2], da[1], wa[0], wa[2], wa[1]);
         LOG.info(description);
     }

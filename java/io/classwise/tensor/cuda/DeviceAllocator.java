@@ -8,6 +8,7 @@ import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Locale;
 
 /**
  * A caching device-memory allocator: cudaMalloc is slow and synchronising, so freed blocks are kept
@@ -78,7 +79,7 @@ final class DeviceAllocator implements AutoCloseable {
             cudart.cudaGetLastError();
             SizeTPointer freeBytes = new SizeTPointer(1), total = new SizeTPointer(1);
             cudart.cudaMemGetInfo(freeBytes, total);
-            throw new CudaException(String.format(java.util.Locale.ROOT,
+            throw new CudaException(String.format(Locale.ROOT,
                     "out of GPU memory: asked for %.1f MiB with %.1f MiB in use by Classwise; the device has %.1f MiB free of %.1f MiB "
                             + "(try a smaller --batch)", size / 1048576.0, inUse / 1048576.0, freeBytes.get() / 1048576.0, total.get() / 1048576.0),
                     true);

@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.classwise.nn.Sgd;
 
 class SafetensorsTest {
     static final ReferenceBackend B = new ReferenceBackend();
@@ -218,13 +219,13 @@ class SafetensorsTest {
     @Test
     void trainingStateRoundTrip() throws IOException {
         Model m = trainedLooking("small-cnn", 1, 8, 2);
-        io.classwise.nn.Sgd sgd = new io.classwise.nn.Sgd(m.parameters(), 0.9f, 0, 5e-4f, false);
+        Sgd sgd = new Sgd(m.parameters(), 0.9f, 0, 5e-4f, false);
         for (var p : m.parameters()) p.grad().copyFrom(uniform(new Rng(3), p.size(), -1, 1));
         sgd.step(0.1f);
         sgd.step(0.1f);
         Path f = dir.resolve("state.safetensors");
         TrainingState.save(f, sgd, Map.of("classwise.epoch", "4", "classwise.rng", "123"));
-        io.classwise.nn.Sgd fresh = new io.classwise.nn.Sgd(m.parameters(), 0.9f, 0, 5e-4f, false);
+        Sgd fresh = new Sgd(m.parameters(), 0.9f, 0, 5e-4f, false);
         Map<String, String> meta = TrainingState.load(f, m, fresh);
         assertEquals("4", meta.get("classwise.epoch"));
         assertEquals(2, fresh.steps());

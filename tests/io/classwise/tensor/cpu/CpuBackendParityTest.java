@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static io.classwise.TestUtil.randn;
 import static io.classwise.TestUtil.to;
+import java.util.ArrayList;
 
 /**
  * The OpenBLAS backend against the plain-loop oracle, with its native kernels (native/cpu) and
@@ -32,7 +33,7 @@ class CpuBackendParityTest {
     static final List<CpuBackend> CONVOLUTIONS = convolutionBackends();
 
     private static List<CpuBackend> convolutionBackends() {
-        List<CpuBackend> all = new java.util.ArrayList<>(List.of(CPU_JAVA));
+        List<CpuBackend> all = new ArrayList<>(List.of(CPU_JAVA));
         if (!CPU.usesNativeKernels()) return all;
         for (CpuConvolution c : CpuConvolution.values()) if (c.unavailabilityCause() == null) all.add(new CpuBackend(2, true, c));
         return all;

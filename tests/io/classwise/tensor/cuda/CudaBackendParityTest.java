@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import java.util.Arrays;
 
 /**
  * {@link BackendParityCases} on the GPU, plus what only the CUDA backend does. Tagged "gpu": where no
@@ -40,7 +41,7 @@ class CudaBackendParityTest extends BackendParityCases {
         Tensor loss = device.allocate(n), d = device.allocate(n, k);
         device.softmaxCrossEntropy(z, y, 1f, loss, d, 1f);
         float[] l = loss.toArray(), g = d.toArray();
-        assertTrue(Float.isFinite(l[0]) && Float.isNaN(l[1]) && Float.isNaN(l[2]), "losses " + java.util.Arrays.toString(l));
+        assertTrue(Float.isFinite(l[0]) && Float.isNaN(l[1]) && Float.isNaN(l[2]), "losses " + Arrays.toString(l));
         for (int j = 0; j < k; j++) assertTrue(Float.isFinite(g[j]) && Float.isNaN(g[k + j]) && Float.isNaN(g[2 * k + j]), "gradient column " + j);
     }
 
