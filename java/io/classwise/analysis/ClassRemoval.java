@@ -50,7 +50,8 @@ public final class ClassRemoval {
     private final Path workDir;
     private final PrintStream log;
 
-    public ClassRemoval(Backend b, DatasetId dataset, ImageDataset train, ImageDataset test, TrainConfig recipe, Path workDir, PrintStream log) {
+    public ClassRemoval(Backend b, DatasetId dataset, ImageDataset train, ImageDataset test, TrainConfig recipe, Path workDir,
+            PrintStream log) {
         this.b = b; this.dataset = dataset; this.train = train; this.test = test; this.recipe = recipe; this.workDir = workDir; this.log = log;
     }
 
@@ -107,8 +108,10 @@ public final class ClassRemoval {
             }
             List<Integer> examples = reach.onlyInto(source, removed);
             log.println("class removal: " + names.get(source) + " examples classified correctly and attackable only into "
-                    + removed.stream().map(names::get).toList() + ": " + examples.size() + " (clean errors left out: " + reach.cleanErrors(source) + ")");
-            if (examples.isEmpty()) log.println("  no example of " + names.get(source) + " is attackable only into those classes: nothing to retrain");
+                    + removed.stream().map(names::get).toList() + ": " + examples.size() + " (clean errors left out: "
+                            + reach.cleanErrors(source) + ")");
+            if (examples.isEmpty()) log.println("  no example of " + names.get(source)
+                    + " is attackable only into those classes: nothing to retrain");
             Result r = run(source, removed, control, examples, reach.cleanErrors(source), seed);
             results.add(r);
             log.printf(Locale.ROOT, "  no adversarial example left inside the ε-ball: %.3f after removing %s, %.3f in the control (removing %s)%n",
@@ -166,7 +169,8 @@ public final class ClassRemoval {
     }
 
     /** Retrains without the dropped classes and returns the share of the examples that resist the strong attack. */
-    private double robustShare(int source, Set<Integer> dropped, List<Integer> examples, String name, long seed, Attack strong) throws IOException {
+    private double robustShare(int source, Set<Integer> dropped, List<Integer> examples, String name, long seed,
+            Attack strong) throws IOException {
         if (examples.isEmpty()) return Double.NaN;
         SubsetDataset trainWithout = SubsetDataset.withoutClasses(train, dropped);
         SubsetDataset testWithout = SubsetDataset.withoutClasses(test, dropped);
@@ -183,7 +187,8 @@ public final class ClassRemoval {
         Model m = t.model();
         int[] idx = examples.stream().mapToInt(Integer::intValue).toArray();
         ImageDataset subset = SubsetDataset.withoutClasses(SubsetDataset.ofIndices(test, idx), dropped);
-        Evaluation.Predictions p = Evaluation.predict(m, subset, Transforms.forEvaluation(dataset), strong, recipe.batchSize, new Rng(seed + 5));
+        Evaluation.Predictions p = Evaluation.predict(m, subset, Transforms.forEvaluation(dataset), strong, recipe.batchSize,
+                new Rng(seed + 5));
         int robust = 0;
         for (int i = 0; i < p.labels().length; i++) if (p.robust()[i] == p.labels()[i]) robust++;
         return (double) robust / p.labels().length;

@@ -127,7 +127,8 @@ public final class Diagnosis {
         doc.put("plot_classes", plotClasses(lastRobust));
         doc.put("intervals", ClassRobustness.intervalLabels());
         doc.put("epochs", epochs);
-        sink.accept(new AnalysisTable("robustness_over_epochs", doc, List.of("epoch", "split", "kind", "class_id", "class", "accuracy"), rows));
+        sink.accept(new AnalysisTable("robustness_over_epochs", doc, List.of("epoch", "split", "kind", "class_id", "class",
+                "accuracy"), rows));
     }
 
     // ---------------------------------------------------------------- 2. flip matrix
@@ -138,7 +139,8 @@ public final class Diagnosis {
     public FlipMatrix flipMatrix() throws IOException {
         Attack a = evalPgd();
         examples = s.galleryPerClass > 0 ? new AdversarialExamples(test.numClasses(), s.galleryPerClass) : null;
-        Evaluation.Predictions p = Evaluation.predict(model, test, Transforms.forEvaluation(dataset), a, null, examples, s.batchSize, new Rng(s.seed));
+        Evaluation.Predictions p = Evaluation.predict(model, test, Transforms.forEvaluation(dataset), a, null, examples,
+                s.batchSize, new Rng(s.seed));
         FlipMatrix f = new FlipMatrix(test.numClasses());
         f.add(p.labels(), p.clean(), p.robust());
         List<Map<String, Object>> perClass = new ArrayList<>();
@@ -150,7 +152,8 @@ public final class Diagnosis {
             r.put("flips", f.flips(c));
             List<Map<String, Object>> tops = new ArrayList<>();
             long flips = f.flips(c);
-            for (int t : f.topTargets(c)) tops.add(Map.of("class", names().get(t), "count", f.count(c, t), "share", (double) f.count(c, t) / flips));
+            for (int t : f.topTargets(c)) tops.add(Map.of("class", names().get(t), "count", f.count(c, t), "share",
+                    (double) f.count(c, t) / flips));
             r.put("top_targets", tops.size() > 3 ? tops.subList(0, 3) : tops);
             r.put("top1_share", f.topShare(c, 1));
             r.put("top2_share", f.topShare(c, 2));
@@ -169,10 +172,12 @@ public final class Diagnosis {
         List<List<Object>> rows = new ArrayList<>();
         double[][] norm = f.rowNormalized();
         for (int i = 0; i < f.classes(); i++) {
-            for (int j = 0; j < f.classes(); j++) rows.add(List.of(names().get(i), names().get(j), f.count(i, j), norm[i][j], f.cleanErrors(i)));
+            for (int j = 0; j < f.classes(); j++) rows.add(List.of(names().get(i), names().get(j), f.count(i, j), norm[i][j],
+                    f.cleanErrors(i)));
         }
         // count and fraction: of the true class's examples classified correctly before the attack
-        sink.accept(new AnalysisTable("flip_matrix", doc, List.of("true_class", "predicted_after_attack", "count", "fraction_of_correct_before_attack",
+        sink.accept(new AnalysisTable("flip_matrix", doc, List.of("true_class", "predicted_after_attack", "count",
+                "fraction_of_correct_before_attack",
                 "clean_errors_of_true_class"), rows));
         return f;
     }
@@ -185,7 +190,8 @@ public final class Diagnosis {
         Backend b = model.backend();
         // A balanced subset: K − 1 targeted attacks per example make this the most expensive analysis.
         ImageDataset data = s.reachableExamples > 0 && s.reachableExamples < test.size()
-                ? SubsetDataset.balanced(test, Math.max(1, s.reachableExamples / test.numClasses()), s.seed + 3, "--reachable-examples") : test;
+                ? SubsetDataset.balanced(test, Math.max(1, s.reachableExamples / test.numClasses()), s.seed + 3,
+                        "--reachable-examples") : test;
         BatchLoader loader = new BatchLoader(data, Transforms.forEvaluation(dataset), s.batchSize, false, false, s.seed, 1);
         Tape tape = new Tape(b);
         Rng rng = new Rng(s.seed + 7);
@@ -232,7 +238,8 @@ public final class Diagnosis {
         doc.put("examples", r.examples());
         doc.put("per_class", perClass);
         // examples: of the class's correctly classified examples, how many reach exactly this set
-        sink.accept(new AnalysisTable("reachable_classes", doc, List.of("class", "reachable_set", "examples_correct_before_attack", "clean_errors_of_class"), rows));
+        sink.accept(new AnalysisTable("reachable_classes", doc, List.of("class", "reachable_set", "examples_correct_before_attack",
+                "clean_errors_of_class"), rows));
         return r;
     }
 
@@ -275,7 +282,8 @@ public final class Diagnosis {
                 "examples_only_into_dominant_targets", o.candidates(), "chosen", o.chosen()));
         doc.put("results", o.results());
         doc.put("skipped", o.skipped());
-        sink.accept(new AnalysisTable("class_removal", doc, List.of("source_class", "removed", "control_removed", "examples_correct_before_attack",
+        sink.accept(new AnalysisTable("class_removal", doc, List.of("source_class", "removed", "control_removed",
+                "examples_correct_before_attack",
                 "clean_errors_of_source", "robust_share_after_removal", "robust_share_control"), rows));
         return o.results();
     }
@@ -303,11 +311,13 @@ public final class Diagnosis {
                 double[] rob = new double[pc.size()];
                 for (int c = 0; c < rob.length; c++) rob[c] = pc.get(c).asDouble();
                 WeightNorms wn = WeightNorms.of(at, rob);
-                perEpoch.add(Map.of("epoch", epoch, "pearson", wn.pearson(), "spearman", wn.spearman(), "norms", wn.weightNorm(), "robust", rob));
+                perEpoch.add(Map.of("epoch", epoch, "pearson", wn.pearson(), "spearman", wn.spearman(), "norms", wn.weightNorm(),
+                        "robust", rob));
                 for (int c = 0; c < rob.length; c++) rows.add(List.of(epoch, names().get(c), wn.weightNorm()[c], wn.bias()[c], rob[c]));
             }
         }
-        for (int c = 0; c < robustPerClass.length; c++) rows.add(List.of("final", names().get(c), fin.weightNorm()[c], fin.bias()[c], robustPerClass[c]));
+        for (int c = 0; c < robustPerClass.length; c++) rows.add(List.of("final", names().get(c), fin.weightNorm()[c],
+                fin.bias()[c], robustPerClass[c]));
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("class_names", names());
         doc.put("final", fin);
@@ -370,7 +380,8 @@ public final class Diagnosis {
         doc.put("clean", new Rung("clean", clean.overall(), clean.perClass()));
         doc.put("rungs", rungs);
         doc.put("drop_weakest_to_strongest", drop);
-        doc.put("drop_vs_pgd20_robustness", Map.of("pearson", Correlation.pearson(drop, robustness), "spearman", Correlation.spearman(drop, robustness)));
+        doc.put("drop_vs_pgd20_robustness", Map.of("pearson", Correlation.pearson(drop, robustness), "spearman",
+                Correlation.spearman(drop, robustness)));
         sink.accept(new AnalysisTable("attack_ladder", doc, List.of("attack", "class", "robust_accuracy"), rows));
         return rungs;
     }

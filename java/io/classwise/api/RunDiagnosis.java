@@ -39,7 +39,8 @@ public final class RunDiagnosis {
     public static void run(Backend b, RunDirectory run, Map<String, String> meta, Diagnosis.Settings s, int examples, Model surrogate,
                     String dataDir, List<Integer> removalSources, PrintStream out) throws Exception {
         String ds = meta.get("classwise.dataset");
-        if (ds == null) throw new IllegalArgumentException(run.lastWeights() + " does not record its dataset (classwise.dataset); it was not written by train");
+        if (ds == null) throw new IllegalArgumentException(run.lastWeights()
+                + " does not record its dataset (classwise.dataset); it was not written by train");
         DatasetId id = DatasetId.parse(ds);
         String source = meta.getOrDefault("classwise.source", "files");
         long seed = Long.parseLong(meta.getOrDefault("classwise.seed", "0"));
@@ -68,19 +69,22 @@ public final class RunDiagnosis {
         List<Diagnosis.Rung> sweep = d.temperatureSweep();
         double[] pgd20 = Diagnosis.rung(ladder, Diagnosis.REFERENCE_RUNG).perClass();
         WeightNorms wn = d.weightNorms(pgd20, run.checkpoints(), run.metrics());
-        out.printf(Locale.ROOT, "%n%-14s %7s %7s %7s %7s %7s  %s%n", "class", "FGSM", "PGD-20", "worst", "TPGD-5", "|w_c|", "top flip target");
+        out.printf(Locale.ROOT, "%n%-14s %7s %7s %7s %7s %7s  %s%n", "class", "FGSM", "PGD-20", "worst", "TPGD-5", "|w_c|",
+                "top flip target");
         double[] tp5 = sweep.stream().filter(r -> r.attack().contains("T=5)")).findFirst().map(Diagnosis.Rung::perClass).orElse(pgd20);
         for (int c = 0; c < test.numClasses(); c++) {
             double strongest = Double.POSITIVE_INFINITY;
             for (Diagnosis.Rung r : ladder) strongest = Math.min(strongest, r.perClass()[c]);
             List<Integer> top = flips.topTargets(c);
-            out.printf(Locale.ROOT, "%-14s %7.3f %7.3f %7.3f %7.3f %7.3f  %s%n", shorten(test.classNames().get(c)), ladder.get(0).perClass()[c], pgd20[c],
+            out.printf(Locale.ROOT, "%-14s %7.3f %7.3f %7.3f %7.3f %7.3f  %s%n", shorten(test.classNames().get(c)),
+                    ladder.get(0).perClass()[c], pgd20[c],
                     strongest, tp5[c], wn.weightNorm()[c], top.isEmpty() ? "-" : test.classNames().get(top.get(0))
                             + String.format(Locale.ROOT, " (%.0f%%)", 100 * flips.topShare(c, 1)));
         }
         out.printf(Locale.ROOT, "(worst = the lowest robust accuracy over all rungs of the ladder)  weight norm vs PGD-20 robustness: Pearson r = %.3f, Spearman ρ = %.3f%n",
                 wn.pearson(), wn.spearman());
-        out.println("analysis files: " + run.analysis() + " " + Arrays.toString(Files.list(run.analysis()).map(p -> p.getFileName().toString()).sorted().toArray()));
+        out.println("analysis files: " + run.analysis() + " "
+                + Arrays.toString(Files.list(run.analysis()).map(p -> p.getFileName().toString()).sorted().toArray()));
         out.println("report: " + new ReportWriter(run).write().toAbsolutePath());
     }
 

@@ -11,7 +11,8 @@ public final class Attacks {
     private Attacks() {}
 
     /** The names, in the order of growing strength/cost roughly as the ladder runs them. */
-    public static final List<String> NAMES = List.of("fgsm", "fgsm-rs", "pgd", "tpgd", "cw", "mi-fgsm", "l2-pgd", "apgd-ce", "apgd-dlr", "square");
+    public static final List<String> NAMES = List.of("fgsm", "fgsm-rs", "pgd", "tpgd", "cw", "mi-fgsm", "l2-pgd", "apgd-ce",
+            "apgd-dlr", "square");
 
     /**
      * The knobs: budget ε (ℓ2 radius for l2-pgd), step size, iterations, random restarts, temperature of

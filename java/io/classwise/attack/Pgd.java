@@ -85,7 +85,8 @@ public final class Pgd implements Attack {
     }
 
     public static Pgd pgd(float eps, float step, int steps, int restarts) {
-        return new Pgd("PGD-" + steps + (restarts > 1 ? "x" + restarts : ""), eps, step, steps, restarts, true, Loss.CROSS_ENTROPY, 1f, 0f, 0f);
+        return new Pgd("PGD-" + steps + (restarts > 1 ? "x" + restarts : ""), eps, step, steps, restarts, true, Loss.CROSS_ENTROPY,
+                1f, 0f, 0f);
     }
 
     /** Temperature-PGD: PGD on cross-entropy of softmax(z/T). */
@@ -117,7 +118,8 @@ public final class Pgd implements Attack {
 
     public float eps() { return eps; }
 
-    private static Tensor reuse(Backend b, Tensor t, int... shape) { return t != null && t.hasShape(shape) && t.backend() == b ? t : b.allocate(shape); }
+    private static Tensor reuse(Backend b, Tensor t, int... shape) { return t != null && t.hasShape(shape) && t.backend() == b ? t
+            : b.allocate(shape); }
 
     @Override
     public AttackResult run(Model model, Tape tape, Tensor x, Tensor labels, Tensor targets, Rng rng) {
@@ -203,7 +205,8 @@ public final class Pgd implements Attack {
         if (momentum != 0) b.fill(momentumBuf, 0f);
         for (int s = 0; s < steps; s++) {
             Tensor logits = model.forward(tape, xAdv);
-            if (loss == Loss.CW_MARGIN) b.marginLoss(logits, aim, direction > 0 ? kappa : Float.POSITIVE_INFINITY, lossPerExample, dLogits, direction);
+            if (loss == Loss.CW_MARGIN) b.marginLoss(logits, aim, direction > 0 ? kappa : Float.POSITIVE_INFINITY, lossPerExample,
+                    dLogits, direction);
             else if (loss == Loss.KL) b.klDivergence(aim, logits, lossPerExample, null, dLogits, direction);
             else b.softmaxCrossEntropy(logits, aim, temperature, lossPerExample, dLogits, direction);
             grad = model.backward(tape, dLogits, Grad.INPUT);

@@ -25,7 +25,8 @@ public record TargetChoice(Kind kind, int fixedClass) {
         } catch (NumberFormatException ignored) {
             // fall through to the error
         }
-        throw new IllegalArgumentException("--target must be a class id in [0, " + classNames.size() + "), a class name (" + String.join(", ", classNames)
+        throw new IllegalArgumentException("--target must be a class id in [0, " + classNames.size() + "), a class name ("
+                + String.join(", ", classNames)
                 + "), least-likely or random; got '" + s + "'");
     }
 

@@ -22,7 +22,8 @@ public final class BackendProfile {
     private final Backend profiled;
 
     public BackendProfile(Backend backend) {
-        this.profiled = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy, method, args) -> {
+        this.profiled = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy,
+                method, args) -> {
             long start = System.nanoTime();
             try {
                 return method.invoke(backend, args);
@@ -44,7 +45,8 @@ public final class BackendProfile {
                 return String.format(Locale.ROOT, "%s %d→%d %dx%d on %dx%d", op, g.c(), g.k(), g.r(), g.s(), g.h(), g.w());
             }
         }
-        if (op.equals("gemm")) return String.format(Locale.ROOT, "gemm %s%s %dx%dx%d", (boolean) args[0] ? "T" : "N", (boolean) args[1] ? "T" : "N",
+        if (op.equals("gemm")) return String.format(Locale.ROOT, "gemm %s%s %dx%dx%d", (boolean) args[0] ? "T" : "N",
+                (boolean) args[1] ? "T" : "N",
                 (int) args[2], (int) args[3], (int) args[4]);
         return op;
     }

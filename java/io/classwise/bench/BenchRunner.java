@@ -70,7 +70,8 @@ public final class BenchRunner {
             long start = System.nanoTime();
             for (int i = 0; i < reps; i++) w.run();
             double perRun = (System.nanoTime() - start) / 1e6 / reps;
-            p.print(String.format(Locale.ROOT, "%s (batch %d, %s, %.1f ms per run wall)", w.name(), batch, backend.name(), perRun), reps, out);
+            p.print(String.format(Locale.ROOT, "%s (batch %d, %s, %.1f ms per run wall)", w.name(), batch, backend.name(), perRun),
+                    reps, out);
         }
     }
 
@@ -85,11 +86,13 @@ public final class BenchRunner {
             try (Workload w = Workloads.create(backend, spec, batch)) {
                 backend.resetPeakBytes();
                 Result r = measure(w);
-                rows.add(new Result(r.name() + (backend.peakBytes() >= 0 ? String.format(Locale.ROOT, " (peak %.0f MiB)", backend.peakBytes() / 1048576.0) : ""),
+                rows.add(new Result(r.name() + (backend.peakBytes() >= 0 ? String.format(Locale.ROOT, " (peak %.0f MiB)",
+                        backend.peakBytes() / 1048576.0) : ""),
                         r.medianSeconds(), r.images(), r.flops()));
             }
         }
-        out.printf(Locale.ROOT, "%-72s %12s %12s %10s%n", "workload (batch " + batch + ", " + backend.name() + ")", "median ms", "images/s", "GFLOP/s");
+        out.printf(Locale.ROOT, "%-72s %12s %12s %10s%n", "workload (batch " + batch + ", " + backend.name() + ")", "median ms",
+                "images/s", "GFLOP/s");
         for (Result r : rows) {
             out.printf(Locale.ROOT, "%-72s %12.2f %12.1f %10s%n", r.name(), r.medianSeconds() * 1e3, r.imagesPerSecond(),
                     r.flops() > 0 ? String.format(Locale.ROOT, "%.1f", r.gflops()) : "-");
@@ -119,7 +122,8 @@ public final class BenchRunner {
         }
         Result ceiling = ceilings.stream().max(Comparator.comparingDouble(Result::gflops)).orElseThrow();
         for (Result r : ceilings) out.printf(Locale.ROOT, "%-72s %12.2f %12s %10.1f%n", r.name(), r.medianSeconds() * 1e3, "-", r.gflops());
-        for (Result r : convs) out.printf(Locale.ROOT, "%-72s %12.2f %12.1f %10.1f%n", r.name(), r.medianSeconds() * 1e3, r.imagesPerSecond(), r.gflops());
+        for (Result r : convs) out.printf(Locale.ROOT, "%-72s %12.2f %12.1f %10.1f%n", r.name(), r.medianSeconds() * 1e3,
+                r.imagesPerSecond(), r.gflops());
         out.println(blasCores());
         Result blas = ceilings.get(0);
         for (Result r : convs) {
@@ -139,7 +143,8 @@ public final class BenchRunner {
      * Runs each workload alternately in Classwise and in PyTorch ({@code rounds} times each, so a noisy
      * machine affects both alike) and prints a Markdown table of images/second and their ratio.
      */
-    public List<Comparison> compare(Backend backend, int threads, List<Workloads.Spec> workloads, int[] batches, PytorchReference torch, int rounds)
+    public List<Comparison> compare(Backend backend, int threads, List<Workloads.Spec> workloads, int[] batches,
+            PytorchReference torch, int rounds)
             throws IOException {
         String device = backend.name().equals("cuda") ? "cuda" : "cpu";
         boolean fast = device.equals("cuda");
@@ -157,7 +162,8 @@ public final class BenchRunner {
                         PytorchReference.Measurement m = torch.measure(device, kind, arch, batch, threads, "eager", warmup, reps);
                         eager[r] = m.imagesPerSecond();
                         torchPeak = Math.max(torchPeak, m.peakBytes());
-                        compiled[r] = fast ? torch.measure(device, kind, arch, batch, threads, "fast", warmup, reps).imagesPerSecond() : Double.NaN;
+                        compiled[r] = fast ? torch.measure(device, kind, arch, batch, threads, "fast", warmup,
+                                reps).imagesPerSecond() : Double.NaN;
                     }
                 }
                 Comparison c = new Comparison(kind, arch, batch, median(ours), median(eager), median(compiled), peak, torchPeak);
@@ -171,9 +177,11 @@ public final class BenchRunner {
                 fast ? " PyTorch fast images/s | ratio | Classwise peak MiB | PyTorch peak MiB |" : "");
         out.printf("|---|---:|---:|---:|---:|%s%n", fast ? "---:|---:|---:|---:|" : "");
         for (Comparison c : rows) {
-            out.printf(Locale.ROOT, "| %s:%s | %d | %.1f | %.1f | %.2f× |", c.kind(), c.architecture(), c.batch(), c.classwise(), c.pytorchEager(), c.ratioEager());
+            out.printf(Locale.ROOT, "| %s:%s | %d | %.1f | %.1f | %.2f× |", c.kind(), c.architecture(), c.batch(), c.classwise(),
+                    c.pytorchEager(), c.ratioEager());
             if (fast) {
-                out.printf(Locale.ROOT, " %.1f | %.2f× | %.0f | %.0f |", c.pytorchFast(), c.ratioFast(), c.peakBytes() / 1048576.0, c.pytorchPeakBytes() / 1048576.0);
+                out.printf(Locale.ROOT, " %.1f | %.2f× | %.0f | %.0f |", c.pytorchFast(), c.ratioFast(), c.peakBytes() / 1048576.0,
+                        c.pytorchPeakBytes() / 1048576.0);
             }
             out.println();
         }

@@ -37,7 +37,8 @@ public final class Workloads {
             case "madry-conv2" -> madryConv2(batch);
             case "resnet-3x3" -> new ConvGeometry(batch, 64, 32, 32, 64, 3, 3, 1, 1);
             case "resnet-down" -> new ConvGeometry(batch, 64, 32, 32, 128, 3, 3, 2, 1);
-            default -> throw new IllegalArgumentException("unknown convolution geometry '" + name + "' (madry-conv2, resnet-3x3, resnet-down)");
+            default -> throw new IllegalArgumentException("unknown convolution geometry '" + name
+                    + "' (madry-conv2, resnet-3x3, resnet-down)");
         };
     }
 
@@ -49,7 +50,8 @@ public final class Workloads {
         w.run();
         reference.run();
         float[] got = w.output(), want = reference.output();
-        if (got.length != want.length) throw new IllegalStateException(w.name() + ": output has " + got.length + " values, the reference " + want.length);
+        if (got.length != want.length) throw new IllegalStateException(w.name() + ": output has " + got.length
+                + " values, the reference " + want.length);
         for (int i = 0; i < got.length; i++) {
             if (!(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]))) {
                 throw new IllegalStateException(w.name() + ": output[" + i + "] = " + got[i] + " but the reference loops give " + want[i]);
@@ -69,7 +71,8 @@ public final class Workloads {
         Tensor w = b.allocate(g.weightShape()).copyFrom(random(rng, Tensor.sizeOf(g.weightShape()), -0.1, 0.1));
         Tensor bias = b.allocate(g.k()), y = b.allocate(g.outputShape());
         return new Workload() {
-            public String name() { return "conv2d forward " + g.c() + "→" + g.k() + " " + g.r() + "x" + g.s() + " on " + g.h() + "x" + g.w(); }
+            public String name() { return "conv2d forward " + g.c() + "→" + g.k() + " " + g.r() + "x" + g.s() + " on " + g.h()
+                    + "x" + g.w(); }
             public int images() { return g.n(); }
             public double flops() { return g.flops(); }
             public double run() { b.conv2dForward(x, w, bias, y, g); return 1; }
@@ -83,7 +86,8 @@ public final class Workloads {
         Tensor w = b.allocate(g.weightShape()).copyFrom(random(rng, Tensor.sizeOf(g.weightShape()), -0.1, 0.1));
         Tensor dx = b.allocate(g.inputShape());
         return new Workload() {
-            public String name() { return "conv2d input-gradient " + g.c() + "→" + g.k() + " " + g.r() + "x" + g.s() + " on " + g.h() + "x" + g.w(); }
+            public String name() { return "conv2d input-gradient " + g.c() + "→" + g.k() + " " + g.r() + "x" + g.s() + " on "
+                    + g.h() + "x" + g.w(); }
             public int images() { return g.n(); }
             public double flops() { return g.flops(); }
             public double run() { b.conv2dBackwardData(dy, w, dx, g); return 1; }
@@ -181,7 +185,8 @@ public final class Workloads {
     public static Workload linear(Backend b, int batch) {
         int in = 3136, out = 1024;
         Rng rng = new Rng(8);
-        Tensor x = b.allocate(batch, in).copyFrom(random(rng, batch * in, -1, 1)), w = b.allocate(out, in).copyFrom(random(rng, out * in, -0.02, 0.02));
+        Tensor x = b.allocate(batch, in).copyFrom(random(rng, batch * in, -1, 1)), w = b.allocate(out, in).copyFrom(random(rng,
+                out * in, -0.02, 0.02));
         Tensor y = b.allocate(batch, out), dx = b.allocate(batch, in);
         return new Workload() {
             public String name() { return "linear 3136→1024 forward + input-gradient"; }
@@ -242,7 +247,8 @@ public final class Workloads {
             if (colon < 0) throw new IllegalArgumentException("--workload " + text + ": expected KIND:ARCH, e.g. pgd10-train:madry-cnn");
             String kind = text.substring(0, colon), architecture = text.substring(colon + 1);
             if (!KINDS.contains(kind)) {
-                throw new IllegalArgumentException("--workload " + text + ": unknown kind (expected one of " + String.join(", ", KINDS) + ")");
+                throw new IllegalArgumentException("--workload " + text + ": unknown kind (expected one of " + String.join(", ",
+                        KINDS) + ")");
             }
             if (!Models.ARCHITECTURES.contains(architecture)) {
                 throw new IllegalArgumentException("--workload " + text + ": unknown architecture (expected one of "

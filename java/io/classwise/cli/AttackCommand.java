@@ -65,10 +65,12 @@ final class AttackCommand implements Callable<Integer> {
         boolean l2 = Attacks.isL2(attack);
         float e = Presets.attackEps(budget.eps, l2, meta.get("classwise.eps"), id);
         if (!(e > 0) || !Float.isFinite(e) || (!l2 && e > 1)) {
-            throw new IllegalArgumentException("--eps must be " + (l2 ? "a finite ℓ2 radius > 0" : "in (0, 1] (pixel units, e.g. 0.0313725 for 8/255)") + ", got " + e);
+            throw new IllegalArgumentException("--eps must be " + (l2 ? "a finite ℓ2 radius > 0"
+                    : "in (0, 1] (pixel units, e.g. 0.0313725 for 8/255)") + ", got " + e);
         }
         if (budget.step != null && !(budget.step > 0 && Float.isFinite(budget.step))) throw new IllegalArgumentException("--step must be a finite number > 0, got " + budget.step);
-        if (budget.steps < 1 || budget.steps > 100_000) throw new IllegalArgumentException("--steps must be in 1..100000, got " + budget.steps);
+        if (budget.steps < 1 || budget.steps > 100_000) throw new IllegalArgumentException("--steps must be in 1..100000, got "
+                + budget.steps);
         if (restarts < 1 || restarts > 1000) throw new IllegalArgumentException("--restarts must be in 1..1000, got " + restarts);
         if (examples < 0) throw new IllegalArgumentException("--examples must be >= 0 (0 = all), got " + examples);
         if (batchSize < 1 || batchSize > TrainConfig.MAX_BATCH) {
@@ -78,22 +80,27 @@ final class AttackCommand implements Callable<Integer> {
         float a = budget.step != null ? budget.step : e / 4;
         Attack atk = Attacks.byName(attack, new Attacks.Settings(e, a, budget.steps, restarts, temperature, kappa, queries));
         if (target != null && !Attacks.targetable(atk)) {
-            throw new IllegalArgumentException("--target: " + attack + " is untargeted here; use fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm or l2-pgd");
+            throw new IllegalArgumentException("--target: " + attack
+                    + " is untargeted here; use fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm or l2-pgd");
         }
-        ImageDataset test = Datasets.load(id, Split.TEST, "embedded".equals(meta.get("classwise.source")) && dataset == null, DataDirs.resolve(data.dataDir));
+        ImageDataset test = Datasets.load(id, Split.TEST, "embedded".equals(meta.get("classwise.source")) && dataset == null,
+                DataDirs.resolve(data.dataDir));
         if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), seed, "--examples");
         try (Backend b = backend.create()) {
             Model model = Checkpoint.load(b, checkpoint);
             if (model.numClasses() != test.numClasses()) {
-                throw new IllegalArgumentException(checkpoint + " has " + model.numClasses() + " classes but " + id.cliName + " has " + test.numClasses());
+                throw new IllegalArgumentException(checkpoint + " has " + model.numClasses() + " classes but " + id.cliName
+                        + " has " + test.numClasses());
             }
             TargetChoice targeting = target == null ? null : TargetChoice.parse(target, test.classNames());
             if (saveExamples < 0) throw new IllegalArgumentException("--save-examples must be >= 0, got " + saveExamples);
             AdversarialExamples kept = saveExamples > 0 ? new AdversarialExamples(test.numClasses(), saveExamples) : null;
-            Evaluation.Predictions p = Evaluation.predict(model, test, Transforms.forEvaluation(id), atk, targeting, kept, batchSize, new Rng(seed));
+            Evaluation.Predictions p = Evaluation.predict(model, test, Transforms.forEvaluation(id), atk, targeting, kept,
+                    batchSize, new Rng(seed));
             ClassAccuracy[] r = {p.cleanAccuracy(), p.robustAccuracy()};
             System.out.printf(Locale.ROOT, "%s on %s (%d test images, %s ε = %.4f, %s): clean %.4f, robust %.4f%n",
-                    atk.name(), id.cliName, r[0].total(), l2 ? "ℓ2" : "ℓ∞", e, budget.eps != null ? "--eps" : !l2 && meta.containsKey("classwise.eps")
+                    atk.name(), id.cliName, r[0].total(), l2 ? "ℓ2" : "ℓ∞", e, budget.eps != null ? "--eps" : !l2
+                            && meta.containsKey("classwise.eps")
                             ? "the training ε" : "the dataset's preset", r[0].overall(), r[1].overall());
             System.out.println(Evaluation.ROBUST_DEFINITION);
             if (kept != null) {
@@ -101,10 +108,12 @@ final class AttackCommand implements Callable<Integer> {
                 System.out.println("adversarial examples: " + dir.resolve("index.json") + " (PNG per class, examples.safetensors)");
             }
             if (targeting != null) {
-                System.out.println("targeted towards " + targeting + "; target hit = share of the correctly classified examples (with a target) "
+                System.out.println("targeted towards " + targeting
+                        + "; target hit = share of the correctly classified examples (with a target) "
                         + "predicted as their target after the attack");
             }
-            System.out.printf(Locale.ROOT, "%-4s %-20s %6s %8s %8s%s%n", "id", "class", "n", "clean", "robust", targeting == null ? "" : "  target hit");
+            System.out.printf(Locale.ROOT, "%-4s %-20s %6s %8s %8s%s%n", "id", "class", "n", "clean", "robust", targeting == null
+                    ? "" : "  target hit");
             double[] c = r[0].perClass(), rb = r[1].perClass(), hit = targeting == null ? null : p.targetHitRate();
             long[] n = r[0].counts();
             for (int k = 0; k < c.length; k++) {

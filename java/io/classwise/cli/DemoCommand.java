@@ -71,7 +71,8 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("Classwise demo: PGD adversarial training (ε = 0.1) of a small CNN on " + trainExamples
                     + " real Fashion-MNIST images (embedded subset), " + epochs + " epochs, on " + b.name());
             // The demo's directory is its own: a second demo replaces the first.
-            new Trainer(recipe("pgd-at", epochs, trainExamples, evalExamples, seed), b, DatasetId.FASHION_MNIST, train, test, run, System.out, !noProgress)
+            new Trainer(recipe("pgd-at", epochs, trainExamples, evalExamples, seed), b, DatasetId.FASHION_MNIST, train, test, run,
+                    System.out, !noProgress)
                     .overwrite(true).fit(false);
             System.out.println("training a naturally trained surrogate for the transfer attack ...");
             RunDirectory surrogateRun = new RunDirectory(out.resolve("surrogate"));

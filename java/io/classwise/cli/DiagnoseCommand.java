@@ -40,7 +40,8 @@ final class DiagnoseCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunDirectory run = new RunDirectory(runDir);
-        if (!Files.exists(run.lastWeights())) throw new IllegalArgumentException("--run: " + run.lastWeights() + " does not exist (train first)");
+        if (!Files.exists(run.lastWeights())) throw new IllegalArgumentException("--run: " + run.lastWeights()
+                + " does not exist (train first)");
         Diagnosis.Settings s = new Diagnosis.Settings();
         Map<String, String> meta = Safetensors.read(run.lastWeights()).metadata();
         String ds = meta.get("classwise.dataset");

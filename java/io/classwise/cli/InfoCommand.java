@@ -17,11 +17,13 @@ final class InfoCommand implements Callable<Integer> {
         Backends.Description d = Backends.describe();
         String label = "Backends:   ";
         for (Backends.Choice c : d.choices()) {
-            System.out.println(label + c.device() + (c.available() ? " (" + c.detail() + ")" : ": unavailable: " + c.unavailabilityCause()));
+            System.out.println(label + c.device() + (c.available() ? " (" + c.detail() + ")" : ": unavailable: "
+                    + c.unavailabilityCause()));
             label = "            ";
         }
         for (String note : d.notes()) System.out.println(note);
-        System.out.println("Default:    --device auto → " + d.autoDevice() + (d.autoSkipped().isEmpty() ? "" : " (passed over: " + String.join("; ", d.autoSkipped()) + ")"));
+        System.out.println("Default:    --device auto → " + d.autoDevice() + (d.autoSkipped().isEmpty() ? "" : " (passed over: "
+                + String.join("; ", d.autoSkipped()) + ")"));
         return 0;
     }
 }

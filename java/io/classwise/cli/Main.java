@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "engine.jar", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Classwise: adversarial training and class-wise robustness diagnosis.",
-        subcommands = {DemoCommand.class, InfoCommand.class, DataCommand.class, TrainCommand.class, EvalCommand.class, AttackCommand.class, DiagnoseCommand.class, RemoveClassCommand.class, ReportCommand.class, ReproduceCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, InfoCommand.class, DataCommand.class, TrainCommand.class, EvalCommand.class,
+                AttackCommand.class, DiagnoseCommand.class, RemoveClassCommand.class, ReportCommand.class, ReproduceCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)
     boolean verbose;
@@ -26,7 +27,8 @@ public final class Main implements Runnable {
             code = execute(args);
         } catch (OutOfMemoryError e) {
             // Picocli passes Errors through; this one has a plain cause and a plain fix.
-            System.err.println("error: out of memory (" + e.getMessage() + "); try a smaller --batch-size or --examples, or more memory (java -Xmx...)");
+            System.err.println("error: out of memory (" + e.getMessage()
+                    + "); try a smaller --batch-size or --examples, or more memory (java -Xmx...)");
             code = 3;
         }
         System.exit(code);

@@ -65,7 +65,8 @@ final class RemoveClassCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunDirectory run = new RunDirectory(runDir);
-        if (!Files.exists(run.lastWeights()) || !Files.exists(run.config())) throw new IllegalArgumentException("--run: " + runDir + " has no trained model (checkpoints/last.safetensors and config.json)");
+        if (!Files.exists(run.lastWeights()) || !Files.exists(run.config())) throw new IllegalArgumentException("--run: " + runDir
+                + " has no trained model (checkpoints/last.safetensors and config.json)");
         Map<String, String> meta = Safetensors.read(run.lastWeights()).metadata();
         TrainConfig recipe = new ObjectMapper().readValue(run.config().toFile(), TrainConfig.class);
         DatasetId id = DatasetId.parse(recipe.dataset);
@@ -88,7 +89,8 @@ final class RemoveClassCommand implements Callable<Integer> {
             Diagnosis d = new Diagnosis(Checkpoint.load(b, run.lastWeights()), test, id, s, new AnalysisFiles(run.analysis()), System.out);
             System.out.println("finding the classes each example can be attacked into ...");
             Reachability reach = d.reachableClasses();
-            d.classRemoval(reach, train, recipe, List.of(src), ids(remove, names), ids(control, names), run.root().resolve("class-removal"));
+            d.classRemoval(reach, train, recipe, List.of(src), ids(remove, names), ids(control, names),
+                    run.root().resolve("class-removal"));
         }
         System.out.println(String.format(Locale.ROOT, "results: %s", run.analysis().resolve("class_removal.json")));
         return 0;

@@ -82,15 +82,18 @@ final class ReproduceCommand implements Callable<Integer> {
                 RunDirectory r = new RunDirectory(root.resolve(m));
                 train(b, id, m, train, test, r);
                 Model model = Checkpoint.load(b, r.lastWeights());
-                ImageDataset sub = evalExamples > 0 ? SubsetDataset.balanced(test, Math.max(1, evalExamples / test.numClasses()), seed, "--eval-examples") : test;
+                ImageDataset sub = evalExamples > 0 ? SubsetDataset.balanced(test, Math.max(1, evalExamples / test.numClasses()),
+                        seed, "--eval-examples") : test;
                 new Diagnosis(model, sub, id, settings(r), new AnalysisFiles(r.analysis()), System.out).temperatureSweep();
                 collect(r.analysis().resolve("temperature_pgd.json"), m, byMethod, rows);
             }
             Tables.json(main.analysis().resolve("temperature_pgd_by_method.json"), byMethod);
-            Tables.csv(main.analysis().resolve("temperature_pgd_by_method.csv"), List.of("method", "temperature", "overall_robust_accuracy"), rows);
+            Tables.csv(main.analysis().resolve("temperature_pgd_by_method.csv"), List.of("method", "temperature",
+                    "overall_robust_accuracy"), rows);
             // The report again, now with the comparison across methods.
             Path report = new ReportWriter(main).write();
-            System.out.println("report: " + report.toAbsolutePath() + "; Temperature-PGD by method: " + main.analysis().resolve("temperature_pgd_by_method.csv"));
+            System.out.println("report: " + report.toAbsolutePath() + "; Temperature-PGD by method: "
+                    + main.analysis().resolve("temperature_pgd_by_method.csv"));
         }
         return 0;
     }

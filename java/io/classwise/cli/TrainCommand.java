@@ -64,10 +64,12 @@ final class TrainCommand implements Callable<Integer> {
 
     /** TrainConfig field → the flag that sets it (for messages). */
     private static final Map<String, String> FLAG_OF = Map.ofEntries(Map.entry("method", "--method"), Map.entry("architecture", "--arch"),
-            Map.entry("epochs", "--epochs"), Map.entry("batchSize", "--batch-size"), Map.entry("lr", "--lr"), Map.entry("schedule", "--schedule"),
+            Map.entry("epochs", "--epochs"), Map.entry("batchSize", "--batch-size"), Map.entry("lr", "--lr"), Map.entry("schedule",
+                    "--schedule"),
             Map.entry("momentum", "--momentum"), Map.entry("weightDecay", "--weight-decay"), Map.entry("eps", "--eps"),
             Map.entry("trainStep", "--train-step"), Map.entry("trainSteps", "--train-steps"), Map.entry("evalStep", "--eval-step"),
-            Map.entry("evalSteps", "--eval-steps"), Map.entry("beta", "--beta"), Map.entry("heScale", "--he-scale"), Map.entry("heMargin", "--he-margin"),
+            Map.entry("evalSteps", "--eval-steps"), Map.entry("beta", "--beta"), Map.entry("heScale",
+                    "--he-scale"), Map.entry("heMargin", "--he-margin"),
             Map.entry("trainExamples", "--train-examples"), Map.entry("evalExamples", "--eval-examples"), Map.entry("seed", "--seed"),
             Map.entry("device", "--device"), Map.entry("threads", "--threads"));
 
@@ -92,13 +94,16 @@ final class TrainCommand implements Callable<Integer> {
         if (resume) {
             if (overwrite) throw new IllegalArgumentException("--resume and --overwrite exclude each other");
             if (!Files.exists(run.config())) throw new IllegalArgumentException("--resume: " + run.config() + " does not exist");
-            if (config != null) throw new IllegalArgumentException("--config cannot change a run being resumed (" + run.config() + " is its recipe)");
+            if (config != null) throw new IllegalArgumentException("--config cannot change a run being resumed (" + run.config()
+                    + " is its recipe)");
             TrainConfig saved = new ObjectMapper().readValue(run.config().toFile(), TrainConfig.class);
             if (dataset != null && !DatasetId.parse(dataset).cliName.equals(saved.dataset)) {
-                throw new IllegalArgumentException("--dataset " + dataset + " contradicts the run being resumed (dataset " + saved.dataset + ")");
+                throw new IllegalArgumentException("--dataset " + dataset + " contradicts the run being resumed (dataset "
+                        + saved.dataset + ")");
             }
             if ((embedded && !saved.source.equals("embedded")) || (synthetic != null && !saved.source.equals("synthetic:" + synthetic))) {
-                throw new IllegalArgumentException((embedded ? "--embedded" : "--synthetic") + " contradicts the run being resumed (data: " + saved.source + ")");
+                throw new IllegalArgumentException((embedded ? "--embedded" : "--synthetic")
+                        + " contradicts the run being resumed (data: " + saved.source + ")");
             }
             c = Presets.resumed(saved, flags(), FLAG_OF);
             if (c.epochs != saved.epochs) {

@@ -109,10 +109,14 @@ public final class Datasets {
                     return dir + " holds the python (pickled) version of " + id.cliName + "; Classwise reads the binary version, "
                             + v + "-binary.tar.gz unpacked to " + binDir + "/";
                 }
-                if (Files.exists(dir.resolve(v + "-binary.tar.gz"))) return v + "-binary.tar.gz is there but not unpacked: tar xzf it in " + dir;
-                if (Files.exists(dir.resolve(v + "-python.tar.gz"))) return v + "-python.tar.gz is the python version; Classwise reads " + v + "-binary.tar.gz";
-                String flat = id == DatasetId.CIFAR10 ? (split == Split.TRAIN ? "data_batch_1.bin" : "test_batch.bin") : (split == Split.TRAIN ? "train.bin" : "test.bin");
-                if (Files.exists(dir.resolve(flat))) return "the .bin files lie directly in " + dir + "; move them into " + dir.resolve(binDir) + "/";
+                if (Files.exists(dir.resolve(v + "-binary.tar.gz"))) return v
+                        + "-binary.tar.gz is there but not unpacked: tar xzf it in " + dir;
+                if (Files.exists(dir.resolve(v + "-python.tar.gz"))) return v
+                        + "-python.tar.gz is the python version; Classwise reads " + v + "-binary.tar.gz";
+                String flat = id == DatasetId.CIFAR10 ? (split == Split.TRAIN ? "data_batch_1.bin" : "test_batch.bin")
+                        : (split == Split.TRAIN ? "train.bin" : "test.bin");
+                if (Files.exists(dir.resolve(flat))) return "the .bin files lie directly in " + dir + "; move them into "
+                        + dir.resolve(binDir) + "/";
             }
             case STL10 -> {
                 if (Files.exists(dir.resolve("stl10_binary.tar.gz"))) return "stl10_binary.tar.gz is there but not unpacked: tar xzf it in " + dir;
@@ -145,7 +149,8 @@ public final class Datasets {
      */
     public static ImageDataset load(DatasetId id, Split split, boolean embedded, Path dataDir) throws IOException {
         if (!embedded) return load(id, split, dataDir);
-        if (id != DatasetId.FASHION_MNIST) throw new IllegalArgumentException("the embedded subset is Fashion-MNIST; " + id.cliName + " needs its files");
+        if (id != DatasetId.FASHION_MNIST) throw new IllegalArgumentException("the embedded subset is Fashion-MNIST; " + id.cliName
+                + " needs its files");
         return DemoData.fashionMnist(split);
     }
 
@@ -160,12 +165,14 @@ public final class Datasets {
         int k = id.classNames().size();
         int n = split == Split.TRAIN ? trainExamples : Math.max(k, trainExamples / 5);
         int per = id.channels * id.side * id.side;
-        if ((long) n * per > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("--synthetic " + trainExamples + ": too many images to hold in memory");
+        if ((long) n * per > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("--synthetic " + trainExamples
+                + ": too many images to hold in memory");
         byte[] pixels = new byte[n * per];
         new SplittableRandom(seed * 31 + split.ordinal()).nextBytes(pixels);
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) labels[i] = i % k;
-        return new InMemoryDataset("synthetic " + id.cliName + " " + split.label(), pixels, labels, id.channels, id.side, id.side, id.classNames());
+        return new InMemoryDataset("synthetic " + id.cliName + " " + split.label(), pixels, labels, id.channels, id.side, id.side,
+                id.classNames());
     }
 
     /**
@@ -186,7 +193,8 @@ public final class Datasets {
     }
 
     /** Records per official CIFAR file: a shorter copy is refused, not trained on. */
-    static final Map<String, Integer> CIFAR10_RECORDS = Map.of("data_batch_1.bin", 10_000, "data_batch_2.bin", 10_000, "data_batch_3.bin", 10_000,
+    static final Map<String, Integer> CIFAR10_RECORDS = Map.of("data_batch_1.bin", 10_000, "data_batch_2.bin", 10_000,
+            "data_batch_3.bin", 10_000,
             "data_batch_4.bin", 10_000, "data_batch_5.bin", 10_000, "test_batch.bin", 10_000);
     static final Map<String, Integer> CIFAR100_RECORDS = Map.of("train.bin", 50_000, "test.bin", 10_000);
 
@@ -209,9 +217,11 @@ public final class Datasets {
             case SVHN:
                 return Svhn.read(files.get(0), id.classNames());
             case STL10:
-                return Stl10Binary.read(files.get(0), files.get(1), namesFile(dir.resolve("stl10_binary/class_names.txt"), id.classNames()));
+                return Stl10Binary.read(files.get(0), files.get(1), namesFile(dir.resolve("stl10_binary/class_names.txt"),
+                        id.classNames()));
             case IMAGENET: {
-                Path mapping = Files.exists(dir.resolve("LOC_synset_mapping.txt")) ? dir.resolve("LOC_synset_mapping.txt") : dir.resolve("synset_words.txt");
+                Path mapping = Files.exists(dir.resolve("LOC_synset_mapping.txt")) ? dir.resolve("LOC_synset_mapping.txt")
+                        : dir.resolve("synset_words.txt");
                 return new ImageFolder(files.get(0), mapping);
             }
             default:

@@ -22,7 +22,8 @@ public final class DemoData {
         byte[] px;
         int[] y;
         try (InputStream in = resource(images)) { px = Idx.readImages(in, "classpath:" + images, dims); }
-        try (InputStream in = resource(labels)) { y = Idx.readLabels(in, "classpath:" + labels, DatasetId.FASHION_MNIST.classNames().size()); }
+        try (InputStream in = resource(labels)) { y = Idx.readLabels(in, "classpath:" + labels,
+                DatasetId.FASHION_MNIST.classNames().size()); }
         if (y.length != dims[0]) throw new DataFormatException("classpath:" + labels, y.length + " labels for " + dims[0] + " images");
         return new InMemoryDataset("embedded Fashion-MNIST subset (" + split.label() + ")", px, y, 1, dims[1], dims[2],
                 DatasetId.FASHION_MNIST.classNames());
@@ -30,7 +31,8 @@ public final class DemoData {
 
     private static InputStream resource(String name) throws IOException {
         InputStream in = DemoData.class.getResourceAsStream(name);
-        if (in == null) throw new DataFormatException("classpath:" + name, "missing from this build (the jar should contain the demo data)");
+        if (in == null) throw new DataFormatException("classpath:" + name,
+                "missing from this build (the jar should contain the demo data)");
         return in;
     }
 }

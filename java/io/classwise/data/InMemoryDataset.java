@@ -16,11 +16,13 @@ public final class InMemoryDataset implements ImageDataset {
     public InMemoryDataset(String source, byte[] pixels, int[] labels, int channels, int height, int width, List<String> classNames) {
         int per = channels * height * width;
         if ((long) labels.length * per != pixels.length) {
-            throw new IllegalArgumentException(source + ": " + labels.length + " labels but " + pixels.length / Math.max(per, 1) + " images");
+            throw new IllegalArgumentException(source + ": " + labels.length + " labels but " + pixels.length / Math.max(per, 1)
+                    + " images");
         }
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= classNames.size()) {
-                throw new IllegalArgumentException(source + ": label " + labels[i] + " of example " + i + " is outside [0, " + classNames.size() + ")");
+                throw new IllegalArgumentException(source + ": label " + labels[i] + " of example " + i + " is outside [0, "
+                        + classNames.size() + ")");
             }
         }
         this.source = source;

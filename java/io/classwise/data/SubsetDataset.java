@@ -39,9 +39,11 @@ public final class SubsetDataset implements ImageDataset {
     /** Every example except those of the dropped classes; the remaining classes are renumbered in order. */
     public static SubsetDataset withoutClasses(ImageDataset base, Set<Integer> dropped) {
         for (int c : dropped) {
-            if (c < 0 || c >= base.numClasses()) throw new IllegalArgumentException("class " + c + " does not exist (0.." + (base.numClasses() - 1) + ")");
+            if (c < 0 || c >= base.numClasses()) throw new IllegalArgumentException("class " + c + " does not exist (0.."
+                    + (base.numClasses() - 1) + ")");
         }
-        if (dropped.size() >= base.numClasses() - 1) throw new IllegalArgumentException("dropping " + dropped.size() + " of " + base.numClasses() + " classes leaves fewer than 2");
+        if (dropped.size() >= base.numClasses() - 1) throw new IllegalArgumentException("dropping " + dropped.size() + " of "
+                + base.numClasses() + " classes leaves fewer than 2");
         int[] kept = new int[base.numClasses() - dropped.size()];
         for (int c = 0, k = 0; c < base.numClasses(); c++) if (!dropped.contains(c)) kept[k++] = c;
         List<Integer> idx = new ArrayList<>();
@@ -66,9 +68,12 @@ public final class SubsetDataset implements ImageDataset {
             List<Integer> l = byClass.get(c);
             if (l.size() < perClass) {
                 int fewest = byClass.stream().mapToInt(List::size).min().orElse(0);
-                throw new IllegalArgumentException((flag == null ? "" : flag + " asks for " + perClass * base.numClasses() + " examples, " + perClass
-                        + " per class, but ") + "class " + c + " (" + base.classNames().get(c) + ") of " + base.source() + " has only " + l.size()
-                        + (flag == null ? ", fewer than " + perClass : "; use " + flag + " " + fewest * base.numClasses() + " or less (0 = all)"));
+                throw new IllegalArgumentException((flag == null ? "" : flag + " asks for " + perClass * base.numClasses()
+                        + " examples, " + perClass
+                        + " per class, but ") + "class " + c + " (" + base.classNames().get(c) + ") of " + base.source()
+                                + " has only " + l.size()
+                        + (flag == null ? ", fewer than " + perClass : "; use " + flag + " " + fewest * base.numClasses()
+                                + " or less (0 = all)"));
             }
             int[] ids = l.stream().mapToInt(Integer::intValue).toArray();
             rng.shuffle(ids);
@@ -81,7 +86,8 @@ public final class SubsetDataset implements ImageDataset {
 
     /** The given examples, classes and labels unchanged. */
     public static SubsetDataset ofIndices(ImageDataset base, int[] indices) {
-        for (int i : indices) if (i < 0 || i >= base.size()) throw new IllegalArgumentException("index " + i + " outside 0.." + (base.size() - 1));
+        for (int i : indices) if (i < 0 || i >= base.size()) throw new IllegalArgumentException("index " + i + " outside 0.."
+                + (base.size() - 1));
         int[] all = new int[base.numClasses()];
         for (int c = 0; c < all.length; c++) all[c] = c;
         return new SubsetDataset(base, indices.clone(), all);

@@ -35,7 +35,8 @@ import java.util.Arrays;
 public final class Models {
     private Models() {}
 
-    public static final List<String> ARCHITECTURES = List.of("madry-cnn", "small-cnn", "resnet18", "preact-resnet18", "wrn-34-10", "resnet50");
+    public static final List<String> ARCHITECTURES = List.of("madry-cnn", "small-cnn", "resnet18", "preact-resnet18", "wrn-34-10",
+            "resnet50");
 
     /**
      * What to build. inputShape is (C, H, W); mean/std per channel (length C);
@@ -90,11 +91,13 @@ public final class Models {
     private static final ExtraInit PYTORCH_DEFAULTS = (m, rng) -> {};
 
     private static Layer head(Backend b, Spec spec, int in) {
-        return spec.cosineHead() ? new CosineLinear(b, in, spec.numClasses(), spec.cosineScale()) : new Linear(b, in, spec.numClasses(), true);
+        return spec.cosineHead() ? new CosineLinear(b, in, spec.numClasses(), spec.cosineScale()) : new Linear(b, in,
+                spec.numClasses(), true);
     }
 
     private static void requireDivisible(int h, int w, int by, String arch) {
-        if (h % by != 0 || w % by != 0) throw new IllegalArgumentException(arch + " needs H and W divisible by " + by + ", got " + h + "x" + w);
+        if (h % by != 0 || w % by != 0) throw new IllegalArgumentException(arch + " needs H and W divisible by " + by + ", got "
+                + h + "x" + w);
     }
 
     private static Built madryCnn(Backend b, Spec spec, int c, int h, int w) {
@@ -124,11 +127,13 @@ public final class Models {
     /** kuangliu BasicBlock: conv1 bn1 relu conv2 bn2 (+ shortcut conv/bn) relu. */
     private static ResidualBlock basicBlock(Backend b, int in, int planes, int stride) {
         ResidualBlock blk = new ResidualBlock()
-                .main("conv1", new Conv2d(b, in, planes, 3, stride, 1, false)).main("bn1", new BatchNorm2d(b, planes)).main(null, new ReLU())
+                .main("conv1", new Conv2d(b, in, planes, 3, stride, 1, false)).main("bn1", new BatchNorm2d(b, planes)).main(null,
+                        new ReLU())
                 .main("conv2", new Conv2d(b, planes, planes, 3, 1, 1, false)).main("bn2", new BatchNorm2d(b, planes))
                 .reluAfterSum();
         if (stride != 1 || in != planes) {
-            blk.projection("shortcut", new Sequential().add(new Conv2d(b, in, planes, 1, stride, 0, false)).add(new BatchNorm2d(b, planes)));
+            blk.projection("shortcut", new Sequential().add(new Conv2d(b, in, planes, 1, stride, 0, false)).add(new BatchNorm2d(b,
+                    planes)));
         }
         return blk;
     }
@@ -226,11 +231,13 @@ public final class Models {
     private static ResidualBlock bottleneck(Backend b, int in, int planes, int stride) {
         ResidualBlock blk = new ResidualBlock()
                 .main("conv1", new Conv2d(b, in, planes, 1, 1, 0, false)).main("bn1", new BatchNorm2d(b, planes)).main(null, new ReLU())
-                .main("conv2", new Conv2d(b, planes, planes, 3, stride, 1, false)).main("bn2", new BatchNorm2d(b, planes)).main(null, new ReLU())
+                .main("conv2", new Conv2d(b, planes, planes, 3, stride, 1, false)).main("bn2", new BatchNorm2d(b,
+                        planes)).main(null, new ReLU())
                 .main("conv3", new Conv2d(b, planes, planes * 4, 1, 1, 0, false)).main("bn3", new BatchNorm2d(b, planes * 4))
                 .reluAfterSum();
         if (stride != 1 || in != planes * 4) {
-            blk.projection("downsample", new Sequential().add(new Conv2d(b, in, planes * 4, 1, stride, 0, false)).add(new BatchNorm2d(b, planes * 4)));
+            blk.projection("downsample", new Sequential().add(new Conv2d(b, in, planes * 4, 1, stride, 0,
+                    false)).add(new BatchNorm2d(b, planes * 4)));
         }
         return blk;
     }

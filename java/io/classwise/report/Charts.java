@@ -180,7 +180,8 @@ public final class Charts {
 
     /** Grouped bars: classes on the x axis, one bar per series (attack). */
     public static CategoryChart groupedBars(String title, List<String> classes, List<String> series, List<double[]> values) {
-        CategoryChart c = new CategoryChartBuilder().width(W + 300).height(H).title(title).xAxisTitle("class").yAxisTitle("robust accuracy").build();
+        CategoryChart c = new CategoryChartBuilder().width(W
+                + 300).height(H).title(title).xAxisTitle("class").yAxisTitle("robust accuracy").build();
         style(c.getStyler());
         c.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
         c.getStyler().setXAxisLabelRotation(30);
@@ -196,7 +197,8 @@ public final class Charts {
      * Curves over a numeric x (temperature, log scale). colours (nullable, one per curve, null entries
      * for XChart's own) keep a class's colour the same as in the other charts.
      */
-    public static XYChart curves(String title, double[] x, List<String> names, List<double[]> ys, String xTitle, boolean logX, List<Color> colours) {
+    public static XYChart curves(String title, double[] x, List<String> names, List<double[]> ys, String xTitle, boolean logX,
+            List<Color> colours) {
         XYChart c = new XYChartBuilder().width(W).height(H).title(title).xAxisTitle(xTitle).yAxisTitle("robust accuracy").build();
         style(c.getStyler());
         c.getStyler().setXAxisLogarithmic(logX);

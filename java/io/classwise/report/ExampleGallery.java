@@ -33,7 +33,8 @@ public final class ExampleGallery {
     private static final int TARGET_SIDE = 96;
     private static final int LABEL_HEIGHT = 16, GAP = 6;
 
-    public static Path write(Path dir, AdversarialExamples examples, List<String> classNames, String attack, double eps) throws IOException {
+    public static Path write(Path dir, AdversarialExamples examples, List<String> classNames, String attack,
+            double eps) throws IOException {
         Files.createDirectories(dir);
         int[] shape = examples.imageShape();
         List<Map<String, Object>> perClass = new ArrayList<>();
@@ -130,7 +131,8 @@ public final class ExampleGallery {
                 int gr = channels >= 3 ? byteOf(px[(h + y) * w + x]) : r;
                 int b = channels >= 3 ? byteOf(px[(2 * h + y) * w + x]) : r;
                 int rgb = (r << 16) | (gr << 8) | b;
-                for (int dy = 0; dy < scale; dy++) for (int dx = 0; dx < scale; dx++) img.setRGB(x0 + x * scale + dx, y0 + y * scale + dy, rgb);
+                for (int dy = 0; dy < scale; dy++) for (int dx = 0; dx < scale; dx++) img.setRGB(x0 + x * scale + dx, y0
+                        + y * scale + dy, rgb);
             }
         }
     }

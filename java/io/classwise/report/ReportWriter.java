@@ -118,7 +118,8 @@ public final class ReportWriter {
             }
             String title = key.replace('_', ' ') + " accuracy per class";
             figure(Charts.save(Charts.perClassOverEpochs(title, x, labels, plot, series, lo, hi), run.plots(), "over_epochs_" + key),
-                    title + " (shaded: band between the worst and the best class" + (plot.size() < names.size() ? "; " + plot.size() + " classes shown: the worst and the best at the last epoch" : "") + ")");
+                    title + " (shaded: band between the worst and the best class" + (plot.size() < names.size() ? "; "
+                            + plot.size() + " classes shown: the worst and the best at the last epoch" : "") + ")");
         }
         JsonNode last = d.path("epochs").get(d.path("epochs").size() - 1);
         JsonNode tr = last.path("test_robust");
@@ -152,7 +153,8 @@ public final class ReportWriter {
         for (int i = 0; i < m.length; i++) m[i] = doubles(d.path("row_normalized").get(i));
         html.append("<h2>2. Where adversarial examples go: the flip matrix</h2>\n");
         html.append("<p>Population: ").append(esc(d.path("population").asText("all test examples"))).append(".</p>\n");
-        figure(Charts.save(Charts.flipHeatmap("prediction after " + d.path("attack").asText() + " (row-normalised)", names, m), run.plots(), "flip_matrix"),
+        figure(Charts.save(Charts.flipHeatmap("prediction after " + d.path("attack").asText() + " (row-normalised)", names, m),
+                run.plots(), "flip_matrix"),
                 "row i: the examples of class i classified correctly before the attack; column j: the share predicted as j after it (diagonal: robust)");
         html.append("<table id=\"flips\"><tr><th>class</th><th>correct before attack</th><th>clean errors</th><th>flipped</th><th>top targets</th>"
                 + "<th>top-1 share</th><th>top-2 share</th><th>entropy (bits)</th></tr>\n");
@@ -233,7 +235,8 @@ public final class ReportWriter {
         html.append("<h2>4. Classifier weight norm and robustness</h2>\n");
         String title = String.format(Locale.ROOT, "weight norm vs PGD-20 robustness: Pearson r = %.3f, Spearman ρ = %.3f",
                 f.path("pearson").asDouble(), f.path("spearman").asDouble());
-        figure(Charts.save(Charts.scatter(title, names, norms, robust, "‖w_c‖ (final layer row)", "robust accuracy"), run.plots(), "weight_norms"), title);
+        figure(Charts.save(Charts.scatter(title, names, norms, robust, "‖w_c‖ (final layer row)", "robust accuracy"), run.plots(),
+                "weight_norms"), title);
         html.append("<table><tr><th>class</th><th>‖w_c‖</th><th>bias</th><th>robust accuracy</th></tr>\n");
         double[] bias = doubles(f.path("bias"));
         for (int c = 0; c < names.size(); c++) {
@@ -267,9 +270,11 @@ public final class ReportWriter {
             for (int i = 0; i < part.length; i++) part[i] = v[shown.get(i)];
             shownValues.add(part);
         }
-        figure(Charts.save(Charts.groupedBars("robust accuracy per class and attack (ℓ∞ ε = " + d.path("eps").asText() + ")", shownNames, attacks, shownValues),
+        figure(Charts.save(Charts.groupedBars("robust accuracy per class and attack (ℓ∞ ε = " + d.path("eps").asText() + ")",
+                shownNames, attacks, shownValues),
                 run.plots(), "attack_ladder"), ladderCaption(d) + (shown.size() < names.size()
-                        ? "; shown: the " + shown.size() / 2 + " worst and " + (shown.size() - shown.size() / 2) + " best classes by " + attacks.get(pgd20) : ""));
+                        ? "; shown: the " + shown.size() / 2 + " worst and " + (shown.size() - shown.size() / 2)
+                                + " best classes by " + attacks.get(pgd20) : ""));
         JsonNode corr = d.path("drop_vs_pgd20_robustness");
         html.append(String.format(Locale.ROOT, "<p>Drop from FGSM to the strongest attack vs PGD-20 robustness: Pearson r = %.3f, Spearman ρ = %.3f "
                 + "(negative: vulnerable classes are hit harder by stronger attacks).</p>%n", corr.path("pearson").asDouble(), corr.path("spearman").asDouble()));
@@ -318,11 +323,13 @@ public final class ReportWriter {
                 + "so never above clean accuracy). The flip matrix, the reachable classes and class removal count only the examples classified "
                 + "correctly before the attack; clean errors are reported beside them.</p>\n<ul class=\"note\">\n");
         for (String[] f : new String[][] {{"flip_matrix.json", "flip matrix"}, {"reachable_classes.json", "reachable classes"},
-                {"attack_ladder.json", "attack ladder"}, {"temperature_pgd.json", "Temperature-PGD"}, {"class_removal.json", "class removal"}}) {
+                {"attack_ladder.json", "attack ladder"}, {"temperature_pgd.json", "Temperature-PGD"}, {"class_removal.json",
+                        "class removal"}}) {
             JsonNode d = read(f[0]);
             if (d == null) continue;
             String attack = d.has("attack") ? d.path("attack").asText() : f[0].startsWith("attack_ladder") ? "the rungs named in the table"
-                    : f[0].startsWith("temperature") ? "PGD on softmax(z/T), T in " + d.path("temperatures") : "PGD-20, 5 restarts, step ε/4";
+                    : f[0].startsWith("temperature") ? "PGD on softmax(z/T), T in " + d.path("temperatures")
+                            : "PGD-20, 5 restarts, step ε/4";
             html.append("<li>").append(f[1]).append(": ℓ∞ ε = ").append(esc(d.path("eps").asText())).append(", ").append(esc(attack)).append("</li>\n");
         }
         html.append("</ul>\n");
@@ -372,7 +379,8 @@ public final class ReportWriter {
         }
         html.append("<h2>7. Temperature-PGD across training methods</h2>\n<p>Each method trained with the same preset, then attacked by PGD on "
                 + "softmax(z/T); a method whose robust accuracy falls as T grows owes part of its robustness to saturated logits.</p>\n");
-        figure(Charts.save(Charts.curves("overall robust accuracy under Temperature-PGD", temps, methods, overall, "temperature T", true, null),
+        figure(Charts.save(Charts.curves("overall robust accuracy under Temperature-PGD", temps, methods, overall, "temperature T",
+                true, null),
                 run.plots(), "temperature_pgd_by_method"), "one curve per training method; T = 1 is PGD");
         html.append("<table id=\"tpgd-methods\"><tr><th>method</th>");
         for (double t : temps) html.append("<th>T = ").append(String.format(Locale.ROOT, "%s", t)).append("</th>");
@@ -410,15 +418,18 @@ public final class ReportWriter {
             double[] lo = new double[temps.length], hi = new double[temps.length];
             for (int t = 0; t < temps.length; t++) {
                 lo[t] = Double.POSITIVE_INFINITY; hi[t] = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < names.size(); c++) { lo[t] = Math.min(lo[t], perClass.get(c)[t]); hi[t] = Math.max(hi[t], perClass.get(c)[t]); }
+                for (int c = 0; c < names.size(); c++) { lo[t] = Math.min(lo[t], perClass.get(c)[t]); hi[t] = Math.max(hi[t],
+                        perClass.get(c)[t]); }
             }
             curveNames.add("worst class"); curves.add(lo); colours.add(Color.GRAY);
             curveNames.add("best class"); curves.add(hi); colours.add(Color.GRAY);
         }
         curveNames.add("overall"); curves.add(perClass.get(names.size())); colours.add(Color.BLACK);
-        figure(Charts.save(Charts.curves("robust accuracy under PGD on softmax(z/T)", temps, curveNames, curves, "temperature T", true, colours),
+        figure(Charts.save(Charts.curves("robust accuracy under PGD on softmax(z/T)", temps, curveNames, curves, "temperature T",
+                true, colours),
                 run.plots(), "temperature_pgd"), "T = 1 is PGD; overall and per class" + (shown.size() < names.size()
-                        ? " (the " + shown.size() / 2 + " worst and best classes at T = 1, and the worst/best envelope of all " + names.size() + ")" : ""));
+                        ? " (the " + shown.size() / 2 + " worst and best classes at T = 1, and the worst/best envelope of all "
+                                + names.size() + ")" : ""));
         html.append("<table><tr><th>class</th>");
         for (double t : temps) html.append("<th>T = ").append(String.format(Locale.ROOT, "%s", t)).append("</th>");
         html.append("</tr>\n");

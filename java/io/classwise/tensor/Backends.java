@@ -46,7 +46,8 @@ public final class Backends {
         String cuda = CudaProbe.reasonUnusable(), cpu = Blas.unavailabilityCause();
         List<Choice> choices = List.of(
                 new Choice("cuda", cuda, cuda == null ? "NVIDIA GPU: cuDNN convolutions and batch norm, cuBLAS GEMM, native/cuda kernels" : null),
-                new Choice("cpu", cpu, cpu == null ? "OpenBLAS sgemm + " + CpuBackend.kernelDescription() + ", " + cores + " threads" : null),
+                new Choice("cpu", cpu, cpu == null ? "OpenBLAS sgemm + " + CpuBackend.kernelDescription() + ", " + cores
+                        + " threads" : null),
                 new Choice("reference", null, "plain Java loops, the oracle every backend is tested against"));
         List<String> skipped = new ArrayList<>();
         String auto = null;
@@ -57,7 +58,8 @@ public final class Backends {
         }
         List<String> notes = new ArrayList<>();
         if (cpu == null) {
-            notes.add("BLAS: " + Blas.description() + ", BLAS threads " + Blas.threads() + " (Classwise parallelises over the batch and runs BLAS single-threaded)");
+            notes.add("BLAS: " + Blas.description() + ", BLAS threads " + Blas.threads()
+                    + " (Classwise parallelises over the batch and runs BLAS single-threaded)");
             notes.add("BLAS cores: " + Blas.coreTypeNote());
         }
         return new Description(choices, auto, skipped, notes);
@@ -79,7 +81,8 @@ public final class Backends {
     /** The CPU convolution algorithms this machine runs (portable reference kernel excluded), the widest first available last. */
     public static List<String> cpuConvolutionAlgorithms() {
         List<String> out = new ArrayList<>();
-        for (CpuConvolution c : CpuConvolution.values()) if (c != CpuConvolution.IMPLICIT_GEMM_PORTABLE && c.unavailabilityCause() == null) out.add(c.name());
+        for (CpuConvolution c : CpuConvolution.values()) if (c != CpuConvolution.IMPLICIT_GEMM_PORTABLE
+                && c.unavailabilityCause() == null) out.add(c.name());
         return out;
     }
 
@@ -118,7 +121,8 @@ public final class Backends {
         int cores = Runtime.getRuntime().availableProcessors();
         // More threads than a few per core only costs memory (each has a stack and workspaces) and can exhaust the OS's threads.
         if (threads < 0 || threads > MAX_THREADS_PER_CORE * cores) {
-            throw new IllegalArgumentException("--threads must be 0 (one per core) or 1.." + MAX_THREADS_PER_CORE * cores + " on this machine ("
+            throw new IllegalArgumentException("--threads must be 0 (one per core) or 1.." + MAX_THREADS_PER_CORE * cores
+                    + " on this machine ("
                     + cores + " cores), got " + threads);
         }
         int n = threads > 0 ? threads : cores;
@@ -132,7 +136,8 @@ public final class Backends {
             }
             case "cpu":
                 String why = cpuUnavailabilityCause();
-                if (why != null) throw new IllegalStateException("--device " + device + ": " + why + " (use --device reference for plain-Java loops)");
+                if (why != null) throw new IllegalStateException("--device " + device + ": " + why
+                        + " (use --device reference for plain-Java loops)");
                 return new CpuBackend(n);
             case "reference":
                 return new ReferenceBackend();

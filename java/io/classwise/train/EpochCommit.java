@@ -114,7 +114,8 @@ final class EpochCommit {
 
     /** Makes last.safetensors the committed epoch's weights again (a crash may have left an older copy). */
     static void repairLast(RunDirectory run, Committed c) throws IOException {
-        if (!c.weights().equals(run.lastWeights()) && (!Files.exists(run.lastWeights()) || !sha256(run.lastWeights()).equals(sha256(c.weights())))) {
+        if (!c.weights().equals(run.lastWeights()) && (!Files.exists(run.lastWeights())
+                || !sha256(run.lastWeights()).equals(sha256(c.weights())))) {
             copy(c.weights(), run.lastWeights());
         }
     }

@@ -116,7 +116,8 @@ public final class Evaluation {
                 for (int v = 0; v < logitValues.length; v++) {
                     if (!Float.isFinite(logitValues[v])) {
                         // NaN logits make every attack "fail": robustness would be reported where there is none.
-                        throw new IllegalStateException("the model's logits are " + logitValues[v] + " for example " + batch.index(v / data.numClasses())
+                        throw new IllegalStateException("the model's logits are " + logitValues[v] + " for example "
+                                + batch.index(v / data.numClasses())
                                 + " of " + data.source() + ": its weights or inputs are broken, so no accuracy can be measured");
                     }
                 }

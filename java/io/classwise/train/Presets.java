@@ -92,7 +92,8 @@ public final class Presets {
         if (flag != null) return flag;
         if (!l2 && trainedLinfEps != null) return Float.parseFloat(trainedLinfEps);
         if (dataset == null) {
-            throw new IllegalArgumentException("the checkpoint records no " + (l2 ? "ℓ2 " : "") + "ε and no dataset: pass --eps (and --dataset)");
+            throw new IllegalArgumentException("the checkpoint records no " + (l2 ? "ℓ2 " : "")
+                    + "ε and no dataset: pass --eps (and --dataset)");
         }
         return (float) (l2 ? l2Eps(dataset) : linfEps(dataset));
     }
@@ -116,7 +117,8 @@ public final class Presets {
             try {
                 JsonNode tree = reader.readTree(configFile.toFile());
                 if (tree == null || !tree.isObject()) {
-                    throw new IllegalArgumentException("--config " + configFile + ": expected an object of TrainConfig fields (e.g. epochs: 10), got "
+                    throw new IllegalArgumentException("--config " + configFile
+                            + ": expected an object of TrainConfig fields (e.g. epochs: 10), got "
                             + (tree == null ? "nothing" : tree.getNodeType().toString().toLowerCase(Locale.ROOT)));
                 }
                 reader.readerForUpdating(c).readValue(tree);
@@ -153,13 +155,16 @@ public final class Presets {
             if (field.equals("device") || field.equals("threads")) continue;
             if (field.equals("epochs")) {
                 if (given.asInt() < saved.epochs) {
-                    throw new IllegalArgumentException(flag + " " + given.asInt() + " is fewer than the run's " + saved.epochs + "; a resumed run can only be extended");
+                    throw new IllegalArgumentException(flag + " " + given.asInt() + " is fewer than the run's " + saved.epochs
+                            + "; a resumed run can only be extended");
                 }
                 continue;
             }
-            boolean same = given.isNumber() && before.isNumber() ? given.asDouble() == before.asDouble() : given.asText().equals(before.asText());
+            boolean same = given.isNumber() && before.isNumber() ? given.asDouble() == before.asDouble()
+                    : given.asText().equals(before.asText());
             if (!same) {
-                throw new IllegalArgumentException(flag + " " + given.asText() + " contradicts the run being resumed (" + flag + " " + before.asText()
+                throw new IllegalArgumentException(flag + " " + given.asText() + " contradicts the run being resumed (" + flag
+                        + " " + before.asText()
                         + " in its config.json); resume without it, or start a new run");
             }
         }

@@ -41,7 +41,8 @@ final class RunLock implements AutoCloseable {
                     + "); wait for it to finish or choose another --out");
         }
         ch.truncate(0);
-        ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + ", started " + Instant.now()).getBytes(StandardCharsets.UTF_8)), 0);
+        ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + ", started "
+                + Instant.now()).getBytes(StandardCharsets.UTF_8)), 0);
         ch.force(true);
         return new RunLock(ch, l);
     }

@@ -56,7 +56,8 @@ public final class TrainConfig {
                 int[] ms = Arrays.stream(s.substring(10).split(",")).map(String::trim).filter(x -> !x.isEmpty()).mapToInt(Integer::parseInt).toArray();
                 return LrSchedule.multiStep(lr, 0.1, ms);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--schedule multistep needs epoch numbers, e.g. multistep:75,90; got '" + schedule + "'");
+                throw new IllegalArgumentException("--schedule multistep needs epoch numbers, e.g. multistep:75,90; got '"
+                        + schedule + "'");
             }
         }
         throw new IllegalArgumentException("--schedule must be multistep:E1,E2,..., cosine, cyclic or constant; got '" + schedule + "'");
@@ -69,13 +70,15 @@ public final class TrainConfig {
         methodEnum();
         lrSchedule();
         if (epochs < 1 || epochs > 100_000) throw new IllegalArgumentException("--epochs must be in 1..100000, got " + epochs);
-        if (batchSize < 1 || batchSize > MAX_BATCH) throw new IllegalArgumentException("--batch-size must be in 1.." + MAX_BATCH + ", got " + batchSize);
+        if (batchSize < 1 || batchSize > MAX_BATCH) throw new IllegalArgumentException("--batch-size must be in 1.." + MAX_BATCH
+                + ", got " + batchSize);
         if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("--lr must be a finite number > 0, got " + lr);
         // Pixels are in [0, 1]: an ℓ∞ budget above 1 allows any image at all.
         if (!(eps >= 0 && eps <= 1)) throw new IllegalArgumentException("--eps must be in [0, 1] (pixel units, e.g. 0.0313725 for 8/255), got " + eps);
         if (!(trainStep >= 0 && trainStep <= 1)) throw new IllegalArgumentException("--train-step must be in [0, 1], got " + trainStep);
         if (!(evalStep >= 0 && evalStep <= 1)) throw new IllegalArgumentException("--eval-step must be in [0, 1], got " + evalStep);
-        if (trainSteps < 1 || trainSteps > 10_000) throw new IllegalArgumentException("--train-steps must be in 1..10000, got " + trainSteps);
+        if (trainSteps < 1 || trainSteps > 10_000) throw new IllegalArgumentException("--train-steps must be in 1..10000, got "
+                + trainSteps);
         if (evalSteps < 1 || evalSteps > 10_000) throw new IllegalArgumentException("--eval-steps must be in 1..10000, got " + evalSteps);
         if (evalExamples < 0) throw new IllegalArgumentException("--eval-examples must be >= 0 (0 = all), got " + evalExamples);
         if (trainExamples < 0) throw new IllegalArgumentException("--train-examples must be >= 0 (0 = all), got " + trainExamples);

@@ -72,8 +72,10 @@ public final class Trainer {
         this.b = backend;
         this.buffers = new Buffers(backend);
         this.datasetId = datasetId;
-        this.train = cfg.trainExamples > 0 ? SubsetDataset.balanced(train, Math.max(1, cfg.trainExamples / train.numClasses()), cfg.seed, "--train-examples") : train;
-        this.test = cfg.evalExamples > 0 ? SubsetDataset.balanced(test, Math.max(1, cfg.evalExamples / test.numClasses()), cfg.seed + 1, "--eval-examples") : test;
+        this.train = cfg.trainExamples > 0 ? SubsetDataset.balanced(train, Math.max(1, cfg.trainExamples / train.numClasses()),
+                cfg.seed, "--train-examples") : train;
+        this.test = cfg.evalExamples > 0 ? SubsetDataset.balanced(test, Math.max(1, cfg.evalExamples / test.numClasses()), cfg.seed
+                + 1, "--eval-examples") : test;
         this.run = run;
         this.log = log;
         this.progress = progress;
@@ -114,7 +116,8 @@ public final class Trainer {
         if (resume) {
             int removed = AtomicFiles.removeTemporaries(run.root()) + AtomicFiles.removeTemporaries(run.checkpoints());
             if (removed > 0) LOG.info("{}: removed {} temporary file(s) left by an interrupted run", run.root(), removed);
-            if (!Files.exists(run.config())) throw new IOException(run.root() + ": nothing to resume (no config.json: not a run directory)");
+            if (!Files.exists(run.config())) throw new IOException(run.root()
+                    + ": nothing to resume (no config.json: not a run directory)");
             committed = EpochCommit.newest(run);
             if (committed == null) {
                 LOG.warn("{}: no epoch was committed before the run stopped; starting again from epoch 1", run.root());
@@ -124,7 +127,8 @@ public final class Trainer {
                 Checkpoint.loadInto(model, committed.weights());
                 Map<String, String> meta = TrainingState.load(committed.state(), model, sgd);
                 if (!Integer.toString(committed.epoch()).equals(meta.get("classwise.epoch"))) {
-                    throw new IOException(committed.state() + " is the optimizer state of epoch " + meta.get("classwise.epoch") + ", not of epoch " + committed.epoch());
+                    throw new IOException(committed.state() + " is the optimizer state of epoch " + meta.get("classwise.epoch")
+                            + ", not of epoch " + committed.epoch());
                 }
                 EpochCommit.repairLast(run, committed);
                 trimMetrics(committed.epoch());
@@ -175,7 +179,8 @@ public final class Trainer {
     }
 
     private String lastGoodCheckpoint(int lastGood) {
-        return lastGood > 0 ? "The last good checkpoint is " + run.epochWeights(lastGood) + " (epoch " + lastGood + "; --resume continues from it)"
+        return lastGood > 0 ? "The last good checkpoint is " + run.epochWeights(lastGood) + " (epoch " + lastGood
+                + "; --resume continues from it)"
                 : "There is no good checkpoint yet (first epoch)";
     }
 
@@ -187,7 +192,8 @@ public final class Trainer {
         }
         if (present.isEmpty()) return;
         if (!overwrite) {
-            throw new IllegalStateException(run.root() + " already holds a run (" + present.size() + " entries, e.g. " + present.get(0).getFileName()
+            throw new IllegalStateException(run.root() + " already holds a run (" + present.size() + " entries, e.g. "
+                    + present.get(0).getFileName()
                     + "): use --resume to continue it, --overwrite to replace it, or another --out");
         }
         for (Path p : present) deleteRecursively(p);
@@ -215,7 +221,8 @@ public final class Trainer {
         double lossSum = 0;
         int batches = loader.batchesPerEpoch(), seen = 0;
         double lr = 0;
-        try (BatchLoader.Epoch it = loader.epoch(epoch); ProgressBar bar = progress ? bar("epoch " + epoch + "/" + cfg.epochs, batches) : null) {
+        try (BatchLoader.Epoch it = loader.epoch(epoch); ProgressBar bar = progress ? bar("epoch " + epoch + "/" + cfg.epochs,
+                batches) : null) {
             for (int i = 0; i < batches; i++) {
                 Batch batch = it.next();
                 int n = batch.size();
@@ -239,7 +246,8 @@ public final class Trainer {
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         ClassAccuracy[] evalAcc = evaluate(epoch);
-        return new EpochMetrics(epoch, lr, lossSum / seen, (System.nanoTime() - t0) / 1e9, trainSeconds, seen, clean, robust, evalAcc[0], evalAcc[1]);
+        return new EpochMetrics(epoch, lr, lossSum / seen, (System.nanoTime() - t0) / 1e9, trainSeconds, seen, clean, robust,
+                evalAcc[0], evalAcc[1]);
     }
 
     private long mix(int epoch, int stream) {
@@ -336,6 +344,7 @@ public final class Trainer {
             }
             if (n.path("epoch").asInt() <= lastEpoch) keep.add(l);
         }
-        AtomicFiles.write(run.metrics(), out -> out.write((String.join("\n", keep) + (keep.isEmpty() ? "" : "\n")).getBytes(StandardCharsets.UTF_8)));
+        AtomicFiles.write(run.metrics(), out -> out.write((String.join("\n", keep) + (keep.isEmpty() ? ""
+                : "\n")).getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -57,13 +57,15 @@ class DiagnosisTest {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         TrainConfig c = Recipes.smallCnn("pgd-at", 2, 50, "constant", 0.03, 3, 0.03, 3, 1000, 100, 0);
         run = new RunDirectory(dir.resolve("run"));
-        new Trainer(c, b, DatasetId.FASHION_MNIST, DemoData.fashionMnist(Split.TRAIN), DemoData.fashionMnist(Split.TEST), run, quiet, false).fit(false);
+        new Trainer(c, b, DatasetId.FASHION_MNIST, DemoData.fashionMnist(Split.TRAIN), DemoData.fashionMnist(Split.TEST), run,
+                quiet, false).fit(false);
         ImageDataset test = SubsetDataset.balanced(DemoData.fashionMnist(Split.TEST), 10, 0);
         Diagnosis.Settings s = new Diagnosis.Settings();
         s.eps = 0.1f; s.step = 0.025f; s.steps = 20; s.reachableExamples = 20; s.squareQueries = 20; s.ladderPgd100 = false;
         s.temperatures = new float[] {1, 5};
         s.removalMinExamples = 1; // 20 reachability examples: any source with an example keeps the experiment exercised
-        Diagnosis d = new Diagnosis(Checkpoint.load(b, run.lastWeights()), test, DatasetId.FASHION_MNIST, s, new AnalysisFiles(run.analysis()), quiet);
+        Diagnosis d = new Diagnosis(Checkpoint.load(b, run.lastWeights()), test, DatasetId.FASHION_MNIST, s,
+                new AnalysisFiles(run.analysis()), quiet);
         d.robustnessOverEpochs(run.metrics());
         flips = d.flipMatrix();
         reach = d.reachableClasses();
@@ -81,7 +83,8 @@ class DiagnosisTest {
 
     @Test
     void everyAnalysisIsWrittenAsJsonAndCsv() {
-        for (String f : List.of("robustness_over_epochs", "flip_matrix", "reachable_classes", "class_removal", "attack_ladder", "temperature_pgd", "weight_norms")) {
+        for (String f : List.of("robustness_over_epochs", "flip_matrix", "reachable_classes", "class_removal", "attack_ladder",
+                "temperature_pgd", "weight_norms")) {
             assertTrue(Files.exists(run.analysis().resolve(f + ".json")) && Files.exists(run.analysis().resolve(f + ".csv")), f);
         }
     }
@@ -124,7 +127,8 @@ class DiagnosisTest {
         assertEquals(removal.size(), json("class_removal").path("results").size());
         for (ClassRemoval.Result r : removal) {
             assertTrue(r.examples() > 0 && !r.removed().isEmpty() && r.controlRemoved().size() == r.removed().size(), r.toString());
-            assertTrue(r.robustShareAfterRemoval() >= 0 && r.robustShareAfterRemoval() <= 1 && r.robustShareControl() >= 0 && r.robustShareControl() <= 1);
+            assertTrue(r.robustShareAfterRemoval() >= 0 && r.robustShareAfterRemoval() <= 1 && r.robustShareControl() >= 0
+                    && r.robustShareControl() <= 1);
             assertTrue(Collections.disjoint(r.removed(), r.controlRemoved()) && !r.removed().contains(r.sourceClass()));
         }
     }
@@ -146,21 +150,25 @@ class DiagnosisTest {
     @Test
     void report() throws Exception {
         Path report = new ReportWriter(run).write();
-        for (String chart : List.of("over_epochs_test_robust", "intervals", "flip_matrix", "weight_norms", "attack_ladder", "temperature_pgd")) {
+        for (String chart : List.of("over_epochs_test_robust", "intervals", "flip_matrix", "weight_norms", "attack_ladder",
+                "temperature_pgd")) {
             assertTrue(Files.size(run.plots().resolve(chart + ".png")) > 5_000 && Files.exists(run.plots().resolve(chart + ".svg")), chart);
         }
         String html = Files.readString(report);
         assertTrue(!html.contains("http://") && !html.contains("https://"), "self-contained: no network references");
-        String table = html.substring(html.indexOf("<table id=\"ladder\">"), html.indexOf("</table>", html.indexOf("<table id=\"ladder\">")));
+        String table = html.substring(html.indexOf("<table id=\"ladder\">"), html.indexOf("</table>",
+                html.indexOf("<table id=\"ladder\">")));
         Matcher m = Pattern.compile("data-v=\"([^\"]+)\"").matcher(table);
         List<Double> cells = new ArrayList<>();
         while (m.find()) cells.add(Double.parseDouble(m.group(1)));
         int rungs = ladder.size();
         for (int k = 0; k < 10; k++) {
             // per row: clean, the rungs, the drop
-            for (int r = 0; r < rungs; r++) assertEquals(ladder.get(r).perClass()[k], cells.get(k * (rungs + 2) + 1 + r), 0.0, "class " + k + " rung " + r);
+            for (int r = 0; r < rungs; r++) assertEquals(ladder.get(r).perClass()[k], cells.get(k * (rungs + 2) + 1 + r), 0.0,
+                    "class " + k + " rung " + r);
         }
-        assertTrue(html.contains("Robust = correct on the clean example and on its adversarial example"), "the report states the definition");
+        assertTrue(html.contains("Robust = correct on the clean example and on its adversarial example"),
+                "the report states the definition");
         assertTrue(html.contains("strongest: "), "the ladder caption names the strongest attack of this run");
         ReportRenderCheck.renderIfChromiumPresent(report, dir.resolve("screenshot.png"));
     }

@@ -6,5 +6,6 @@ import java.nio.file.Path;
 public final class ReportRenderCheckAccess {
     private ReportRenderCheckAccess() {}
 
-    public static void render(Path report, Path screenshot) throws Exception { ReportRenderCheck.renderIfChromiumPresent(report, screenshot); }
+    public static void render(Path report, Path screenshot) throws Exception { ReportRenderCheck.renderIfChromiumPresent(report,
+            screenshot); }
 }

@@ -139,7 +139,8 @@ class AttackTest {
     void temperatureOnePgdIsExactlyPgd() {
         Tensor x = images(0, N), y = labels(0, N);
         Tape tape = new Tape(B);
-        float[] pgd = new Pgd("p", EPS, 0.025f, 10, 1, true, Pgd.Loss.CROSS_ENTROPY, 1f, 0, 0).run(trained, tape, x, y, new Rng(3)).adversarial().toArray();
+        float[] pgd = new Pgd("p", EPS, 0.025f, 10, 1, true, Pgd.Loss.CROSS_ENTROPY, 1f, 0, 0).run(trained, tape, x, y,
+                new Rng(3)).adversarial().toArray();
         float[] tpgd = Pgd.temperaturePgd(EPS, 0.025f, 10, 1f).run(trained, tape, x, y, new Rng(3)).adversarial().toArray();
         assertArrayEquals(pgd, tpgd);
         float[] hot = Pgd.temperaturePgd(EPS, 0.025f, 10, 10f).run(trained, tape, x, y, new Rng(3)).adversarial().toArray();
@@ -210,12 +211,14 @@ class AttackTest {
         int apgdCe = new Apgd(0.05f, 20, Apgd.Loss.CROSS_ENTROPY).run(trained, tape, x, y, new Rng(1)).successCount();
         int apgdDlr = new Apgd(0.05f, 20, Apgd.Loss.DLR).run(trained, tape, x, y, new Rng(1)).successCount();
         int square = new SquareAttack(0.05f, 300).run(trained, tape, x, y, new Rng(1)).successCount();
-        System.out.printf("successes of %d at eps 0.05: FGSM %d, APGD-CE-20 %d, APGD-DLR-20 %d, Square-300 %d%n", n, fgsm, apgdCe, apgdDlr, square);
+        System.out.printf("successes of %d at eps 0.05: FGSM %d, APGD-CE-20 %d, APGD-DLR-20 %d, Square-300 %d%n", n, fgsm, apgdCe,
+                apgdDlr, square);
         assertTrue(apgdCe >= fgsm && apgdDlr >= fgsm, "APGD at least as strong as FGSM");
         int[] pred = B.argmaxRows(trained.forward(tape, x));
         int wrong = 0;
         for (int i = 0; i < n; i++) if (pred[i] != test.label(300 + i)) wrong++;
-        assertTrue(square > wrong, "the black-box Square attack fools correctly classified examples too (" + square + " vs " + wrong + " clean errors)");
+        assertTrue(square > wrong, "the black-box Square attack fools correctly classified examples too (" + square + " vs "
+                + wrong + " clean errors)");
     }
 
     @Test

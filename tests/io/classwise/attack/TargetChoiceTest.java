@@ -27,7 +27,8 @@ class TargetChoiceTest {
     void choosesPerExample() {
         int[] labels = {0, 1, 2};
         float[] logits = {5, 1, -2, /**/ 0, 9, 3, /**/ -1, 4, 8};
-        assertArrayEquals(new int[] {1, -1, 1}, TargetChoice.parse("dog", NAMES).choose(labels, logits, 3, new Rng(1)), "no target for the dog itself");
+        assertArrayEquals(new int[] {1, -1, 1}, TargetChoice.parse("dog", NAMES).choose(labels, logits, 3, new Rng(1)),
+                "no target for the dog itself");
         assertArrayEquals(new int[] {2, 0, 0}, TargetChoice.parse("least-likely", NAMES).choose(labels, logits, 3, new Rng(1)));
         int[] random = TargetChoice.parse("random", NAMES).choose(new int[] {0, 0, 0, 0, 0, 0, 0, 0}, new float[24], 3, new Rng(2));
         boolean one = false, two = false;

@@ -22,10 +22,12 @@ class WorkloadsTest {
     @Test
     void verifyComparesWithTheReferenceLoopsAndCatchesAWrongAnswer() {
         try (Backend cpu = Backends.create("cpu", 1); Backend ref = Backends.create("reference", 1)) {
-            Workloads.verify(Workloads.convForward(cpu, Workloads.conv("madry-conv2", 2)), Workloads.convForward(ref, Workloads.conv("madry-conv2", 2)), 1e-3, 1e-3);
+            Workloads.verify(Workloads.convForward(cpu, Workloads.conv("madry-conv2", 2)), Workloads.convForward(ref,
+                    Workloads.conv("madry-conv2", 2)), 1e-3, 1e-3);
             // A "convolution" that computes the input gradient instead is wrong, and verify says so.
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> Workloads.verify(
-                    Workloads.convInputGradient(cpu, Workloads.conv("resnet-3x3", 2)), Workloads.convForward(ref, Workloads.conv("resnet-3x3", 2)), 1e-3, 1e-3));
+                    Workloads.convInputGradient(cpu, Workloads.conv("resnet-3x3", 2)), Workloads.convForward(ref,
+                            Workloads.conv("resnet-3x3", 2)), 1e-3, 1e-3));
             assertTrue(e.getMessage().contains("reference loops"), e.getMessage());
         }
     }

@@ -24,7 +24,8 @@ class HelpTest {
             String d = String.join(" ", o.description()).trim();
             String where = cl.getCommandName() + " " + o.longestName();
             if (d.isEmpty()) missing.add(where);
-            else if (o.defaultValue() != null && !o.type().equals(boolean.class) && !d.contains("${DEFAULT-VALUE}") && !d.toLowerCase().contains("default")) {
+            else if (o.defaultValue() != null && !o.type().equals(boolean.class) && !d.contains("${DEFAULT-VALUE}")
+                    && !d.toLowerCase().contains("default")) {
                 missing.add(where + " (default " + o.defaultValue() + " not shown)");
             }
         }

@@ -49,7 +49,8 @@ class MainTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"info", "bench", "data", "train", "eval", "attack", "diagnose", "remove-class", "report", "reproduce", "demo"}) {
+        for (String cmd : new String[] {"info", "bench", "data", "train", "eval", "attack", "diagnose", "remove-class", "report",
+                "reproduce", "demo"}) {
             out.reset();
             assertEquals(0, Main.execute(cmd, "--help"));
             assertTrue(stdout().contains("Usage: engine.jar " + cmd), stdout());
@@ -65,14 +66,16 @@ class MainTest {
 
     @Test
     void benchProfileSplitsTheStepIntoBackendOperations() {
-        assertEquals(0, Main.execute("bench", "--profile", "--workload", "pgd-step:small-cnn", "--batch", "4", "--reps", "2", "--warmup", "0",
+        assertEquals(0, Main.execute("bench", "--profile", "--workload", "pgd-step:small-cnn", "--batch", "4", "--reps", "2",
+                "--warmup", "0",
                 "--device", "reference"));
         String s = stdout();
         // One PGD step of the small CNN: two convolutions forward and their input gradients, the fused
         // ReLU + pooling both ways, two dense layers (products) per pass.
         assertTrue(s.contains("conv2dForward 1→16 3x3 on 28x28") && s.contains("conv2dBackwardData 16→32 3x3 on 14x14"), s);
         assertTrue(s.contains("reluMaxPoolBackward") && s.contains("gemm NT 4x"), s);
-        double share = s.lines().filter(l -> l.endsWith("%")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1, l.length() - 1))).sum();
+        double share = s.lines().filter(l -> l.endsWith("%")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ')
+                + 1, l.length() - 1))).sum();
         assertEquals(100, share, 0.5, "shares add up to the time in Backend calls");
     }
 
@@ -117,12 +120,14 @@ class MainTest {
         Path gallery = run.resolve("examples/pgd-5");
         assertTrue(Files.exists(gallery.resolve("index.json")) && Files.exists(gallery.resolve("examples.safetensors")), s);
         try (var pngs = Files.list(gallery)) {
-            assertTrue(pngs.anyMatch(f -> f.getFileName().toString().matches("class-\\d\\d\\.png")), "a grid per class with correctly classified examples");
+            assertTrue(pngs.anyMatch(f -> f.getFileName().toString().matches("class-\\d\\d\\.png")),
+                    "a grid per class with correctly classified examples");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         err.reset();
-        assertNotEquals(0, Main.execute("attack", "--checkpoint", run.resolve("checkpoints/last.safetensors").toString(), "--attack", "square",
+        assertNotEquals(0, Main.execute("attack", "--checkpoint", run.resolve("checkpoints/last.safetensors").toString(),
+                "--attack", "square",
                 "--target", "random"));
         assertTrue(stderr().contains("--target") && stderr().contains("untargeted"), stderr());
         err.reset();
@@ -132,10 +137,12 @@ class MainTest {
 
     @Test
     void demoRunsTheWholePipelineOnTheEmbeddedData(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        assertEquals(0, Main.execute("demo", "--out", dir.toString(), "--epochs", "1", "--train-examples", "300", "--eval-examples", "50", "--no-progress"), stderr());
+        assertEquals(0, Main.execute("demo", "--out", dir.toString(), "--epochs", "1", "--train-examples", "300",
+                "--eval-examples", "50", "--no-progress"), stderr());
         String s = stdout();
         assertTrue(s.contains("top flip target") && s.contains("Shirt") && s.contains("Pearson r ="), s);
-        for (String f : new String[] {"flip_matrix.json", "attack_ladder.csv", "temperature_pgd.json", "reachable_classes.json", "weight_norms.json", "robustness_over_epochs.json"}) {
+        for (String f : new String[] {"flip_matrix.json", "attack_ladder.csv", "temperature_pgd.json", "reachable_classes.json",
+                "weight_norms.json", "robustness_over_epochs.json"}) {
             assertTrue(Files.exists(dir.resolve("analysis").resolve(f)), f);
         }
         String html = Files.readString(dir.resolve("report.html"));
@@ -161,13 +168,15 @@ class MainTest {
     @Test
     void nonsenseValuesAreRefusedNamingTheFlag(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         String[][] cases = {
-            {"--eps", "2", "--eps must be in [0, 1]"}, {"--eps", "Infinity", "--eps must be in [0, 1]"}, {"--threads", "-3", "--threads must be"},
+            {"--eps", "2", "--eps must be in [0, 1]"}, {"--eps", "Infinity", "--eps must be in [0, 1]"}, {"--threads", "-3",
+                    "--threads must be"},
             {"--threads", "100000", "--threads must be"}, {"--momentum", "5", "--momentum must be in [0, 1)"},
             {"--train-examples", "-5", "--train-examples must be >= 0"}, {"--stop-after", "0", "--stop-after must be >= 1"},
             {"--batch-size", "2000000000", "--batch-size must be in 1..65536"}};
         for (String[] c : cases) {
             err.reset();
-            assertNotEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--out", dir.resolve("x").toString(), c[0], c[1]), c[0]);
+            assertNotEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--out",
+                    dir.resolve("x").toString(), c[0], c[1]), c[0]);
             assertTrue(stderr().contains(c[2]) && !stderr().contains("\tat "), c[0] + " " + c[1] + ": " + stderr());
         }
         err.reset();
@@ -175,11 +184,13 @@ class MainTest {
         assertTrue(stderr().contains("--out"), stderr());
         Path array = Files.writeString(dir.resolve("a.json"), "[1, 2]");
         err.reset();
-        assertNotEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--out", dir.resolve("y").toString(), "--config", array.toString()));
+        assertNotEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--out", dir.resolve("y").toString(),
+                "--config", array.toString()));
         assertTrue(stderr().contains("expected an object") && stderr().contains("array"), stderr());
         Path fraction = Files.writeString(dir.resolve("f.yaml"), "epochs: 1.7\n");
         err.reset();
-        assertNotEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--out", dir.resolve("z").toString(), "--config", fraction.toString()));
+        assertNotEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--out", dir.resolve("z").toString(),
+                "--config", fraction.toString()));
         assertTrue(stderr().contains("--config") && stderr().contains("f.yaml"), stderr());
         err.reset();
         assertNotEquals(0, Main.execute("attack", "--checkpoint", dir.resolve("none.safetensors").toString(), "--examples", "-5"));
@@ -189,7 +200,8 @@ class MainTest {
     @Test
     void resumeRefusesContradictingFlags(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         String run = dir.resolve("run").toString();
-        assertEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--method", "natural", "--arch", "small-cnn", "--epochs", "1",
+        assertEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--embedded", "--method", "natural", "--arch",
+                "small-cnn", "--epochs", "1",
                 "--train-examples", "100", "--eval-examples", "20", "--eval-steps", "1", "--out", run, "--no-progress"), stderr());
         err.reset();
         assertNotEquals(0, Main.execute("train", "--resume", "--out", run, "--lr", "0.5"));

@@ -82,7 +82,8 @@ class DamagedFilesTest {
         Path bomb = Files.write(dir.resolve("bomb.mat"), matWithCompressedElement(100, 50_000_000)); // ~50 KB on disk, 50 MB inflated
         assertTrue(Files.size(bomb) < 200_000);
         DataFormatException e = assertThrows(DataFormatException.class, () -> MatV5.read(bomb));
-        assertTrue(e.getMessage().contains(bomb.toString()) && e.getMessage().contains("inflates past the 100 bytes it declares"), e.getMessage());
+        assertTrue(e.getMessage().contains(bomb.toString()) && e.getMessage().contains("inflates past the 100 bytes it declares"),
+                e.getMessage());
         Path huge = Files.write(dir.resolve("huge.mat"), matWithCompressedElement(-1 /* 4 GiB - 1 unsigned */, 0));
         e = assertThrows(DataFormatException.class, () -> MatV5.read(huge));
         assertTrue(e.getMessage().contains("more than this JVM can hold"), e.getMessage());

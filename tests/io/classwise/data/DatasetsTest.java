@@ -19,12 +19,14 @@ class DatasetsTest {
     @Test
     void cifar10LayoutWithNamesFile() throws Exception {
         Path b = dir.resolve("cifar10/cifar-10-batches-bin");
-        for (int i = 1; i <= 5; i++) FormatFixtures.write(b.resolve("data_batch_" + i + ".bin"), FormatFixtures.cifarRecords(i, new int[] {i, 9 - i}, null));
+        for (int i = 1; i <= 5; i++) FormatFixtures.write(b.resolve("data_batch_" + i + ".bin"), FormatFixtures.cifarRecords(i,
+                new int[] {i, 9 - i}, null));
         FormatFixtures.write(b.resolve("test_batch.bin"), FormatFixtures.cifarRecords(0, new int[] {3}, null));
         Files.writeString(b.resolve("batches.meta.txt"), String.join("\n", DatasetId.CIFAR10.classNames()) + "\n\n");
         // Files cut on a record boundary look valid; the official sizes say otherwise.
         DataFormatException e = assertThrows(DataFormatException.class, () -> Datasets.load(DatasetId.CIFAR10, Split.TRAIN, dir));
-        assertTrue(e.getMessage().contains("data_batch_1.bin") && e.getMessage().contains("has 2 records but the official file has 10000"), e.getMessage());
+        assertTrue(e.getMessage().contains("data_batch_1.bin")
+                && e.getMessage().contains("has 2 records but the official file has 10000"), e.getMessage());
         ImageDataset train = Datasets.loadFrom(DatasetId.CIFAR10, Split.TRAIN, dir.resolve("cifar10"), false);
         assertEquals(10, train.size());
         assertEquals("cat", train.classNames().get(3));

@@ -111,7 +111,8 @@ class DownloadTest {
 
     @Test
     void fallsBackToTheNextMirrorAndExplainsTotalFailure() throws Exception {
-        Path got = new Downloader(1, 5_000, quiet).fetch(new RemoteFile("data.bin", List.of(url("/missing"), url("/good")), md5(payload)), dir);
+        Path got = new Downloader(1, 5_000, quiet).fetch(new RemoteFile("data.bin", List.of(url("/missing"), url("/good")),
+                md5(payload)), dir);
         assertArrayEquals(payload, Files.readAllBytes(got));
         IOException e = assertThrows(IOException.class,
                 () -> new Downloader(1, 5_000, quiet).fetch(new RemoteFile("other.bin", List.of(url("/missing")), md5(payload)), dir));
@@ -136,9 +137,11 @@ class DownloadTest {
     void aPresentFileIsKeptUntilItsReplacementIsVerified() throws Exception {
         byte[] old = "an older, differently compressed copy".getBytes(StandardCharsets.UTF_8);
         Files.write(dir.resolve("data.bin"), old);
-        assertThrows(IOException.class, () -> new Downloader(1, 5_000, quiet).fetch(new RemoteFile("data.bin", List.of(url("/corrupt")), md5(payload)), dir));
+        assertThrows(IOException.class, () -> new Downloader(1, 5_000, quiet).fetch(new RemoteFile("data.bin",
+                List.of(url("/corrupt")), md5(payload)), dir));
         assertArrayEquals(old, Files.readAllBytes(dir.resolve("data.bin")), "the corrupt download did not replace it");
-        assertThrows(IOException.class, () -> new Downloader(1, 5_000, quiet).fetch(new RemoteFile("data.bin", List.of(url("/missing")), md5(payload)), dir));
+        assertThrows(IOException.class, () -> new Downloader(1, 5_000, quiet).fetch(new RemoteFile("data.bin",
+                List.of(url("/missing")), md5(payload)), dir));
         assertArrayEquals(old, Files.readAllBytes(dir.resolve("data.bin")), "the failing server did not remove it");
         // Content that reads correctly is kept with a note, without a download.
         int before = ranges.size();
@@ -195,7 +198,8 @@ class DownloadTest {
         Path a = targz("a.tar.gz", true, "cifar-10-batches-bin/data_batch_1.bin", "cifar-10-batches-bin/batches.meta.txt");
         Path out = dir.resolve("out");
         assertEquals(List.of("cifar-10-batches-bin/data_batch_1.bin", "cifar-10-batches-bin/batches.meta.txt"), TarGz.extract(a, out));
-        assertEquals("cifar-10-batches-bin/data_batch_1.bin contents", Files.readString(out.resolve("cifar-10-batches-bin/data_batch_1.bin")));
+        assertEquals("cifar-10-batches-bin/data_batch_1.bin contents",
+                Files.readString(out.resolve("cifar-10-batches-bin/data_batch_1.bin")));
 
         Path cut = targz("cut.tar.gz", false, "x/one.bin", "x/two.bin");
         Path out2 = dir.resolve("out2");

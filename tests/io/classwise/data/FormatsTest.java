@@ -32,7 +32,8 @@ class FormatsTest {
         for (int i = 0; i < d.size(); i++)
             for (int c = 0; c < channels; c++)
                 for (int y = 0; y < side; y += 5)
-                    for (int x = 0; x < side; x += 3) assertEquals(pixel(i, c, y, x), d.pixel(i, c, y, x), "pixel " + i + "," + c + "," + y + "," + x);
+                    for (int x = 0; x < side; x += 3) assertEquals(pixel(i, c, y, x), d.pixel(i, c, y, x), "pixel " + i + "," + c
+                            + "," + y + "," + x);
         assertEquals(pixel(0, 0, 1, 2) / 255f, d.image(0).at(0, 1, 2), 1e-7);
     }
 
@@ -51,8 +52,10 @@ class FormatsTest {
         int[] labels = {3, 0, 9, 5};
         for (boolean gz : new boolean[] {false, true}) {
             byte[] img = FormatFixtures.idxImages(4, 28, 28), lab = FormatFixtures.idxLabels(labels);
-            Path pi = FormatFixtures.write(dir.resolve("g" + gz + "/train-images-idx3-ubyte" + (gz ? ".gz" : "")), gz ? FormatFixtures.gzip(img) : img);
-            Path pl = FormatFixtures.write(dir.resolve("g" + gz + "/train-labels-idx1-ubyte" + (gz ? ".gz" : "")), gz ? FormatFixtures.gzip(lab) : lab);
+            Path pi = FormatFixtures.write(dir.resolve("g" + gz + "/train-images-idx3-ubyte" + (gz ? ".gz" : "")), gz
+                    ? FormatFixtures.gzip(img) : img);
+            Path pl = FormatFixtures.write(dir.resolve("g" + gz + "/train-labels-idx1-ubyte" + (gz ? ".gz" : "")), gz
+                    ? FormatFixtures.gzip(lab) : lab);
             InMemoryDataset d = Idx.read(pi, pl, TEN);
             assertEquals(4, d.size());
             assertArrayEquals(labels, new int[] {d.label(0), d.label(1), d.label(2), d.label(3)});

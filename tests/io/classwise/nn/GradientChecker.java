@@ -71,7 +71,8 @@ final class GradientChecker {
             double numeric = difference(f, point, i, h);
             double half = difference(f, point, i, h / 2);
             if (Math.abs(numeric - half) > atol + rtol * Math.abs(half)) {
-                if (++kinks > count / 4) fail(what + ": " + kinks + " of " + count + " samples sit on a kink; choose inputs away from them");
+                if (++kinks > count / 4) fail(what + ": " + kinks + " of " + count
+                        + " samples sit on a kink; choose inputs away from them");
                 continue;
             }
             if (numeric != 0 || analytic[i] != 0) anyNonZero = true;

@@ -132,7 +132,8 @@ class LayerGradientTest {
                 .main("conv1", new Conv2d(B, in, out, 3, stride, 1, false)).main("bn1", new BatchNorm2d(B, out)).main(null, new ReLU())
                 .main("conv2", new Conv2d(B, out, out, 3, 1, 1, false)).main("bn2", new BatchNorm2d(B, out))
                 .reluAfterSum();
-        if (stride != 1 || in != out) blk.projection("shortcut", new Sequential().add(new Conv2d(B, in, out, 1, stride, 0, false)).add(new BatchNorm2d(B, out)));
+        if (stride != 1 || in != out) blk.projection("shortcut", new Sequential().add(new Conv2d(B, in, out, 1, stride, 0,
+                false)).add(new BatchNorm2d(B, out)));
         return init(blk, 13);
     }
 
@@ -151,7 +152,8 @@ class LayerGradientTest {
     @CsvSource({"2, 2, 1", "2, 3, 2"})
     void postActivationResidualBlock(int in, int out, int stride) {
         new GradientChecker(B, 3e-3, 2e-3, 3e-2, 30)
-                .check("post-act block", postActBlock(in, out, stride), randn(new Rng(15), 2 * in * 6 * 6, 1), new int[] {2, in, 6, 6}, true);
+                .check("post-act block", postActBlock(in, out, stride), randn(new Rng(15), 2 * in * 6 * 6, 1), new int[] {2, in, 6,
+                        6}, true);
     }
 
     @ParameterizedTest(name = "pre-activation residual in={0} out={1} stride={2}")
@@ -165,7 +167,8 @@ class LayerGradientTest {
     @Test
     void residualBlockInEvalMode() {
         new GradientChecker(B, 3e-3, 2e-3, 3e-2, 30)
-                .check("pre-act block (eval)", preActBlock(2, 3, 2), awayFromZero(new Rng(17), 2 * 2 * 6 * 6), new int[] {2, 2, 6, 6}, false);
+                .check("pre-act block (eval)", preActBlock(2, 3, 2), awayFromZero(new Rng(17), 2 * 2 * 6 * 6), new int[] {2, 2, 6,
+                        6}, false);
     }
 
     @Test

@@ -35,7 +35,8 @@ class LossGradientTest {
             z[i] = old;
             double num = (p - m) / (2 * h);
             nonZero |= num != 0;
-            if (Math.abs(num - analytic[i]) > 2e-3 + 1e-2 * Math.abs(num)) fail(what + " at [" + i + "]: analytic " + analytic[i] + " vs " + num);
+            if (Math.abs(num - analytic[i]) > 2e-3 + 1e-2 * Math.abs(num)) fail(what + " at [" + i + "]: analytic " + analytic[i]
+                    + " vs " + num);
         }
         assertTrue(nonZero, what + ": all-zero gradient proves nothing");
     }
@@ -80,8 +81,10 @@ class LossGradientTest {
         Tensor loss = B.allocate(N), dp = B.allocate(N, K), dq = B.allocate(N, K);
         B.klDivergence(t(zp, N, K), t(zq, N, K), loss, dp, dq, 1f);
         for (float v : loss.toArray()) assertTrue(v > 0, "KL of different distributions is positive");
-        checkGradient("KL ∂/∂p", zp, dp.toArray(), v -> { Tensor l = B.allocate(N); B.klDivergence(t(v, N, K), t(zq, N, K), l, null, null, 1f); return B.sum(l); });
-        checkGradient("KL ∂/∂q", zq, dq.toArray(), v -> { Tensor l = B.allocate(N); B.klDivergence(t(zp, N, K), t(v, N, K), l, null, null, 1f); return B.sum(l); });
+        checkGradient("KL ∂/∂p", zp, dp.toArray(), v -> { Tensor l = B.allocate(N); B.klDivergence(t(v, N, K), t(zq, N, K), l,
+                null, null, 1f); return B.sum(l); });
+        checkGradient("KL ∂/∂q", zq, dq.toArray(), v -> { Tensor l = B.allocate(N); B.klDivergence(t(zp, N, K), t(v, N, K), l,
+                null, null, 1f); return B.sum(l); });
         Tensor self = B.allocate(N);
         B.klDivergence(t(zp, N, K), t(zp, N, K), self, null, null, 1f);
         for (float v : self.toArray()) assertEquals(0, v, 1e-6);
@@ -97,7 +100,8 @@ class LossGradientTest {
         double maxOther = 0;
         for (int j = 1; j < K; j++) maxOther = Math.max(maxOther, p[j]);
         assertEquals(-Math.log(p[0]) - Math.log(1.0001 - maxOther), loss.toArray()[0], 1e-5);
-        checkGradient("boosted CE", z, grad.toArray(), v -> { Tensor l = B.allocate(N); B.boostedCrossEntropy(t(v, N, K), labels, l, null, 1f); return B.sum(l); });
+        checkGradient("boosted CE", z, grad.toArray(), v -> { Tensor l = B.allocate(N); B.boostedCrossEntropy(t(v, N, K), labels,
+                l, null, 1f); return B.sum(l); });
     }
 
     @Test
@@ -121,7 +125,8 @@ class LossGradientTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {-1, 0, 1, 0, 1, -1, 0, 0}, g.toArray());
         B.marginLoss(t(z, 2, 4), t(new float[] {0, 1}, 2), 1f, loss, g, 1f);
         assertEquals(1f, loss.toArray()[0]);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 0, 0, 0, 1, -1, 0, 0}, g.toArray(), "capped rows have no gradient");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 0, 0, 0, 1, -1, 0, 0}, g.toArray(),
+                "capped rows have no gradient");
     }
 
     @Test
@@ -141,7 +146,8 @@ class LossGradientTest {
         float maxOther = Float.NEGATIVE_INFINITY;
         for (int j = 1; j < K; j++) maxOther = Math.max(maxOther, row[j]);
         assertEquals(-(row[0] - maxOther) / (sorted[K - 1] - sorted[K - 3]), loss.toArray()[0], 1e-5);
-        checkGradient("DLR", z, grad.toArray(), v -> { Tensor l = B.allocate(N); B.dlrLoss(t(v, N, K), labels, l, null, 1f); return B.sum(l); });
+        checkGradient("DLR", z, grad.toArray(), v -> { Tensor l = B.allocate(N); B.dlrLoss(t(v, N, K), labels, l, null,
+                1f); return B.sum(l); });
     }
 
     @Test

@@ -52,7 +52,8 @@ class ModelsTest {
             boolean nonZero = false;
             for (float v : inputOnly) nonZero |= v != 0;
             assertTrue(nonZero, "input gradient is all zero");
-            for (Parameter p : m.parameters()) for (float v : p.grad().toArray()) assertEquals(0f, v, "input-only backward touched a weight gradient");
+            for (Parameter p : m.parameters()) for (float v : p.grad().toArray()) assertEquals(0f, v,
+                    "input-only backward touched a weight gradient");
         }
     }
 
@@ -94,7 +95,8 @@ class ModelsTest {
 
     @Test
     void unknownArchitectureAndBadShapesAreExplained() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Models.create(B, Models.spec("vgg16", 10, 3, 32, 32), 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Models.create(B, Models.spec("vgg16", 10,
+                3, 32, 32), 0));
         assertTrue(e.getMessage().contains("madry-cnn"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Models.create(B, Models.spec("wrn-35-10", 10, 3, 32, 32), 0));
         assertTrue(e.getMessage().contains("6n+4"), e.getMessage());

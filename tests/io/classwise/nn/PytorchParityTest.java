@@ -65,7 +65,8 @@ class PytorchParityTest {
         for (Backend b : new Backend[] {new ReferenceBackend(), new CpuBackend(2)}) {
             Model m = Models.create(b, Models.spec("wrn-10-1", 5, 3, 8, 8), 0);
             for (Map.Entry<String, StateDict.Entry> e : m.stateDict().entries().entrySet()) {
-                if (e.getValue() instanceof StateDict.FloatEntry f) f.tensor().copyFrom(fx.tensors().get("weights." + e.getKey()).toFloats());
+                if (e.getValue() instanceof StateDict.FloatEntry f) f.tensor().copyFrom(fx.tensors().get("weights."
+                        + e.getKey()).toFloats());
             }
             Tensor x = b.allocate(3, 3, 8, 8).copyFrom(fx.tensors().get("input").toFloats());
             Tensor y = b.allocate(3).copyFrom(fx.tensors().get("labels").toFloats());
@@ -77,11 +78,14 @@ class PytorchParityTest {
                 Tensor d = b.allocate(3, 5);
                 b.softmaxCrossEntropy(logits, y, 1f, b.allocate(3), d, 1f); // gradient of the summed loss
                 Tensor dx = m.backward(tape, d, Grad.INPUT_AND_PARAMS);
-                assertClose(fx.tensors().get("grad_input_" + mode).toFloats(), dx.toArray(), 1e-4, 1e-3, b.name() + " input gradient " + mode);
+                assertClose(fx.tensors().get("grad_input_" + mode).toFloats(), dx.toArray(), 1e-4, 1e-3, b.name()
+                        + " input gradient " + mode);
             }
             // Weight gradients of the train-mode pass (zeroed before it).
-            assertClose(fx.tensors().get("grad_fc_weight_train").toFloats(), grad(m, "fc.weight"), 1e-4, 1e-3, b.name() + " fc.weight grad");
-            assertClose(fx.tensors().get("grad_conv1_weight_train").toFloats(), grad(m, "conv1.weight"), 1e-4, 1e-3, b.name() + " conv1.weight grad");
+            assertClose(fx.tensors().get("grad_fc_weight_train").toFloats(), grad(m, "fc.weight"), 1e-4, 1e-3, b.name()
+                    + " fc.weight grad");
+            assertClose(fx.tensors().get("grad_conv1_weight_train").toFloats(), grad(m, "conv1.weight"), 1e-4, 1e-3, b.name()
+                    + " conv1.weight grad");
             b.close();
         }
     }

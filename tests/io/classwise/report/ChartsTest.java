@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The charts stay readable for 10 and for 100 classes. */
 class ChartsTest {
     static FontMetrics metrics(int size) {
-        return new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics().getFontMetrics(new Font(Font.SANS_SERIF, Font.PLAIN, size));
+        return new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics().getFontMetrics(new Font(Font.SANS_SERIF,
+                Font.PLAIN, size));
     }
 
     /** Rotated x labels and horizontal y labels each take one text line per cell: the line must fit the cell, and labels differ. */
@@ -31,7 +32,8 @@ class ChartsTest {
             assertTrue(fm.getAscent() + fm.getDescent() <= l.cellPixels(), names.size() + " classes: a " + l.fontSize() + " pt line is "
                     + (fm.getAscent() + fm.getDescent()) + " px in a " + l.cellPixels() + " px cell");
             assertEquals(names.size(), new HashSet<>(l.labels()).size(), "labels never coincide");
-            for (String label : l.labels()) assertTrue(fm.stringWidth(label) <= 140, "label '" + label + "' is too long for the axis margin");
+            for (String label : l.labels()) assertTrue(fm.stringWidth(label) <= 140, "label '" + label
+                    + "' is too long for the axis margin");
         }
     }
 
@@ -72,7 +74,8 @@ class ChartsTest {
 
     @Test
     void everyChartHasAxisTitlesAndCountsHaveWholeTicks() {
-        XYChart curves = Charts.curves("t", new double[] {1, 2}, List.of("a"), List.of(new double[] {0.1, 0.2}), "temperature T", true, null);
+        XYChart curves = Charts.curves("t", new double[] {1, 2}, List.of("a"), List.of(new double[] {0.1, 0.2}), "temperature T",
+                true, null);
         assertFalse(curves.getXAxisTitle().isBlank() || curves.getYAxisTitle().isBlank());
         var hist = Charts.histogram("t", List.of("0-10%", "10-20%"), new int[] {2, 1}, "classes");
         assertEquals("#0", hist.getStyler().getYAxisDecimalPattern());

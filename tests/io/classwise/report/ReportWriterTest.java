@@ -47,7 +47,8 @@ class ReportWriterTest {
                     "top_targets", List.of(), "top1_share", 0.5, "top2_share", 1.0, "entropy_bits", 1.0));
         }
         Map<String, Object> flips = new LinkedHashMap<>();
-        flips.put("attack", "PGD-20"); flips.put("eps", 0.031); flips.put("population", "test examples classified correctly before the attack");
+        flips.put("attack", "PGD-20"); flips.put("eps", 0.031); flips.put("population",
+                "test examples classified correctly before the attack");
         flips.put("class_names", names); flips.put("counts", counts); flips.put("row_normalized", norm); flips.put("per_class", perClass);
         Tables.json(run.analysis().resolve("flip_matrix.json"), flips);
 
@@ -58,7 +59,8 @@ class ReportWriterTest {
             rungs.add(Map.of("attack", a, "overall", 0.25, "perClass", v));
         }
         Map<String, Object> ladder = new LinkedHashMap<>();
-        ladder.put("eps", 0.031); ladder.put("class_names", names); ladder.put("clean", Map.of("attack", "clean", "overall", 0.5, "perClass", new double[k]));
+        ladder.put("eps", 0.031); ladder.put("class_names", names); ladder.put("clean", Map.of("attack", "clean", "overall", 0.5,
+                "perClass", new double[k]));
         ladder.put("rungs", rungs); ladder.put("drop_weakest_to_strongest", new double[k]);
         ladder.put("drop_vs_pgd20_robustness", Map.of("pearson", 0.1, "spearman", 0.2));
         Tables.json(run.analysis().resolve("attack_ladder.json"), ladder);
@@ -69,18 +71,21 @@ class ReportWriterTest {
             for (int c = 0; c < k; c++) v[c] = rng.nextDouble();
             rows.add(Map.of("attack", "TPGD-20(T=" + t + ")", "overall", 0.3, "perClass", v));
         }
-        Tables.json(run.analysis().resolve("temperature_pgd.json"), Map.of("eps", 0.031, "temperatures", new double[] {1, 5}, "class_names", names, "rows", rows));
+        Tables.json(run.analysis().resolve("temperature_pgd.json"), Map.of("eps", 0.031, "temperatures", new double[] {1, 5},
+                "class_names", names, "rows", rows));
 
         Path report = new ReportWriter(run).write();
         String html = Files.readString(report);
-        String pairs = html.substring(html.indexOf("<table id=\"confused-pairs\">"), html.indexOf("</table>", html.indexOf("<table id=\"confused-pairs\">")));
+        String pairs = html.substring(html.indexOf("<table id=\"confused-pairs\">"), html.indexOf("</table>",
+                html.indexOf("<table id=\"confused-pairs\">")));
         assertEquals(20, pairs.split("<tr>").length - 2, "20 most confused pairs named");
         assertTrue(html.contains("shown: the 5 worst and 5 best classes by PGD-20"), "ladder chart restricted, and says so");
         assertTrue(html.contains("worst/best envelope of all 100"), "Temperature-PGD chart: worst and best classes plus the band");
         Matcher m = Pattern.compile("<table id=\"ladder\">(.*?)</table>", Pattern.DOTALL).matcher(html);
         assertTrue(m.find());
         assertEquals(k + 1, m.group(1).split("<tr>").length - 2, "every class (and overall) in the ladder table");
-        for (String chart : List.of("flip_matrix", "attack_ladder", "temperature_pgd")) assertTrue(Files.size(run.plots().resolve(chart + ".png")) > 5_000, chart);
+        for (String chart : List.of("flip_matrix", "attack_ladder",
+                "temperature_pgd")) assertTrue(Files.size(run.plots().resolve(chart + ".png")) > 5_000, chart);
         ReportRenderCheckAccess.render(report, dir.resolve("screenshot.png"));
     }
 }

@@ -155,8 +155,10 @@ public abstract class BackendParityCases {
         Rng rng = new Rng(7);
         int n = 4, c = 3, h = 5, w = 5;
         Tensor x = randn(REF, rng, 2, n, c, h, w), dy = randn(REF, rng, 1, n, c, h, w);
-        Tensor gamma = randn(REF, rng, 1, c), beta = randn(REF, rng, 1, c), mean = randn(REF, rng, 0.1, c), var = REF.allocate(c).copyFrom(new float[] {1.5f, 0.7f, 1f});
-        Tensor gMean = to(device, mean), gVar = to(device, var), gx = to(device, x), gdy = to(device, dy), gGamma = to(device, gamma), gBeta = to(device, beta);
+        Tensor gamma = randn(REF, rng, 1, c), beta = randn(REF, rng, 1, c), mean = randn(REF, rng, 0.1,
+                c), var = REF.allocate(c).copyFrom(new float[] {1.5f, 0.7f, 1f});
+        Tensor gMean = to(device, mean), gVar = to(device, var), gx = to(device, x), gdy = to(device, dy), gGamma = to(device,
+                gamma), gBeta = to(device, beta);
         Tensor y = REF.allocate(x.shape()), gy = device.allocate(x.shape());
         Tensor sm = REF.allocate(c), si = REF.allocate(c), gsm = device.allocate(c), gsi = device.allocate(c);
         REF.batchNormTrainForward(x, gamma, beta, mean, var, 0.1f, 1e-5f, y, sm, si);
@@ -188,7 +190,8 @@ public abstract class BackendParityCases {
         PoolGeometry g = new PoolGeometry(3, 2, hw, hw, k, s, p);
         float[] grid = new float[3 * 2 * hw * hw];
         for (int i = 0; i < grid.length; i++) grid[i] = rng.nextInt(7) - 4; // ties and non-positive windows
-        Tensor x = REF.allocate(3, 2, hw, hw).copyFrom(grid), dy = randn(REF, rng, 1, g.outputShape()), gx = to(device, x), gdy = to(device, dy);
+        Tensor x = REF.allocate(3, 2, hw, hw).copyFrom(grid), dy = randn(REF, rng, 1, g.outputShape()), gx = to(device,
+                x), gdy = to(device, dy);
         Tensor y = REF.allocate(g.outputShape()), gyOut = device.allocate(g.outputShape()), dx = REF.allocate(x.shape()), gdx = device.allocate(x.shape());
         REF.maxPoolForward(x, y, g); device.maxPoolForward(gx, gyOut, g);
         assertArrayEquals(y.toArray(), gyOut.toArray(), "max pool");
@@ -207,7 +210,8 @@ public abstract class BackendParityCases {
     @Test
     void normalisationLayers() {
         Rng rng = new Rng(9);
-        Tensor x = randn(REF, rng, 1, 2, 3, 4, 4), mean = randn(REF, rng, 0.2, 3), std = REF.allocate(3).copyFrom(new float[] {0.3f, 0.5f, 2f});
+        Tensor x = randn(REF, rng, 1, 2, 3, 4, 4), mean = randn(REF, rng, 0.2,
+                3), std = REF.allocate(3).copyFrom(new float[] {0.3f, 0.5f, 2f});
         Tensor y = REF.allocate(x.shape()), gy = device.allocate(x.shape());
         REF.normalizeChannels(x, mean, std, y);
         device.normalizeChannels(to(device, x), to(device, mean), to(device, std), gy);
@@ -215,7 +219,8 @@ public abstract class BackendParityCases {
         REF.normalizeChannelsBackward(x, std, y);
         device.normalizeChannelsBackward(to(device, x), to(device, std), gy);
         same(y, gy, "normalize channels backward");
-        Tensor rows = randn(REF, rng, 1, 5, 33), out = REF.allocate(5, 33), gout = device.allocate(5, 33), norms = REF.allocate(5), gnorms = device.allocate(5);
+        Tensor rows = randn(REF, rng, 1, 5, 33), out = REF.allocate(5, 33), gout = device.allocate(5,
+                33), norms = REF.allocate(5), gnorms = device.allocate(5);
         REF.l2NormalizeRows(rows, out, norms, 1e-12f);
         device.l2NormalizeRows(to(device, rows), gout, gnorms, 1e-12f);
         same(out, gout, "l2 normalize");
@@ -233,7 +238,8 @@ public abstract class BackendParityCases {
         int n = 37;
         Tensor z = randn(REF, rng, 3, n, k), z2 = randn(REF, rng, 3, n, k), y = labels(REF, rng, n, k);
         Tensor gz = to(device, z), gz2 = to(device, z2), gyl = to(device, y);
-        Tensor loss = REF.allocate(n), gloss = device.allocate(n), d = REF.allocate(n, k), gd = device.allocate(n, k), d2 = REF.allocate(n, k), gd2 = device.allocate(n, k);
+        Tensor loss = REF.allocate(n), gloss = device.allocate(n), d = REF.allocate(n, k), gd = device.allocate(n,
+                k), d2 = REF.allocate(n, k), gd2 = device.allocate(n, k);
         for (float t : new float[] {0.5f, 1f, 5f}) {
             REF.softmaxCrossEntropy(z, y, t, loss, d, 0.25f);
             device.softmaxCrossEntropy(gz, gyl, t, gloss, gd, 0.25f);
@@ -253,7 +259,8 @@ public abstract class BackendParityCases {
         // κ = 0 clamps the misclassified rows (at k = 1000 nearly all): the values are exact (κ, or one float
         // difference) and the gradient is exactly 0 or ±1, so compare exactly rather than with a tolerance.
         REF.marginLoss(z, y, 0f, loss, d, 1f); device.marginLoss(gz, gyl, 0f, gloss, gd, 1f);
-        assertArrayEquals(loss.toArray(), gloss.toArray(), "margin, κ = 0"); assertArrayEquals(d.toArray(), gd.toArray(), "margin gradient, κ = 0");
+        assertArrayEquals(loss.toArray(), gloss.toArray(), "margin, κ = 0"); assertArrayEquals(d.toArray(), gd.toArray(),
+                "margin gradient, κ = 0");
         REF.dlrLoss(z, y, loss, d, 1f); device.dlrLoss(gz, gyl, gloss, gd, 1f);
         same(loss, gloss, "dlr", k, 3); same(d, gd, "dlr gradient", k, 3);
         assertArrayEquals(REF.argmaxRows(z), device.argmaxRows(gz), "argmax");
@@ -271,7 +278,8 @@ public abstract class BackendParityCases {
         same(p, gp, "sgd param"); same(m, gm, "sgd momentum");
         float[] nat = new float[4 * 3 * 8 * 8];
         for (int i = 0; i < nat.length; i++) nat[i] = (float) rng.nextDouble();
-        Tensor x = REF.allocate(4, 3, 8, 8).copyFrom(nat), adv = REF.allocate(4, 3, 8, 8).copyFrom(nat), grad = randn(REF, rng, 1, 4, 3, 8, 8);
+        Tensor x = REF.allocate(4, 3, 8, 8).copyFrom(nat), adv = REF.allocate(4, 3, 8, 8).copyFrom(nat), grad = randn(REF, rng, 1,
+                4, 3, 8, 8);
         Tensor gxn = to(device, x), gadv = to(device, adv), ggrad = to(device, grad);
         REF.linfPgdStep(adv, grad, x, 0.01f, 0.03f); device.linfPgdStep(gadv, ggrad, gxn, 0.01f, 0.03f);
         same(adv, gadv, "linf step");

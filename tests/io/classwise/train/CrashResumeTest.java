@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 class CrashResumeTest {
     @TempDir Path dir;
 
-    private static final List<String> RECIPE = List.of("train", "--dataset", "fashion-mnist", "--embedded", "--method", "natural", "--arch", "small-cnn",
+    private static final List<String> RECIPE = List.of("train", "--dataset", "fashion-mnist", "--embedded", "--method", "natural",
+            "--arch", "small-cnn",
             "--epochs", "2", "--train-examples", "100", "--eval-examples", "20", "--batch-size", "50", "--eval-steps", "1", "--seed", "1",
             "--no-progress", "--device", "cpu", "--threads", "1");
 
@@ -43,14 +44,16 @@ class CrashResumeTest {
             p.destroyForcibly();
             fail("engine did not finish: " + cmd);
         }
-        if (p.exitValue() != 0 && p.exitValue() != CrashPoints.EXIT_CODE) fail("engine exit " + p.exitValue() + ": " + Files.readString(log));
+        if (p.exitValue() != 0 && p.exitValue() != CrashPoints.EXIT_CODE) fail("engine exit " + p.exitValue() + ": "
+                + Files.readString(log));
         return p.exitValue();
     }
 
     private static List<String> testMetrics(Path run) throws Exception {
         List<String> out = new ArrayList<>();
         ObjectMapper m = new ObjectMapper();
-        for (String l : Files.readAllLines(run.resolve("metrics.jsonl"))) out.add(m.readTree(l).path("epoch") + " " + m.readTree(l).path("test"));
+        for (String l : Files.readAllLines(run.resolve("metrics.jsonl"))) out.add(m.readTree(l).path("epoch") + " "
+                + m.readTree(l).path("test"));
         return out;
     }
 
@@ -68,8 +71,10 @@ class CrashResumeTest {
             if (engine(run, "1:" + n, RECIPE.toArray(new String[0])) == 0) break; // past the last operation of the commit
             points++;
             assertEquals(0, engine(run, null, "train", "--resume"), "resume after a crash before operation " + n);
-            assertEquals(lastSha, EpochCommit.sha256(run.resolve("checkpoints/last.safetensors")), "last.safetensors after crash point " + n);
-            assertEquals(epoch2Sha, EpochCommit.sha256(run.resolve("checkpoints/epoch-002.safetensors")), "epoch-002 after crash point " + n);
+            assertEquals(lastSha, EpochCommit.sha256(run.resolve("checkpoints/last.safetensors")),
+                    "last.safetensors after crash point " + n);
+            assertEquals(epoch2Sha, EpochCommit.sha256(run.resolve("checkpoints/epoch-002.safetensors")),
+                    "epoch-002 after crash point " + n);
             assertEquals(metrics, testMetrics(run), "metrics.jsonl after crash point " + n);
             try (var files = Files.walk(run)) {
                 List<Path> tmp = files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList();

@@ -18,7 +18,8 @@ class PresetsTest {
         assertEquals(2.0f, Presets.attackEps(null, true, null, DatasetId.MNIST), 0f);
         assertEquals(0.3f, Presets.attackEps(null, false, "0.3", DatasetId.MNIST), 0f);
         assertEquals(0.05f, Presets.attackEps(0.05f, true, "0.3", DatasetId.MNIST), 0f, "the flag wins");
-        for (DatasetId id : DatasetId.values()) assertTrue(Presets.l2Eps(id) > Presets.linfEps(id), id + ": an ℓ2 ball is wider than the ℓ∞ one's radius");
+        for (DatasetId id : DatasetId.values()) assertTrue(Presets.l2Eps(id) > Presets.linfEps(id), id
+                + ": an ℓ2 ball is wider than the ℓ∞ one's radius");
     }
 
     @Test

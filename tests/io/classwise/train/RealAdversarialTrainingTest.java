@@ -32,8 +32,10 @@ class RealAdversarialTrainingTest {
             var train = DemoData.fashionMnist(Split.TRAIN);
             var test = DemoData.fashionMnist(Split.TEST);
             PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-            EpochMetrics nat = last(new Trainer(recipe("natural"), b, DatasetId.FASHION_MNIST, train, test, new RunDirectory(dir.resolve("nat")), quiet, false).fit(false).toArray(new EpochMetrics[0]));
-            EpochMetrics adv = last(new Trainer(recipe("pgd-at"), b, DatasetId.FASHION_MNIST, train, test, new RunDirectory(dir.resolve("adv")), quiet, false).fit(false).toArray(new EpochMetrics[0]));
+            EpochMetrics nat = last(new Trainer(recipe("natural"), b, DatasetId.FASHION_MNIST, train, test,
+                    new RunDirectory(dir.resolve("nat")), quiet, false).fit(false).toArray(new EpochMetrics[0]));
+            EpochMetrics adv = last(new Trainer(recipe("pgd-at"), b, DatasetId.FASHION_MNIST, train, test,
+                    new RunDirectory(dir.resolve("adv")), quiet, false).fit(false).toArray(new EpochMetrics[0]));
             double[] perClass = adv.testRobust().perClass();
             double min = Arrays.stream(perClass).min().orElseThrow(), max = Arrays.stream(perClass).max().orElseThrow();
             System.out.printf("natural: clean %.3f robust %.3f | pgd-at: clean %.3f robust %.3f | pgd-at per-class robust %s (gap %.3f)%n",

@@ -66,7 +66,8 @@ class TrainerTest {
         assertEquals(2, m.size());
         assertTrue(m.get(1).trainLoss() < m.get(0).trainLoss(), method + " loss " + m.get(0).trainLoss() + " → " + m.get(1).trainLoss());
         // HE's scaled cosine head starts slower; every other method is well above chance after 20 steps.
-        if (!method.equals("he")) assertTrue(m.get(1).testClean().overall() > 0.3, method + " learned something: " + m.get(1).testClean().overall());
+        if (!method.equals("he")) assertTrue(m.get(1).testClean().overall() > 0.3, method + " learned something: "
+                + m.get(1).testClean().overall());
         List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
         assertEquals(2, lines.size());
         JsonNode line = new ObjectMapper().readTree(lines.get(0));
@@ -84,12 +85,14 @@ class TrainerTest {
                 if (robust.isMissingNode()) continue;
                 for (int k = 0; k < 10; k++) {
                     assertTrue(robust.get(k).asDouble() <= clean.get(k).asDouble() + 1e-12,
-                            method + " epoch " + e.path("epoch").asInt() + " " + split + " class " + k + ": robust " + robust.get(k) + " > clean " + clean.get(k));
+                            method + " epoch " + e.path("epoch").asInt() + " " + split + " class " + k + ": robust "
+                                    + robust.get(k) + " > clean " + clean.get(k));
                 }
             }
         }
         assertTrue(Files.exists(dir.resolve("checkpoints/epoch-001.safetensors")));
-        assertTrue(Files.exists(dir.resolve("checkpoints/epoch-002.state.safetensors")) && Files.exists(dir.resolve("checkpoints/last.json")));
+        assertTrue(Files.exists(dir.resolve("checkpoints/epoch-002.state.safetensors"))
+                && Files.exists(dir.resolve("checkpoints/last.json")));
         assertFalse(Files.exists(dir.resolve("checkpoints/epoch-001.state.safetensors")), "only the newest optimizer state is kept");
         assertTrue(Files.exists(dir.resolve("config.json")));
     }
@@ -104,7 +107,8 @@ class TrainerTest {
         resumed.fit(true);
         List<Parameter> pa = full.model().parameters(), pb = resumed.model().parameters();
         for (int i = 0; i < pa.size(); i++) assertArrayEquals(pa.get(i).value().toArray(), pb.get(i).value().toArray(), "parameter " + i);
-        assertArrayEquals(Files.readAllBytes(a.resolve("checkpoints/last.safetensors")), Files.readAllBytes(b.resolve("checkpoints/last.safetensors")));
+        assertArrayEquals(Files.readAllBytes(a.resolve("checkpoints/last.safetensors")),
+                Files.readAllBytes(b.resolve("checkpoints/last.safetensors")));
         List<String> ma = Files.readAllLines(a.resolve("metrics.jsonl")), mb = Files.readAllLines(b.resolve("metrics.jsonl"));
         assertEquals(2, mb.size());
         for (int i = 0; i < 2; i++) {
@@ -130,10 +134,12 @@ class TrainerTest {
         try {
             trainer(c, dir).fit(false);
         } catch (TrainingDivergedException e) {
-            assertTrue(e.getMessage().contains("--lr") && !e.getMessage().contains("last good checkpoint is " + dir.resolve("checkpoints/last.safetensors")), e.getMessage());
+            assertTrue(e.getMessage().contains("--lr") && !e.getMessage().contains("last good checkpoint is "
+                    + dir.resolve("checkpoints/last.safetensors")), e.getMessage());
         }
         try (var files = Files.list(dir.resolve("checkpoints"))) {
-            for (Path f : files.filter(f -> f.toString().endsWith(".safetensors") && !f.toString().endsWith(".state.safetensors")).toList()) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".safetensors")
+                    && !f.toString().endsWith(".state.safetensors")).toList()) {
                 Checkpoint.load(B, f); // refuses non-finite tensors: every file that exists is a usable model
             }
         }
@@ -171,7 +177,8 @@ class TrainerTest {
         // Hold the run's lock as a running training would, then start a second one.
         try (RunLock held = RunLock.acquire(dir)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer(tiny("natural"), dir).fit(false));
-            assertTrue(e.getMessage().contains("in use by another run") && e.getMessage().contains("pid " + ProcessHandle.current().pid()), e.getMessage());
+            assertTrue(e.getMessage().contains("in use by another run") && e.getMessage().contains("pid "
+                    + ProcessHandle.current().pid()), e.getMessage());
         }
         trainer(tiny("natural"), dir).fit(false, 1); // released: fine
     }
@@ -184,12 +191,14 @@ class TrainerTest {
         trainer(tiny("natural"), b).fit(false, 1);
         Files.writeString(b.resolve("metrics.jsonl"), "{\"epoch\": 2, \"lr\": 0.0", StandardOpenOption.APPEND);
         Files.writeString(b.resolve("checkpoints/.last.safetensors.123.tmp"), "partial");
-        Files.copy(b.resolve("checkpoints/epoch-001.safetensors"), b.resolve("checkpoints/last.safetensors"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(b.resolve("checkpoints/epoch-001.safetensors"), b.resolve("checkpoints/last.safetensors"),
+                StandardCopyOption.REPLACE_EXISTING);
         trainer(tiny("natural"), b).fit(true);
         assertFalse(Files.exists(b.resolve("checkpoints/.last.safetensors.123.tmp")));
         assertEquals(2, Files.readAllLines(b.resolve("metrics.jsonl")).size());
         for (String f : List.of("epoch-002.safetensors", "last.safetensors")) {
-            assertArrayEquals(Files.readAllBytes(a.resolve("checkpoints").resolve(f)), Files.readAllBytes(b.resolve("checkpoints").resolve(f)), f);
+            assertArrayEquals(Files.readAllBytes(a.resolve("checkpoints").resolve(f)),
+                    Files.readAllBytes(b.resolve("checkpoints").resolve(f)), f);
         }
         // Any other unreadable line is an error naming the file.
         Files.writeString(b.resolve("metrics.jsonl"), "not json\n" + Files.readString(b.resolve("metrics.jsonl")));

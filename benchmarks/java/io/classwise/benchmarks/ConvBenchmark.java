@@ -42,13 +42,15 @@ public class ConvBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
-        backend = algorithm.equals("best") || !device.equals("cpu") ? Backends.create(device, threads) : Backends.createCpu(threads, algorithm);
+        backend = algorithm.equals("best") || !device.equals("cpu") ? Backends.create(device, threads)
+                : Backends.createCpu(threads, algorithm);
         forward = Workloads.convForward(backend, Workloads.conv(geometry, batch));
         inputGradient = Workloads.convInputGradient(backend, Workloads.conv(geometry, batch));
         // Check the answers once before timing, on a small batch against the reference loops.
         try (Backend reference = Backends.create("reference", 1); Backend small = algorithm.equals("best") || !device.equals("cpu")
                 ? Backends.create(device, threads) : Backends.createCpu(threads, algorithm)) {
-            Workloads.verify(Workloads.convForward(small, Workloads.conv(geometry, 2)), Workloads.convForward(reference, Workloads.conv(geometry, 2)), 1e-3, 1e-3);
+            Workloads.verify(Workloads.convForward(small, Workloads.conv(geometry, 2)), Workloads.convForward(reference,
+                    Workloads.conv(geometry, 2)), 1e-3, 1e-3);
             Workloads.verify(Workloads.convInputGradient(small, Workloads.conv(geometry, 2)),
                     Workloads.convInputGradient(reference, Workloads.conv(geometry, 2)), 1e-3, 1e-3);
         }

@@ -14,7 +14,8 @@ import io.classwise.data.formats.Svhn;
 public final class DatasetDownloads {
     private DatasetDownloads() {}
 
-    private static final List<String> MNIST_MIRRORS = List.of("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/");
+    private static final List<String> MNIST_MIRRORS = List.of("https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "http://yann.lecun.com/exdb/mnist/");
     private static final List<String> FASHION_MIRRORS = List.of("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/");
 
     private static RemoteFile mirrored(List<String> mirrors, String name, String md5) {
@@ -37,15 +38,20 @@ public final class DatasetDownloads {
                         mirrored(FASHION_MIRRORS, "t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
                         mirrored(FASHION_MIRRORS, "t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"));
             case CIFAR10:
-                return List.of(new RemoteFile("cifar-10-binary.tar.gz", List.of("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"), "c32a1d4ab5d03f1284b67883e8d87530"));
+                return List.of(new RemoteFile("cifar-10-binary.tar.gz",
+                        List.of("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"), "c32a1d4ab5d03f1284b67883e8d87530"));
             case CIFAR100:
-                return List.of(new RemoteFile("cifar-100-binary.tar.gz", List.of("https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz"), "03b5dce01913d631647c71ecec9e9cb8"));
+                return List.of(new RemoteFile("cifar-100-binary.tar.gz",
+                        List.of("https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz"), "03b5dce01913d631647c71ecec9e9cb8"));
             case SVHN:
                 return List.of(
-                        new RemoteFile("train_32x32.mat", List.of("http://ufldl.stanford.edu/housenumbers/train_32x32.mat"), "e26dedcc434d2e4c54c9b2d4a06d8373"),
-                        new RemoteFile("test_32x32.mat", List.of("http://ufldl.stanford.edu/housenumbers/test_32x32.mat"), "eb5a983be6a315427106f1b164d9cef3"));
+                        new RemoteFile("train_32x32.mat", List.of("http://ufldl.stanford.edu/housenumbers/train_32x32.mat"),
+                                "e26dedcc434d2e4c54c9b2d4a06d8373"),
+                        new RemoteFile("test_32x32.mat", List.of("http://ufldl.stanford.edu/housenumbers/test_32x32.mat"),
+                                "eb5a983be6a315427106f1b164d9cef3"));
             case STL10:
-                return List.of(new RemoteFile("stl10_binary.tar.gz", List.of("http://ai.stanford.edu/~acoates/stl10/stl10_binary.tar.gz"), "91f7769df0f17e558f3565bffb0c7dfb"));
+                return List.of(new RemoteFile("stl10_binary.tar.gz",
+                        List.of("http://ai.stanford.edu/~acoates/stl10/stl10_binary.tar.gz"), "91f7769df0f17e558f3565bffb0c7dfb"));
             case IMAGENET:
                 return List.of();
             default:

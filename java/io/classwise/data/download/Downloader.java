@@ -103,7 +103,8 @@ public final class Downloader {
         if (last instanceof ChecksumException) throw last;
         boolean partial = Files.exists(part) && Files.size(part) > 0;
         throw new IOException("could not download " + f.fileName() + " from " + f.urls() + ": " + (last == null ? "?" : last.getMessage())
-                + (partial ? "; the partial file " + part + " (" + Files.size(part) + " bytes) is kept and the next run resumes it" : "; nothing was kept")
+                + (partial ? "; the partial file " + part + " (" + Files.size(part) + " bytes) is kept and the next run resumes it"
+                        : "; nothing was kept")
                 + (Files.exists(target) ? "; the file already present was left as it was" : ""), last);
     }
 

@@ -36,7 +36,8 @@ public final class TarGz {
             byte[] header = new byte[512];
             String longName = null;
             while (true) {
-                if (!readBlock(in, header)) throw new DataFormatException(archive, "ends without the tar end-of-archive blocks (truncated)");
+                if (!readBlock(in, header)) throw new DataFormatException(archive,
+                        "ends without the tar end-of-archive blocks (truncated)");
                 if (isZero(header)) break;
                 String name = longName != null ? longName : entryName(header);
                 longName = null;
@@ -49,7 +50,8 @@ public final class TarGz {
                 }
                 if (type == '0' || type == '\0') {
                     Path out = tmp.resolve(name).normalize();
-                    if (!out.startsWith(tmp) || name.startsWith("/")) throw new DataFormatException(archive, "entry '" + name + "' would be written outside the target");
+                    if (!out.startsWith(tmp) || name.startsWith("/")) throw new DataFormatException(archive, "entry '" + name
+                            + "' would be written outside the target");
                     Files.createDirectories(out.getParent());
                     long free = Files.getFileStore(out.getParent()).getUsableSpace();
                     if (size > free) {

@@ -66,7 +66,8 @@ public final class CifarBinary {
             for (int r = 0; r < b.length / record; r++, i++) {
                 int label = b[r * record + labelIndex] & 0xFF;
                 if (label >= classNames.size()) {
-                    throw new DataFormatException(files.get(fi), "label " + label + " in record " + r + " (byte " + (long) r * record + ") is outside [0, " + classNames.size() + ")");
+                    throw new DataFormatException(files.get(fi), "label " + label + " in record " + r + " (byte "
+                            + (long) r * record + ") is outside [0, " + classNames.size() + ")");
                 }
                 labels[i] = label;
                 System.arraycopy(b, r * record + labelBytes, pixels, i * PIXELS, PIXELS);

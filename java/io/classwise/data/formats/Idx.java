@@ -57,7 +57,8 @@ public final class Idx {
 
     /** gzip-level damage ("Corrupt GZIP trailer", "Unexpected end of ZLIB input stream") said with the file and the fix. */
     private static DataFormatException damaged(Path file, IOException e) {
-        return new DataFormatException(file, "the gzip data is damaged or cut short (" + e.getMessage() + "); delete the file and run data fetch again");
+        return new DataFormatException(file, "the gzip data is damaged or cut short (" + e.getMessage()
+                + "); delete the file and run data fetch again");
     }
 
     /** Reads IDX images from a stream (gzipped or not); {@code file} names it in errors. */
@@ -67,7 +68,8 @@ public final class Idx {
             if (magic != 0x00000803) {
                 throw new DataFormatException(file, String.format("magic number 0x%08X, expected 0x00000803 (IDX uint8 images with 3 dimensions)", magic));
             }
-            int n = readInt(in, file, "the image count"), rows = readInt(in, file, "the row count"), cols = readInt(in, file, "the column count");
+            int n = readInt(in, file, "the image count"), rows = readInt(in, file, "the row count"), cols = readInt(in, file,
+                    "the column count");
             // (long) n * rows * cols can itself overflow a long for three large ints: compare by division.
             long perImage = (long) rows * cols;
             if (n < 0 || rows <= 0 || cols <= 0 || perImage > Integer.MAX_VALUE - 8 || n > (Integer.MAX_VALUE - 8) / perImage) {
@@ -77,7 +79,8 @@ public final class Idx {
             // readNBytes grows its buffer as data arrives: a header that promises more than the file holds costs no memory.
             byte[] pixels = in.readNBytes(n * rows * cols);
             if (pixels.length < n * rows * cols) {
-                throw new DataFormatException(file, "truncated: the header promises " + n + " images of " + rows + "x" + cols + " (" + (long) n * rows * cols
+                throw new DataFormatException(file, "truncated: the header promises " + n + " images of " + rows + "x" + cols
+                        + " (" + (long) n * rows * cols
                         + " bytes of pixels), the file holds " + pixels.length);
             }
             if (in.read() != -1) throw new DataFormatException(file, "has bytes after the " + n + " images its header announces");
@@ -97,12 +100,14 @@ public final class Idx {
             if (n < 0) throw new DataFormatException(file, "negative label count " + n);
             if (n == 0) throw new DataFormatException(file, "holds no labels (its header says 0)");
             byte[] raw = in.readNBytes(n);
-            if (raw.length < n) throw new DataFormatException(file, "truncated: the header promises " + n + " labels, the file holds " + raw.length);
+            if (raw.length < n) throw new DataFormatException(file, "truncated: the header promises " + n
+                    + " labels, the file holds " + raw.length);
             if (in.read() != -1) throw new DataFormatException(file, "has bytes after the " + n + " labels its header announces");
             int[] labels = new int[n];
             for (int i = 0; i < n; i++) {
                 labels[i] = raw[i] & 0xFF;
-                if (labels[i] >= numClasses) throw new DataFormatException(file, "label " + labels[i] + " at index " + i + " is outside [0, " + numClasses + ")");
+                if (labels[i] >= numClasses) throw new DataFormatException(file, "label " + labels[i] + " at index " + i
+                        + " is outside [0, " + numClasses + ")");
             }
             return labels;
         }

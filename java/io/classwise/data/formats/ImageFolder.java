@@ -43,7 +43,8 @@ public final class ImageFolder implements ImageDataset {
                 loose = all.filter(p -> isImage(p.getFileName().toString())).count();
             }
             if (loose > 0) {
-                throw new DataFormatException(root, "holds " + loose + " images directly but no class folders: sort them into one folder per "
+                throw new DataFormatException(root, "holds " + loose
+                        + " images directly but no class folders: sort them into one folder per "
                         + "class (n01440764/...), using each image's class from LOC_val_solution.csv (Kaggle) or the ILSVRC devkit's ground "
                         + "truth (the widely used valprep.sh does this for val/)");
             }
@@ -106,7 +107,8 @@ public final class ImageFolder implements ImageDataset {
             img = ImageIO.read(file.toFile());
         } catch (IIOException e) {
             // ImageIO's own reason, e.g. "Unsupported Image Type" (CMYK JPEGs) or "Bogus marker length"
-            throw new DataFormatException(file, "cannot be decoded as an image: " + e.getMessage() + " (re-encode it as RGB JPEG or PNG, or remove it)");
+            throw new DataFormatException(file, "cannot be decoded as an image: " + e.getMessage()
+                    + " (re-encode it as RGB JPEG or PNG, or remove it)");
         } catch (IOException | RuntimeException e) {
             // Decoders fail on damaged data with whatever exception they hit first; the file is the problem, not the class name.
             throw new DataFormatException(file, "cannot be decoded as an image: the data is corrupt or truncated (" + file.toFile().length()

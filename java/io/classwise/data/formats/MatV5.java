@@ -52,7 +52,8 @@ public final class MatV5 {
         if (text.startsWith("MATLAB 7.3") || (all[0] == (byte) 0x89 && all[1] == 'H' && all[2] == 'D' && all[3] == 'F')) {
             throw new DataFormatException(file, "is a MATLAB 7.3 (HDF5) file; expected a MATLAB 5 MAT-file");
         }
-        if (!text.startsWith("MATLAB 5.0 MAT-file")) throw new DataFormatException(file, "header does not start with 'MATLAB 5.0 MAT-file'");
+        if (!text.startsWith("MATLAB 5.0 MAT-file")) throw new DataFormatException(file,
+                "header does not start with 'MATLAB 5.0 MAT-file'");
         ByteOrder order;
         if (all[126] == 'I' && all[127] == 'M') order = ByteOrder.LITTLE_ENDIAN;
         else if (all[126] == 'M' && all[127] == 'I') order = ByteOrder.BIG_ENDIAN;
@@ -64,15 +65,18 @@ public final class MatV5 {
             long at = bb.position();
             int type = bb.getInt();
             long size = Integer.toUnsignedLong(bb.getInt());
-            if (size > bb.remaining()) throw new DataFormatException(file, "data element at byte " + at + " claims " + size + " bytes but only " + bb.remaining() + " remain (truncated)");
+            if (size > bb.remaining()) throw new DataFormatException(file, "data element at byte " + at + " claims " + size
+                    + " bytes but only " + bb.remaining() + " remain (truncated)");
             byte[] body = new byte[(int) size];
             bb.get(body);
             if (type == MI_COMPRESSED) {
                 ByteBuffer inner = ByteBuffer.wrap(inflate(body, file, at, order)).order(order);
-                if (inner.remaining() < 8) throw new DataFormatException(file, "compressed element at byte " + at + " holds no data element");
+                if (inner.remaining() < 8) throw new DataFormatException(file, "compressed element at byte " + at
+                        + " holds no data element");
                 int innerType = inner.getInt();
                 long innerSize = Integer.toUnsignedLong(inner.getInt());
-                if (innerSize > inner.remaining()) throw new DataFormatException(file, "compressed element at byte " + at + " is truncated");
+                if (innerSize > inner.remaining()) throw new DataFormatException(file, "compressed element at byte " + at
+                        + " is truncated");
                 byte[] innerBody = new byte[(int) innerSize];
                 inner.get(innerBody);
                 if (innerType == MI_MATRIX) addMatrix(innerBody, order, file, at, out);
@@ -107,7 +111,8 @@ public final class MatV5 {
                 if (limit < 0 && out.size() >= 8) {
                     long declared = Integer.toUnsignedLong(ByteBuffer.wrap(out.toByteArray(), 4, 4).order(order).getInt());
                     if (declared > Integer.MAX_VALUE - 16 || declared > Runtime.getRuntime().maxMemory() / 2) {
-                        throw new DataFormatException(file, "compressed element at byte " + at + " declares " + declared + " bytes, more than this "
+                        throw new DataFormatException(file, "compressed element at byte " + at + " declares " + declared
+                                + " bytes, more than this "
                                 + "JVM can hold (raise java -Xmx, or the file is damaged)");
                     }
                     limit = 8 + declared + 7;
@@ -133,14 +138,16 @@ public final class MatV5 {
         byte[] body;
         if (small != 0) {
             // The small data element format packs at most 4 bytes of data beside its 4-byte tag.
-            if (small > 4) throw new DataFormatException(file, "matrix at byte " + at + ": " + what + " is a small data element of " + small + " bytes (at most 4)");
+            if (small > 4) throw new DataFormatException(file, "matrix at byte " + at + ": " + what
+                    + " is a small data element of " + small + " bytes (at most 4)");
             type &= 0xFFFF;
             body = new byte[small];
             bb.get(body);
             bb.position(bb.position() + 4 - small);
         } else {
             long size = Integer.toUnsignedLong(bb.getInt());
-            if (size > bb.remaining()) throw new DataFormatException(file, "matrix at byte " + at + ": " + what + " claims " + size + " bytes, only " + bb.remaining() + " remain");
+            if (size > bb.remaining()) throw new DataFormatException(file, "matrix at byte " + at + ": " + what + " claims " + size
+                    + " bytes, only " + bb.remaining() + " remain");
             body = new byte[(int) size];
             bb.get(body);
             int pad = (int) ((8 - size % 8) % 8);
@@ -175,7 +182,8 @@ public final class MatV5 {
             default -> throw new DataFormatException(file, "array '" + name + "' at byte " + at + " has unsupported data type " + type);
         };
         if (data.length != numel * width) {
-            throw new DataFormatException(file, "array '" + name + "' " + Arrays.toString(dims) + " needs " + numel * width + " bytes of data, has " + data.length);
+            throw new DataFormatException(file, "array '" + name + "' " + Arrays.toString(dims) + " needs " + numel * width
+                    + " bytes of data, has " + data.length);
         }
         if (type == MI_UINT8) {
             out.put(name, new Array(name, dims, data, null));

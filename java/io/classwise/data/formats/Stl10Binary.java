@@ -20,13 +20,15 @@ public final class Stl10Binary {
 
     public static InMemoryDataset read(Path xFile, Path yFile, List<String> classNames) throws IOException {
         byte[] x = readAll(xFile), y = readAll(yFile);
-        if (x.length % PIXELS != 0) throw new DataFormatException(xFile, x.length + " bytes is not a whole number of 3x96x96 images (" + PIXELS + " bytes each): truncated?");
+        if (x.length % PIXELS != 0) throw new DataFormatException(xFile, x.length
+                + " bytes is not a whole number of 3x96x96 images (" + PIXELS + " bytes each): truncated?");
         int n = x.length / PIXELS;
         if (y.length != n) throw new DataFormatException(yFile, y.length + " labels, but " + xFile.getFileName() + " has " + n + " images");
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) {
             int v = y[i] & 0xFF;
-            if (v < 1 || v > classNames.size()) throw new DataFormatException(yFile, "label " + v + " at index " + i + " is not in 1.." + classNames.size());
+            if (v < 1 || v > classNames.size()) throw new DataFormatException(yFile, "label " + v + " at index " + i
+                    + " is not in 1.." + classNames.size());
             labels[i] = v - 1;
         }
         byte[] pixels = new byte[x.length];

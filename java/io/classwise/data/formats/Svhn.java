@@ -30,7 +30,8 @@ public final class Svhn {
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) {
             double v = y.at(i);
-            if (v != Math.rint(v) || v < 1 || v > 10) throw new DataFormatException(file, "label " + v + " at index " + i + " is not in 1..10");
+            if (v != Math.rint(v) || v < 1 || v > 10) throw new DataFormatException(file, "label " + v + " at index " + i
+                    + " is not in 1..10");
             labels[i] = (int) v % 10;
         }
         byte[] pixels = new byte[n * 3 * 32 * 32];

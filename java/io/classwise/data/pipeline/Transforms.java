@@ -126,7 +126,8 @@ public final class Transforms {
     }
 
     /** Bilinear sampling of the source region [top, top+h) × [left, left+w) onto outH × outW (pixel centres aligned). */
-    private static void resizeRegionExact(Image src, double top, double left, double h, double w, int outH, int outW, float[] dst, int off) {
+    private static void resizeRegionExact(Image src, double top, double left, double h, double w, int outH, int outW, float[] dst,
+            int off) {
         int H = src.height(), W = src.width(), C = src.channels();
         float[] p = src.pixels();
         for (int y = 0; y < outH; y++) {

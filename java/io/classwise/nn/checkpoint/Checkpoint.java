@@ -42,7 +42,8 @@ public final class Checkpoint {
                 float[] values = f.tensor().toArray();
                 String bad = firstNonFinite(values);
                 if (bad != null) {
-                    throw new NonFiniteWeightsException(file + " not written: '" + e.getKey() + "' of " + model.architecture() + " holds " + bad
+                    throw new NonFiniteWeightsException(file + " not written: '" + e.getKey() + "' of " + model.architecture()
+                            + " holds " + bad
                             + " (the weights diverged)");
                 }
                 tensors.put(e.getKey(), Safetensors.Entry.f32(f.shape(), values));
@@ -109,7 +110,8 @@ public final class Checkpoint {
             Safetensors.Entry t = c.tensors().get(e.getKey());
             if (!Arrays.equals(t.shape(), e.getValue().shape())) {
                 throw new SafetensorsFormatException(file, "tensor '" + e.getKey() + "' has shape " + Arrays.toString(t.shape())
-                        + " but " + model.architecture() + " (" + model.numClasses() + " classes) needs " + Arrays.toString(e.getValue().shape()));
+                        + " but " + model.architecture() + " (" + model.numClasses() + " classes) needs "
+                                + Arrays.toString(e.getValue().shape()));
             }
         }
         for (Map.Entry<String, StateDict.Entry> e : want.entrySet()) {
@@ -118,10 +120,12 @@ public final class Checkpoint {
                 float[] values = t.toFloats();
                 String bad = firstNonFinite(values);
                 // A model with a NaN weight predicts nothing meaningful: attacks would "fail" and report false robustness.
-                if (bad != null) throw new SafetensorsFormatException(file, "tensor '" + e.getKey() + "' holds " + bad + ": not a usable model");
+                if (bad != null) throw new SafetensorsFormatException(file, "tensor '" + e.getKey() + "' holds " + bad
+                        + ": not a usable model");
                 f.tensor().copyFrom(values);
             } else {
-                if (t.dtype() != Safetensors.DType.I64) throw new SafetensorsFormatException(file, "tensor '" + e.getKey() + "' must be I64, is " + t.dtype());
+                if (t.dtype() != Safetensors.DType.I64) throw new SafetensorsFormatException(file, "tensor '" + e.getKey()
+                        + "' must be I64, is " + t.dtype());
                 ((StateDict.LongEntry) e.getValue()).set(t.toLongs()[0]);
             }
         }

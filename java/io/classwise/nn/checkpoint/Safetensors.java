@@ -122,7 +122,8 @@ public final class Safetensors {
         for (Map.Entry<String, Entry> e : tensors.entrySet()) {
             Entry t = e.getValue();
             if (t.data.length != t.numel() * t.dtype.bytes) {
-                throw new IllegalArgumentException(e.getKey() + ": " + t.data.length + " bytes for shape " + Arrays.toString(t.shape) + " of " + t.dtype);
+                throw new IllegalArgumentException(e.getKey() + ": " + t.data.length + " bytes for shape "
+                        + Arrays.toString(t.shape) + " of " + t.dtype);
             }
             ObjectNode n = header.putObject(e.getKey());
             n.put("dtype", t.dtype.name());
@@ -151,7 +152,8 @@ public final class Safetensors {
             readFully(ch, lenBuf, 0, file);
             long headerLen = lenBuf.getLong(0);
             if (headerLen < 2 || headerLen > MAX_HEADER || headerLen > size - 8) {
-                throw new SafetensorsFormatException(file, "header length " + headerLen + " at byte 0 is impossible for a file of " + size + " bytes");
+                throw new SafetensorsFormatException(file, "header length " + headerLen + " at byte 0 is impossible for a file of "
+                        + size + " bytes");
             }
             ByteBuffer headBuf = ByteBuffer.allocate((int) headerLen);
             readFully(ch, headBuf, 8, file);
@@ -159,7 +161,8 @@ public final class Safetensors {
             try {
                 header = JSON.readTree(new String(headBuf.array(), StandardCharsets.UTF_8));
             } catch (JsonProcessingException e) {
-                throw new SafetensorsFormatException(file, "header (bytes 8.." + (8 + headerLen) + ") is not valid JSON: " + e.getOriginalMessage());
+                throw new SafetensorsFormatException(file, "header (bytes 8.." + (8 + headerLen) + ") is not valid JSON: "
+                        + e.getOriginalMessage());
             }
             if (header == null || !header.isObject()) throw new SafetensorsFormatException(file, "header is not a JSON object");
             long dataStart = 8 + headerLen, dataLen = size - dataStart;
@@ -176,7 +179,8 @@ public final class Safetensors {
                     if (!v.isObject()) throw new SafetensorsFormatException(file, "__metadata__ must map strings to strings");
                     for (Iterator<Map.Entry<String, JsonNode>> m = v.fields(); m.hasNext(); ) {
                         Map.Entry<String, JsonNode> e = m.next();
-                        if (!e.getValue().isTextual()) throw new SafetensorsFormatException(file, "__metadata__ value of '" + e.getKey() + "' is not a string");
+                        if (!e.getValue().isTextual()) throw new SafetensorsFormatException(file, "__metadata__ value of '"
+                                + e.getKey() + "' is not a string");
                         metadata.put(e.getKey(), e.getValue().asText());
                     }
                     continue;
@@ -185,7 +189,8 @@ public final class Safetensors {
                 try {
                     dtype = DType.valueOf(v.path("dtype").asText(""));
                 } catch (IllegalArgumentException e) {
-                    throw new SafetensorsFormatException(file, "tensor '" + key + "' has unsupported dtype '" + v.path("dtype").asText("") + "' (expected one of " + Arrays.toString(DType.values()) + ")");
+                    throw new SafetensorsFormatException(file, "tensor '" + key + "' has unsupported dtype '"
+                            + v.path("dtype").asText("") + "' (expected one of " + Arrays.toString(DType.values()) + ")");
                 }
                 JsonNode shapeNode = v.path("shape"), off = v.path("data_offsets");
                 if (!shapeNode.isArray()) throw new SafetensorsFormatException(file, "tensor '" + key + "' has no shape array");
@@ -201,11 +206,13 @@ public final class Safetensors {
                 }
                 long begin = off.get(0).asLong(), end = off.get(1).asLong();
                 if (begin < 0 || end < begin || end > dataLen) {
-                    throw new SafetensorsFormatException(file, "tensor '" + key + "' claims bytes [" + begin + ", " + end + ") of a data section of "
+                    throw new SafetensorsFormatException(file, "tensor '" + key + "' claims bytes [" + begin + ", " + end
+                            + ") of a data section of "
                             + dataLen + " bytes (file offset " + (dataStart + begin) + "): truncated file or lying header");
                 }
                 if (end - begin != numel * dtype.bytes) {
-                    throw new SafetensorsFormatException(file, "tensor '" + key + "' has " + (end - begin) + " bytes at offsets [" + begin + ", " + end
+                    throw new SafetensorsFormatException(file, "tensor '" + key + "' has " + (end - begin) + " bytes at offsets ["
+                            + begin + ", " + end
                             + ") but shape " + Arrays.toString(shape) + " of " + dtype + " needs " + numel * dtype.bytes);
                 }
                 ranges.add(new long[] {begin, end});
@@ -216,17 +223,20 @@ public final class Safetensors {
             ranges.sort((a, b) -> Long.compare(a[0], b[0]));
             long expect = 0;
             for (long[] r : ranges) {
-                if (r[0] != expect) throw new SafetensorsFormatException(file, "data offsets overlap or leave a gap at byte " + expect + " of the data section");
+                if (r[0] != expect) throw new SafetensorsFormatException(file, "data offsets overlap or leave a gap at byte "
+                        + expect + " of the data section");
                 expect = r[1];
             }
-            if (expect != dataLen) throw new SafetensorsFormatException(file, "data section has " + dataLen + " bytes but the tensors cover " + expect);
+            if (expect != dataLen) throw new SafetensorsFormatException(file, "data section has " + dataLen
+                    + " bytes but the tensors cover " + expect);
 
             Map<String, Entry> tensors = new LinkedHashMap<>();
             TreeMap<Long, byte[]> byOffset = new TreeMap<>();
             for (Map.Entry<String, DType> e : dtypes.entrySet()) {
                 JsonNode off = header.get(e.getKey()).get("data_offsets");
                 long begin = off.get(0).asLong(), end = off.get(1).asLong();
-                if (end - begin > Integer.MAX_VALUE) throw new SafetensorsFormatException(file, "tensor '" + e.getKey() + "' is larger than 2 GB");
+                if (end - begin > Integer.MAX_VALUE) throw new SafetensorsFormatException(file, "tensor '" + e.getKey()
+                        + "' is larger than 2 GB");
                 ByteBuffer data = ByteBuffer.allocate((int) (end - begin));
                 readFully(ch, data, dataStart + begin, file);
                 tensors.put(e.getKey(), new Entry(e.getValue(), shapes.get(e.getKey()), data.array()));
@@ -238,11 +248,13 @@ public final class Safetensors {
                 for (byte[] b : byOffset.values()) sha.update(b);
                 String actual = HexFormat.of().formatHex(sha.digest());
                 if (!actual.equalsIgnoreCase(expected)) {
-                    throw new SafetensorsFormatException(file, "tensor data does not match the checksum in its metadata (" + CHECKSUM + "): the file was "
+                    throw new SafetensorsFormatException(file, "tensor data does not match the checksum in its metadata ("
+                            + CHECKSUM + "): the file was "
                             + "changed or corrupted after it was written");
                 }
             } else if (!tensors.isEmpty()) {
-                LOG.info("{} has no {} (written by another tool or an older Classwise): its tensor data cannot be verified", file, CHECKSUM);
+                LOG.info("{} has no {} (written by another tool or an older Classwise): its tensor data cannot be verified", file,
+                        CHECKSUM);
             }
             return new Contents(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
         }

@@ -33,7 +33,8 @@ public final class CosineLinear extends Layer {
 
     @Override
     public Tensor forward(Tape tape, Tensor x) {
-        if (x.rank() != 2 || x.dim(1) != in) throw new IllegalArgumentException("CosineLinear(" + in + "→" + out + ") expects (N, " + in + "), got " + x);
+        if (x.rank() != 2 || x.dim(1) != in) throw new IllegalArgumentException("CosineLinear(" + in + "→" + out + ") expects (N, "
+                + in + "), got " + x);
         Backend b = tape.backend();
         Cache c = tape.cache(this, Cache::new);
         int n = x.dim(0);

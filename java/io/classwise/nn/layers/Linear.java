@@ -20,7 +20,8 @@ public final class Linear extends WeightBiasLayer {
 
     @Override
     public Tensor forward(Tape tape, Tensor x) {
-        if (x.rank() != 2 || x.dim(1) != in) throw new IllegalArgumentException("Linear(" + in + "→" + out + ") expects (N, " + in + "), got " + x);
+        if (x.rank() != 2 || x.dim(1) != in) throw new IllegalArgumentException("Linear(" + in + "→" + out + ") expects (N, " + in
+                + "), got " + x);
         Cache c = tape.cache(this, Cache::new);
         int n = x.dim(0);
         c.x = x;

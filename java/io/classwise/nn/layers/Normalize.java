@@ -32,7 +32,8 @@ public final class Normalize extends Layer {
 
     @Override
     public Tensor forward(Tape tape, Tensor x) {
-        if (x.dim(1) != meanValues.length) throw new IllegalArgumentException("Normalize has " + meanValues.length + " channels, input is " + x);
+        if (x.dim(1) != meanValues.length) throw new IllegalArgumentException("Normalize has " + meanValues.length
+                + " channels, input is " + x);
         Cache c = tape.cache(this, Cache::new);
         c.y = tape.reuse(c.y, x.shape());
         tape.backend().normalizeChannels(x, mean, std, c.y);

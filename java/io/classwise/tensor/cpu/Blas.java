@@ -51,7 +51,8 @@ public final class Blas {
         }
         requestedCoreType = choice.get();
         coreTypeNote = "OPENBLAS_CORETYPE=" + choice.get() + " (set by Classwise: " + openblas.OPENBLAS_VERSION.trim()
-                + " does not recognise AMD family " + Integer.toHexString(NativeCpuKernels.cpuFamily()).toUpperCase(Locale.ROOT) + "h and would run AVX2 kernels)";
+                + " does not recognise AMD family " + Integer.toHexString(NativeCpuKernels.cpuFamily()).toUpperCase(Locale.ROOT)
+                        + "h and would run AVX2 kernels)";
     }
 
     /**

@@ -153,7 +153,8 @@ public class CpuBackend implements Backend {
                 } else {
                     FloatBuffer cols = ws.cols(crs * pq);
                     Blas.sgemm(true, false, crs, pq, g.k(), 1f, pw, 0, crs, pdy, dyOff, pq, 0f, ws.colsPointer(), 0, pq);
-                    if (nativeKernels) NativeCpuKernels.col2im(ws.colsAddress(), addr(dx, (long) n * chw), g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad());
+                    if (nativeKernels) NativeCpuKernels.col2im(ws.colsAddress(), addr(dx, (long) n * chw), g.c(), g.h(), g.w(),
+                            g.r(), g.s(), g.stride(), g.pad());
                     else Im2col.col2im(cols, g, dxb, n * chw, ws.scratch);
                 }
             }
@@ -200,7 +201,8 @@ public class CpuBackend implements Backend {
     private void im2col(Tensor x, int n, ConvGeometry g, Workspace ws) {
         int chw = g.c() * g.h() * g.w();
         FloatBuffer cols = ws.cols(g.c() * g.r() * g.s() * g.p() * g.q());
-        if (nativeKernels) NativeCpuKernels.im2col(addr(x, (long) n * chw), ws.colsAddress(), g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad());
+        if (nativeKernels) NativeCpuKernels.im2col(addr(x, (long) n * chw), ws.colsAddress(), g.c(), g.h(), g.w(), g.r(), g.s(),
+                g.stride(), g.pad());
         else Im2col.im2col(HostStorage.of(x), n * chw, g, cols, ws.scratch);
     }
 
@@ -263,7 +265,8 @@ public class CpuBackend implements Backend {
         if (!nativeKernels) { loops.linfPgdStep(xAdv, grad, xNat, step, eps); return; }
         requireSize(grad, xAdv.size(), "linfPgdStep");
         requireSize(xNat, xAdv.size(), "linfPgdStep");
-        threads.forRange(xAdv.size(), (t, i0, i1) -> NativeCpuKernels.linfPgdStep(addr(xAdv, i0), addr(grad, i0), addr(xNat, i0), step, eps, i1 - i0));
+        threads.forRange(xAdv.size(), (t, i0, i1) -> NativeCpuKernels.linfPgdStep(addr(xAdv, i0), addr(grad, i0), addr(xNat, i0),
+                step, eps, i1 - i0));
     }
 
     // Batch norm: threads split the channels; each channel's sums stay in one thread (deterministic).
@@ -271,10 +274,12 @@ public class CpuBackend implements Backend {
     @Override
     public void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                       float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        if (!nativeKernels) { loops.batchNormTrainForward(x, gamma, beta, runningMean, runningVar, momentum, eps, y, saveMean, saveInvStd); return; }
+        if (!nativeKernels) { loops.batchNormTrainForward(x, gamma, beta, runningMean, runningVar, momentum, eps, y, saveMean,
+                saveInvStd); return; }
         int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
         requireSize(y, x.size(), "batchNormTrainForward");
-        threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormTrainForward(addr(x, 0), addr(gamma, 0), addr(beta, 0), addr(runningMean, 0),
+        threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormTrainForward(addr(x, 0), addr(gamma, 0), addr(beta, 0),
+                addr(runningMean, 0),
                 addr(runningVar, 0), momentum, eps, addr(y, 0), addr(saveMean, 0), addr(saveInvStd, 0), n, c, hw, c0, c1));
     }
 
@@ -284,8 +289,10 @@ public class CpuBackend implements Backend {
         if (!nativeKernels) { loops.batchNormTrainBackward(x, dy, gamma, saveMean, saveInvStd, dx, dGamma, dBeta); return; }
         int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
         requireSize(dx, x.size(), "batchNormTrainBackward");
-        threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormTrainBackward(addr(x, 0), addr(dy, 0), addr(gamma, 0), addr(saveMean, 0),
-                addr(saveInvStd, 0), addr(dx, 0), dGamma == null ? 0 : addr(dGamma, 0), dBeta == null ? 0 : addr(dBeta, 0), n, c, hw, c0, c1));
+        threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormTrainBackward(addr(x, 0), addr(dy, 0), addr(gamma, 0),
+                addr(saveMean, 0),
+                addr(saveInvStd, 0), addr(dx, 0), dGamma == null ? 0 : addr(dGamma, 0), dBeta == null ? 0 : addr(dBeta,
+                        0), n, c, hw, c0, c1));
     }
 
     @Override

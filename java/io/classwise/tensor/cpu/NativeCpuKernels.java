@@ -87,7 +87,8 @@ final class NativeCpuKernels {
     @Name("cw_conv_pad_input") static native void convPadInput(long x, long padded, long n0, long n1, long c, long h, long w, long pad);
 
     @Name("cw_conv2d_forward_implicit")
-    static native void conv2dForwardImplicit(long padded, long packed, long bias, long y, long n, long c, long h, long w, long k, long r, long s,
+    static native void conv2dForwardImplicit(long padded, long packed, long bias, long y, long n, long c, long h, long w, long k,
+            long r, long s,
                                              long stride, long pad, long j0, long j1, long workspace, int kernel);
 
     // ---- classwise_cpuid.h: what the CPU is (for BlasCoreType), and setenv before OpenBLAS loads

@@ -48,23 +48,30 @@ final class ConvolutionPlan {
         checkCudnn(cudnnCreateFilterDescriptor(w), "cudnnCreateFilterDescriptor");
         for (cudnnConvolutionStruct c : new cudnnConvolutionStruct[] {query, forward, backwardData, backwardFilter}) {
             checkCudnn(cudnnCreateConvolutionDescriptor(c), "cudnnCreateConvolutionDescriptor");
-            checkCudnn(cudnnSetConvolution2dDescriptor(c, g.pad(), g.pad(), g.stride(), g.stride(), 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+            checkCudnn(cudnnSetConvolution2dDescriptor(c, g.pad(), g.pad(), g.stride(), g.stride(), 1, 1, CUDNN_CROSS_CORRELATION,
+                    CUDNN_DATA_FLOAT),
                     "cudnnSetConvolution2dDescriptor " + g);
         }
-        checkCudnn(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g.n(), g.c(), g.h(), g.w()), "cudnnSetTensor4dDescriptor(x) " + g);
-        checkCudnn(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g.n(), g.k(), g.p(), g.q()), "cudnnSetTensor4dDescriptor(y) " + g);
-        checkCudnn(cudnnSetTensor4dDescriptor(bias, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, g.k(), 1, 1), "cudnnSetTensor4dDescriptor(bias)");
-        checkCudnn(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, g.k(), g.c(), g.r(), g.s()), "cudnnSetFilter4dDescriptor " + g);
+        checkCudnn(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g.n(), g.c(), g.h(), g.w()),
+                "cudnnSetTensor4dDescriptor(x) " + g);
+        checkCudnn(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g.n(), g.k(), g.p(), g.q()),
+                "cudnnSetTensor4dDescriptor(y) " + g);
+        checkCudnn(cudnnSetTensor4dDescriptor(bias, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, g.k(), 1, 1),
+                "cudnnSetTensor4dDescriptor(bias)");
+        checkCudnn(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, g.k(), g.c(), g.r(), g.s()),
+                "cudnnSetFilter4dDescriptor " + g);
         checkCudnn(cudnnSetConvolutionMathType(query, tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
 
         int n = 16;
         int[] returned = {0};
         cudnnConvolutionFwdAlgoPerf_t fwd = new cudnnConvolutionFwdAlgoPerf_t(n);
-        checkCudnn(cudnnGetConvolutionForwardAlgorithm_v7(handle, x, w, query, y, n, returned, fwd), "cudnnGetConvolutionForwardAlgorithm_v7 " + g);
+        checkCudnn(cudnnGetConvolutionForwardAlgorithm_v7(handle, x, w, query, y, n, returned, fwd),
+                "cudnnGetConvolutionForwardAlgorithm_v7 " + g);
         long[] fa = choose(returned[0], workspaceLimit, i -> fwd.position(i).status(), i -> fwd.position(i).determinism(),
                 i -> fwd.position(i).memory(), i -> fwd.position(i).algo(), i -> fwd.position(i).mathType(), tf32);
         cudnnConvolutionBwdDataAlgoPerf_t data = new cudnnConvolutionBwdDataAlgoPerf_t(n);
-        checkCudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, w, y, query, x, n, returned, data), "cudnnGetConvolutionBackwardDataAlgorithm_v7 " + g);
+        checkCudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, w, y, query, x, n, returned, data),
+                "cudnnGetConvolutionBackwardDataAlgorithm_v7 " + g);
         long[] da = choose(returned[0], workspaceLimit, i -> data.position(i).status(), i -> data.position(i).determinism(),
                 i -> data.position(i).memory(), i -> data.position(i).algo(), i -> data.position(i).mathType(), tf32);
         cudnnConvolutionBwdFilterAlgoPerf_t filter = new cudnnConvolutionBwdFilterAlgoPerf_t(n);

@@ -24,7 +24,8 @@ final class Cuda {
      */
     static void check(int status, String call) {
         if (status != cudart.cudaSuccess) {
-            throw new CudaException(call + " failed: " + runtimeErrorName(status) + " (" + cudart.cudaGetErrorString(status).getString() + ")",
+            throw new CudaException(call + " failed: " + runtimeErrorName(status) + " ("
+                    + cudart.cudaGetErrorString(status).getString() + ")",
                     status == cudart.cudaErrorMemoryAllocation);
         }
     }

@@ -68,12 +68,14 @@ public final class CudaBackend implements Backend {
         check(cudart.cudaStreamCreate(stream), "cudaStreamCreate");
         checkCublas(cublas.cublasCreate_v2(blas), "cublasCreate");
         checkCublas(cublas.cublasSetStream_v2(blas, stream), "cublasSetStream");
-        checkCublas(cublas.cublasSetMathMode(blas, tf32 ? cublas.CUBLAS_TF32_TENSOR_OP_MATH : cublas.CUBLAS_PEDANTIC_MATH), "cublasSetMathMode");
+        checkCublas(cublas.cublasSetMathMode(blas, tf32 ? cublas.CUBLAS_TF32_TENSOR_OP_MATH : cublas.CUBLAS_PEDANTIC_MATH),
+                "cublasSetMathMode");
         int status;
         try {
             status = cudnn.cudnnCreate(dnn);
         } catch (UnsatisfiedLinkError e) {
-            throw new IllegalStateException("--device cuda: cuDNN 9 could not be loaded (" + e.getMessage() + "); install cuDNN 9 or put it on LD_LIBRARY_PATH");
+            throw new IllegalStateException("--device cuda: cuDNN 9 could not be loaded (" + e.getMessage()
+                    + "); install cuDNN 9 or put it on LD_LIBRARY_PATH");
         }
         checkCudnn(status, "cudnnCreate");
         checkCudnn(cudnn.cudnnSetStream(dnn, stream), "cudnnSetStream");
@@ -106,16 +108,19 @@ public final class CudaBackend implements Backend {
     public void upload(float[] src, Tensor dst) {
         requireSize(dst, src.length, "upload");
         try (FloatPointer host = new FloatPointer(src)) {
-            check(cudart.cudaMemcpyAsync(Cuda.at(a(dst)), host, (long) src.length * Float.BYTES, cudart.cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync(upload)");
+            check(cudart.cudaMemcpyAsync(Cuda.at(a(dst)), host, (long) src.length * Float.BYTES, cudart.cudaMemcpyHostToDevice,
+                    stream), "cudaMemcpyAsync(upload)");
             synchronize(); // the host copy is freed on return
         }
     }
 
     @Override
     public void upload(FloatBuffer src, Tensor dst) {
-        if (src.capacity() < dst.size()) throw new IllegalArgumentException("upload: buffer holds " + src.capacity() + " floats, " + dst + " needs " + dst.size());
+        if (src.capacity() < dst.size()) throw new IllegalArgumentException("upload: buffer holds " + src.capacity() + " floats, "
+                + dst + " needs " + dst.size());
         FloatPointer host = new FloatPointer(src);
-        check(cudart.cudaMemcpyAsync(Cuda.at(a(dst)), host, (long) dst.size() * Float.BYTES, cudart.cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync(upload)");
+        check(cudart.cudaMemcpyAsync(Cuda.at(a(dst)), host, (long) dst.size() * Float.BYTES, cudart.cudaMemcpyHostToDevice,
+                stream), "cudaMemcpyAsync(upload)");
         synchronize(); // the caller may refill the buffer once this returns
     }
 
@@ -123,7 +128,8 @@ public final class CudaBackend implements Backend {
     public float[] download(Tensor src) {
         float[] out = new float[src.size()];
         try (FloatPointer host = new FloatPointer(src.size())) {
-            check(cudart.cudaMemcpyAsync(host, Cuda.at(a(src)), (long) out.length * Float.BYTES, cudart.cudaMemcpyDeviceToHost, stream), "cudaMemcpyAsync(download)");
+            check(cudart.cudaMemcpyAsync(host, Cuda.at(a(src)), (long) out.length * Float.BYTES, cudart.cudaMemcpyDeviceToHost,
+                    stream), "cudaMemcpyAsync(download)");
             synchronize();
             host.get(out);
         }
@@ -135,7 +141,8 @@ public final class CudaBackend implements Backend {
     @Override
     public void copy(Tensor src, Tensor dst) {
         requireSize(dst, src.size(), "copy");
-        check(cudart.cudaMemcpyAsync(Cuda.at(a(dst)), Cuda.at(a(src)), (long) src.size() * Float.BYTES, cudart.cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync(copy)");
+        check(cudart.cudaMemcpyAsync(Cuda.at(a(dst)), Cuda.at(a(src)), (long) src.size() * Float.BYTES,
+                cudart.cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync(copy)");
     }
 
     @Override
@@ -208,8 +215,10 @@ public final class CudaBackend implements Backend {
         // Host scalars are read during the call (cuBLAS's default host pointer mode), so two preallocated slots serve every call.
         alphaHost.put(alpha);
         betaHost.put(beta);
-        checkCublas(cublas.cublasSgemm_v2(blas, transB ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N, transA ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
-                n, m, k, alphaHost, Cuda.floatsAt(a(B)), transB ? k : n, Cuda.floatsAt(a(A)), transA ? m : k, betaHost, Cuda.floatsAt(a(C)), n), "cublasSgemm");
+        checkCublas(cublas.cublasSgemm_v2(blas, transB ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N, transA ? cublas.CUBLAS_OP_T
+                : cublas.CUBLAS_OP_N,
+                n, m, k, alphaHost, Cuda.floatsAt(a(B)), transB ? k : n, Cuda.floatsAt(a(A)), transA ? m
+                        : k, betaHost, Cuda.floatsAt(a(C)), n), "cublasSgemm");
     }
 
     @Override
@@ -256,9 +265,11 @@ public final class CudaBackend implements Backend {
     public void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
         g.requireShapes(x, dw, dy);
         ConvolutionPlan p = plan(g);
-        checkCudnn(cudnn.cudnnConvolutionBackwardFilter(dnn, one, p.x, Cuda.at(a(x)), p.y, Cuda.at(a(dy)), p.backwardFilter, p.backwardFilterAlgo,
+        checkCudnn(cudnn.cudnnConvolutionBackwardFilter(dnn, one, p.x, Cuda.at(a(x)), p.y, Cuda.at(a(dy)), p.backwardFilter,
+                p.backwardFilterAlgo,
                 Cuda.at(workspace.address()), workspace.bytes(), one, p.w, Cuda.at(a(dw))), "cudnnConvolutionBackwardFilter " + g);
-        if (db != null) checkCudnn(cudnn.cudnnConvolutionBackwardBias(dnn, one, p.y, Cuda.at(a(dy)), one, p.bias, Cuda.at(a(db))), "cudnnConvolutionBackwardBias");
+        if (db != null) checkCudnn(cudnn.cudnnConvolutionBackwardBias(dnn, one, p.y, Cuda.at(a(dy)), one, p.bias, Cuda.at(a(db))),
+                "cudnnConvolutionBackwardBias");
     }
 
     // ---------------------------------------------------------------- batch norm
@@ -270,8 +281,10 @@ public final class CudaBackend implements Backend {
             cudnnTensorStruct data = new cudnnTensorStruct(), channel = new cudnnTensorStruct();
             checkCudnn(cudnn.cudnnCreateTensorDescriptor(data), "cudnnCreateTensorDescriptor");
             checkCudnn(cudnn.cudnnCreateTensorDescriptor(channel), "cudnnCreateTensorDescriptor");
-            checkCudnn(cudnn.cudnnSetTensor4dDescriptor(data, cudnn.CUDNN_TENSOR_NCHW, cudnn.CUDNN_DATA_FLOAT, n, c, h, w), "cudnnSetTensor4dDescriptor(bn)");
-            checkCudnn(cudnn.cudnnSetTensor4dDescriptor(channel, cudnn.CUDNN_TENSOR_NCHW, cudnn.CUDNN_DATA_FLOAT, 1, c, 1, 1), "cudnnSetTensor4dDescriptor(bn)");
+            checkCudnn(cudnn.cudnnSetTensor4dDescriptor(data, cudnn.CUDNN_TENSOR_NCHW, cudnn.CUDNN_DATA_FLOAT, n, c, h, w),
+                    "cudnnSetTensor4dDescriptor(bn)");
+            checkCudnn(cudnn.cudnnSetTensor4dDescriptor(channel, cudnn.CUDNN_TENSOR_NCHW, cudnn.CUDNN_DATA_FLOAT, 1, c, 1, 1),
+                    "cudnnSetTensor4dDescriptor(bn)");
             return new cudnnTensorStruct[] {data, channel};
         });
     }
@@ -281,7 +294,8 @@ public final class CudaBackend implements Backend {
                                       float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
         cudnnTensorStruct[] d = bn(x);
         // cuDNN's running-statistics update is PyTorch's: (1 − m)·running + m·batch, unbiased variance.
-        checkCudnn(cudnn.cudnnBatchNormalizationForwardTraining(dnn, cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, d[0], Cuda.at(a(x)), d[0], Cuda.at(a(y)),
+        checkCudnn(cudnn.cudnnBatchNormalizationForwardTraining(dnn, cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, d[0], Cuda.at(a(x)),
+                d[0], Cuda.at(a(y)),
                 d[1], Cuda.at(a(gamma)), Cuda.at(a(beta)), momentum, Cuda.at(a(runningMean)), Cuda.at(a(runningVar)), eps,
                 Cuda.at(a(saveMean)), Cuda.at(a(saveInvStd))), "cudnnBatchNormalizationForwardTraining");
     }
@@ -289,7 +303,8 @@ public final class CudaBackend implements Backend {
     @Override
     public void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps, Tensor y) {
         cudnnTensorStruct[] d = bn(x);
-        checkCudnn(cudnn.cudnnBatchNormalizationForwardInference(dnn, cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, d[0], Cuda.at(a(x)), d[0], Cuda.at(a(y)),
+        checkCudnn(cudnn.cudnnBatchNormalizationForwardInference(dnn, cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, d[0],
+                Cuda.at(a(x)), d[0], Cuda.at(a(y)),
                 d[1], Cuda.at(a(gamma)), Cuda.at(a(beta)), Cuda.at(a(runningMean)), Cuda.at(a(runningVar)), eps), "cudnnBatchNormalizationForwardInference");
     }
 
@@ -301,7 +316,8 @@ public final class CudaBackend implements Backend {
         // backward, every step) go to scratch kept between calls, whose contents nobody reads.
         Tensor[] sink = bnScratch.computeIfAbsent(gamma.size(), c -> new Tensor[] {allocate(c), allocate(c)});
         Tensor dg = dGamma != null ? dGamma : sink[0], dbt = dBeta != null ? dBeta : sink[1];
-        checkCudnn(cudnn.cudnnBatchNormalizationBackward(dnn, cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, one, one, d[0], Cuda.at(a(x)), d[0], Cuda.at(a(dy)),
+        checkCudnn(cudnn.cudnnBatchNormalizationBackward(dnn, cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, one, one, d[0],
+                Cuda.at(a(x)), d[0], Cuda.at(a(dy)),
                 d[0], Cuda.at(a(dx)), d[1], Cuda.at(a(gamma)), Cuda.at(a(dg)), Cuda.at(a(dbt)), BN_EPS,
                 Cuda.at(a(saveMean)), Cuda.at(a(saveInvStd))), "cudnnBatchNormalizationBackward");
     }
@@ -310,7 +326,8 @@ public final class CudaBackend implements Backend {
     public void batchNormInferenceBackward(Tensor x, Tensor dy, Tensor gamma, Tensor runningMean, Tensor runningVar,
                                            float eps, Tensor dx, Tensor dGamma, Tensor dBeta) {
         int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
-        kernels.bnInferenceBackward(a(x), a(dy), a(gamma), a(runningMean), a(runningVar), eps, a(dx), aOrNull(dGamma), aOrNull(dBeta), n, c, hw, Grid.rows(c));
+        kernels.bnInferenceBackward(a(x), a(dy), a(gamma), a(runningMean), a(runningVar), eps, a(dx), aOrNull(dGamma),
+                aOrNull(dBeta), n, c, hw, Grid.rows(c));
     }
 
     // ---------------------------------------------------------------- pooling
@@ -324,7 +341,8 @@ public final class CudaBackend implements Backend {
     private void maxPoolBackward(Tensor x, Tensor dy, Tensor dx, PoolGeometry g, int relu) {
         g.requireShapes(x, dy);
         fill(dx, 0f);
-        kernels.maxPoolBackward(a(x), a(dy), a(dx), (long) g.n() * g.c(), g.h(), g.w(), g.kernel(), g.stride(), g.pad(), relu, Grid.elements((long) g.n() * g.c() * g.p() * g.q()));
+        kernels.maxPoolBackward(a(x), a(dy), a(dx), (long) g.n() * g.c(), g.h(), g.w(), g.kernel(), g.stride(), g.pad(), relu,
+                Grid.elements((long) g.n() * g.c() * g.p() * g.q()));
     }
 
     @Override public void maxPoolForward(Tensor x, Tensor y, PoolGeometry g) { maxPoolForward(x, y, g, 0); }
@@ -338,12 +356,14 @@ public final class CudaBackend implements Backend {
     @Override
     public void avgPoolForward(Tensor x, Tensor y, PoolGeometry g) {
         g.requireShapes(x, y);
-        kernels.avgPoolForward(a(x), a(y), (long) g.n() * g.c(), g.h(), g.w(), g.kernel(), g.stride(), g.pad(), Grid.elements((long) g.n() * g.c() * g.p() * g.q()));
+        kernels.avgPoolForward(a(x), a(y), (long) g.n() * g.c(), g.h(), g.w(), g.kernel(), g.stride(), g.pad(),
+                Grid.elements((long) g.n() * g.c() * g.p() * g.q()));
     }
 
     @Override
     public void avgPoolBackward(Tensor dy, Tensor dx, PoolGeometry g) {
-        kernels.avgPoolBackward(a(dy), a(dx), (long) g.n() * g.c(), g.h(), g.w(), g.kernel(), g.stride(), g.pad(), Grid.elements(dx.size()));
+        kernels.avgPoolBackward(a(dy), a(dx), (long) g.n() * g.c(), g.h(), g.w(), g.kernel(), g.stride(), g.pad(),
+                Grid.elements(dx.size()));
     }
 
     // ---------------------------------------------------------------- normalisation layers
@@ -389,7 +409,8 @@ public final class CudaBackend implements Backend {
         if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
         requireDistinct(logits, dLogits, "softmaxCrossEntropy");
         int n = logits.dim(0);
-        kernels.softmaxCrossEntropy(a(logits), a(labels), temperature, a(loss), aOrNull(dLogits), gradScale, n, logits.size() / n, Grid.rows(n));
+        kernels.softmaxCrossEntropy(a(logits), a(labels), temperature, a(loss), aOrNull(dLogits), gradScale, n, logits.size() / n,
+                Grid.rows(n));
     }
 
     @Override
@@ -406,7 +427,8 @@ public final class CudaBackend implements Backend {
         requireDistinct(logitsQ, dLogitsQ, "klDivergence");
         int n = logitsP.dim(0);
         requireSize(logitsQ, logitsP.size(), "klDivergence");
-        kernels.klDivergence(a(logitsP), a(logitsQ), a(loss), aOrNull(dLogitsP), aOrNull(dLogitsQ), gradScale, n, logitsP.size() / n, Grid.rows(n));
+        kernels.klDivergence(a(logitsP), a(logitsQ), a(loss), aOrNull(dLogitsP), aOrNull(dLogitsQ), gradScale, n,
+                logitsP.size() / n, Grid.rows(n));
     }
 
     @Override
@@ -437,7 +459,8 @@ public final class CudaBackend implements Backend {
         DeviceAllocator.Block out = allocator.allocate((long) n * Integer.BYTES);
         try (IntPointer host = new IntPointer(n)) {
             kernels.argmaxRows(a(logits), out.address(), n, logits.size() / n, Grid.rows(n));
-            check(cudart.cudaMemcpyAsync(host, Cuda.at(out.address()), (long) n * Integer.BYTES, cudart.cudaMemcpyDeviceToHost, stream), "cudaMemcpyAsync(argmax)");
+            check(cudart.cudaMemcpyAsync(host, Cuda.at(out.address()), (long) n * Integer.BYTES, cudart.cudaMemcpyDeviceToHost,
+                    stream), "cudaMemcpyAsync(argmax)");
             synchronize();
             int[] result = new int[n];
             host.get(result);
@@ -453,7 +476,8 @@ public final class CudaBackend implements Backend {
     public void sgdStep(Tensor param, Tensor grad, Tensor momentumBuf, float lr, float momentum, float dampening,
                         float weightDecay, boolean nesterov, boolean firstStep) {
         requireSize(grad, param.size(), "sgdStep");
-        kernels.sgdStep(a(param), a(grad), momentum != 0 ? a(momentumBuf) : 0, lr, momentum, dampening, weightDecay, nesterov ? 1 : 0, firstStep ? 1 : 0, param.size(), Grid.elements(param.size()));
+        kernels.sgdStep(a(param), a(grad), momentum != 0 ? a(momentumBuf) : 0, lr, momentum, dampening, weightDecay, nesterov ? 1
+                : 0, firstStep ? 1 : 0, param.size(), Grid.elements(param.size()));
     }
 
     @Override
@@ -475,7 +499,8 @@ public final class CudaBackend implements Backend {
     public void linfPgdStepPerRow(Tensor xAdv, Tensor grad, Tensor xNat, Tensor stepPerRow, float eps) {
         requireSize(grad, xAdv.size(), "linfPgdStepPerRow");
         requireSize(xNat, xAdv.size(), "linfPgdStepPerRow");
-        kernels.linfPgdStepPerRow(a(xAdv), a(grad), a(xNat), a(stepPerRow), eps, xAdv.size(), xAdv.size() / stepPerRow.size(), Grid.elements(xAdv.size()));
+        kernels.linfPgdStepPerRow(a(xAdv), a(grad), a(xNat), a(stepPerRow), eps, xAdv.size(), xAdv.size() / stepPerRow.size(),
+                Grid.elements(xAdv.size()));
     }
 
     @Override

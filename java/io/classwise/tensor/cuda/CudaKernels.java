@@ -133,7 +133,8 @@ final class CudaKernels {
     }
 
     /** {@code cw_softmax_cross_entropy(const float* logits, const float* labels, float temperature, float* loss, float* dLogits, float gradScale, int64_t rows, int64_t k)} */
-    void softmaxCrossEntropy(long logits, long labels, float temperature, long loss, long dLogits, float gradScale, long rows, long k, Grid grid) {
+    void softmaxCrossEntropy(long logits, long labels, float temperature, long loss, long dLogits, float gradScale, long rows,
+            long k, Grid grid) {
         module.args().ptr(logits).ptr(labels).f(temperature).ptr(loss).ptr(dLogits).f(gradScale).i64(rows).i64(k);
         module.launch("cw_softmax_cross_entropy", grid);
     }
@@ -199,7 +200,8 @@ final class CudaKernels {
     }
 
     /** {@code cw_sgd_step(float* param, const float* grad, float* momentumBuf, float lr, float momentum, float dampening, float weightDecay, int nesterov, int firstStep, int64_t n)} */
-    void sgdStep(long param, long grad, long momentumBuf, float lr, float momentum, float dampening, float weightDecay, int nesterov, int firstStep, long n, Grid grid) {
+    void sgdStep(long param, long grad, long momentumBuf, float lr, float momentum, float dampening, float weightDecay,
+            int nesterov, int firstStep, long n, Grid grid) {
         module.args().ptr(param).ptr(grad).ptr(momentumBuf).f(lr).f(momentum).f(dampening).f(weightDecay).i32(nesterov).i32(firstStep).i64(n);
         module.launch("cw_sgd_step", grid);
     }
@@ -217,7 +219,8 @@ final class CudaKernels {
     }
 
     /** {@code cw_bn_inference_backward(const float* x, const float* dy, const float* gamma, const float* mean, const float* var, float eps, float* dx, float* dGamma, float* dBeta, int64_t n, int64_t c, int64_t hw)} */
-    void bnInferenceBackward(long x, long dy, long gamma, long mean, long var, float eps, long dx, long dGamma, long dBeta, long n, long c, long hw, Grid grid) {
+    void bnInferenceBackward(long x, long dy, long gamma, long mean, long var, float eps, long dx, long dGamma, long dBeta, long n,
+            long c, long hw, Grid grid) {
         module.args().ptr(x).ptr(dy).ptr(gamma).ptr(mean).ptr(var).f(eps).ptr(dx).ptr(dGamma).ptr(dBeta).i64(n).i64(c).i64(hw);
         module.launch("cw_bn_inference_backward", grid);
     }

@@ -35,7 +35,8 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void upload(FloatBuffer src, Tensor dst) {
-        if (src.capacity() < dst.size()) throw new IllegalArgumentException("upload: buffer holds " + src.capacity() + " floats, " + dst + " needs " + dst.size());
+        if (src.capacity() < dst.size()) throw new IllegalArgumentException("upload: buffer holds " + src.capacity() + " floats, "
+                + dst + " needs " + dst.size());
         buf(dst).put(0, src, 0, dst.size());
     }
 
@@ -510,7 +511,8 @@ public class ReferenceBackend implements Backend {
     protected static int label(FloatBuffer labels, int i, int K) {
         float v = labels.get(i);
         int y = (int) v;
-        if (y != v || y < 0 || y >= K) throw new IllegalArgumentException("label " + v + " at row " + i + " is not a class id in [0, " + K + ")");
+        if (y != v || y < 0 || y >= K) throw new IllegalArgumentException("label " + v + " at row " + i
+                + " is not a class id in [0, " + K + ")");
         return y;
     }
 

@@ -183,13 +183,15 @@ class SafetensorsTest {
         Path f = dir.resolve("m.safetensors");
         Map<String, Safetensors.Entry> t = new LinkedHashMap<>();
         for (var e : m.stateDict().entries().entrySet()) {
-            if (e.getValue() instanceof StateDict.FloatEntry fe) t.put(e.getKey(), Safetensors.Entry.f32(fe.shape(), fe.tensor().toArray()));
+            if (e.getValue() instanceof StateDict.FloatEntry fe) t.put(e.getKey(), Safetensors.Entry.f32(fe.shape(),
+                    fe.tensor().toArray()));
         }
         t.remove("conv2.weight");
         t.put("conv9.weight", Safetensors.Entry.f32(new int[] {1}, new float[] {0}));
         Safetensors.write(f, t, Map.of());
         SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> Checkpoint.loadInto(m, f));
-        assertTrue(e.getMessage().contains("missing keys [conv2.weight]") && e.getMessage().contains("unexpected keys [conv9.weight]"), e.getMessage());
+        assertTrue(e.getMessage().contains("missing keys [conv2.weight]")
+                && e.getMessage().contains("unexpected keys [conv9.weight]"), e.getMessage());
 
         // A checkpoint for a different class count: the mismatching tensor is named with both shapes.
         Model m100 = Models.create(B, new Models.Spec("small-cnn", 100, new int[] {1, 8, 8}, new float[1], new float[] {1}, 0), 0);

@@ -44,7 +44,8 @@ class CpuBackendParityTest {
 
     @Test
     void nativeKernelsAreBuiltIntoThisPlatformsJar() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64"),
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux")
+                && System.getProperty("os.arch").equals("amd64"),
                 "the build compiles native/cpu for the platform it runs on; this check is for linux-x86_64");
         assertTrue(CPU.usesNativeKernels(), "native CPU kernels did not load on linux-x86_64");
     }
@@ -193,7 +194,8 @@ class CpuBackendParityTest {
         CpuConvolution widest = CpuConvolution.IMPLICIT_GEMM_AVX512.unavailabilityCause() == null
                 ? CpuConvolution.IMPLICIT_GEMM_AVX512 : CpuConvolution.IMPLICIT_GEMM_AVX2;
         assertTrue(CPU.convolution() == widest, "default backend: " + CPU.convolution() + ", expected " + widest);
-        assertTrue(CONVOLUTIONS.stream().anyMatch(b -> b.convolution() == CpuConvolution.IMPLICIT_GEMM_AVX2), "the AVX2 kernel is tested too");
+        assertTrue(CONVOLUTIONS.stream().anyMatch(b -> b.convolution() == CpuConvolution.IMPLICIT_GEMM_AVX2),
+                "the AVX2 kernel is tested too");
     }
 
     @Test
@@ -217,7 +219,8 @@ class CpuBackendParityTest {
         }
     }
 
-    private static void convolutionMatchesReference(CpuBackend CPU, ConvGeometry g, Tensor x, Tensor wt, Tensor b, Tensor dy, boolean bias, int k) {
+    private static void convolutionMatchesReference(CpuBackend CPU, ConvGeometry g, Tensor x, Tensor wt, Tensor b, Tensor dy,
+            boolean bias, int k) {
         Tensor yRef = REF.allocate(g.outputShape()), yCpu = CPU.allocate(g.outputShape());
         REF.conv2dForward(x, wt, b, yRef, g);
         CPU.conv2dForward(to(CPU, x), to(CPU, wt), b == null ? null : to(CPU, b), yCpu, g);

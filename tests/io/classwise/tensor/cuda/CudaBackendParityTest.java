@@ -42,7 +42,8 @@ class CudaBackendParityTest extends BackendParityCases {
         device.softmaxCrossEntropy(z, y, 1f, loss, d, 1f);
         float[] l = loss.toArray(), g = d.toArray();
         assertTrue(Float.isFinite(l[0]) && Float.isNaN(l[1]) && Float.isNaN(l[2]), "losses " + Arrays.toString(l));
-        for (int j = 0; j < k; j++) assertTrue(Float.isFinite(g[j]) && Float.isNaN(g[k + j]) && Float.isNaN(g[2 * k + j]), "gradient column " + j);
+        for (int j = 0; j < k; j++) assertTrue(Float.isFinite(g[j]) && Float.isNaN(g[k + j]) && Float.isNaN(g[2 * k + j]),
+                "gradient column " + j);
     }
 
     @Test

@@ -38,7 +38,8 @@ class CudaBoundaryTest {
             List<String> kinds = new ArrayList<>();
             for (String p : m.group(2).split(",")) {
                 String t = p.trim();
-                kinds.add(t.contains("*") ? "ptr" : t.startsWith("float") ? "f" : t.startsWith("int64_t") ? "i64" : t.startsWith("int") ? "i32" : "?" + t);
+                kinds.add(t.contains("*") ? "ptr" : t.startsWith("float") ? "f" : t.startsWith("int64_t") ? "i64"
+                        : t.startsWith("int") ? "i32" : "?" + t);
             }
             out.put(m.group(1), kinds);
         }
@@ -82,6 +83,7 @@ class CudaBoundaryTest {
         Set<String> missing = new TreeSet<>(declared.keySet());
         missing.removeAll(launched);
         assertEquals(NOT_YET_LAUNCHED, missing, "declared kernels CudaBackend never launches");
-        assertTrue(!backend.contains("kernels.args()") && !backend.contains("launch(\""), "CudaBackend launches only through the typed methods");
+        assertTrue(!backend.contains("kernels.args()") && !backend.contains("launch(\""),
+                "CudaBackend launches only through the typed methods");
     }
 }
