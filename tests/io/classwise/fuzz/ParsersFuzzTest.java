@@ -1,23 +1,24 @@
 package io.classwise.fuzz;
 
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.classwise.data.DataFormatException;
-import io.classwise.data.formats.Idx;
-import io.classwise.nn.checkpoint.Safetensors;
-import io.classwise.nn.checkpoint.SafetensorsFormatException;
-
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import io.classwise.data.DatasetId;
 import io.classwise.data.download.TarGz;
 import io.classwise.data.formats.CifarBinary;
+import io.classwise.data.formats.Idx;
 import io.classwise.data.formats.ImageFolder;
 import io.classwise.data.formats.Stl10Binary;
 import io.classwise.data.formats.Svhn;
+import io.classwise.nn.checkpoint.Safetensors;
+import io.classwise.nn.checkpoint.SafetensorsFormatException;
 import io.classwise.train.Presets;
+
+import java.io.ByteArrayInputStream;
 import java.io.EOFException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -34,26 +35,39 @@ import java.util.zip.ZipException;
  * with {@code JAZZER_FUZZ=1} one target is fuzzed for its maxDuration (.ci/run: each parser in turn).
  */
 class ParsersFuzzTest {
-    private static Path file(String name, byte[] data) throws IOException {
-        Path dir = Files.createTempDirectory("fuzz");
-        dir.toFile().deleteOnExit();
-        Path f = dir.resolve(name);
-        Files.write(f, data);
-        f.toFile().deleteOnExit();
-        return f;
+    /** One directory for the whole run: each input's file is written, parsed and deleted. */
+    private static final Path DIR = tempDir();
+
+    private static Path tempDir() {
+        try {
+            Path d = Files.createTempDirectory("classwise-fuzz");
+            d.toFile().deleteOnExit();
+            return d;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
-    @FuzzTest(maxDuration = "5s")
-    void safetensors(byte[] data) throws IOException {
-        Path f = file("x.safetensors", data);
+    /** A parser of one file. */
+    private interface FileParser {
+        void parse(Path file) throws IOException;
+    }
+
+    /** Writes data under that name, parses it and deletes it; the format's own errors are the accepted outcome. */
+    private static void parseFile(String name, byte[] data, FileParser parser) throws IOException {
+        Path f = DIR.resolve(name);
+        Files.write(f, data);
         try {
-            Safetensors.read(f);
-        } catch (SafetensorsFormatException expected) {
+            parser.parse(f);
+        } catch (DataFormatException | SafetensorsFormatException expected) {
             // the format's own error, naming the file
         } finally {
             Files.deleteIfExists(f);
         }
     }
+
+    @FuzzTest(maxDuration = "5s")
+    void safetensors(byte[] data) throws IOException { parseFile("x.safetensors", data, Safetensors::read); }
 
     @FuzzTest(maxDuration = "5s")
     void idxImages(byte[] data) throws IOException {
@@ -68,81 +82,50 @@ class ParsersFuzzTest {
 
     @FuzzTest(maxDuration = "5s")
     void cifarBinary(byte[] data) throws IOException {
-        Path f = file("data_batch_1.bin", data);
-        try {
-            CifarBinary.read(List.of(f), 1, 0, DatasetId.CIFAR10.classNames(),
-                    Map.of("data_batch_1.bin", 10_000));
-        } catch (DataFormatException expected) {
-            // the format's own error
-        } finally {
-            Files.deleteIfExists(f);
-        }
+        parseFile("data_batch_1.bin", data, f -> CifarBinary.read(List.of(f), 1, 0, DatasetId.CIFAR10.classNames(), Map.of("data_batch_1.bin", 10_000)));
     }
 
     @FuzzTest(maxDuration = "5s")
-    void matV5(byte[] data) throws IOException {
-        Path f = file("train_32x32.mat", data);
-        try {
-            Svhn.read(f, DatasetId.SVHN.classNames());
-        } catch (DataFormatException expected) {
-            // the format's own error
-        } finally {
-            Files.deleteIfExists(f);
-        }
-    }
+    void matV5(byte[] data) throws IOException { parseFile("train_32x32.mat", data, f -> Svhn.read(f, DatasetId.SVHN.classNames())); }
 
     @FuzzTest(maxDuration = "5s")
-    void stl10(com.code_intelligence.jazzer.api.FuzzedDataProvider in) throws IOException {
-        Path x = file("train_X.bin", in.consumeBytes(in.consumeInt(0, 4 * Stl10Binary.PIXELS)));
-        Path y = file("train_y.bin", in.consumeRemainingAsBytes());
+    void stl10(FuzzedDataProvider in) throws IOException {
+        Path y = DIR.resolve("train_y.bin");
+        byte[] x = in.consumeBytes(in.consumeInt(0, 4 * Stl10Binary.PIXELS));
+        Files.write(y, in.consumeRemainingAsBytes());
         try {
-            Stl10Binary.read(x, y, DatasetId.STL10.classNames());
-        } catch (DataFormatException expected) {
-            // the format's own error
+            parseFile("train_X.bin", x, f -> Stl10Binary.read(f, y, DatasetId.STL10.classNames()));
         } finally {
-            Files.deleteIfExists(x);
             Files.deleteIfExists(y);
         }
     }
 
     @FuzzTest(maxDuration = "5s")
     void tarGz(byte[] data) throws IOException {
-        Path f = file("archive.tar.gz", data);
-        Path into = Files.createTempDirectory("fuzz-untar");
+        Path into = DIR.resolve("untar");
         try {
-            TarGz.extract(f, into);
-        } catch (DataFormatException expected) {
-            // the format's own error
+            parseFile("archive.tar.gz", data, f -> TarGz.extract(f, into));
         } finally {
-            Files.deleteIfExists(f);
-            try (var all = Files.walk(into)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            if (Files.exists(into)) {
+                try (var all = Files.walk(into)) {
+                    for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                }
             }
         }
     }
 
     @FuzzTest(maxDuration = "5s")
-    void imageFile(byte[] data) throws IOException {
-        Path f = file("image.JPEG", data);
-        try {
-            ImageFolder.decode(f);
-        } catch (DataFormatException expected) {
-            // the format's own error
-        } finally {
-            Files.deleteIfExists(f);
-        }
-    }
+    void imageFile(byte[] data) throws IOException { parseFile("image.JPEG", data, ImageFolder::decode); }
 
     @FuzzTest(maxDuration = "5s")
-    void trainConfig(com.code_intelligence.jazzer.api.FuzzedDataProvider in) throws IOException {
+    void trainConfig(FuzzedDataProvider in) throws IOException {
         boolean yaml = in.consumeBoolean();
-        Path f = file(yaml ? "config.yaml" : "config.json", in.consumeRemainingAsBytes());
-        try {
-            Presets.resolve(DatasetId.FASHION_MNIST, f, Map.of());
-        } catch (IllegalArgumentException expected) {
-            // "--config FILE: ..." or a TrainConfig field out of range, both naming what is wrong
-        } finally {
-            Files.deleteIfExists(f);
-        }
+        parseFile(yaml ? "config.yaml" : "config.json", in.consumeRemainingAsBytes(), f -> {
+            try {
+                Presets.resolve(DatasetId.FASHION_MNIST, f, Map.of());
+            } catch (IllegalArgumentException expected) {
+                // "--config FILE: ..." or a TrainConfig field out of range, both naming what is wrong
+            }
+        });
     }
 }
