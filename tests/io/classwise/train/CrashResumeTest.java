@@ -83,6 +83,16 @@ class CrashResumeTest {
         }
         // weights (4: write, fsync, rename, directory fsync), state (4), metrics (2), manifest (4), last.safetensors (4), the end
         assertTrue(points >= 19, "only " + points + " crash points were reached");
+        // Later epochs add one operation, deleting the previous epoch's optimizer state: crash there too, and after it.
+        for (int n : new int[] {points, points + 1}) {
+            Path run = dir.resolve("crash-2-" + n);
+            assertEquals(CrashPoints.EXIT_CODE, engine(run, "2:" + n, RECIPE.toArray(new String[0])), "epoch 2, operation " + n);
+            assertEquals(0, engine(run, null, "train", "--resume"), "resume after a crash in epoch 2's commit before operation " + n);
+            assertEquals(lastSha, EpochCommit.sha256(run.resolve("checkpoints/last.safetensors")), "last.safetensors after epoch-2 crash point " + n);
+            assertEquals(metrics, testMetrics(run), "metrics.jsonl after epoch-2 crash point " + n);
+        }
+        assertTrue(Files.readString(dir.resolve("crash-2-" + points + "-2_" + points + ".log")).contains("halting before deleting"),
+                "the extra operation of later epochs is the deletion of the previous state");
         assertTrue(new File(dir.toFile(), "crash-1").isDirectory());
     }
 }
