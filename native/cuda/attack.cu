@@ -22,6 +22,17 @@ extern "C" __global__ void cw_linf_pgd_step_per_row(float* xAdv, const float* gr
     }
 }
 
+// As cw_linf_pgd_step_per_row with a budget per row too (per-class ε gathered from the labels)
+extern "C" __global__ void cw_linf_pgd_step_rows(float* xAdv, const float* grad, const float* xNat, const float* stepPerRow,
+                                                 const float* epsPerRow, int64_t n, int64_t rowSize) {
+    CW_GRID_STRIDE(i, n) {
+        const float eps = epsPerRow[i / rowSize];
+        float v = xAdv[i] + stepPerRow[i / rowSize] * cw_sign(grad[i]);
+        v = fminf(fmaxf(v, xNat[i] - eps), xNat[i] + eps);
+        xAdv[i] = fminf(fmaxf(v, 0.f), 1.f);
+    }
+}
+
 // ℓ2 step per row (one block per row): x′ += step·∇/‖∇‖₂, δ = x′ − x scaled back onto ‖δ‖₂ ≤ ε, then [0, 1]
 extern "C" __global__ void cw_l2_pgd_step(float* xAdv, const float* grad, const float* xNat, float step, float eps, int64_t rows,
                                           int64_t rowSize) {

@@ -38,6 +38,7 @@ extern "C" __global__ void cw_dlr_loss(const float* logits, const float* labels,
 // attack.cu
 extern "C" __global__ void cw_linf_pgd_step(float* xAdv, const float* grad, const float* xNat, float step, float eps, int64_t n);
 extern "C" __global__ void cw_linf_pgd_step_per_row(float* xAdv, const float* grad, const float* xNat, const float* stepPerRow, float eps, int64_t n, int64_t rowSize);
+extern "C" __global__ void cw_linf_pgd_step_rows(float* xAdv, const float* grad, const float* xNat, const float* stepPerRow, const float* epsPerRow, int64_t n, int64_t rowSize);
 extern "C" __global__ void cw_l2_pgd_step(float* xAdv, const float* grad, const float* xNat, float step, float eps, int64_t rows, int64_t rowSize);
 extern "C" __global__ void cw_momentum_accumulate(const float* grad, float* buf, float mu, int64_t rows, int64_t rowSize);
 // optimizer.cu

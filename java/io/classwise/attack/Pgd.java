@@ -41,8 +41,10 @@ public final class Pgd implements Attack {
     private final double startSigma;
     private final Loss loss;
     private final Norm norm;
+    /** ε per class (example i attacked within ε_{y_i}); null: one ε for all. */
+    private final float[] epsPerClass;
 
-    private Tensor xAdv, best, noise, grad, lossPerExample, dLogits, mask, momentumBuf;
+    private Tensor xAdv, best, noise, grad, lossPerExample, dLogits, mask, momentumBuf, epsRows, stepRows, zeroRows;
 
     public Pgd(String name, float eps, float step, int steps, int restarts, boolean randomStart, Loss loss,
                float temperature, float kappa, float momentum) {
@@ -51,18 +53,19 @@ public final class Pgd implements Attack {
 
     public Pgd(String name, Norm norm, float eps, float step, int steps, int restarts, boolean randomStart, Loss loss,
                float temperature, float kappa, float momentum) {
-        this(name, norm, eps, step, steps, restarts, randomStart ? Start.UNIFORM : Start.NONE, 0, loss, temperature, kappa, momentum);
+        this(name, norm, eps, step, steps, restarts, randomStart ? Start.UNIFORM : Start.NONE, 0, loss, temperature, kappa, momentum, null);
     }
 
     private Pgd(String name, Norm norm, float eps, float step, int steps, int restarts, Start start, double startSigma, Loss loss,
-                float temperature, float kappa, float momentum) {
+                float temperature, float kappa, float momentum, float[] epsPerClass) {
         if (!(eps >= 0) || !(step >= 0) || steps < 1 || restarts < 1) {
             throw new IllegalArgumentException(name + ": need eps >= 0, step >= 0, steps >= 1, restarts >= 1 (got eps=" + eps
                     + " step=" + step + " steps=" + steps + " restarts=" + restarts + ")");
         }
         if (!(temperature > 0)) throw new IllegalArgumentException(name + ": temperature T must be > 0, got " + temperature);
         this.name = name; this.eps = eps; this.step = step; this.steps = steps; this.restarts = restarts;
-        this.start = start; this.startSigma = startSigma; this.loss = loss; this.temperature = temperature; this.kappa = kappa; this.momentum = momentum;
+        this.start = start; this.startSigma = startSigma; this.loss = loss;
+        this.epsPerClass = epsPerClass == null ? null : epsPerClass.clone(); this.temperature = temperature; this.kappa = kappa; this.momentum = momentum;
         this.norm = norm;
         if (norm == Norm.L2 && momentum != 0) throw new IllegalArgumentException(name + ": momentum is implemented for ℓ∞ only");
     }
@@ -104,7 +107,18 @@ public final class Pgd implements Attack {
      * ascending KL(softmax(f(x)) ‖ softmax(f(x′))); {@link #perturb} takes the clean logits (N, K) in place of labels.
      */
     public static Pgd tradesKl(float eps, float step, int steps) {
-        return new Pgd("TRADES-KL-" + steps, Norm.LINF, eps, step, steps, 1, Start.GAUSSIAN, 0.001, Loss.KL, 1f, 0f, 0f);
+        return new Pgd("TRADES-KL-" + steps, Norm.LINF, eps, step, steps, 1, Start.GAUSSIAN, 0.001, Loss.KL, 1f, 0f, 0f, null);
+    }
+
+    /**
+     * The same ℓ∞ attack with a budget per class: example i is attacked within ε_{y_i} (its true class's
+     * entry), its random start drawn from that ball and its step scaled by ε_{y_i}/ε — per-class ε for
+     * class-aware training and evaluation. With every entry equal to ε it is this attack, bit for bit.
+     */
+    public Pgd withEpsPerClass(float[] perClass) {
+        if (norm != Norm.LINF || momentum != 0 || start == Start.GAUSSIAN) throw new IllegalArgumentException(name + ": per-class ε is for ℓ∞ PGD/FGSM");
+        for (float e : perClass) if (!(e >= 0 && e <= 1)) throw new IllegalArgumentException(name + ": per-class ε must be in [0, 1], got " + e);
+        return new Pgd(name + "(ε per class)", norm, eps, step, steps, restarts, start, startSigma, loss, temperature, kappa, momentum, perClass);
     }
 
     /** MI-FGSM with the paper's defaults: step ε/steps, no random start. */
@@ -134,7 +148,7 @@ public final class Pgd implements Attack {
         int[] bestPred = new int[n];
         float[] maskValues = new float[n];
         for (int r = 0; r < restarts; r++) {
-            ascend(model, tape, x, aim, direction, rng);
+            ascend(model, tape, x, labels, aim, direction, rng);
             int[] pred = b.argmaxRows(model.forward(tape, xAdv));
             for (int i = 0; i < n; i++) {
                 boolean ok = t == null ? pred[i] != y[i] : pred[i] == t[i];
@@ -157,7 +171,7 @@ public final class Pgd implements Attack {
     public Tensor perturb(Model model, Tape tape, Tensor x, Tensor labels, Rng rng) {
         if (restarts != 1) throw new IllegalStateException(name + ": perturb() is for single-restart attacks; use run()");
         prepare(x, model.numClasses());
-        ascend(model, tape, x, labels, 1f, rng);
+        ascend(model, tape, x, labels, labels, 1f, rng);
         return xAdv;
     }
 
@@ -173,10 +187,14 @@ public final class Pgd implements Attack {
         if (momentum != 0) momentumBuf = reuse(b, momentumBuf, x.shape());
     }
 
-    /** Random start (if any), then {@code steps} ascent steps on the loss of {@code aim}; leaves the result in xAdv. */
-    private void ascend(Model model, Tape tape, Tensor x, Tensor aim, float direction, Rng rng) {
+    /**
+     * Random start (if any), then {@code steps} ascent steps on the loss of {@code aim}; leaves the result
+     * in xAdv. labels (the true classes) choose each example's budget when ε is per class.
+     */
+    private void ascend(Model model, Tape tape, Tensor x, Tensor labels, Tensor aim, float direction, Rng rng) {
         Backend b = x.backend();
         int n = x.dim(0);
+        float[] rowEps = epsPerClass == null ? null : perRowBudgets(b, labels, n);
         b.copy(x, xAdv);
         if (start == Start.GAUSSIAN) {
             float[] u = new float[x.size()];
@@ -186,7 +204,10 @@ public final class Pgd implements Attack {
             project(b, xAdv, x);
         } else if (start == Start.UNIFORM && eps > 0) {
             float[] u = new float[x.size()];
-            if (norm == Norm.LINF) {
+            if (rowEps != null) {
+                int row = u.length / n;
+                for (int i = 0; i < u.length; i++) u[i] = (float) rng.uniform(-rowEps[i / row], rowEps[i / row]);
+            } else if (norm == Norm.LINF) {
                 for (int i = 0; i < u.length; i++) u[i] = (float) rng.uniform(-eps, eps);
             } else {
                 // A random direction at a random radius in the ℓ2 ball.
@@ -200,7 +221,8 @@ public final class Pgd implements Attack {
             }
             noise.copyFrom(u);
             b.axpy(1f, noise, xAdv);
-            project(b, xAdv, x); // only project and clamp to [0, 1]
+            if (rowEps != null) b.linfPgdStepRows(xAdv, xAdv, x, zeroRows, epsRows);
+            else project(b, xAdv, x); // only project and clamp to [0, 1]
         }
         if (momentum != 0) b.fill(momentumBuf, 0f);
         for (int s = 0; s < steps; s++) {
@@ -213,12 +235,30 @@ public final class Pgd implements Attack {
             if (momentum != 0) {
                 b.momentumAccumulate(grad, momentumBuf, momentum);
                 b.linfPgdStep(xAdv, momentumBuf, x, step, eps);
+            } else if (rowEps != null) {
+                b.linfPgdStepRows(xAdv, grad, x, stepRows, epsRows);
             } else if (norm == Norm.L2) {
                 b.l2PgdStep(xAdv, grad, x, step, eps);
             } else {
                 b.linfPgdStep(xAdv, grad, x, step, eps);
             }
         }
+    }
+
+    /** ε_{y_i} per example into epsRows, the steps scaled alike into stepRows (exactly step where ε_{y_i} = ε); returns the budgets. */
+    private float[] perRowBudgets(Backend b, Tensor labels, int n) {
+        float[] y = labels.toArray(), e = new float[n], s = new float[n];
+        for (int i = 0; i < n; i++) {
+            int c = (int) y[i];
+            if (c < 0 || c >= epsPerClass.length) throw new IllegalArgumentException(name + ": label " + c + " has no ε (" + epsPerClass.length + " classes)");
+            e[i] = epsPerClass[c];
+            s[i] = e[i] == eps ? step : eps > 0 ? step * (e[i] / eps) : step;
+        }
+        epsRows = reuse(b, epsRows, n).copyFrom(e);
+        stepRows = reuse(b, stepRows, n).copyFrom(s);
+        zeroRows = reuse(b, zeroRows, n);
+        b.fill(zeroRows, 0f);
+        return e;
     }
 
     private void project(Backend b, Tensor xAdv, Tensor x) {

@@ -198,6 +198,12 @@ public interface Backend extends AutoCloseable {
     void linfPgdStepPerRow(Tensor xAdv, Tensor grad, Tensor xNat, Tensor stepPerRow, float eps);
 
     /**
+     * As {@link #linfPgdStep} with a step and a budget per example, stepPerRow (N) and epsPerRow (N): the
+     * fused update behind per-class ε (each example's ε gathered from its label), for class-aware training.
+     */
+    void linfPgdStepRows(Tensor xAdv, Tensor grad, Tensor xNat, Tensor stepPerRow, Tensor epsPerRow);
+
+    /**
      * Croce and Hein's difference-of-logits-ratio loss per example, the quantity APGD-DLR ascends:
      * loss[i] = −(z_y − max_{j≠y} z_j) / (z_π1 − z_π3 + 1e-12), π sorting the logits in decreasing order.
      * dLogits (nullable) gets gradScale·∂loss/∂z. Needs at least 3 classes.

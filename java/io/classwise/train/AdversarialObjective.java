@@ -21,7 +21,9 @@ final class AdversarialObjective implements Objective {
         this.c = c;
         this.method = method;
         float eps = (float) c.cfg().eps, step = (float) c.cfg().trainStep;
-        this.attack = method == Method.FGSM_RS ? Pgd.fgsmRandomStart(eps, step) : Pgd.pgd(eps, step, c.cfg().trainSteps, 1);
+        Pgd base = method == Method.FGSM_RS ? Pgd.fgsmRandomStart(eps, step) : Pgd.pgd(eps, step, c.cfg().trainSteps, 1);
+        float[] classEps = c.cfg().classEpsArray();
+        this.attack = classEps == null ? base : base.withEpsPerClass(classEps);
     }
 
     @Override public boolean adversarial() { return true; }
@@ -41,6 +43,7 @@ final class AdversarialObjective implements Objective {
             logits = shifted;
         }
         double loss = Losses.crossEntropy(logits, batch.y(), 1f, per, d);
+        loss = ClassWeights.apply(c, batch, per, d, loss);
         c.model().backward(c.train(), d, Grad.PARAMS);
         return loss;
     }

@@ -17,7 +17,9 @@ final class MartObjective implements Objective {
 
     MartObjective(Context c) {
         this.c = c;
-        this.attack = Pgd.pgd((float) c.cfg().eps, (float) c.cfg().trainStep, c.cfg().trainSteps, 1);
+        Pgd base = Pgd.pgd((float) c.cfg().eps, (float) c.cfg().trainStep, c.cfg().trainSteps, 1);
+        float[] classEps = c.cfg().classEpsArray();
+        this.attack = classEps == null ? base : base.withEpsPerClass(classEps);
     }
 
     @Override public boolean adversarial() { return true; }

@@ -18,6 +18,7 @@ final class NaturalObjective implements Objective {
         batch.clean().add(batch.labels(), c.model().backend().argmaxRows(logits));
         Tensor d = c.buffers().get("dLogits", logits.shape()), per = c.buffers().get("lossPerExample", batch.labels().length);
         double loss = Losses.crossEntropy(logits, batch.y(), 1f, per, d);
+        loss = ClassWeights.apply(c, batch, per, d, loss);
         c.model().backward(c.train(), d, Grad.PARAMS);
         return loss;
     }

@@ -42,6 +42,29 @@ public final class TrainConfig {
     public String device = "auto";
     /** Where the preset's numbers come from. */
     public String presetSource = "";
+    /**
+     * Per-class training budgets (one ε per class, in class order) for class-aware training; empty: eps for
+     * every class. The training attack gathers each example's ε from its label (Pgd.withEpsPerClass).
+     */
+    public java.util.List<Double> classEps = new java.util.ArrayList<>();
+    /** Per-class loss weights (one per class; empty: all 1): each example's loss and gradient are scaled by its class's weight. */
+    public java.util.List<Double> classWeights = new java.util.ArrayList<>();
+
+    /** classEps as floats, or null when one ε serves every class. */
+    public float[] classEpsArray() {
+        if (classEps == null || classEps.isEmpty()) return null;
+        float[] e = new float[classEps.size()];
+        for (int i = 0; i < e.length; i++) e[i] = classEps.get(i).floatValue();
+        return e;
+    }
+
+    /** classWeights as floats, or null when every class weighs 1. */
+    public float[] classWeightsArray() {
+        if (classWeights == null || classWeights.isEmpty()) return null;
+        float[] w = new float[classWeights.size()];
+        for (int i = 0; i < w.length; i++) w[i] = classWeights.get(i).floatValue();
+        return w;
+    }
 
     public Method methodEnum() { return Method.parse(method); }
 
@@ -86,5 +109,14 @@ public final class TrainConfig {
         if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) throw new IllegalArgumentException("--weight-decay must be a finite number >= 0, got " + weightDecay);
         if (!(beta >= 0) || !Double.isFinite(beta)) throw new IllegalArgumentException("--beta must be a finite number >= 0, got " + beta);
         if (threads < 0) throw new IllegalArgumentException("--threads must be >= 0 (0 = one per core), got " + threads);
+        if (classEps != null) for (Double e : classEps) {
+            if (e == null || !(e >= 0 && e <= 1)) throw new IllegalArgumentException("classEps: every ε must be in [0, 1], got " + classEps);
+        }
+        if (classWeights != null) for (Double w : classWeights) {
+            if (w == null || !(w >= 0) || !Double.isFinite(w)) throw new IllegalArgumentException("classWeights: every weight must be finite and >= 0, got " + classWeights);
+        }
+        if (classEps != null && !classEps.isEmpty() && (method.equals("trades") || method.equals("natural"))) {
+            throw new IllegalArgumentException("classEps applies to the PGD-based methods (pgd-at, fgsm-rs, mart, he), not " + method);
+        }
     }
 }

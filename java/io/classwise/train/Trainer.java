@@ -308,6 +308,9 @@ public final class Trainer {
         line.put("train_images_per_second", m.trainImagesPerSecond());
         line.put("method", cfg.method);
         line.put("robust_definition", Evaluation.ROBUST_DEFINITION);
+        // What a class-aware run used this epoch (its per-class budgets and loss weights).
+        if (cfg.classEpsArray() != null) JSON.valueToTree(cfg.classEps).forEach(line.putArray("class_eps")::add);
+        if (cfg.classWeightsArray() != null) JSON.valueToTree(cfg.classWeights).forEach(line.putArray("class_weights")::add);
         ObjectNode tr = line.putObject("train");
         tr.set("clean", accuracyJson(m.trainClean()));
         if (m.trainRobust() != null) tr.set("robust", accuracyJson(m.trainRobust()));

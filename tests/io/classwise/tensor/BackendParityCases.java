@@ -288,6 +288,9 @@ public abstract class BackendParityCases {
         Tensor steps = REF.allocate(4).copyFrom(new float[] {0.01f, 0.02f, 0f, 0.05f});
         REF.linfPgdStepPerRow(adv, grad, x, steps, 0.03f); device.linfPgdStepPerRow(gadv, ggrad, gxn, to(device, steps), 0.03f);
         same(adv, gadv, "per-row step");
+        Tensor epsRows = REF.allocate(4).copyFrom(new float[] {0.01f, 0.2f, 0f, 0.05f}), stepRows = REF.allocate(4).copyFrom(new float[] {0.02f, 0.05f, 0.1f, 0f});
+        REF.linfPgdStepRows(adv, grad, x, stepRows, epsRows); device.linfPgdStepRows(gadv, ggrad, gxn, to(device, stepRows), to(device, epsRows));
+        same(adv, gadv, "per-row step and budget");
         Tensor buf = randn(REF, rng, 1, 4, 3, 8, 8), gbuf = to(device, buf);
         REF.momentumAccumulate(grad, buf, 0.9f); device.momentumAccumulate(ggrad, gbuf, 0.9f);
         same(buf, gbuf, "momentum");

@@ -424,6 +424,11 @@ public class CpuBackend implements Backend {
         loops.linfPgdStepPerRow(xAdv, grad, xNat, stepPerRow, eps);
     }
 
+    @Override
+    public void linfPgdStepRows(Tensor xAdv, Tensor grad, Tensor xNat, Tensor stepPerRow, Tensor epsPerRow) {
+        loops.linfPgdStepRows(xAdv, grad, xNat, stepPerRow, epsPerRow);
+    }
+
     @Override public void scaleRows(Tensor x, Tensor scale) { loops.scaleRows(x, scale); }
 
     @Override public void addAtLabels(Tensor logits, Tensor labels, float value, Tensor out) { loops.addAtLabels(logits, labels, value, out); }

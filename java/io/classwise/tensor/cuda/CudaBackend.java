@@ -504,6 +504,15 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void linfPgdStepRows(Tensor xAdv, Tensor grad, Tensor xNat, Tensor stepPerRow, Tensor epsPerRow) {
+        requireSize(grad, xAdv.size(), "linfPgdStepRows");
+        requireSize(xNat, xAdv.size(), "linfPgdStepRows");
+        requireSize(epsPerRow, stepPerRow.size(), "linfPgdStepRows");
+        kernels.linfPgdStepRows(a(xAdv), a(grad), a(xNat), a(stepPerRow), a(epsPerRow), xAdv.size(), xAdv.size() / stepPerRow.size(),
+                Grid.elements(xAdv.size()));
+    }
+
+    @Override
     public void scaleRows(Tensor x, Tensor scale) {
         int rows = scale.size();
         kernels.scaleRows(a(x), a(scale), rows, x.size() / rows, Grid.elements(x.size()));

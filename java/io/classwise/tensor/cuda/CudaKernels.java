@@ -187,6 +187,12 @@ final class CudaKernels {
         module.launch("cw_linf_pgd_step_per_row", grid);
     }
 
+    /** {@code cw_linf_pgd_step_rows(float* xAdv, const float* grad, const float* xNat, const float* stepPerRow, const float* epsPerRow, int64_t n, int64_t rowSize)} */
+    void linfPgdStepRows(long xAdv, long grad, long xNat, long stepPerRow, long epsPerRow, long n, long rowSize, Grid grid) {
+        module.args().ptr(xAdv).ptr(grad).ptr(xNat).ptr(stepPerRow).ptr(epsPerRow).i64(n).i64(rowSize);
+        module.launch("cw_linf_pgd_step_rows", grid);
+    }
+
     /** {@code cw_l2_pgd_step(float* xAdv, const float* grad, const float* xNat, float step, float eps, int64_t rows, int64_t rowSize)} */
     void l2PgdStep(long xAdv, long grad, long xNat, float step, float eps, long rows, long rowSize, Grid grid) {
         module.args().ptr(xAdv).ptr(grad).ptr(xNat).f(step).f(eps).i64(rows).i64(rowSize);

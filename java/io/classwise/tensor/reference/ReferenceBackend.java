@@ -684,6 +684,24 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void linfPgdStepRows(Tensor xAdv, Tensor grad, Tensor xNat, Tensor stepPerRow, Tensor epsPerRow) {
+        requireSize(grad, xAdv.size(), "linfPgdStepRows");
+        requireSize(xNat, xAdv.size(), "linfPgdStepRows");
+        requireSize(epsPerRow, stepPerRow.size(), "linfPgdStepRows");
+        int n = stepPerRow.size(), row = xAdv.size() / n;
+        FloatBuffer a = buf(xAdv), g = buf(grad), x0 = buf(xNat), st = buf(stepPerRow), ep = buf(epsPerRow);
+        for (int r = 0; r < n; r++) {
+            float step = st.get(r), eps = ep.get(r);
+            for (int j = 0; j < row; j++) {
+                int i = r * row + j;
+                float v = a.get(i) + step * Math.signum(g.get(i));
+                v = Math.min(Math.max(v, x0.get(i) - eps), x0.get(i) + eps);
+                a.put(i, Math.min(Math.max(v, 0f), 1f));
+            }
+        }
+    }
+
+    @Override
     public void linfPgdStepPerRow(Tensor xAdv, Tensor grad, Tensor xNat, Tensor stepPerRow, float eps) {
         requireSize(grad, xAdv.size(), "linfPgdStepPerRow");
         requireSize(xNat, xAdv.size(), "linfPgdStepPerRow");
