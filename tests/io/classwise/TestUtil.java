@@ -26,6 +26,18 @@ public final class TestUtil {
         return b.allocate(shape).copyFrom(randn(rng, Tensor.sizeOf(shape), std));
     }
 
+    /** The numbers of several tensors, one after another (e.g. every parameter's value or gradient). */
+    public static float[] concat(java.util.List<Tensor> tensors) {
+        int total = tensors.stream().mapToInt(Tensor::size).sum(), at = 0;
+        float[] all = new float[total];
+        for (Tensor t : tensors) {
+            float[] v = t.toArray();
+            System.arraycopy(v, 0, all, at, v.length);
+            at += v.length;
+        }
+        return all;
+    }
+
     /** Moves a tensor's numbers to another backend (same shape). */
     public static Tensor to(Backend b, Tensor t) { return b.allocate(t.shape()).copyFrom(t.toArray()); }
 

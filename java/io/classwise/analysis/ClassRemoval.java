@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.OutputStream;
 import java.util.Locale;
 
@@ -174,7 +173,7 @@ public final class ClassRemoval {
         if (examples.isEmpty()) return Double.NaN;
         SubsetDataset trainWithout = SubsetDataset.withoutClasses(train, dropped);
         SubsetDataset testWithout = SubsetDataset.withoutClasses(test, dropped);
-        TrainConfig c = copy(recipe);
+        TrainConfig c = recipe.copy();
         c.seed = seed;
         // Same recipe, same number of training images per remaining class; evaluate on the given test subset.
         int classes = train.numClasses();
@@ -194,8 +193,4 @@ public final class ClassRemoval {
         return (double) robust / p.labels().length;
     }
 
-    private static TrainConfig copy(TrainConfig c) {
-        ObjectMapper m = new ObjectMapper();
-        return m.convertValue(m.valueToTree(c), TrainConfig.class);
-    }
 }

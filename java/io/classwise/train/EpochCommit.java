@@ -9,16 +9,14 @@ import io.classwise.nn.checkpoint.Checkpoint;
 import io.classwise.nn.checkpoint.TrainingState;
 import io.classwise.util.AtomicFiles;
 import io.classwise.util.CrashPoints;
+import io.classwise.util.FileDigests;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.Map;
 import io.classwise.nn.checkpoint.Safetensors;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * Commits an epoch to a run directory so that a crash at any point leaves a run that resumes:
@@ -120,16 +118,5 @@ final class EpochCommit {
         }
     }
 
-    static String sha256(Path file) throws IOException {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            try (InputStream in = Files.newInputStream(file)) {
-                byte[] buf = new byte[1 << 16];
-                for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    static String sha256(Path file) throws IOException { return FileDigests.hex(file, "SHA-256"); }
 }

@@ -148,7 +148,7 @@ public final class Presets {
     public static TrainConfig resumed(TrainConfig saved, Map<String, Object> flags, Map<String, String> flagNames) {
         ObjectMapper json = new ObjectMapper();
         JsonNode was = json.valueToTree(saved);
-        TrainConfig c = json.convertValue(was, TrainConfig.class);
+        TrainConfig c = saved.copy();
         for (Map.Entry<String, Object> f : flags.entrySet()) {
             String field = f.getKey(), flag = flagNames.getOrDefault(field, field);
             JsonNode given = json.valueToTree(f.getValue()), before = was.path(field);

@@ -1,5 +1,7 @@
 package io.classwise.train;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.classwise.nn.LrSchedule;
 
 import java.util.Arrays;
@@ -67,6 +69,12 @@ public final class TrainConfig {
     }
 
     public Method methodEnum() { return Method.parse(method); }
+
+    /** An independent copy (through the same JSON mapping as config.json, so every field comes along). */
+    public TrainConfig copy() {
+        ObjectMapper m = new ObjectMapper();
+        return m.convertValue(m.valueToTree(this), TrainConfig.class);
+    }
 
     /** Learning rate at fractional epoch t. */
     public LrSchedule lrSchedule() {

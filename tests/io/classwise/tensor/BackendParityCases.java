@@ -1,5 +1,6 @@
 package io.classwise.tensor;
 
+import io.classwise.TestUtil;
 import io.classwise.attack.Pgd;
 import io.classwise.nn.Grad;
 import io.classwise.nn.Losses;
@@ -20,7 +21,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.util.List;
 
 import static io.classwise.TestUtil.assertClose;
 import static io.classwise.TestUtil.randn;
@@ -339,14 +339,6 @@ public abstract class BackendParityCases {
         Losses.crossEntropy(logits, y, 1f, b.allocate(n), d);
         model.backward(tape, d, Grad.PARAMS);
         sgd.step(0.1f);
-        List<Parameter> ps = model.parameters();
-        int total = ps.stream().mapToInt(p -> p.value().size()).sum(), at = 0;
-        float[] all = new float[total];
-        for (Parameter p : ps) {
-            float[] v = p.value().toArray();
-            System.arraycopy(v, 0, all, at, v.length);
-            at += v.length;
-        }
-        return all;
+        return TestUtil.concat(model.parameters().stream().map(Parameter::value).toList());
     }
 }

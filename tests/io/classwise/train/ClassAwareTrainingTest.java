@@ -2,6 +2,7 @@ package io.classwise.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.classwise.TestUtil;
 import io.classwise.data.DatasetId;
 import io.classwise.data.DemoData;
 import io.classwise.data.Split;
@@ -20,7 +21,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,17 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClassAwareTrainingTest {
     @TempDir Path dir;
 
-    private static float[] gradients(Model m) {
-        List<Parameter> ps = m.parameters();
-        int total = ps.stream().mapToInt(p -> p.grad().size()).sum(), at = 0;
-        float[] all = new float[total];
-        for (Parameter p : ps) {
-            float[] g = p.grad().toArray();
-            System.arraycopy(g, 0, all, at, g.length);
-            at += g.length;
-        }
-        return all;
-    }
+    private static float[] gradients(Model m) { return TestUtil.concat(m.parameters().stream().map(Parameter::grad).toList()); }
 
     /** A weight of 2 for every class doubles the loss and every gradient exactly; no weights change nothing. */
     @Test

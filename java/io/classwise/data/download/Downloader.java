@@ -1,5 +1,7 @@
 package io.classwise.data.download;
 
+import io.classwise.util.FileDigests;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,9 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * Downloads a file into {@code <name>.part}, resuming with an HTTP Range request after a dropped
@@ -146,14 +145,5 @@ public final class Downloader {
         if (expected >= 0 && got < expected) throw new IOException("connection closed after " + got + " of " + expected + " bytes");
     }
 
-    public static String md5(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("MD5");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    public static String md5(Path file) throws IOException { return FileDigests.hex(file, "MD5"); }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.classwise.util.AtomicFiles;
+import io.classwise.util.FileDigests;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -22,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.TreeMap;
 
@@ -113,7 +113,7 @@ public final class Safetensors {
     public static void write(Path file, Map<String, Entry> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         TreeMap<String, String> sorted = new TreeMap<>(metadata);
-        MessageDigest sha = sha256();
+        MessageDigest sha = FileDigests.digest("SHA-256");
         for (Entry t : tensors.values()) sha.update(t.data);
         sorted.put(CHECKSUM, HexFormat.of().formatHex(sha.digest()));
         ObjectNode meta = header.putObject("__metadata__");
@@ -244,7 +244,7 @@ public final class Safetensors {
             }
             String expected = metadata.get(CHECKSUM);
             if (expected != null) {
-                MessageDigest sha = sha256();
+                MessageDigest sha = FileDigests.digest("SHA-256");
                 for (byte[] b : byOffset.values()) sha.update(b);
                 String actual = HexFormat.of().formatHex(sha.digest());
                 if (!actual.equalsIgnoreCase(expected)) {
@@ -257,14 +257,6 @@ public final class Safetensors {
                         CHECKSUM);
             }
             return new Contents(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
     }
 
