@@ -45,6 +45,8 @@ public final class Pgd implements Attack {
     private final float[] epsPerClass;
 
     private Tensor xAdv, best, noise, grad, lossPerExample, dLogits, mask, momentumBuf, epsRows, stepRows, zeroRows;
+    /** The current batch's budget per example (ε per class only), filled by prepare. */
+    private float[] rowEps;
 
     public Pgd(String name, float eps, float step, int steps, int restarts, boolean randomStart, Loss loss,
                float temperature, float kappa, float momentum) {
@@ -139,7 +141,7 @@ public final class Pgd implements Attack {
     public AttackResult run(Model model, Tape tape, Tensor x, Tensor labels, Tensor targets, Rng rng) {
         Backend b = x.backend();
         int n = x.dim(0), k = model.numClasses();
-        prepare(x, k);
+        prepare(x, labels, k);
         int[] y = toInts(labels.toArray()), t = targets == null ? null : toInts(targets.toArray());
         Tensor aim = targets == null ? labels : targets;
         float direction = targets == null ? 1f : -1f; // ascend the loss of the label, or descend towards the target
@@ -148,7 +150,7 @@ public final class Pgd implements Attack {
         int[] bestPred = new int[n];
         float[] maskValues = new float[n];
         for (int r = 0; r < restarts; r++) {
-            ascend(model, tape, x, labels, aim, direction, rng);
+            ascend(model, tape, x, aim, direction, rng);
             int[] pred = b.argmaxRows(model.forward(tape, xAdv));
             for (int i = 0; i < n; i++) {
                 boolean ok = t == null ? pred[i] != y[i] : pred[i] == t[i];
@@ -170,12 +172,13 @@ public final class Pgd implements Attack {
      */
     public Tensor perturb(Model model, Tape tape, Tensor x, Tensor labels, Rng rng) {
         if (restarts != 1) throw new IllegalStateException(name + ": perturb() is for single-restart attacks; use run()");
-        prepare(x, model.numClasses());
-        ascend(model, tape, x, labels, labels, 1f, rng);
+        prepare(x, labels, model.numClasses());
+        ascend(model, tape, x, labels, 1f, rng);
         return xAdv;
     }
 
-    private void prepare(Tensor x, int k) {
+    /** Buffers for a batch of x's shape, and with ε per class each example's budget from its label (labels (N)). */
+    private void prepare(Tensor x, Tensor labels, int k) {
         Backend b = x.backend();
         int n = x.dim(0);
         xAdv = reuse(b, xAdv, x.shape());
@@ -185,16 +188,16 @@ public final class Pgd implements Attack {
         dLogits = reuse(b, dLogits, n, k);
         mask = reuse(b, mask, n);
         if (momentum != 0) momentumBuf = reuse(b, momentumBuf, x.shape());
+        rowEps = epsPerClass == null ? null : perRowBudgets(b, labels, n);
     }
 
     /**
      * Random start (if any), then {@code steps} ascent steps on the loss of {@code aim}; leaves the result
-     * in xAdv. labels (the true classes) choose each example's budget when ε is per class.
+     * in xAdv. With ε per class, each example's budget is the one {@link #prepare} gathered (rowEps).
      */
-    private void ascend(Model model, Tape tape, Tensor x, Tensor labels, Tensor aim, float direction, Rng rng) {
+    private void ascend(Model model, Tape tape, Tensor x, Tensor aim, float direction, Rng rng) {
         Backend b = x.backend();
         int n = x.dim(0);
-        float[] rowEps = epsPerClass == null ? null : perRowBudgets(b, labels, n);
         b.copy(x, xAdv);
         if (start == Start.GAUSSIAN) {
             float[] u = new float[x.size()];

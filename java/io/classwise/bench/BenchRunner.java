@@ -124,7 +124,7 @@ public final class BenchRunner {
         for (Result r : ceilings) out.printf(Locale.ROOT, "%-72s %12.2f %12s %10.1f%n", r.name(), r.medianSeconds() * 1e3, "-", r.gflops());
         for (Result r : convs) out.printf(Locale.ROOT, "%-72s %12.2f %12.1f %10.1f%n", r.name(), r.medianSeconds() * 1e3,
                 r.imagesPerSecond(), r.gflops());
-        out.println(blasCores());
+        out.println("OpenBLAS kernels: " + Backends.blasCores());
         Result blas = ceilings.get(0);
         for (Result r : convs) {
             out.printf(Locale.ROOT, "%s reaches %.0f%% of OpenBLAS's single-core sgemm (%.1f GFLOP/s) and %.0f%% of the fastest (%s, %.1f GFLOP/s)%n",
@@ -187,7 +187,7 @@ public final class BenchRunner {
         }
         if (!fast) {
             out.println();
-            out.println("Classwise: convolutions " + Backends.convolutionOf(backend) + "; " + blasCores());
+            out.println("Classwise: convolutions " + Backends.convolutionOf(backend) + "; OpenBLAS kernels: " + Backends.blasCores());
             out.println("PyTorch: OpenBLAS kernels " + torch.blasCore());
         }
         return rows;
@@ -199,9 +199,4 @@ public final class BenchRunner {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    /** OpenBLAS's kernel choice, as {@code info} says it. */
-    private static String blasCores() {
-        return Backends.describe().notes().stream().filter(n -> n.startsWith("BLAS cores")).findFirst().orElse("BLAS cores: (no OpenBLAS)")
-                .replace("BLAS cores: ", "OpenBLAS kernels: ");
-    }
 }

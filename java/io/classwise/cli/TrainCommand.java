@@ -13,7 +13,9 @@ import io.classwise.train.RunDirectory;
 import io.classwise.train.TrainConfig;
 import io.classwise.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,26 +64,27 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--stop-after", description = "Stop after this epoch (resume later with --resume).") Integer stopAfter;
     @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
 
-    /** TrainConfig field → the flag that sets it (for messages). */
-    private static final Map<String, String> FLAG_OF = Map.ofEntries(Map.entry("method", "--method"), Map.entry("architecture", "--arch"),
-            Map.entry("epochs", "--epochs"), Map.entry("batchSize", "--batch-size"), Map.entry("lr", "--lr"), Map.entry("schedule",
-                    "--schedule"),
-            Map.entry("momentum", "--momentum"), Map.entry("weightDecay", "--weight-decay"), Map.entry("eps", "--eps"),
-            Map.entry("trainStep", "--train-step"), Map.entry("trainSteps", "--train-steps"), Map.entry("evalStep", "--eval-step"),
-            Map.entry("evalSteps", "--eval-steps"), Map.entry("beta", "--beta"), Map.entry("heScale",
-                    "--he-scale"), Map.entry("heMargin", "--he-margin"),
-            Map.entry("trainExamples", "--train-examples"), Map.entry("evalExamples", "--eval-examples"), Map.entry("seed", "--seed"),
-            Map.entry("device", "--device"), Map.entry("threads", "--threads"));
+    /** TrainConfig field → the flag that sets it, in the order of the options above. */
+    private static final Map<String, String> FLAG_OF = new LinkedHashMap<>();
 
-    /** The flags the user gave, by TrainConfig field name. */
+    static {
+        String[][] pairs = {{"method", "--method"}, {"architecture", "--arch"}, {"epochs", "--epochs"}, {"batchSize", "--batch-size"},
+            {"lr", "--lr"}, {"schedule", "--schedule"}, {"momentum", "--momentum"}, {"weightDecay", "--weight-decay"}, {"eps", "--eps"},
+            {"trainStep", "--train-step"}, {"trainSteps", "--train-steps"}, {"evalStep", "--eval-step"}, {"evalSteps", "--eval-steps"},
+            {"beta", "--beta"}, {"heScale", "--he-scale"}, {"heMargin", "--he-margin"}, {"trainExamples", "--train-examples"},
+            {"evalExamples", "--eval-examples"}, {"seed", "--seed"}, {"device", "--device"}, {"threads", "--threads"}};
+        for (String[] p : pairs) FLAG_OF.put(p[0], p[1]);
+    }
+
+    @Spec CommandSpec spec;
+
+    /** The flags the user gave (the options left null were not given), by TrainConfig field name. */
     private Map<String, Object> flags() {
         Map<String, Object> f = new LinkedHashMap<>();
-        Object[][] given = {{"method", method}, {"architecture", arch}, {"epochs", epochs}, {"batchSize", batchSize}, {"lr", lr},
-            {"schedule", schedule}, {"momentum", momentum}, {"weightDecay", weightDecay}, {"eps", eps}, {"trainStep", trainStep},
-            {"trainSteps", trainSteps}, {"evalStep", evalStep}, {"evalSteps", evalSteps}, {"beta", beta}, {"heScale", heScale},
-            {"heMargin", heMargin}, {"trainExamples", trainExamples}, {"evalExamples", evalExamples}, {"seed", seed}, {"device", device},
-            {"threads", threads}};
-        for (Object[] g : given) if (g[1] != null) f.put((String) g[0], g[1]);
+        FLAG_OF.forEach((field, flag) -> {
+            Object value = spec.findOption(flag).getValue();
+            if (value != null) f.put(field, value);
+        });
         return f;
     }
 

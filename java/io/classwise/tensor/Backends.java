@@ -60,7 +60,7 @@ public final class Backends {
         if (cpu == null) {
             notes.add("BLAS: " + Blas.description() + ", BLAS threads " + Blas.threads()
                     + " (Classwise parallelises over the batch and runs BLAS single-threaded)");
-            notes.add("BLAS cores: " + Blas.coreTypeNote());
+            notes.add("BLAS cores: " + blasCores());
         }
         return new Description(choices, auto, skipped, notes);
     }
@@ -69,6 +69,9 @@ public final class Backends {
     public static Optional<String> requestedBlasCoreType() {
         return Blas.unavailabilityCause() == null ? Blas.requestedCoreType() : Optional.empty();
     }
+
+    /** Which OpenBLAS kernels run on this CPU and why (as {@code info} prints it), or a note that OpenBLAS is unavailable. */
+    public static String blasCores() { return Blas.unavailabilityCause() == null ? Blas.coreTypeNote() : "(no OpenBLAS)"; }
 
     /** CPU threads a backend computes with (0 for a GPU backend, 1 for the reference loops). */
     public static int threadsOf(Backend b) {

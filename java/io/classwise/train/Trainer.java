@@ -74,8 +74,8 @@ public final class Trainer {
         this.datasetId = datasetId;
         this.train = cfg.trainExamples > 0 ? SubsetDataset.balanced(train, Math.max(1, cfg.trainExamples / train.numClasses()),
                 cfg.seed, "--train-examples") : train;
-        this.test = cfg.evalExamples > 0 ? SubsetDataset.balanced(test, Math.max(1, cfg.evalExamples / test.numClasses()), cfg.seed
-                + 1, "--eval-examples") : test;
+        this.test = cfg.evalExamples > 0 ? SubsetDataset.balanced(test, Math.max(1, cfg.evalExamples / test.numClasses()),
+                cfg.seed + 1, "--eval-examples") : test;
         this.run = run;
         this.log = log;
         this.progress = progress;
@@ -309,8 +309,8 @@ public final class Trainer {
         line.put("method", cfg.method);
         line.put("robust_definition", Evaluation.ROBUST_DEFINITION);
         // What a class-aware run used this epoch (its per-class budgets and loss weights).
-        if (cfg.classEpsArray() != null) JSON.valueToTree(cfg.classEps).forEach(line.putArray("class_eps")::add);
-        if (cfg.classWeightsArray() != null) JSON.valueToTree(cfg.classWeights).forEach(line.putArray("class_weights")::add);
+        if (cfg.classEpsArray() != null) line.set("class_eps", JSON.valueToTree(cfg.classEps));
+        if (cfg.classWeightsArray() != null) line.set("class_weights", JSON.valueToTree(cfg.classWeights));
         ObjectNode tr = line.putObject("train");
         tr.set("clean", accuracyJson(m.trainClean()));
         if (m.trainRobust() != null) tr.set("robust", accuracyJson(m.trainRobust()));
