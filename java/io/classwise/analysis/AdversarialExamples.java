@@ -42,6 +42,13 @@ public final class AdversarialExamples implements Evaluation.ExampleSink {
         }
     }
 
+    /** Every class has all the flipped examples it shows (robust ones are only a fill-up), so later batches add nothing. */
+    @Override
+    public boolean full() {
+        for (List<Example> f : flipped) if (f.size() < perClass) return false;
+        return true;
+    }
+
     public int classes() { return flipped.size(); }
 
     /** (C, H, W) of the images; null before any batch. */

@@ -82,6 +82,9 @@ public final class Evaluation {
      */
     public interface ExampleSink {
         void batch(int[] shape, float[] clean, float[] adversarial, int[] indices, int[] labels, int[] cleanPred, int[] advPred);
+
+        /** True once nothing more is wanted: the remaining batches' images are then not downloaded at all. */
+        default boolean full() { return false; }
     }
 
     /** As above; with a target choice the attack is run targeted (an example without a target aims at its own label). */
@@ -136,7 +139,7 @@ public final class Evaluation {
                 if (attack != null) {
                     AttackResult result = attack.run(model, tape, x, y, batchTargets == null ? null : aim, rng);
                     adv = result.predictions();
-                    if (sink != null) {
+                    if (sink != null && !sink.full()) {
                         int[] indices = new int[batch.size()];
                         for (int r = 0; r < indices.length; r++) indices[r] = batch.index(r);
                         sink.batch(batch.shape(), x.toArray(), result.adversarial().toArray(), indices, batchLabels, cleanPred, adv);
