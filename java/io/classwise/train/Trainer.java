@@ -16,6 +16,7 @@ import io.classwise.nn.Models;
 import io.classwise.nn.Sgd;
 import io.classwise.nn.Tape;
 import io.classwise.nn.checkpoint.Checkpoint;
+import io.classwise.nn.checkpoint.NonFiniteWeightsException;
 import io.classwise.nn.checkpoint.TrainingState;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.Tensor;
@@ -159,16 +160,17 @@ public final class Trainer {
                 }
                 previousCheck = check;
             }
-            String bad = Checkpoint.firstNonFinite(model);
-            if (bad != null) {
-                throw new TrainingDivergedException("the weights are no longer finite after epoch " + epoch + " (" + bad + "; lr " + cfg.lr
-                        + "); nothing of this epoch was saved. " + lastGoodCheckpoint(lastGood) + "; try a smaller --lr.");
-            }
-            all.add(m);
             Map<String, String> meta = Map.of("classwise.epoch", Integer.toString(epoch), "classwise.seed", Long.toString(cfg.seed),
                     "classwise.dataset", cfg.dataset, "classwise.source", cfg.source, "classwise.method", cfg.method,
                     "classwise.eps", Double.toString(cfg.eps));
-            EpochCommit.commit(run, epoch, model, sgd, meta, metricsLine(m));
+            try {
+                // The weights' first write checks them (Checkpoint.save) before anything of the epoch is on disk.
+                EpochCommit.commit(run, epoch, model, sgd, meta, metricsLine(m));
+            } catch (NonFiniteWeightsException e) {
+                throw new TrainingDivergedException("the weights are no longer finite after epoch " + epoch + " (" + e.offender() + "; lr "
+                        + cfg.lr + "); nothing of this epoch was saved. " + lastGoodCheckpoint(lastGood) + "; try a smaller --lr.");
+            }
+            all.add(m);
             lastGood = epoch;
             log.printf(Locale.ROOT, "epoch %d/%d  loss %.4f  train clean %.3f robust %s  test clean %.3f robust %.3f  (%.0f s; training %.1f img/s)%n",
                     epoch, cfg.epochs, m.trainLoss(), m.trainClean().overall(),

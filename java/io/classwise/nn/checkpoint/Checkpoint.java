@@ -42,9 +42,9 @@ public final class Checkpoint {
                 float[] values = f.tensor().toArray();
                 String bad = firstNonFinite(values);
                 if (bad != null) {
-                    throw new NonFiniteWeightsException(file + " not written: '" + e.getKey() + "' of " + model.architecture()
-                            + " holds " + bad
-                            + " (the weights diverged)");
+                    String offender = "'" + e.getKey() + "' holds " + bad;
+                    throw new NonFiniteWeightsException(file + " not written: " + offender + " in " + model.architecture()
+                            + " (the weights diverged)", offender);
                 }
                 tensors.put(e.getKey(), Safetensors.Entry.f32(f.shape(), values));
             } else {
@@ -134,17 +134,6 @@ public final class Checkpoint {
     /** "NaN at index i" / "Infinity at index i" for the first non-finite value, or null when all are finite. */
     public static String firstNonFinite(float[] values) {
         for (int i = 0; i < values.length; i++) if (!Float.isFinite(values[i])) return values[i] + " at index " + i;
-        return null;
-    }
-
-    /** Every floating-point weight and buffer of the model is finite (else the first offender is named). */
-    public static String firstNonFinite(Model model) {
-        for (Map.Entry<String, StateDict.Entry> e : model.stateDict().entries().entrySet()) {
-            if (e.getValue() instanceof StateDict.FloatEntry f) {
-                String bad = firstNonFinite(f.tensor().toArray());
-                if (bad != null) return "'" + e.getKey() + "' holds " + bad;
-            }
-        }
         return null;
     }
 
