@@ -62,6 +62,8 @@ if [ "$mode" = prepare ]; then
   tail -3 "$DEV/cpu-run.log"
   rm -rf "$DEV/cpu-run/checkpoints" # only metrics.jsonl and config.json travel
   pack="${CLASSWISE_PACK:-$root/../shared/device/pack.sh}"
+  # The pack script records .device/ in .git/info/exclude; a checkout made without .git/info (CI's) needs it made.
+  [ -d .git ] && mkdir -p .git/info
   if [ -x "$pack" ]; then
     # The GPU run writes no charts: a JRE without java.desktop keeps the tree that travels under 64 MiB.
     JRE_MODULES="$JRE_MODULES" "$pack"
