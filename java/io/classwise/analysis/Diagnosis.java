@@ -193,14 +193,13 @@ public final class Diagnosis {
                 ? SubsetDataset.balanced(test, Math.max(1, s.reachableExamples / test.numClasses()), s.seed + 3,
                         "--reachable-examples") : test;
         BatchLoader loader = new BatchLoader(data, Transforms.forEvaluation(dataset), s.batchSize, false, false, s.seed, 1);
-        Tape tape = new Tape(b);
         Rng rng = new Rng(s.seed + 7);
-        try (BatchLoader.Epoch it = loader.epoch(0)) {
+        try (Tape tape = new Tape(b); BatchLoader.Epoch it = loader.epoch(0)) {
             while (it.hasNext()) {
                 Batch batch = it.next();
-                Tensor x = b.allocate(batch.shape());
+                Tensor x = tape.scratch(this, "x", batch.shape());
                 b.upload(batch.images(), x);
-                Tensor y = b.allocate(batch.size()).copyFrom(batch.labelsAsFloats());
+                Tensor y = tape.scratch(this, "y", batch.size()).copyFrom(batch.labelsAsFloats());
                 int[] yi = new int[batch.size()], ids = new int[batch.size()];
                 for (int i = 0; i < yi.length; i++) {
                     yi[i] = batch.label(i);

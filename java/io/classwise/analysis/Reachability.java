@@ -44,7 +44,7 @@ public final class Reachability {
         int[] clean = x.backend().argmaxRows(model.forward(tape, x));
         boolean[][] reach = new boolean[n][classes];
         float[] t = new float[n];
-        Tensor targets = x.backend().allocate(n);
+        Tensor targets = tape.scratch(this, "targets", n);
         for (int shift = 1; shift < classes; shift++) {
             for (int i = 0; i < n; i++) t[i] = (yi[i] + shift) % classes;
             targets.copyFrom(t);

@@ -53,9 +53,12 @@ public final class Apgd implements Attack {
         int n = x.dim(0), k = model.numClasses();
         if (loss == Loss.DLR && k < 3) throw new IllegalArgumentException("APGD-DLR needs at least 3 classes");
         int[] y = Pgd.toInts(labels.toArray());
-        Tensor xCur = b.allocate(x.shape()), xPrev = b.allocate(x.shape()), z = b.allocate(x.shape()), xBest = b.allocate(x.shape());
-        Tensor found = b.allocate(x.shape()), noise = b.allocate(x.shape());
-        Tensor per = b.allocate(n), d = b.allocate(n, k), steps = b.allocate(n), mask = b.allocate(n);
+        // The tape owns the working memory (valid until the next run on it): none of it relies on being zeroed.
+        Tensor xCur = tape.scratch(this, "xCur", x.shape()), xPrev = tape.scratch(this, "xPrev", x.shape());
+        Tensor z = tape.scratch(this, "z", x.shape()), xBest = tape.scratch(this, "xBest", x.shape());
+        Tensor found = tape.scratch(this, "found", x.shape()), noise = tape.scratch(this, "noise", x.shape());
+        Tensor per = tape.scratch(this, "per", n), d = tape.scratch(this, "d", n, k);
+        Tensor steps = tape.scratch(this, "steps", n), mask = tape.scratch(this, "mask", n);
 
         float[] u = new float[x.size()];
         for (int i = 0; i < u.length; i++) u[i] = (float) rng.uniform(-eps, eps);

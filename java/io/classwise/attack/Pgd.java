@@ -43,10 +43,18 @@ public final class Pgd implements Attack {
     private final Norm norm;
     /** ε per class (example i attacked within ε_{y_i}); null: one ε for all. */
     private final float[] epsPerClass;
+    /** The step per class (with epsPerClass); null: the step scaled with each class's ε. */
+    private final float[] stepPerClass;
 
-    private Tensor xAdv, best, noise, grad, lossPerExample, dLogits, mask, momentumBuf, epsRows, stepRows, zeroRows;
-    /** The current batch's budget per example (ε per class only), filled by prepare. */
-    private float[] rowEps;
+    /**
+     * One run's buffers, kept by the tape the attack runs on (so the tape owns and releases the memory,
+     * and one Pgd can run on several tapes, e.g. threads, at once).
+     */
+    private static final class Work {
+        Tensor xAdv, best, noise, grad, lossPerExample, dLogits, mask, momentumBuf, epsRows, stepRows, zeroRows;
+        /** The current batch's budget per example (ε per class only), filled by prepare. */
+        float[] rowEps;
+    }
 
     public Pgd(String name, float eps, float step, int steps, int restarts, boolean randomStart, Loss loss,
                float temperature, float kappa, float momentum) {
@@ -55,11 +63,12 @@ public final class Pgd implements Attack {
 
     public Pgd(String name, Norm norm, float eps, float step, int steps, int restarts, boolean randomStart, Loss loss,
                float temperature, float kappa, float momentum) {
-        this(name, norm, eps, step, steps, restarts, randomStart ? Start.UNIFORM : Start.NONE, 0, loss, temperature, kappa, momentum, null);
+        this(name, norm, eps, step, steps, restarts, randomStart ? Start.UNIFORM : Start.NONE, 0, loss, temperature, kappa, momentum, null,
+                null);
     }
 
     private Pgd(String name, Norm norm, float eps, float step, int steps, int restarts, Start start, double startSigma, Loss loss,
-                float temperature, float kappa, float momentum, float[] epsPerClass) {
+                float temperature, float kappa, float momentum, float[] epsPerClass, float[] stepPerClass) {
         if (!(eps >= 0) || !(step >= 0) || steps < 1 || restarts < 1) {
             throw new IllegalArgumentException(name + ": need eps >= 0, step >= 0, steps >= 1, restarts >= 1 (got eps=" + eps
                     + " step=" + step + " steps=" + steps + " restarts=" + restarts + ")");
@@ -67,7 +76,9 @@ public final class Pgd implements Attack {
         if (!(temperature > 0)) throw new IllegalArgumentException(name + ": temperature T must be > 0, got " + temperature);
         this.name = name; this.eps = eps; this.step = step; this.steps = steps; this.restarts = restarts;
         this.start = start; this.startSigma = startSigma; this.loss = loss;
-        this.epsPerClass = epsPerClass == null ? null : epsPerClass.clone(); this.temperature = temperature; this.kappa = kappa; this.momentum = momentum;
+        this.epsPerClass = epsPerClass == null ? null : epsPerClass.clone();
+        this.stepPerClass = stepPerClass == null ? null : stepPerClass.clone();
+        this.temperature = temperature; this.kappa = kappa; this.momentum = momentum;
         this.norm = norm;
         if (norm == Norm.L2 && momentum != 0) throw new IllegalArgumentException(name + ": momentum is implemented for ℓ∞ only");
     }
@@ -109,7 +120,7 @@ public final class Pgd implements Attack {
      * ascending KL(softmax(f(x)) ‖ softmax(f(x′))); {@link #perturb} takes the clean logits (N, K) in place of labels.
      */
     public static Pgd tradesKl(float eps, float step, int steps) {
-        return new Pgd("TRADES-KL-" + steps, Norm.LINF, eps, step, steps, 1, Start.GAUSSIAN, 0.001, Loss.KL, 1f, 0f, 0f, null);
+        return new Pgd("TRADES-KL-" + steps, Norm.LINF, eps, step, steps, 1, Start.GAUSSIAN, 0.001, Loss.KL, 1f, 0f, 0f, null, null);
     }
 
     /**
@@ -117,10 +128,23 @@ public final class Pgd implements Attack {
      * entry), its random start drawn from that ball and its step scaled by ε_{y_i}/ε — per-class ε for
      * class-aware training and evaluation. With every entry equal to ε it is this attack, bit for bit.
      */
-    public Pgd withEpsPerClass(float[] perClass) {
-        if (norm != Norm.LINF || momentum != 0 || start == Start.GAUSSIAN) throw new IllegalArgumentException(name + ": per-class ε is for ℓ∞ PGD/FGSM");
-        for (float e : perClass) if (!(e >= 0 && e <= 1)) throw new IllegalArgumentException(name + ": per-class ε must be in [0, 1], got " + e);
-        return new Pgd(name + "(ε per class)", norm, eps, step, steps, restarts, start, startSigma, loss, temperature, kappa, momentum, perClass);
+    public Pgd withEpsPerClass(float[] perClass) { return withBudgetsPerClass(perClass, null); }
+
+    /**
+     * As {@link #withEpsPerClass} with the step per class given too (FRL and CFA keep the step and change
+     * only ε; DAFA scales both); stepPerClass null scales the step with ε. Works for TRADES's KL maximisation
+     * too, whose "labels" are reference logits: pass the true classes to {@link #perturb(Model, Tape, Tensor, Tensor, int[], Rng)}.
+     */
+    public Pgd withBudgetsPerClass(float[] epsPerClass, float[] stepPerClass) {
+        if (norm != Norm.LINF || momentum != 0) throw new IllegalArgumentException(name + ": per-class ε is for ℓ∞ PGD/FGSM/TRADES");
+        for (float e : epsPerClass) if (!(e >= 0 && e <= 1)) throw new IllegalArgumentException(name + ": per-class ε must be in [0, 1], got " + e);
+        if (stepPerClass != null) {
+            if (stepPerClass.length != epsPerClass.length) throw new IllegalArgumentException(name + ": " + epsPerClass.length
+                    + " budgets but " + stepPerClass.length + " steps");
+            for (float a : stepPerClass) if (!(a >= 0 && a <= 1)) throw new IllegalArgumentException(name + ": per-class step must be in [0, 1], got " + a);
+        }
+        return new Pgd(name + "(ε per class)", norm, eps, step, steps, restarts, start, startSigma, loss, temperature, kappa, momentum,
+                epsPerClass, stepPerClass);
     }
 
     /** MI-FGSM with the paper's defaults: step ε/steps, no random start. */
@@ -134,14 +158,11 @@ public final class Pgd implements Attack {
 
     public float eps() { return eps; }
 
-    private static Tensor reuse(Backend b, Tensor t, int... shape) { return t != null && t.hasShape(shape) && t.backend() == b ? t
-            : b.allocate(shape); }
-
     @Override
     public AttackResult run(Model model, Tape tape, Tensor x, Tensor labels, Tensor targets, Rng rng) {
         Backend b = x.backend();
         int n = x.dim(0), k = model.numClasses();
-        prepare(x, labels, k);
+        Work w = prepare(tape, x, epsPerClass == null ? null : toInts(labels.toArray()), k);
         int[] y = toInts(labels.toArray()), t = targets == null ? null : toInts(targets.toArray());
         Tensor aim = targets == null ? labels : targets;
         float direction = targets == null ? 1f : -1f; // ascend the loss of the label, or descend towards the target
@@ -150,8 +171,8 @@ public final class Pgd implements Attack {
         int[] bestPred = new int[n];
         float[] maskValues = new float[n];
         for (int r = 0; r < restarts; r++) {
-            ascend(model, tape, x, aim, direction, rng);
-            int[] pred = b.argmaxRows(model.forward(tape, xAdv));
+            ascend(w, model, tape, x, aim, direction, rng);
+            int[] pred = b.argmaxRows(model.forward(tape, w.xAdv));
             for (int i = 0; i < n; i++) {
                 boolean ok = t == null ? pred[i] != y[i] : pred[i] == t[i];
                 // Keep the first restart's result, then replace it only by a success (worst case per example).
@@ -159,57 +180,73 @@ public final class Pgd implements Attack {
                 maskValues[i] = take ? 1f : 0f;
                 if (take) { bestSuccess[i] = ok; bestPred[i] = pred[i]; }
             }
-            mask.copyFrom(maskValues);
-            b.copyRowsWhere(xAdv, best, mask);
+            w.mask.copyFrom(maskValues);
+            b.copyRowsWhere(w.xAdv, w.best, w.mask);
         }
-        return new AttackResult(best, bestPred, bestSuccess);
+        return new AttackResult(w.best, bestPred, bestSuccess);
     }
 
     /**
      * The adversarial batch of a single-restart attack without the final prediction pass: what
      * adversarial training needs (its own forward pass on x′ gives the predictions). Overwritten
-     * by the next call.
+     * by the next call on the same tape.
      */
     public Tensor perturb(Model model, Tape tape, Tensor x, Tensor labels, Rng rng) {
-        if (restarts != 1) throw new IllegalStateException(name + ": perturb() is for single-restart attacks; use run()");
-        prepare(x, labels, model.numClasses());
-        ascend(model, tape, x, labels, 1f, rng);
-        return xAdv;
+        if (loss == Loss.KL && epsPerClass != null) {
+            throw new IllegalStateException(name + ": with ε per class the KL attack needs the true classes; use perturb(..., classes, rng)");
+        }
+        return perturb(model, tape, x, labels, epsPerClass == null ? null : toInts(labels.toArray()), rng);
     }
 
-    /** Buffers for a batch of x's shape, and with ε per class each example's budget from its label (labels (N)). */
-    private void prepare(Tensor x, Tensor labels, int k) {
-        Backend b = x.backend();
+    /**
+     * As {@link #perturb(Model, Tape, Tensor, Tensor, Rng)}, the per-class budgets gathered from {@code classes}
+     * (N) rather than from {@code aim}: for TRADES's KL maximisation, whose aim is the clean logits (N, K).
+     */
+    public Tensor perturb(Model model, Tape tape, Tensor x, Tensor aim, int[] classes, Rng rng) {
+        if (restarts != 1) throw new IllegalStateException(name + ": perturb() is for single-restart attacks; use run()");
+        Work w = prepare(tape, x, classes, model.numClasses());
+        ascend(w, model, tape, x, aim, 1f, rng);
+        return w.xAdv;
+    }
+
+    /**
+     * This tape's buffers for a batch of x's shape (N, C, H, W), and with ε per class each example's budget
+     * from its class (classes (N); unused without ε per class).
+     */
+    private Work prepare(Tape tape, Tensor x, int[] classes, int k) {
+        Work w = tape.cache(this, Work::new);
         int n = x.dim(0);
-        xAdv = reuse(b, xAdv, x.shape());
-        best = reuse(b, best, x.shape());
-        noise = reuse(b, noise, x.shape());
-        lossPerExample = reuse(b, lossPerExample, n);
-        dLogits = reuse(b, dLogits, n, k);
-        mask = reuse(b, mask, n);
-        if (momentum != 0) momentumBuf = reuse(b, momentumBuf, x.shape());
-        rowEps = epsPerClass == null ? null : perRowBudgets(b, labels, n);
+        w.xAdv = tape.reuse(w.xAdv, x.shape());
+        w.best = tape.reuse(w.best, x.shape());
+        w.noise = tape.reuse(w.noise, x.shape());
+        w.lossPerExample = tape.reuse(w.lossPerExample, n);
+        w.dLogits = tape.reuse(w.dLogits, n, k);
+        w.mask = tape.reuse(w.mask, n);
+        if (momentum != 0) w.momentumBuf = tape.reuse(w.momentumBuf, x.shape());
+        w.rowEps = epsPerClass == null ? null : perRowBudgets(w, tape, classes, n);
+        return w;
     }
 
     /**
      * Random start (if any), then {@code steps} ascent steps on the loss of {@code aim}; leaves the result
-     * in xAdv. With ε per class, each example's budget is the one {@link #prepare} gathered (rowEps).
+     * in w.xAdv. With ε per class, each example's budget is the one {@link #prepare} gathered (w.rowEps).
      */
-    private void ascend(Model model, Tape tape, Tensor x, Tensor aim, float direction, Rng rng) {
+    private void ascend(Work w, Model model, Tape tape, Tensor x, Tensor aim, float direction, Rng rng) {
         Backend b = x.backend();
         int n = x.dim(0);
-        b.copy(x, xAdv);
+        b.copy(x, w.xAdv);
         if (start == Start.GAUSSIAN) {
             float[] u = new float[x.size()];
             for (int i = 0; i < u.length; i++) u[i] = (float) (startSigma * rng.nextGaussian());
-            noise.copyFrom(u);
-            b.axpy(1f, noise, xAdv);
-            project(b, xAdv, x);
+            w.noise.copyFrom(u);
+            b.axpy(1f, w.noise, w.xAdv);
+            if (w.rowEps != null) b.linfPgdStepRows(w.xAdv, w.xAdv, x, w.zeroRows, w.epsRows);
+            else project(b, w.xAdv, x);
         } else if (start == Start.UNIFORM && eps > 0) {
             float[] u = new float[x.size()];
-            if (rowEps != null) {
+            if (w.rowEps != null) {
                 int row = u.length / n;
-                for (int i = 0; i < u.length; i++) u[i] = (float) rng.uniform(-rowEps[i / row], rowEps[i / row]);
+                for (int i = 0; i < u.length; i++) u[i] = (float) rng.uniform(-w.rowEps[i / row], w.rowEps[i / row]);
             } else if (norm == Norm.LINF) {
                 for (int i = 0; i < u.length; i++) u[i] = (float) rng.uniform(-eps, eps);
             } else {
@@ -222,45 +259,47 @@ public final class Pgd implements Attack {
                     for (int j = 0; j < row; j++) u[e * row + j] *= (float) radius;
                 }
             }
-            noise.copyFrom(u);
-            b.axpy(1f, noise, xAdv);
-            if (rowEps != null) b.linfPgdStepRows(xAdv, xAdv, x, zeroRows, epsRows);
-            else project(b, xAdv, x); // only project and clamp to [0, 1]
+            w.noise.copyFrom(u);
+            b.axpy(1f, w.noise, w.xAdv);
+            if (w.rowEps != null) b.linfPgdStepRows(w.xAdv, w.xAdv, x, w.zeroRows, w.epsRows);
+            else project(b, w.xAdv, x); // only project and clamp to [0, 1]
         }
-        if (momentum != 0) b.fill(momentumBuf, 0f);
+        if (momentum != 0) b.fill(w.momentumBuf, 0f);
         for (int s = 0; s < steps; s++) {
-            Tensor logits = model.forward(tape, xAdv);
-            if (loss == Loss.CW_MARGIN) b.marginLoss(logits, aim, direction > 0 ? kappa : Float.POSITIVE_INFINITY, lossPerExample,
-                    dLogits, direction);
-            else if (loss == Loss.KL) b.klDivergence(aim, logits, lossPerExample, null, dLogits, direction);
-            else b.softmaxCrossEntropy(logits, aim, temperature, lossPerExample, dLogits, direction);
-            grad = model.backward(tape, dLogits, Grad.INPUT);
+            Tensor logits = model.forward(tape, w.xAdv);
+            if (loss == Loss.CW_MARGIN) b.marginLoss(logits, aim, direction > 0 ? kappa : Float.POSITIVE_INFINITY, w.lossPerExample,
+                    w.dLogits, direction);
+            else if (loss == Loss.KL) b.klDivergence(aim, logits, w.lossPerExample, null, w.dLogits, direction);
+            else b.softmaxCrossEntropy(logits, aim, temperature, w.lossPerExample, w.dLogits, direction);
+            w.grad = model.backward(tape, w.dLogits, Grad.INPUT);
             if (momentum != 0) {
-                b.momentumAccumulate(grad, momentumBuf, momentum);
-                b.linfPgdStep(xAdv, momentumBuf, x, step, eps);
-            } else if (rowEps != null) {
-                b.linfPgdStepRows(xAdv, grad, x, stepRows, epsRows);
+                b.momentumAccumulate(w.grad, w.momentumBuf, momentum);
+                b.linfPgdStep(w.xAdv, w.momentumBuf, x, step, eps);
+            } else if (w.rowEps != null) {
+                b.linfPgdStepRows(w.xAdv, w.grad, x, w.stepRows, w.epsRows);
             } else if (norm == Norm.L2) {
-                b.l2PgdStep(xAdv, grad, x, step, eps);
+                b.l2PgdStep(w.xAdv, w.grad, x, step, eps);
             } else {
-                b.linfPgdStep(xAdv, grad, x, step, eps);
+                b.linfPgdStep(w.xAdv, w.grad, x, step, eps);
             }
         }
     }
 
-    /** ε_{y_i} per example into epsRows, the steps scaled alike into stepRows (exactly step where ε_{y_i} = ε); returns the budgets. */
-    private float[] perRowBudgets(Backend b, Tensor labels, int n) {
-        float[] y = labels.toArray(), e = new float[n], s = new float[n];
+    /** ε_{y_i} per example into w.epsRows, the steps scaled alike into w.stepRows (exactly step where ε_{y_i} = ε); returns the budgets. */
+    private float[] perRowBudgets(Work w, Tape tape, int[] classes, int n) {
+        if (classes == null || classes.length != n) throw new IllegalArgumentException(name + ": ε per class needs the class of each of the "
+                + n + " examples");
+        float[] e = new float[n], s = new float[n];
         for (int i = 0; i < n; i++) {
-            int c = (int) y[i];
+            int c = classes[i];
             if (c < 0 || c >= epsPerClass.length) throw new IllegalArgumentException(name + ": label " + c + " has no ε (" + epsPerClass.length + " classes)");
             e[i] = epsPerClass[c];
-            s[i] = e[i] == eps ? step : eps > 0 ? step * (e[i] / eps) : step;
+            s[i] = stepPerClass != null ? stepPerClass[c] : e[i] == eps ? step : eps > 0 ? step * (e[i] / eps) : step;
         }
-        epsRows = reuse(b, epsRows, n).copyFrom(e);
-        stepRows = reuse(b, stepRows, n).copyFrom(s);
-        zeroRows = reuse(b, zeroRows, n);
-        b.fill(zeroRows, 0f);
+        w.epsRows = tape.reuse(w.epsRows, n).copyFrom(e);
+        w.stepRows = tape.reuse(w.stepRows, n).copyFrom(s);
+        w.zeroRows = tape.reuse(w.zeroRows, n);
+        tape.backend().fill(w.zeroRows, 0f);
         return e;
     }
 

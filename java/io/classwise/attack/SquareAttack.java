@@ -51,7 +51,7 @@ public final class SquareAttack implements Attack {
                         best[j] = clamp(x0[j] + s, x0[j]);
                     }
                 }
-        Tensor cand = b.allocate(x.shape()).copyFrom(best), loss = b.allocate(n);
+        Tensor cand = tape.scratch(this, "candidate", x.shape()).copyFrom(best), loss = tape.scratch(this, "loss", n);
         float[] margin = margins(model, tape, b, cand, labels, loss);
         float[] proposal = best.clone();
         for (int q = 1; q < queries; q++) {

@@ -12,18 +12,18 @@ import io.classwise.util.Rng;
 public final class TransferAttack implements Attack {
     private final Attack crafting;
     private final Model surrogate;
-    private final Tape surrogateTape;
 
     public TransferAttack(Attack crafting, Model surrogate) {
         this.crafting = crafting;
         this.surrogate = surrogate;
-        this.surrogateTape = new Tape(surrogate.backend());
     }
 
     @Override public String name() { return "transfer(" + crafting.name() + ")"; }
 
     @Override
     public AttackResult run(Model target, Tape tape, Tensor x, Tensor labels, Tensor targets, Rng rng) {
+        // The surrogate's passes live on a tape nested in the caller's, closed with it.
+        Tape surrogateTape = tape.cache(this, () -> new Tape(surrogate.backend()));
         AttackResult onSurrogate = crafting.run(surrogate, surrogateTape, x, labels, targets, rng);
         int[] pred = x.backend().argmaxRows(target.forward(tape, onSurrogate.adversarial()));
         int[] y = Pgd.toInts((targets == null ? labels : targets).toArray());

@@ -1,5 +1,7 @@
 package io.classwise.cli;
 
+import io.classwise.api.CheckpointAttack;
+import io.classwise.tensor.Backend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,23 +16,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "A .safetensors file written by train.") Path checkpoint;
     @Option(names = "--steps", defaultValue = "20", description = "PGD steps (default: ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--examples", defaultValue = "0", description = "Balanced subset of the test set (default: 0 = all).") int examples;
-    @picocli.CommandLine.Mixin DataDirOption data = new DataDirOption();
+    @Mixin DataDirOption data = new DataDirOption();
     @Mixin BackendOptions backend;
 
     @Override
     public Integer call() throws Exception {
-        AttackCommand a = new AttackCommand();
-        a.checkpoint = checkpoint;
-        a.attack = "pgd";
-        a.budget.steps = steps;
-        a.restarts = 1;
-        a.examples = examples;
-        a.batchSize = 128;
-        a.data.dataDir = data.dataDir;
-        a.backend = backend;
-        a.temperature = 1f;
-        a.kappa = 50f;
-        a.queries = 1000;
-        return a.call();
+        try (Backend b = backend.create()) {
+            AttackCommand.print(CheckpointAttack.run(CheckpointAttack.Request.pgd(checkpoint, steps, examples, data.dataDir), b));
+        }
+        return 0;
     }
 }

@@ -227,6 +227,15 @@ public interface Backend extends AutoCloseable {
 
     default void resetPeakBytes() {}
 
+    /** Device memory held by live tensors now; -1 where not tracked (host backends). */
+    default long inUseBytes() { return -1; }
+
+    /**
+     * Device memory given back by the garbage collector's Cleaner instead of by its owner ({@link Tensor#release()}):
+     * 0 growth over a training step means every temporary is owned explicitly; -1 where not tracked.
+     */
+    default long bytesReleasedByCleaner() { return -1; }
+
     @Override
     default void close() {}
 }

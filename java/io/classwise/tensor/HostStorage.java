@@ -10,16 +10,22 @@ import java.util.function.ToLongFunction;
  * writes it in place: JavaCPP's float[] overloads copy whole arrays in and out on every call.
  */
 public final class HostStorage implements Storage {
-    private final FloatBuffer buffer;
+    private volatile FloatBuffer buffer; // null once released: the direct buffer goes to the garbage collector
+    private final int capacity;
     private volatile long address;
 
     public HostStorage(int floats) {
         this.buffer = ByteBuffer.allocateDirect(Math.multiplyExact(Math.max(floats, 1), Float.BYTES))
                 .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        this.capacity = buffer.capacity();
     }
 
     /** Absolute-indexed view; never change its position/limit from outside. */
-    public FloatBuffer buffer() { return buffer; }
+    public FloatBuffer buffer() {
+        FloatBuffer b = buffer;
+        if (b == null) throw new IllegalStateException("a tensor was used after its memory was released (its owner, e.g. a Tape, was closed)");
+        return b;
+    }
 
     /**
      * The native address of element 0, for native kernels that take raw pointers, found once by
@@ -27,14 +33,21 @@ public final class HostStorage implements Storage {
      */
     public long address(ToLongFunction<FloatBuffer> resolver) {
         long a = address;
-        if (a == 0) address = a = resolver.applyAsLong(buffer);
+        FloatBuffer b = buffer(); // throws once released
+        if (a == 0) address = a = resolver.applyAsLong(b);
         return a;
     }
 
     @Override
-    public int capacity() { return buffer.capacity(); }
+    public int capacity() { return capacity; }
 
-    public static FloatBuffer of(Tensor t) { return storageOf(t).buffer; }
+    @Override
+    public void release() { buffer = null; address = 0; }
+
+    @Override
+    public boolean released() { return buffer == null; }
+
+    public static FloatBuffer of(Tensor t) { return storageOf(t).buffer(); }
 
     public static HostStorage storageOf(Tensor t) {
         if (!(t.storage() instanceof HostStorage h)) {

@@ -54,6 +54,17 @@ public final class Tensor {
         return new Tensor(backend, storage, newShape);
     }
 
+    /**
+     * Gives this tensor's memory back to its backend now, rather than when the garbage collector finds it
+     * unreachable; any later use of it, or of a view sharing its storage, throws. For owners of scratch memory.
+     */
+    public void release() { storage.release(); }
+
+    /** Releases each non-null tensor. */
+    public static void release(Tensor... tensors) {
+        for (Tensor t : tensors) if (t != null) t.release();
+    }
+
     public boolean sameShape(Tensor o) { return Arrays.equals(shape, o.shape); }
 
     public boolean hasShape(int... s) { return Arrays.equals(shape, s); }

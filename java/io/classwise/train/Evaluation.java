@@ -100,18 +100,13 @@ public final class Evaluation {
         int n = data.size();
         int[] labels = new int[n], clean = new int[n], robust = attack == null ? null : new int[n];
         int[] adversarial = attack == null ? null : new int[n], targets = targeting == null ? null : new int[n];
-        Tensor aim = null;
         BatchLoader loader = new BatchLoader(data, transform, batchSize, false, false, 0, 1);
-        Tape tape = new Tape(b);
-        Tensor x = null, y = null;
         int at = 0;
-        try (BatchLoader.Epoch it = loader.epoch(0)) {
+        // The tape owns every tensor of the evaluation (the model's passes, the attack's buffers, the batch) and releases them at the end.
+        try (Tape tape = new Tape(b); BatchLoader.Epoch it = loader.epoch(0)) {
             while (it.hasNext()) {
                 Batch batch = it.next();
-                if (x == null || !x.hasShape(batch.shape())) {
-                    x = b.allocate(batch.shape());
-                    y = b.allocate(batch.size());
-                }
+                Tensor x = tape.scratch(Evaluation.class, "x", batch.shape()), y = tape.scratch(Evaluation.class, "y", batch.size());
                 b.upload(batch.images(), x);
                 y.copyFrom(batch.labelsAsFloats());
                 Tensor logits = model.forward(tape, x);
@@ -132,12 +127,12 @@ public final class Evaluation {
                     batchTargets = targeting.choose(batchLabels, logitValues, data.numClasses(), rng);
                     float[] t = new float[batchTargets.length];
                     for (int r = 0; r < t.length; r++) t[r] = batchTargets[r] >= 0 ? batchTargets[r] : batchLabels[r];
-                    if (aim == null || aim.size() != t.length) aim = b.allocate(t.length);
-                    aim.copyFrom(t);
+                    tape.scratch(Evaluation.class, "aim", t.length).copyFrom(t);
                 }
                 int[] adv = null;
                 if (attack != null) {
-                    AttackResult result = attack.run(model, tape, x, y, batchTargets == null ? null : aim, rng);
+                    AttackResult result = attack.run(model, tape, x, y,
+                            batchTargets == null ? null : tape.scratch(Evaluation.class, "aim", batchTargets.length), rng);
                     adv = result.predictions();
                     if (sink != null && !sink.full()) {
                         int[] indices = new int[batch.size()];

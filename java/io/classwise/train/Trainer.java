@@ -62,7 +62,6 @@ public final class Trainer {
     private final Model model;
     private final Sgd sgd;
     private final LrSchedule schedule;
-    private final Buffers buffers;
     private boolean overwrite;
 
     public Trainer(TrainConfig cfg, Backend backend, DatasetId datasetId, ImageDataset train, ImageDataset test,
@@ -71,7 +70,6 @@ public final class Trainer {
         this.cfg = cfg;
         this.method = cfg.methodEnum();
         this.b = backend;
-        this.buffers = new Buffers(backend);
         this.datasetId = datasetId;
         this.train = cfg.trainExamples > 0 ? SubsetDataset.balanced(train, Math.max(1, cfg.trainExamples / train.numClasses()),
                 cfg.seed, "--train-examples") : train;
@@ -214,11 +212,19 @@ public final class Trainer {
 
     private EpochMetrics runEpoch(int epoch, int lastGood) {
         long t0 = System.nanoTime();
-        int k = train.numClasses();
         BatchLoader loader = new BatchLoader(train, Transforms.forTraining(datasetId), cfg.batchSize, true, false, cfg.seed, 2);
         Rng attackRng = new Rng(mix(epoch, 11));
-        Objective objective = Objective.of(method, new Objective.Context(model, new Tape(b).training(true), new Tape(b).training(true),
-                new Tape(b), buffers, cfg));
+        // The epoch's tapes and buffers own its device memory and release it when the epoch ends.
+        try (Tape trainTape = new Tape(b).training(true); Tape cleanTape = new Tape(b).training(true); Tape attackTape = new Tape(b);
+             Buffers buffers = new Buffers(b)) {
+            Objective objective = Objective.of(method, new Objective.Context(model, trainTape, cleanTape, attackTape, buffers, cfg));
+            return runEpoch(epoch, lastGood, t0, loader, attackRng, objective, buffers);
+        }
+    }
+
+    private EpochMetrics runEpoch(int epoch, int lastGood, long t0, BatchLoader loader, Rng attackRng, Objective objective,
+                                  Buffers buffers) {
+        int k = train.numClasses();
         ClassAccuracy clean = new ClassAccuracy(k), robust = objective.adversarial() ? new ClassAccuracy(k) : null;
         double lossSum = 0;
         int batches = loader.batchesPerEpoch(), seen = 0;

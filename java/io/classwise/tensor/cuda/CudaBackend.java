@@ -136,7 +136,7 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    private void synchronize() { check(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize"); }
+    void synchronize() { check(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize"); }
 
     @Override
     public void copy(Tensor src, Tensor dst) {
@@ -157,6 +157,10 @@ public final class CudaBackend implements Backend {
     @Override public long peakBytes() { return allocator.peakBytes(); }
 
     @Override public void resetPeakBytes() { allocator.resetPeak(); }
+
+    @Override public long inUseBytes() { return allocator.inUseBytes(); }
+
+    @Override public long bytesReleasedByCleaner() { return allocator.releasedByCleanerBytes(); }
 
     // ---------------------------------------------------------------- elementwise
 

@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A caching device-memory allocator: cudaMalloc is slow and synchronising, so freed blocks are kept
@@ -24,7 +25,38 @@ final class DeviceAllocator implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final Map<Long, ArrayDeque<Long>> free = new HashMap<>();
-    private long inUse, peak, cached;
+    private long inUse, peak, cached, releasedByCleaner;
+
+    /**
+     * One tensor's hold on a block: released once, either by its owner or (as a fallback) by the Cleaner
+     * when the tensor became unreachable unreleased. Holds no reference to the tensor, so it can be the Cleaner's action.
+     */
+    final class Lease implements Runnable {
+        private final Block block;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        private Lease(Block block) { this.block = block; }
+
+        long address() { return block.address(); }
+
+        boolean released() { return released.get(); }
+
+        void release(boolean byCleaner) {
+            if (!released.compareAndSet(false, true)) return;
+            synchronized (DeviceAllocator.this) { if (byCleaner) releasedByCleaner += block.bytes(); }
+            DeviceAllocator.this.release(block);
+        }
+
+        @Override
+        public void run() { release(true); } // the Cleaner's action
+    }
+
+    /** A block of at least {@code bytes} for {@code owner}, handed back by the lease or, failing that, when the owner is unreachable. */
+    Lease lease(Object owner, long bytes) {
+        Lease l = new Lease(allocate(bytes));
+        CLEANER.register(owner, l);
+        return l;
+    }
 
     static long rounded(long bytes) {
         long unit = bytes >= (1 << 20) ? 2L << 20 : 512;
@@ -48,11 +80,6 @@ final class DeviceAllocator implements AutoCloseable {
         return new Block(address, size);
     }
 
-    /** Returns the block to the cache once {@code owner} is unreachable. */
-    void releaseWhenUnreachable(Object owner, Block block) {
-        CLEANER.register(owner, () -> release(block));
-    }
-
     synchronized void release(Block block) {
         free.computeIfAbsent(block.bytes(), k -> new ArrayDeque<>()).push(block.address());
         inUse -= block.bytes();
@@ -62,6 +89,9 @@ final class DeviceAllocator implements AutoCloseable {
     synchronized long inUseBytes() { return inUse; }
 
     synchronized long peakBytes() { return peak; }
+
+    /** Bytes handed back by the Cleaner rather than by their owner: memory whose release waited for a garbage collection. */
+    synchronized long releasedByCleanerBytes() { return releasedByCleaner; }
 
     synchronized void resetPeak() { peak = inUse; }
 
