@@ -27,7 +27,8 @@ import java.util.Locale;
 
 /** {@code train}: adversarial training with per-class metrics every epoch. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a model (natural, pgd-at, fgsm-rs, trades, mart, he) and record per-class clean/robust accuracy every epoch.",
+        description = {"Train a model (natural, pgd-at, fgsm-rs, trades, mart, he; the class-aware defenses frl, cfa, dafa) and record per-class "
+                + "clean/robust accuracy every epoch.",
                 "Settings: the dataset's preset (the literature's recipe), then --config FILE, then flags. The resolved configuration is written to OUT/config.json."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dataset", description = "mnist, fashion-mnist, cifar10, cifar100, svhn, stl10, imagenet (required, except with --resume).") String dataset;
@@ -40,7 +41,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue OUT from its last committed epoch (same final weights as an uninterrupted run). "
             + "Flags may extend --epochs and change --device/--threads; any other flag must agree with the run's config.json.") boolean resume;
     @Option(names = "--overwrite", description = "Replace what OUT already holds (default: refuse a non-empty OUT without --resume).") boolean overwrite;
-    @Option(names = "--method", description = "natural, pgd-at, fgsm-rs, trades, mart, he (default: the preset's, pgd-at except ImageNet's fgsm-rs).") String method;
+    @Option(names = "--method", description = "natural, pgd-at, fgsm-rs, trades, mart, he, frl, cfa, dafa (default: the preset's, pgd-at except "
+            + "ImageNet's fgsm-rs).") String method;
     @Option(names = "--arch", description = "madry-cnn, small-cnn, resnet18, preact-resnet18, wrn-D-W, resnet50.") String arch;
     @Option(names = "--epochs", description = "Epochs (default: the preset's).") Integer epochs;
     @Option(names = "--batch-size", description = "Training batch size (default: the preset's, 128; ImageNet 256).") Integer batchSize;
@@ -56,6 +58,24 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--beta", description = "TRADES / MART β.") Double beta;
     @Option(names = "--he-scale", description = "Hypersphere embedding: cosine scale s (default: 15).") Double heScale;
     @Option(names = "--he-margin", description = "Hypersphere embedding: additive angular margin m (default: 0.2).") Double heMargin;
+    @Option(names = "--fair-base", description = "cfa, dafa: the base objective, trades or pgd-at (default: trades).") String fairBase;
+    @Option(names = "--frl-mode", description = "frl: reweight, remargin or reweight-remargin (default).") String frlMode;
+    @Option(names = "--frl-tau-clean", description = "frl: tolerated excess of a class's clean error over the average (default: 0.1).") Double frlTauClean;
+    @Option(names = "--frl-tau-boundary", description = "frl: tolerated excess of a class's boundary error over the average (default: 0.1).") Double frlTauBoundary;
+    @Option(names = "--frl-rate-weight", description = "frl: the weight multipliers' rate α₁ (default: 0.05; halved every --frl-halve-every epochs).") Double frlRateWeight;
+    @Option(names = "--frl-rate-margin", description = "frl: the margin multipliers' rate α₂ (default: 0.1).") Double frlRateMargin;
+    @Option(names = "--frl-limit", description = "frl: bound on the sum of each weight multiplier vector, in [0, 1] (default: 0.5).") Double frlLimit;
+    @Option(names = "--frl-halve-every", description = "frl: epochs between halvings of α₁ (default: 40).") Integer frlHalveEvery;
+    @Option(names = "--validation-fraction", description = "frl, cfa: share of each class held out of the training set for the "
+            + "policy's measurements (default: 0.02).") Double validationFraction;
+    @Option(names = "--cfa-lambda-eps", description = "cfa: CCM's λ₁, ε_k = (λ₁ + A_k)·ε (default: 0.5).") Double cfaLambdaEps;
+    @Option(names = "--cfa-lambda-beta", description = "cfa: CCR's λ₂ (default: 0.5).") Double cfaLambdaBeta;
+    @Option(names = "--cfa-begin", description = "cfa: epochs before calibration starts (default: 0 = 5 % of the epochs).") Integer cfaBegin;
+    @Option(names = "--fawa-decay", description = "cfa: FAWA's moving-average decay (default: 0.88).") Double fawaDecay;
+    @Option(names = "--fawa-threshold", description = "cfa: worst-class validation robust accuracy an epoch needs to enter FAWA (default: 0.24, "
+            + "the paper's CIFAR-10 value).") Double fawaThreshold;
+    @Option(names = "--dafa-lambda", description = "dafa: λ (default: 1.0).") Double dafaLambda;
+    @Option(names = "--dafa-warmup", description = "dafa: the epoch after which the class weights are set (default: 0 = 70/110 of the epochs).") Integer dafaWarmup;
     @Option(names = "--train-examples", description = "Balanced subset of the training set per epoch (0 = all).") Integer trainExamples;
     @Option(names = "--eval-examples", description = "Balanced subset of the test set evaluated per epoch (0 = all).") Integer evalExamples;
     @Option(names = "--seed", description = "One seed for data order, initialisation and attack starts (default: 0).") Long seed;
@@ -72,6 +92,12 @@ final class TrainCommand implements Callable<Integer> {
             {"lr", "--lr"}, {"schedule", "--schedule"}, {"momentum", "--momentum"}, {"weightDecay", "--weight-decay"}, {"eps", "--eps"},
             {"trainStep", "--train-step"}, {"trainSteps", "--train-steps"}, {"evalStep", "--eval-step"}, {"evalSteps", "--eval-steps"},
             {"beta", "--beta"}, {"heScale", "--he-scale"}, {"heMargin", "--he-margin"}, {"trainExamples", "--train-examples"},
+            {"fairBase", "--fair-base"}, {"frlMode", "--frl-mode"}, {"frlTauClean", "--frl-tau-clean"},
+            {"frlTauBoundary", "--frl-tau-boundary"}, {"frlRateWeight", "--frl-rate-weight"}, {"frlRateMargin", "--frl-rate-margin"},
+            {"frlLimit", "--frl-limit"}, {"frlHalveEvery", "--frl-halve-every"}, {"validationFraction", "--validation-fraction"},
+            {"cfaLambdaEps", "--cfa-lambda-eps"}, {"cfaLambdaBeta", "--cfa-lambda-beta"}, {"cfaBegin", "--cfa-begin"},
+            {"fawaDecay", "--fawa-decay"}, {"fawaThreshold", "--fawa-threshold"}, {"dafaLambda", "--dafa-lambda"},
+            {"dafaWarmup", "--dafa-warmup"},
             {"evalExamples", "--eval-examples"}, {"seed", "--seed"}, {"device", "--device"}, {"threads", "--threads"}};
         for (String[] p : pairs) FLAG_OF.put(p[0], p[1]);
     }

@@ -1,13 +1,14 @@
 package io.classwise.data;
 
+import io.classwise.util.Rng;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-
-import io.classwise.util.Rng;
+import java.util.stream.IntStream;
 
 /**
  * A view of some examples of another dataset, with labels possibly remapped: the class-removal
@@ -82,6 +83,27 @@ public final class SubsetDataset implements ImageDataset {
         int[] all = new int[base.numClasses()];
         for (int c = 0; c < all.length; c++) all[c] = c;
         return new SubsetDataset(base, chosen.stream().mapToInt(Integer::intValue).toArray(), all);
+    }
+
+    /**
+     * Splits off a held-out part: of each class, round(fraction · its count) examples (at least one where the
+     * class has two or more), chosen by a seeded shuffle; returns {rest, heldOut}, both in the base's order.
+     */
+    public static SubsetDataset[] heldOut(ImageDataset base, double fraction, long seed) {
+        if (!(fraction > 0 && fraction < 1)) throw new IllegalArgumentException("held-out fraction must be in (0, 1), got " + fraction);
+        List<List<Integer>> byClass = new ArrayList<>();
+        for (int c = 0; c < base.numClasses(); c++) byClass.add(new ArrayList<>());
+        for (int i = 0; i < base.size(); i++) byClass.get(base.label(i)).add(i);
+        Rng rng = new Rng(seed);
+        boolean[] held = new boolean[base.size()];
+        for (List<Integer> ids : byClass) {
+            for (int i = ids.size() - 1; i > 0; i--) Collections.swap(ids, i, rng.nextInt(i + 1));
+            int take = ids.size() < 2 ? 0 : Math.max(1, (int) Math.round(fraction * ids.size()));
+            for (int i = 0; i < take; i++) held[ids.get(i)] = true;
+        }
+        int[] rest = IntStream.range(0, base.size()).filter(i -> !held[i]).toArray();
+        int[] out = IntStream.range(0, base.size()).filter(i -> held[i]).toArray();
+        return new SubsetDataset[] {ofIndices(base, rest), ofIndices(base, out)};
     }
 
     /** The given examples, classes and labels unchanged. */

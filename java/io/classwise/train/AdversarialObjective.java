@@ -22,8 +22,8 @@ final class AdversarialObjective implements Objective {
         this.method = method;
         float eps = (float) c.cfg().eps, step = (float) c.cfg().trainStep;
         Pgd base = method == Method.FGSM_RS ? Pgd.fgsmRandomStart(eps, step) : Pgd.pgd(eps, step, c.cfg().trainSteps, 1);
-        float[] classEps = c.cfg().classEpsArray();
-        this.attack = classEps == null ? base : base.withEpsPerClass(classEps);
+        ClassPlan plan = c.plan();
+        this.attack = plan.eps() == null ? base : base.withBudgetsPerClass(plan.eps(), plan.step());
     }
 
     @Override public boolean adversarial() { return true; }
@@ -36,6 +36,7 @@ final class AdversarialObjective implements Objective {
         batch.clean().add(yi, cleanPred);
         Tensor logits = c.model().forward(c.train(), attack.perturb(c.model(), c.train(), batch.x(), batch.y(), batch.rng()));
         batch.robust().add(yi, Evaluation.robustPredictions(yi, cleanPred, b.argmaxRows(logits)));
+        batch.collect(logits);
         Tensor d = c.buffers().get("dLogits", logits.shape()), per = c.buffers().get("lossPerExample", yi.length);
         if (method == Method.HE) {
             Tensor shifted = c.buffers().get("heLogits", logits.shape());

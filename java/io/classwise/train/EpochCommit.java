@@ -45,10 +45,16 @@ final class EpochCommit {
     static Path stateFile(RunDirectory run, int epoch) { return run.checkpoints().resolve(String.format("epoch-%03d.state.safetensors", epoch)); }
 
     static void commit(RunDirectory run, int epoch, Model model, Sgd sgd, Map<String, String> meta, String metricsLine) throws IOException {
+        commit(run, epoch, model, sgd, Map.of(), meta, metricsLine);
+    }
+
+    /** As above, with further state vectors (a class-aware policy's) in the optimizer-state file. */
+    static void commit(RunDirectory run, int epoch, Model model, Sgd sgd, Map<String, float[]> extras, Map<String, String> meta,
+                       String metricsLine) throws IOException {
         CrashPoints.beginEpochCommit(epoch);
         Path weights = run.epochWeights(epoch), state = stateFile(run, epoch);
         Checkpoint.save(model, weights, meta);
-        TrainingState.save(state, sgd, meta);
+        TrainingState.save(state, sgd, extras, meta);
         AtomicFiles.appendLine(run.metrics(), metricsLine);
         ObjectNode m = JSON.createObjectNode();
         m.put("epoch", epoch);

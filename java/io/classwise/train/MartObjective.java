@@ -18,8 +18,8 @@ final class MartObjective implements Objective {
     MartObjective(Context c) {
         this.c = c;
         Pgd base = Pgd.pgd((float) c.cfg().eps, (float) c.cfg().trainStep, c.cfg().trainSteps, 1);
-        float[] classEps = c.cfg().classEpsArray();
-        this.attack = classEps == null ? base : base.withEpsPerClass(classEps);
+        ClassPlan plan = c.plan();
+        this.attack = plan.eps() == null ? base : base.withBudgetsPerClass(plan.eps(), plan.step());
     }
 
     @Override public boolean adversarial() { return true; }
@@ -32,6 +32,7 @@ final class MartObjective implements Objective {
         int n = yi.length, k = model.numClasses();
         Tensor za = model.forward(c.train(), attack.perturb(model, c.train(), batch.x(), batch.y(), batch.rng()));
         int[] advPred = b.argmaxRows(za);
+        batch.collect(za);
         Tensor zc = model.forward(c.clean(), batch.x());
         int[] cleanPred = b.argmaxRows(zc);
         batch.clean().add(yi, cleanPred);

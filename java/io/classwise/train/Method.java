@@ -17,7 +17,13 @@ public enum Method {
     /** Wang et al.: boosted CE on x' + β·KL(f(x) ‖ f(x'))·(1 − p_y(x)). */
     MART("mart"),
     /** Pang et al.: PGD-AT with hypersphere embedding (cosine head, scale s, margin m). */
-    HE("he");
+    HE("he"),
+    /** Xu et al. (ICML 2021), "To be Robust or to be Fair": TRADES with class weights and margins from Lagrange multipliers of fairness constraints. */
+    FRL("frl"),
+    /** Wei et al. (CVPR 2023), "CFA": class-wise calibrated margins (CCM) and TRADES β (CCR), fairness-aware weight averaging (FAWA). */
+    CFA("cfa"),
+    /** Lee et al. (ICLR 2024), "DAFA": class weights and margins from the similarity between classes, after a warm-up. */
+    DAFA("dafa");
 
     public final String cliName;
 

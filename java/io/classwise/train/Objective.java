@@ -12,15 +12,31 @@ import io.classwise.util.Rng;
  * (e.g. a class-aware defense) is a new implementation of this interface.
  */
 interface Objective {
-    /** A batch: images (N, C, H, W), labels as floats (N) and ints, where the per-class accounting goes, the attack's randomness. */
-    record Batch(Tensor x, Tensor y, int[] labels, ClassAccuracy clean, ClassAccuracy robust, Rng rng) {}
+    /**
+     * A batch: images (N, C, H, W), labels as floats (N) and ints, where the per-class accounting goes, the attack's
+     * randomness, and (nullable) where the adversarial examples' softmax per class is collected (DAFA's warm-up).
+     */
+    record Batch(Tensor x, Tensor y, int[] labels, ClassAccuracy clean, ClassAccuracy robust, Rng rng, ClassProbabilities adversarialProbabilities) {
+        Batch(Tensor x, Tensor y, int[] labels, ClassAccuracy clean, ClassAccuracy robust, Rng rng) {
+            this(x, y, labels, clean, robust, rng, null);
+        }
+
+        /** Collects the adversarial logits (N, K) when asked to. */
+        void collect(Tensor adversarialLogits) {
+            if (adversarialProbabilities != null) adversarialProbabilities.add(labels, adversarialLogits.toArray());
+        }
+    }
 
     /**
      * What every objective works with: the model, the tapes (the training-mode pass that is
      * differentiated, a second training-mode pass for methods with a clean term, an evaluation-mode pass),
-     * reusable buffers and the configuration.
+     * reusable buffers, the configuration and this epoch's per-class budgets and weights.
      */
-    record Context(Model model, Tape train, Tape clean, Tape eval, Buffers buffers, TrainConfig cfg) {}
+    record Context(Model model, Tape train, Tape clean, Tape eval, Buffers buffers, TrainConfig cfg, ClassPlan plan) {
+        Context(Model model, Tape train, Tape clean, Tape eval, Buffers buffers, TrainConfig cfg) {
+            this(model, train, clean, eval, buffers, cfg, ClassPlan.fromConfig(cfg));
+        }
+    }
 
     double lossAndGradients(Batch batch);
 
@@ -31,8 +47,9 @@ interface Objective {
         return switch (method) {
             case NATURAL -> new NaturalObjective(ctx);
             case PGD_AT, FGSM_RS, HE -> new AdversarialObjective(ctx, method);
-            case TRADES -> new TradesObjective(ctx);
+            case TRADES, FRL -> new TradesObjective(ctx);
             case MART -> new MartObjective(ctx);
+            case CFA, DAFA -> ctx.cfg().fairBase.equals("trades") ? new TradesObjective(ctx) : new AdversarialObjective(ctx, Method.PGD_AT);
         };
     }
 }

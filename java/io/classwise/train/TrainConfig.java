@@ -52,6 +52,40 @@ public final class TrainConfig {
     /** Per-class loss weights (one per class; empty: all 1): each example's loss and gradient are scaled by its class's weight. */
     public java.util.List<Double> classWeights = new java.util.ArrayList<>();
 
+    /**
+     * FRL (Xu et al. 2021), on a TRADES base: "reweight", "remargin" or "reweight-remargin"; the tolerated excess
+     * of a class's clean and boundary error over the average (τ), the multipliers' rates (α₁ for the weights,
+     * halved every frlHalveEvery epochs; α₂ for the margins) and the bound on each weight multiplier vector's sum.
+     * Defaults: the authors' code.
+     */
+    public String frlMode = "reweight-remargin";
+    public double frlTauClean = 0.1;
+    public double frlTauBoundary = 0.1;
+    public double frlRateWeight = 0.05;
+    public double frlRateMargin = 0.1;
+    public double frlLimit = 0.5;
+    public int frlHalveEvery = 40;
+    /** Share of each class held out of the training set as the validation split that FRL and CFA's FAWA measure on. */
+    public double validationFraction = 0.02;
+    /** The base objective of CFA and DAFA: "trades" or "pgd-at". */
+    public String fairBase = "trades";
+    /**
+     * CFA (Wei et al. 2023): CCM's λ₁ (class k trains at ε_k = (λ₁ + A_k)·ε, A_k its training robust accuracy of
+     * the last epoch), CCR's λ₂ (TRADES base: β_k = (λ₂ + A_k)β / (1 + (λ₂ + A_k)β)), the epochs before the
+     * calibration starts (0: 5 % of the epochs, as 10 of the paper's 200), and FAWA's decay and worst-class threshold.
+     */
+    public double cfaLambdaEps = 0.5;
+    public double cfaLambdaBeta = 0.5;
+    public int cfaBegin = 0;
+    public double fawaDecay = 0.88;
+    public double fawaThreshold = 0.24;
+    /**
+     * DAFA (Lee et al. 2024): λ, and the warm-up epoch after which the class weights are computed from the
+     * classes' similarity (0: 70/110 of the epochs, the paper's schedule).
+     */
+    public double dafaLambda = 1.0;
+    public int dafaWarmup = 0;
+
     /** classEps as floats, or null when one ε serves every class. */
     public float[] classEpsArray() {
         if (classEps == null || classEps.isEmpty()) return null;
@@ -123,8 +157,30 @@ public final class TrainConfig {
         if (classWeights != null) for (Double w : classWeights) {
             if (w == null || !(w >= 0) || !Double.isFinite(w)) throw new IllegalArgumentException("classWeights: every weight must be finite and >= 0, got " + classWeights);
         }
-        if (classEps != null && !classEps.isEmpty() && (method.equals("trades") || method.equals("natural"))) {
-            throw new IllegalArgumentException("classEps applies to the PGD-based methods (pgd-at, fgsm-rs, mart, he), not " + method);
+        if (classEps != null && !classEps.isEmpty() && method.equals("natural")) {
+            throw new IllegalArgumentException("classEps applies to the adversarial methods, not " + method);
         }
+        Method m = methodEnum();
+        if ((m == Method.FRL || m == Method.CFA || m == Method.DAFA) && ((classEps != null && !classEps.isEmpty())
+                || (classWeights != null && !classWeights.isEmpty()))) {
+            throw new IllegalArgumentException(method + " sets its own per-class budgets and weights; classEps/classWeights cannot be given too");
+        }
+        if (!java.util.List.of("reweight", "remargin", "reweight-remargin").contains(frlMode)) {
+            throw new IllegalArgumentException("--frl-mode must be reweight, remargin or reweight-remargin, got '" + frlMode + "'");
+        }
+        if (!java.util.List.of("trades", "pgd-at").contains(fairBase)) {
+            throw new IllegalArgumentException("--fair-base must be trades or pgd-at, got '" + fairBase + "'");
+        }
+        for (double v : new double[] {frlTauClean, frlTauBoundary, frlRateWeight, frlRateMargin, cfaLambdaEps, cfaLambdaBeta, dafaLambda}) {
+            if (!Double.isFinite(v) || v < 0) throw new IllegalArgumentException("the FRL/CFA/DAFA rates, tolerances and λ must be finite and >= 0, got " + v);
+        }
+        if (!(frlLimit >= 0 && frlLimit <= 1)) throw new IllegalArgumentException("--frl-limit must be in [0, 1] (the weights stay >= 0), got " + frlLimit);
+        if (frlHalveEvery < 1) throw new IllegalArgumentException("--frl-halve-every must be >= 1, got " + frlHalveEvery);
+        if (!(validationFraction > 0 && validationFraction < 0.5)) {
+            throw new IllegalArgumentException("--validation-fraction must be in (0, 0.5), got " + validationFraction);
+        }
+        if (cfaBegin < 0 || dafaWarmup < 0) throw new IllegalArgumentException("--cfa-begin and --dafa-warmup must be >= 0 (0 = the paper's share of the epochs)");
+        if (!(fawaDecay >= 0 && fawaDecay <= 1)) throw new IllegalArgumentException("--fawa-decay must be in [0, 1], got " + fawaDecay);
+        if (!(fawaThreshold >= 0 && fawaThreshold <= 1)) throw new IllegalArgumentException("--fawa-threshold must be in [0, 1], got " + fawaThreshold);
     }
 }

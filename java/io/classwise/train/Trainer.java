@@ -56,6 +56,15 @@ public final class Trainer {
     private final Backend b;
     private final DatasetId datasetId;
     private final ImageDataset train, test;
+    /** The split held out of the training set for a class-aware policy's measurements; null when none is needed. */
+    private final ImageDataset validation;
+    /** FRL / CFA / DAFA's policy; null: the configuration's static per-class plan (if any). */
+    private final ClassPolicy policy;
+    /** The plan of the epoch being run (or last run). */
+    private ClassPlan plan = ClassPlan.UNIFORM;
+    /** Epochs trained into the model so far, and the validation result cached for that state. */
+    private int trainedEpochs = -1, validatedAt = -2;
+    private ClassAccuracy[] validated;
     private final RunDirectory run;
     private final PrintStream log;
     private final boolean progress;
@@ -71,8 +80,17 @@ public final class Trainer {
         this.method = cfg.methodEnum();
         this.b = backend;
         this.datasetId = datasetId;
-        this.train = cfg.trainExamples > 0 ? SubsetDataset.balanced(train, Math.max(1, cfg.trainExamples / train.numClasses()),
+        ImageDataset used = cfg.trainExamples > 0 ? SubsetDataset.balanced(train, Math.max(1, cfg.trainExamples / train.numClasses()),
                 cfg.seed, "--train-examples") : train;
+        this.policy = ClassPolicy.of(method, cfg, train.numClasses());
+        if (policy != null && policy.needsValidation()) {
+            SubsetDataset[] split = SubsetDataset.heldOut(used, cfg.validationFraction, cfg.seed + 5);
+            this.train = split[0];
+            this.validation = split[1];
+        } else {
+            this.train = used;
+            this.validation = null;
+        }
         this.test = cfg.evalExamples > 0 ? SubsetDataset.balanced(test, Math.max(1, cfg.evalExamples / test.numClasses()),
                 cfg.seed + 1, "--eval-examples") : test;
         this.run = run;
@@ -130,6 +148,7 @@ public final class Trainer {
                             + ", not of epoch " + committed.epoch());
                 }
                 EpochCommit.repairLast(run, committed);
+                if (policy != null) restorePolicy(meta, committed);
                 trimMetrics(committed.epoch());
                 start = committed.epoch() + 1;
                 LOG.info("{}: resuming after epoch {} of {}", run.root(), committed.epoch(), cfg.epochs);
@@ -158,12 +177,13 @@ public final class Trainer {
                 }
                 previousCheck = check;
             }
-            Map<String, String> meta = Map.of("classwise.epoch", Integer.toString(epoch), "classwise.seed", Long.toString(cfg.seed),
-                    "classwise.dataset", cfg.dataset, "classwise.source", cfg.source, "classwise.method", cfg.method,
-                    "classwise.eps", Double.toString(cfg.eps));
+            Map<String, String> meta = new java.util.TreeMap<>(Map.of("classwise.epoch", Integer.toString(epoch),
+                    "classwise.seed", Long.toString(cfg.seed), "classwise.dataset", cfg.dataset, "classwise.source", cfg.source,
+                    "classwise.method", cfg.method, "classwise.eps", Double.toString(cfg.eps)));
+            if (policy != null) meta.put(POLICY_META, JSON.writeValueAsString(policy.state()));
             try {
                 // The weights' first write checks them (Checkpoint.save) before anything of the epoch is on disk.
-                EpochCommit.commit(run, epoch, model, sgd, meta, metricsLine(m));
+                EpochCommit.commit(run, epoch, model, sgd, policy == null ? Map.of() : policy.tensors(), meta, metricsLine(m));
             } catch (NonFiniteWeightsException e) {
                 throw new TrainingDivergedException("the weights are no longer finite after epoch " + epoch + " (" + e.offender() + "; lr "
                         + cfg.lr + "); nothing of this epoch was saved. " + lastGoodCheckpoint(lastGood) + "; try a smaller --lr.");
@@ -175,7 +195,58 @@ public final class Trainer {
                     m.trainRobust() == null ? "-" : String.format(Locale.ROOT, "%.3f", m.trainRobust().overall()),
                     m.testClean().overall(), m.testRobust().overall(), m.seconds(), m.trainImagesPerSecond());
         }
+        if (policy != null && policy.finalAverage() != null && lastGood == cfg.epochs) endWithAverage(policy.finalAverage());
         return all;
+    }
+
+    /**
+     * CFA ends with its fairness-aware weight average rather than the last epoch: the average becomes the model,
+     * checkpoints/fawa.safetensors and last.safetensors (what diagnose, attack and compare open), and its test
+     * accuracy goes to final_model.json. When no epoch reached the threshold, the last epoch's weights stay, with a warning.
+     */
+    private void endWithAverage(FairWeightAverage fawa) throws IOException {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("method", cfg.method);
+        o.put("fawa_threshold", fawa.threshold());
+        o.put("epochs_averaged", fawa.averaged());
+        o.put("epochs_skipped", fawa.skipped());
+        if (!fawa.started()) {
+            LOG.warn("{}: no epoch reached a worst-class validation robust accuracy of {} (FAWA's threshold, --fawa-threshold); the run "
+                    + "ends with the last epoch's weights", run.root(), fawa.threshold());
+            o.put("weights", "last epoch (no epoch reached the FAWA threshold)");
+        } else {
+            fawa.loadInto(model);
+            Map<String, String> meta = new java.util.TreeMap<>(Map.of("classwise.epoch", Integer.toString(cfg.epochs),
+                    "classwise.seed", Long.toString(cfg.seed), "classwise.dataset", cfg.dataset, "classwise.source", cfg.source,
+                    "classwise.method", cfg.method, "classwise.eps", Double.toString(cfg.eps), "classwise.weights", "fawa-average"));
+            Path fawaFile = run.checkpoints().resolve("fawa.safetensors");
+            Checkpoint.save(model, fawaFile, meta);
+            Checkpoint.save(model, run.lastWeights(), meta);
+            ClassAccuracy[] acc = evaluate(cfg.epochs);
+            o.put("weights", "FAWA average of " + fawa.averaged() + " epochs (" + fawaFile.getFileName() + ", also last.safetensors)");
+            ObjectNode te = o.putObject("test");
+            te.set("clean", accuracyJson(acc[0]));
+            te.set("robust", accuracyJson(acc[1]));
+            te.put("attack", evalAttack().name());
+            log.printf(Locale.ROOT, "FAWA: the average of %d epochs (%d skipped below worst-class validation robustness %.2f) is the final model: "
+                    + "test clean %.3f robust %.3f%n", fawa.averaged(), fawa.skipped(), fawa.threshold(), acc[0].overall(), acc[1].overall());
+        }
+        AtomicFiles.write(run.root().resolve("final_model.json"), out -> out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(o)));
+    }
+
+    private static final String POLICY_META = "classwise.class_policy";
+
+    /** A resumed class-aware run continues with the multipliers / weights / average its last committed epoch saved. */
+    private void restorePolicy(Map<String, String> meta, EpochCommit.Committed committed) throws IOException {
+        String state = meta.get(POLICY_META);
+        if (state == null) throw new IOException(committed.state() + " holds no " + cfg.method + " state (" + POLICY_META
+                + "); it was not written by this method");
+        try {
+            policy.restore(JSON.readTree(state));
+            policy.restoreTensors(TrainingState.extras(committed.state()));
+        } catch (IllegalArgumentException | JsonProcessingException e) {
+            throw new IOException(committed.state() + ": the saved " + cfg.method + " state is unusable: " + e.getMessage(), e);
+        }
     }
 
     private String lastGoodCheckpoint(int lastGood) {
@@ -214,16 +285,38 @@ public final class Trainer {
         long t0 = System.nanoTime();
         BatchLoader loader = new BatchLoader(train, Transforms.forTraining(datasetId), cfg.batchSize, true, false, cfg.seed, 2);
         Rng attackRng = new Rng(mix(epoch, 11));
+        trainedEpochs = epoch - 1;
+        plan = policy == null ? ClassPlan.fromConfig(cfg) : policy.beforeEpoch(epoch, evidence);
+        ClassProbabilities probabilities = policy != null && policy.wantsAdversarialProbabilities(epoch)
+                ? new ClassProbabilities(train.numClasses()) : null;
         // The epoch's tapes and buffers own its device memory and release it when the epoch ends.
         try (Tape trainTape = new Tape(b).training(true); Tape cleanTape = new Tape(b).training(true); Tape attackTape = new Tape(b);
              Buffers buffers = new Buffers(b)) {
-            Objective objective = Objective.of(method, new Objective.Context(model, trainTape, cleanTape, attackTape, buffers, cfg));
-            return runEpoch(epoch, lastGood, t0, loader, attackRng, objective, buffers);
+            Objective objective = Objective.of(method, new Objective.Context(model, trainTape, cleanTape, attackTape, buffers, cfg, plan));
+            return runEpoch(epoch, lastGood, t0, System.nanoTime(), loader, attackRng, objective, buffers, probabilities);
         }
     }
 
-    private EpochMetrics runEpoch(int epoch, int lastGood, long t0, BatchLoader loader, Rng attackRng, Objective objective,
-                                  Buffers buffers) {
+    /** What a class-aware policy measures: the validation split under the evaluation attack, cached per state of the model. */
+    private final ClassPolicy.Evidence evidence = new ClassPolicy.Evidence() {
+        @Override
+        public ClassAccuracy[] validation() {
+            if (validation == null) throw new IllegalStateException(cfg.method + " measured on a validation split that was not held out");
+            if (validatedAt != trainedEpochs) {
+                validated = Evaluation.run(model, validation, Transforms.forEvaluation(datasetId), evalAttack(), cfg.batchSize,
+                        new Rng(mix(trainedEpochs, 41)));
+                validatedAt = trainedEpochs;
+            }
+            return validated;
+        }
+
+        @Override
+        public Model model() { return model; }
+    };
+
+    /** t0: the epoch's start (its measurements before training included); trainStart: the training loop's. */
+    private EpochMetrics runEpoch(int epoch, int lastGood, long t0, long trainStart, BatchLoader loader, Rng attackRng, Objective objective,
+                                  Buffers buffers, ClassProbabilities probabilities) {
         int k = train.numClasses();
         ClassAccuracy clean = new ClassAccuracy(k), robust = objective.adversarial() ? new ClassAccuracy(k) : null;
         double lossSum = 0;
@@ -241,7 +334,7 @@ public final class Trainer {
                 for (int r = 0; r < n; r++) yi[r] = batch.label(r);
                 lr = schedule.lr(epoch - 1 + (double) i / batches);
                 sgd.zeroGrad();
-                double loss = objective.lossAndGradients(new Objective.Batch(x, y, yi, clean, robust, attackRng));
+                double loss = objective.lossAndGradients(new Objective.Batch(x, y, yi, clean, robust, attackRng, probabilities));
                 if (!Double.isFinite(loss)) {
                     throw new TrainingDivergedException("loss is " + loss + " at epoch " + epoch + ", batch " + (i + 1) + " (lr " + lr
                             + "); stopped. " + lastGoodCheckpoint(lastGood) + "; try a smaller --lr.");
@@ -252,7 +345,9 @@ public final class Trainer {
                 if (bar != null) bar.step();
             }
         }
-        double trainSeconds = (System.nanoTime() - t0) / 1e9;
+        double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
+        trainedEpochs = epoch;
+        if (policy != null) policy.afterEpoch(epoch, clean, robust, probabilities == null ? null : probabilities.means(), evidence);
         ClassAccuracy[] evalAcc = evaluate(epoch);
         return new EpochMetrics(epoch, lr, lossSum / seen, (System.nanoTime() - t0) / 1e9, trainSeconds, seen, clean, robust,
                 evalAcc[0], evalAcc[1]);
@@ -316,9 +411,12 @@ public final class Trainer {
         line.put("train_images_per_second", m.trainImagesPerSecond());
         line.put("method", cfg.method);
         line.put("robust_definition", Evaluation.ROBUST_DEFINITION);
-        // What a class-aware run used this epoch (its per-class budgets and loss weights).
-        if (cfg.classEpsArray() != null) line.set("class_eps", JSON.valueToTree(cfg.classEps));
-        if (cfg.classWeightsArray() != null) line.set("class_weights", JSON.valueToTree(cfg.classWeights));
+        // What a class-aware run used this epoch (its per-class budgets and loss weights) and its policy's state.
+        if (plan.eps() != null) line.set("class_eps", JSON.valueToTree(plan.eps()));
+        if (plan.step() != null) line.set("class_step", JSON.valueToTree(plan.step()));
+        if (plan.cleanWeight() != null) line.set("class_clean_weights", JSON.valueToTree(plan.cleanWeight()));
+        if (plan.robustWeight() != null) line.set("class_weights", JSON.valueToTree(plan.robustWeight()));
+        if (policy != null) line.set("class_policy", policy.state());
         ObjectNode tr = line.putObject("train");
         tr.set("clean", accuracyJson(m.trainClean()));
         if (m.trainRobust() != null) tr.set("robust", accuracyJson(m.trainRobust()));

@@ -23,8 +23,19 @@ public final class TrainingState {
     private static final String STEPS = "classwise.sgd.steps";
     private static final String STARTED = "classwise.sgd.started";
 
-    public static void save(Path file, Sgd sgd, Map<String, String> metadata) throws IOException {
+    private static final String EXTRA = "extra.";
+
+    public static void save(Path file, Sgd sgd, Map<String, String> metadata) throws IOException { save(file, sgd, Map.of(), metadata); }
+
+    /**
+     * As above, with further named vectors of the trainer's state (e.g. a weight average), stored as
+     * {@code extra.<name>} and read back by {@link #extras}.
+     */
+    public static void save(Path file, Sgd sgd, Map<String, float[]> extras, Map<String, String> metadata) throws IOException {
         Map<String, Safetensors.Entry> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, float[]> e : extras.entrySet()) {
+            tensors.put(EXTRA + e.getKey(), Safetensors.Entry.f32(new int[] {e.getValue().length}, e.getValue()));
+        }
         List<Tensor> bufs = sgd.momentumBuffers();
         for (int i = 0; i < bufs.size(); i++) {
             Tensor t = bufs.get(i);
@@ -34,6 +45,15 @@ public final class TrainingState {
         meta.put(STEPS, Long.toString(sgd.steps()));
         meta.put(STARTED, Boolean.toString(sgd.started()));
         Safetensors.write(file, tensors, meta);
+    }
+
+    /** The {@code extra.} vectors of a state file, by name without the prefix. */
+    public static Map<String, float[]> extras(Path file) throws IOException {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Safetensors.Entry> e : Safetensors.read(file).tensors().entrySet()) {
+            if (e.getKey().startsWith(EXTRA)) out.put(e.getKey().substring(EXTRA.length()), e.getValue().toFloats());
+        }
+        return out;
     }
 
     /** Restores the optimizer and returns the stored metadata. */
