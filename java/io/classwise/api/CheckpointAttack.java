@@ -3,6 +3,7 @@ package io.classwise.api;
 import io.classwise.analysis.AdversarialExamples;
 import io.classwise.attack.Attack;
 import io.classwise.attack.Attacks;
+import io.classwise.attack.AutoAttack;
 import io.classwise.attack.TargetChoice;
 import io.classwise.data.DataDirs;
 import io.classwise.data.DatasetId;
@@ -56,7 +57,7 @@ public final class CheckpointAttack {
      * ("--eps", "the training ε" or "the dataset's preset"), the gallery directory (null when none was kept).
      */
     public record Result(Evaluation.Predictions predictions, List<String> classNames, String datasetName, String attackName,
-                         boolean l2, float eps, String epsSource, TargetChoice targeting, Path gallery) {}
+                         boolean l2, float eps, String epsSource, TargetChoice targeting, Path gallery, List<String> components) {}
 
     public static Result run(Request r, Backend backend) throws IOException {
         if (!Files.exists(r.checkpoint())) throw new IllegalArgumentException("--checkpoint: " + r.checkpoint() + " does not exist");
@@ -87,7 +88,8 @@ public final class CheckpointAttack {
         Path gallery = kept == null ? null
                 : ExampleGallery.write(galleryDir(r.checkpoint(), r.examplesDir(), atk.name()), kept, test.classNames(), atk.name(), e);
         String source = r.eps() != null ? "--eps" : !l2 && meta.containsKey("classwise.eps") ? "the training ε" : "the dataset's preset";
-        return new Result(p, test.classNames(), id.cliName, atk.name(), l2, e, source, targeting, gallery);
+        List<String> components = atk instanceof AutoAttack aa ? aa.components() : null;
+        return new Result(p, test.classNames(), id.cliName, atk.name(), l2, e, source, targeting, gallery, components);
     }
 
     private static void validate(Request r, float e, boolean l2) {

@@ -15,11 +15,12 @@ import java.util.Arrays;
  * Auto-PGD, ℓ∞ (Croce and Hein, 2020), the white-box components of AutoAttack: a step size per
  * example that starts at 2ε and halves at checkpoints when progress stalls, momentum α = 0.75, and
  * a restart from the best point at each halving. Loss: cross-entropy (APGD-CE) or the
- * difference-of-logits ratio (APGD-DLR, invariant to the logits' scale). The first misclassified
- * point found along the way is kept, as AutoAttack does.
+ * difference-of-logits ratio (APGD-DLR, invariant to the logits' scale), or AutoAttack's targeted DLR
+ * (APGD-T): −(z_y − z_t) / (z_π1 − (z_π3 + z_π4)/2), π the logits sorted in decreasing order, ascended
+ * towards a given target t. The first misclassified point found along the way is kept, as AutoAttack does.
  */
 public final class Apgd implements Attack {
-    public enum Loss { CROSS_ENTROPY, DLR }
+    public enum Loss { CROSS_ENTROPY, DLR, DLR_TARGETED }
 
     private static final float ALPHA = 0.75f, RHO = 0.75f;
 
@@ -32,7 +33,9 @@ public final class Apgd implements Attack {
         this.eps = eps; this.iterations = iterations; this.loss = loss;
     }
 
-    @Override public String name() { return (loss == Loss.DLR ? "APGD-DLR-" : "APGD-CE-") + iterations; }
+    @Override public String name() {
+        return (loss == Loss.DLR ? "APGD-DLR-" : loss == Loss.DLR_TARGETED ? "APGD-T-" : "APGD-CE-") + iterations;
+    }
 
     /** The iterations at which the step size may be halved: ⌈p_j·N⌉, p₀ = 0, p₁ = 0.22, p_{j+1} = p_j + max(p_j − p_{j−1} − 0.03, 0.06). */
     static List<Integer> checkpoints(int n) {
@@ -48,10 +51,14 @@ public final class Apgd implements Attack {
 
     @Override
     public AttackResult run(Model model, Tape tape, Tensor x, Tensor labels, Tensor targets, Rng rng) {
-        if (targets != null) throw new IllegalArgumentException(name() + " is untargeted here");
+        if ((targets != null) != (loss == Loss.DLR_TARGETED)) {
+            throw new IllegalArgumentException(name() + (loss == Loss.DLR_TARGETED ? " needs target classes" : " is untargeted here"));
+        }
         Backend b = x.backend();
         int n = x.dim(0), k = model.numClasses();
         if (loss == Loss.DLR && k < 3) throw new IllegalArgumentException("APGD-DLR needs at least 3 classes");
+        if (loss == Loss.DLR_TARGETED && k < 4) throw new IllegalArgumentException("APGD-T's targeted DLR needs at least 4 classes");
+        int[] t = targets == null ? null : Pgd.toInts(targets.toArray());
         int[] y = Pgd.toInts(labels.toArray());
         // The tape owns the working memory (valid until the next run on it): none of it relies on being zeroed.
         Tensor xCur = tape.scratch(this, "xCur", x.shape()), xPrev = tape.scratch(this, "xPrev", x.shape());
@@ -80,7 +87,8 @@ public final class Apgd implements Attack {
         for (int it = 0; it < iterations; it++) {
             Tensor logits = model.forward(tape, xCur);
             int[] p = b.argmaxRows(logits);
-            if (loss == Loss.DLR) b.dlrLoss(logits, labels, per, d, 1f);
+            if (loss == Loss.DLR_TARGETED) targetedDlr(logits.toArray(), y, t, k, per, d);
+            else if (loss == Loss.DLR) b.dlrLoss(logits, labels, per, d, 1f);
             else b.softmaxCrossEntropy(logits, labels, 1f, per, d, 1f);
             float[] l = per.toArray();
             Tensor g = model.backward(tape, d, Grad.INPUT);
@@ -138,5 +146,32 @@ public final class Apgd implements Attack {
         boolean[] success = new boolean[n];
         for (int i = 0; i < n; i++) success[i] = finalPred[i] != y[i];
         return new AttackResult(found, finalPred, success);
+    }
+
+    /**
+     * AutoAttack's targeted DLR per example and its gradient in the logits (what is ascended):
+     * L = −(z_y − z_t) / (z_π1 − (z_π3 + z_π4)/2 + 1e−12), π the classes by decreasing logit. Computed on the
+     * host from the (N, K) logits; written to per (N) and dLogits (N, K).
+     */
+    static void targetedDlr(float[] z, int[] y, int[] t, int k, Tensor per, Tensor dLogits) {
+        int n = y.length;
+        float[] loss = new float[n], g = new float[n * k];
+        Integer[] idx = new Integer[k];
+        for (int i = 0; i < n; i++) {
+            int o = i * k;
+            for (int j = 0; j < k; j++) idx[j] = j;
+            Arrays.sort(idx, (a, bb) -> Float.compare(z[o + bb], z[o + a]));
+            int p1 = idx[0], p3 = idx[2], p4 = idx[3];
+            double den = z[o + p1] - 0.5 * (z[o + p3] + z[o + p4]) + 1e-12, num = z[o + y[i]] - z[o + t[i]];
+            loss[i] = (float) (-num / den);
+            g[o + y[i]] += (float) (-1 / den);
+            g[o + t[i]] += (float) (1 / den);
+            double q = num / (den * den);
+            g[o + p1] += (float) q;
+            g[o + p3] += (float) (-0.5 * q);
+            g[o + p4] += (float) (-0.5 * q);
+        }
+        per.copyFrom(loss);
+        dLogits.copyFrom(g);
     }
 }

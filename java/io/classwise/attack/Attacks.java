@@ -12,7 +12,7 @@ public final class Attacks {
 
     /** The names, in the order of growing strength/cost roughly as the ladder runs them. */
     public static final List<String> NAMES = List.of("fgsm", "fgsm-rs", "pgd", "tpgd", "cw", "mi-fgsm", "l2-pgd", "apgd-ce",
-            "apgd-dlr", "square");
+            "apgd-dlr", "square", "fab-t", "autoattack");
 
     /**
      * The knobs: budget ε (ℓ2 radius for l2-pgd), step size, iterations, random restarts, temperature of
@@ -41,6 +41,9 @@ public final class Attacks {
             case "apgd-ce" -> new Apgd(s.eps(), Math.max(s.steps(), 2), Apgd.Loss.CROSS_ENTROPY);
             case "apgd-dlr" -> new Apgd(s.eps(), Math.max(s.steps(), 2), Apgd.Loss.DLR);
             case "square" -> new SquareAttack(s.eps(), s.queries());
+            case "fab-t" -> new FabAttack(s.eps(), Math.max(s.steps(), 1));
+            // Always the standard version (the point of AutoAttack is one fixed evaluation); other budgets: new AutoAttack(...).
+            case "autoattack" -> AutoAttack.standard(s.eps());
             default -> throw new IllegalArgumentException("--attack must be one of " + String.join(", ", NAMES) + "; got '" + name + "'");
         };
     }

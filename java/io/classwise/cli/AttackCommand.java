@@ -19,7 +19,9 @@ import java.util.concurrent.Callable;
 final class AttackCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "A .safetensors file written by train.") Path checkpoint;
     @Option(names = "--attack", defaultValue = "pgd",
-            description = "fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm, l2-pgd, apgd-ce, apgd-dlr, square (default: ${DEFAULT-VALUE}).") String attack;
+            description = "fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm, l2-pgd, apgd-ce, apgd-dlr, square, fab-t, autoattack (the standard "
+                    + "ensemble: APGD-CE, APGD-T, FAB-T, Square-5000; each component's contribution per class is printed) "
+                    + "(default: ${DEFAULT-VALUE}).") String attack;
     @Option(names = "--queries", defaultValue = "1000", description = "Query budget of square (default: ${DEFAULT-VALUE}).") int queries;
     @Option(names = {"--T", "--temperature"}, defaultValue = "1", description = "Temperature of tpgd (default: ${DEFAULT-VALUE}).") float temperature;
     @Mixin AttackBudgetOptions budget = new AttackBudgetOptions();
@@ -69,6 +71,19 @@ final class AttackCommand implements Callable<Integer> {
         for (int k = 0; k < c.length; k++) {
             System.out.printf(Locale.ROOT, "%-4d %-20s %6d %8.4f %8.4f%s%n", k, names.get(k), n[k], c[k], rb[k],
                     hit == null ? "" : String.format(Locale.ROOT, "  %10.4f", hit[k]));
+        }
+        if (p.brokenBy() != null && res.components() != null) {
+            List<String> comps = res.components();
+            double[][] after = p.robustAfterEachComponent(comps.size());
+            System.out.println("\nrobust accuracy per class after each component (each attacks only what the earlier ones left robust):");
+            StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-4s %-20s %8s", "id", "class", "clean"));
+            for (String comp : comps) head.append(String.format(Locale.ROOT, " %12s", comp));
+            System.out.println(head);
+            for (int k = 0; k < c.length; k++) {
+                StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-4d %-20s %8.4f", k, names.get(k), c[k]));
+                for (double[] a : after) row.append(String.format(Locale.ROOT, " %12.4f", a[k]));
+                System.out.println(row);
+            }
         }
     }
 }

@@ -39,10 +39,31 @@ public final class Evaluation {
 
     /**
      * Per example: label, clean prediction, robust prediction (null array when attack is null), the
-     * prediction after the attack itself, and for a targeted attack its target (-1: none; null untargeted).
+     * prediction after the attack itself, for a targeted attack its target (-1: none; null untargeted), and for
+     * an ensemble (AutoAttack) the component that broke the example (-1: none; null for a single attack).
      */
-    public record Predictions(int[] labels, int[] clean, int[] robust, int[] adversarial, int[] targets, int classes) {
-        public Predictions(int[] labels, int[] clean, int[] robust, int classes) { this(labels, clean, robust, robust, null, classes); }
+    public record Predictions(int[] labels, int[] clean, int[] robust, int[] adversarial, int[] targets, int classes, int[] brokenBy) {
+        public Predictions(int[] labels, int[] clean, int[] robust, int classes) { this(labels, clean, robust, robust, null, classes, null); }
+
+        /**
+         * An ensemble's robust accuracy per class after each of its first c+1 components (rows c = 0..components−1),
+         * on the study's population convention (clean errors count as not robust): how much each component adds.
+         */
+        public double[][] robustAfterEachComponent(int components) {
+            if (brokenBy == null) throw new IllegalStateException("the attack was not an ensemble");
+            double[][] out = new double[components][classes];
+            long[] total = new long[classes];
+            for (int label : labels) total[label]++;
+            for (int c = 0; c < components; c++) {
+                long[] kept = new long[classes];
+                for (int i = 0; i < labels.length; i++) {
+                    boolean survived = clean[i] == labels[i] && (brokenBy[i] < 0 || brokenBy[i] > c);
+                    if (survived) kept[labels[i]]++;
+                }
+                for (int k = 0; k < classes; k++) out[c][k] = total[k] == 0 ? Double.NaN : (double) kept[k] / total[k];
+            }
+            return out;
+        }
 
         public ClassAccuracy cleanAccuracy() { return accuracy(clean); }
 
@@ -100,6 +121,7 @@ public final class Evaluation {
         int n = data.size();
         int[] labels = new int[n], clean = new int[n], robust = attack == null ? null : new int[n];
         int[] adversarial = attack == null ? null : new int[n], targets = targeting == null ? null : new int[n];
+        int[] brokenBy = null;
         BatchLoader loader = new BatchLoader(data, transform, batchSize, false, false, 0, 1);
         int at = 0;
         // The tape owns every tensor of the evaluation (the model's passes, the attack's buffers, the batch) and releases them at the end.
@@ -134,6 +156,10 @@ public final class Evaluation {
                     AttackResult result = attack.run(model, tape, x, y,
                             batchTargets == null ? null : tape.scratch(Evaluation.class, "aim", batchTargets.length), rng);
                     adv = result.predictions();
+                    if (result.brokenBy() != null) {
+                        if (brokenBy == null) brokenBy = new int[n];
+                        System.arraycopy(result.brokenBy(), 0, brokenBy, at, batch.size());
+                    }
                     if (sink != null && !sink.full()) {
                         int[] indices = new int[batch.size()];
                         for (int r = 0; r < indices.length; r++) indices[r] = batch.index(r);
@@ -149,7 +175,7 @@ public final class Evaluation {
                 }
             }
         }
-        return new Predictions(labels, clean, robust, adversarial, targets, data.numClasses());
+        return new Predictions(labels, clean, robust, adversarial, targets, data.numClasses(), brokenBy);
     }
 
     /** Returns {clean, robust}; robust is null when attack is null. */

@@ -73,8 +73,11 @@ class ClassAwareTrainingTest {
         assertEquals(0.05, line.path("class_eps").get(0).asDouble());
         assertEquals(2.0, line.path("class_weights").get(6).asDouble());
         assertTrue(line.path("train").path("robust").path("overall").isNumber());
-        TrainConfig bad = Recipes.smallCnn("trades", 1, 50, "constant", 0.03, 3, 0.03, 2, 200, 50, 0);
+        TrainConfig bad = Recipes.smallCnn("natural", 1, 50, "constant", 0.03, 3, 0.03, 2, 200, 50, 0);
         bad.classEps.add(0.1);
-        assertThrows(IllegalArgumentException.class, bad::validate);
+        assertThrows(IllegalArgumentException.class, bad::validate, "natural training has no attack to give a budget");
+        TrainConfig fair = Recipes.smallCnn("frl", 1, 50, "constant", 0.03, 3, 0.03, 2, 200, 50, 0);
+        fair.classWeights.add(1.0);
+        assertThrows(IllegalArgumentException.class, fair::validate, "FRL sets its own weights");
     }
 }
