@@ -3,6 +3,7 @@ package io.classwise.analysis;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.classwise.attack.Apgd;
+import io.classwise.attack.AutoAttack;
 import io.classwise.attack.Attack;
 import io.classwise.attack.Pgd;
 import io.classwise.attack.SquareAttack;
@@ -49,6 +50,8 @@ public final class Diagnosis {
         public int steps = 20, batchSize = 128, squareQueries = 300, reachableExamples = 200;
         public float[] temperatures = {0.5f, 1, 2, 5, 10, 20};
         public boolean ladderPgd100 = true;
+        /** Add the standard AutoAttack as the ladder's last rung (the reference worst case; slow on a CPU). */
+        public boolean ladderAutoAttack = false;
         /**
          * The class-removal source is chosen among classes with at least this many correctly classified
          * examples attackable only into their dominant target set (fewer make the shares meaningless).
@@ -348,6 +351,7 @@ public final class Diagnosis {
         }
         if (surrogate != null) attacks.add(new TransferAttack(Pgd.pgd(s.eps, s.step, 20, 1), surrogate));
         attacks.add(new SquareAttack(s.eps, s.squareQueries));
+        if (s.ladderAutoAttack) attacks.add(AutoAttack.standard(s.eps));
         List<Rung> rungs = new ArrayList<>();
         List<List<Object>> rows = new ArrayList<>();
         ClassAccuracy clean = null;

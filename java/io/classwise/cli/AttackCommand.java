@@ -1,5 +1,6 @@
 package io.classwise.cli;
 
+import io.classwise.analysis.RobustFairness;
 import io.classwise.api.CheckpointAttack;
 import io.classwise.tensor.Backend;
 import io.classwise.train.ClassAccuracy;
@@ -64,13 +65,21 @@ final class AttackCommand implements Callable<Integer> {
                     + "; target hit = share of the correctly classified examples (with a target) predicted as their target after the attack");
         }
         boolean targeted = res.targeting() != null;
-        System.out.printf(Locale.ROOT, "%-4s %-20s %6s %8s %8s%s%n", "id", "class", "n", "clean", "robust", targeted ? "  target hit" : "");
+        boolean[] ok = new boolean[p.labels().length];
+        for (int i = 0; i < ok.length; i++) ok[i] = p.robust()[i] == p.labels()[i];
+        List<String> names = res.classNames();
+        RobustFairness f = RobustFairness.of(p.labels(), ok, names.size(), 0);
+        System.out.printf(Locale.ROOT, "robust fairness: average over classes %.4f [%.4f, %.4f], worst class %.4f (%s) [%.4f, %.4f], "
+                + "gap %.4f [%.4f, %.4f], std %.4f (95 %% bootstrap intervals, %d resamples)%n", f.average(), f.interval()[0][0],
+                f.interval()[0][1], f.worst(), names.get(f.worstClass()), f.interval()[1][0], f.interval()[1][1], f.gap(),
+                f.interval()[2][0], f.interval()[2][1], f.std(), f.resamples());
+        System.out.printf(Locale.ROOT, "%-4s %-20s %6s %8s %8s %17s%s%n", "id", "class", "n", "clean", "robust", "95% interval",
+                targeted ? "  target hit" : "");
         double[] c = clean.perClass(), rb = robust.perClass(), hit = targeted ? p.targetHitRate() : null;
         long[] n = clean.counts();
-        List<String> names = res.classNames();
         for (int k = 0; k < c.length; k++) {
-            System.out.printf(Locale.ROOT, "%-4d %-20s %6d %8.4f %8.4f%s%n", k, names.get(k), n[k], c[k], rb[k],
-                    hit == null ? "" : String.format(Locale.ROOT, "  %10.4f", hit[k]));
+            System.out.printf(Locale.ROOT, "%-4d %-20s %6d %8.4f %8.4f  [%.4f, %.4f]%s%n", k, names.get(k), n[k], c[k], rb[k], f.lower()[k],
+                    f.upper()[k], hit == null ? "" : String.format(Locale.ROOT, "  %10.4f", hit[k]));
         }
         if (p.brokenBy() != null && res.components() != null) {
             List<String> comps = res.components();

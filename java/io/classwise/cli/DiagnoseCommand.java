@@ -29,6 +29,8 @@ final class DiagnoseCommand implements Callable<Integer> {
     @Option(names = "--square-queries", defaultValue = "300", description = "Query budget of the Square rung of the ladder (default: ${DEFAULT-VALUE}).") int squareQueries;
     @Option(names = "--temperatures", split = ",", defaultValue = "0.5,1,2,5,10,20", description = "Temperatures of the Temperature-PGD sweep (default: ${DEFAULT-VALUE}).") float[] temperatures;
     @Option(names = "--no-pgd100", description = "Leave PGD-100 out of the ladder.") boolean noPgd100;
+    @Option(names = "--autoattack", description = "Add the standard AutoAttack (APGD-CE, APGD-T, FAB-T, Square-5000) as the ladder's last rung "
+            + "(slow on a CPU).") boolean autoAttack;
     @Option(names = "--surrogate", description = "Checkpoint of a surrogate model for the transfer rung.") Path surrogate;
     @Option(names = "--removal-source", split = ",", description = "Source classes (ids) of the class-removal experiment "
             + "(default: the class most concentrated on its dominant flip targets).") List<Integer> removalSources;
@@ -55,6 +57,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         s.squareQueries = squareQueries;
         s.temperatures = temperatures;
         s.ladderPgd100 = !noPgd100;
+        s.ladderAutoAttack = autoAttack;
         s.seed = seed;
         try (Backend b = backend.create()) {
             RunDiagnosis.run(b, run, meta, s, examples, surrogate == null ? null : Checkpoint.load(b, surrogate), data.dataDir,

@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.classwise.api.CompareRuns;
 import io.classwise.api.RunDiagnosis;
 import io.classwise.data.SubsetDataset;
 import io.classwise.report.AnalysisFiles;
@@ -39,10 +40,12 @@ import java.io.OutputStream;
 /**
  * {@code reproduce <dataset>}: the study's recipe for a dataset. PGD-AT with the preset, a naturally
  * trained surrogate, every analysis and the report; then TRADES, MART and HE with the same preset and
- * the Temperature-PGD sweep on each, compared in analysis/temperature_pgd_by_method.json|csv.
+ * the Temperature-PGD sweep on each, compared in analysis/temperature_pgd_by_method.json|csv; last, every run
+ * side by side class by class ({@code compare}) in OUT/comparison/.
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run the study on a dataset with its preset: PGD-AT + every analysis + report, then TRADES, MART and HE with the Temperature-PGD sweep.")
+        description = "Run the study on a dataset with its preset: PGD-AT + every analysis + report, then the --methods (TRADES, MART, HE; "
+                + "or e.g. trades,frl,cfa,dafa) with the Temperature-PGD sweep, and a class-wise comparison of all runs in OUT/comparison/.")
 final class ReproduceCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "mnist, fashion-mnist, cifar10, cifar100, svhn, stl10, imagenet.") String dataset;
     @Option(names = "--out", description = "Run directory (default: runs/reproduce-DATASET).") Path out;
@@ -51,7 +54,9 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--epochs", description = "Override the preset's epochs (e.g. for a quick look).") Integer epochs;
     @Option(names = "--train-examples", description = "Balanced training subset (default: all).") Integer trainExamples;
     @Option(names = "--eval-examples", defaultValue = "1000", description = "Balanced test subset for evaluation and analyses (default: ${DEFAULT-VALUE}).") int evalExamples;
-    @Option(names = "--methods", split = ",", defaultValue = "trades,mart,he", description = "Methods compared by Temperature-PGD besides PGD-AT (default: ${DEFAULT-VALUE}).") List<String> methods;
+    @Option(names = "--methods", split = ",", defaultValue = "trades,mart,he", description = "Methods trained and compared besides PGD-AT "
+            + "(which always runs first), e.g. trades,frl,cfa,dafa (default: ${DEFAULT-VALUE}).") List<String> methods;
+    @Option(names = "--autoattack", description = "The final comparison also under the standard AutoAttack (slow on a CPU).") boolean autoAttack;
     @Option(names = "--seed", defaultValue = "0", description = "One seed for data order, initialisation and attack starts (default: ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
     @Option(names = "--overwrite", description = "Replace the runs already in the output directory (default: refuse to mix two runs).") boolean overwrite;
@@ -78,7 +83,10 @@ final class ReproduceCommand implements Callable<Integer> {
             RunDiagnosis.run(b, main, Safetensors.read(main.lastWeights()).metadata(), s, evalExamples,
                     Checkpoint.load(b, surrogate.lastWeights()), data.dataDir, noRemoval ? null : List.of(), System.out);
             collect(main.analysis().resolve("temperature_pgd.json"), "pgd-at", byMethod, rows);
+            List<Path> compared = new ArrayList<>(List.of(main.root()));
             for (String m : methods) {
+                if (m.equals("pgd-at")) continue; // the first run
+                compared.add(root.resolve(m));
                 RunDirectory r = new RunDirectory(root.resolve(m));
                 train(b, id, m, train, test, r);
                 Model model = Checkpoint.load(b, r.lastWeights());
@@ -94,6 +102,12 @@ final class ReproduceCommand implements Callable<Integer> {
             Path report = new ReportWriter(main).write();
             System.out.println("report: " + report.toAbsolutePath() + "; Temperature-PGD by method: "
                     + main.analysis().resolve("temperature_pgd_by_method.csv"));
+            if (compared.size() > 1) {
+                Path cmp = root.resolve("comparison");
+                CompareRuns.run(new CompareRuns.Request(compared, cmp, null, null, 20, evalExamples, autoAttack, 128, data.dataDir, seed), b,
+                        System.out);
+                System.out.println("comparison: " + cmp.resolve("report.html").toAbsolutePath());
+            }
         }
         return 0;
     }

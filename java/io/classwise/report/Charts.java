@@ -180,15 +180,31 @@ public final class Charts {
 
     /** Grouped bars: classes on the x axis, one bar per series (attack). */
     public static CategoryChart groupedBars(String title, List<String> classes, List<String> series, List<double[]> values) {
+        return groupedBars(title, classes, series, values, null, "robust accuracy", 0, 1);
+    }
+
+    /**
+     * Grouped bars with whiskers: errors (nullable; one array per series) are half-widths drawn around each bar,
+     * e.g. half a 95 % interval; y from yMin to yMax (a change against a baseline goes below 0).
+     */
+    public static CategoryChart groupedBars(String title, List<String> classes, List<String> series, List<double[]> values,
+                                            List<double[]> errors, String yTitle, double yMin, double yMax) {
         CategoryChart c = new CategoryChartBuilder().width(W
-                + 300).height(H).title(title).xAxisTitle("class").yAxisTitle("robust accuracy").build();
+                + 300).height(H).title(title).xAxisTitle("class").yAxisTitle(yTitle).build();
         style(c.getStyler());
-        c.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
+        c.getStyler().setYAxisMin(yMin).setYAxisMax(yMax);
         c.getStyler().setXAxisLabelRotation(30);
+        c.getStyler().setErrorBarsColor(Color.DARK_GRAY);
         for (int s = 0; s < series.size(); s++) {
-            List<Double> v = new ArrayList<>();
-            for (double d : values.get(s)) v.add(Double.isNaN(d) ? 0 : d);
-            c.addSeries(series.get(s), classes, v);
+            List<Double> v = new ArrayList<>(), e = new ArrayList<>();
+            for (int k = 0; k < values.get(s).length; k++) {
+                double d = values.get(s)[k];
+                v.add(Double.isNaN(d) ? 0 : d);
+                double err = errors == null ? 0 : errors.get(s)[k];
+                e.add(Double.isNaN(err) ? 0 : err);
+            }
+            if (errors == null) c.addSeries(series.get(s), classes, v);
+            else c.addSeries(series.get(s), classes, v, e);
         }
         return c;
     }
@@ -199,10 +215,17 @@ public final class Charts {
      */
     public static XYChart curves(String title, double[] x, List<String> names, List<double[]> ys, String xTitle, boolean logX,
             List<Color> colours) {
-        XYChart c = new XYChartBuilder().width(W).height(H).title(title).xAxisTitle(xTitle).yAxisTitle("robust accuracy").build();
+        XYChart c = curves(title, x, names, ys, xTitle, "robust accuracy", logX, colours);
+        c.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
+        return c;
+    }
+
+    /** As above with any y quantity (class weights, budgets), the y range fitted to the data. */
+    public static XYChart curves(String title, double[] x, List<String> names, List<double[]> ys, String xTitle, String yTitle, boolean logX,
+            List<Color> colours) {
+        XYChart c = new XYChartBuilder().width(W).height(H).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         style(c.getStyler());
         c.getStyler().setXAxisLogarithmic(logX);
-        c.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
         for (int k = 0; k < names.size(); k++) {
             XYSeries line = c.addSeries(names.get(k), x, ys.get(k));
             line.setMarker(SeriesMarkers.CIRCLE);

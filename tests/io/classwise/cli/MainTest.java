@@ -104,11 +104,14 @@ class MainTest {
                 "--attack", "tpgd", "--T", "5", "--steps", "3", "--examples", "100"));
         String s = stdout();
         assertTrue(s.contains("TPGD-3(T=5)") && s.contains("Ankle boot") && s.contains("robust"), s);
-        // Per-class rows: robust never exceeds clean.
+        assertTrue(s.contains("robust fairness: average over classes") && s.contains("worst class"), s);
+        // Per-class rows "id class n clean robust [low, high]": robust never exceeds clean and lies in its interval.
         for (String line : s.split("\n")) {
             String[] f = line.trim().split("\\s+");
-            if (f.length >= 5 && f[0].matches("\\d+")) {
-                assertTrue(Double.parseDouble(f[f.length - 1]) <= Double.parseDouble(f[f.length - 2]), line);
+            if (f.length >= 7 && f[0].matches("\\d+")) {
+                double clean = Double.parseDouble(f[f.length - 4]), robust = Double.parseDouble(f[f.length - 3]);
+                double low = Double.parseDouble(f[f.length - 2].replaceAll("[\\[,]", "")), high = Double.parseDouble(f[f.length - 1].replace("]", ""));
+                assertTrue(robust <= clean && low <= robust && robust <= high, line);
             }
         }
         // Targeted towards Bag, with a gallery: the target-hit column, one PNG per class, the raw tensors.

@@ -1,0 +1,42 @@
+package io.classwise.analysis;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs set side by side, class by class: per run and per attack the {@link RobustFairness} of its final
+ * model on one common test subset, the clean accuracy per class, the PGD flip matrix (row-normalised, on
+ * the examples classified correctly before the attack), and the per-class budgets/weights a class-aware
+ * method used over its epochs. What {@code compare} computes and the report draws.
+ *
+ * @param classNames  shared by every run
+ * @param attacks     the attacks' names, in order (PGD-20 first)
+ * @param baseline    index of the run the others are compared with
+ */
+public record RunComparison(List<String> classNames, List<String> attacks, float eps, int examples, int baseline, List<Run> runs) {
+
+    /**
+     * One run: its name (the directory's), method, clean accuracy per class, the robust-fairness summary per
+     * attack (same order as {@link RunComparison#attacks()}), the PGD flip matrix, and its plans over epochs.
+     */
+    public record Run(String name, String path, String method, double[] clean, List<RobustFairness> robust, double[][] flips,
+                      List<EpochPlan> plans) {}
+
+    /** What a class-aware method used in one epoch (arrays per class; null where the method sets no such thing). */
+    public record EpochPlan(int epoch, double[] eps, double[] cleanWeights, double[] robustWeights) {}
+
+    /** The per-class change of run r against the baseline under attack a (robust accuracy difference). */
+    public double[] changeAgainstBaseline(int r, int a) {
+        double[] mine = runs.get(r).robust().get(a).perClass(), base = runs.get(baseline).robust().get(a).perClass();
+        double[] d = new double[mine.length];
+        for (int c = 0; c < d.length; c++) d[c] = mine[c] - base[c];
+        return d;
+    }
+
+    /** Run names by index, for tables. */
+    public Map<Integer, String> names() {
+        java.util.Map<Integer, String> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < runs.size(); i++) m.put(i, runs.get(i).name());
+        return m;
+    }
+}

@@ -1,0 +1,149 @@
+package io.classwise.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.classwise.analysis.FlipMatrix;
+import io.classwise.analysis.RobustFairness;
+import io.classwise.analysis.RunComparison;
+import io.classwise.attack.Attack;
+import io.classwise.attack.AutoAttack;
+import io.classwise.attack.Pgd;
+import io.classwise.data.DataDirs;
+import io.classwise.data.DatasetId;
+import io.classwise.data.Datasets;
+import io.classwise.data.ImageDataset;
+import io.classwise.data.Split;
+import io.classwise.data.SubsetDataset;
+import io.classwise.data.pipeline.Transforms;
+import io.classwise.nn.Model;
+import io.classwise.nn.checkpoint.Checkpoint;
+import io.classwise.nn.checkpoint.Safetensors;
+import io.classwise.report.ComparisonReport;
+import io.classwise.tensor.Backend;
+import io.classwise.train.Evaluation;
+import io.classwise.train.RunDirectory;
+import io.classwise.train.TrainConfig;
+import io.classwise.util.Rng;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code compare}: evaluates the final model of each run on one common balanced test subset under PGD-20
+ * (and AutoAttack when asked), with the same ε and seeds for all, and writes the comparison (JSON, CSV,
+ * report.html) into the output directory.
+ */
+public final class CompareRuns {
+    private CompareRuns() {}
+
+    /**
+     * runs: run directories (their last.safetensors is the model compared; CFA's is its FAWA average);
+     * baseline: one of them, or null for the first; eps null: the first run's training ε; examples: the
+     * balanced test subset (0 = all); autoAttack: add the standard AutoAttack (costly: minutes per 1,000
+     * CIFAR-10 examples on a GPU, far more on a CPU).
+     */
+    public record Request(List<Path> runs, Path out, Path baseline, Float eps, int steps, int examples, boolean autoAttack, int batchSize,
+                          String dataDir, long seed) {}
+
+    public static RunComparison run(Request r, Backend b, PrintStream log) throws IOException {
+        if (r.runs().size() < 2) throw new IllegalArgumentException("compare needs at least two run directories, got " + r.runs().size());
+        ObjectMapper json = new ObjectMapper();
+        List<TrainConfig> configs = new ArrayList<>();
+        List<Map<String, String>> metas = new ArrayList<>();
+        for (Path p : r.runs()) {
+            RunDirectory run = new RunDirectory(p);
+            if (!Files.exists(run.lastWeights()) || !Files.exists(run.config())) {
+                throw new IllegalArgumentException(p + " is not a finished run directory (no checkpoints/last.safetensors or config.json)");
+            }
+            configs.add(json.readValue(run.config().toFile(), TrainConfig.class));
+            metas.add(Safetensors.read(run.lastWeights()).metadata());
+        }
+        TrainConfig first = configs.get(0);
+        for (int i = 1; i < configs.size(); i++) {
+            if (!configs.get(i).dataset.equals(first.dataset)) {
+                throw new IllegalArgumentException(r.runs().get(i) + " was trained on " + configs.get(i).dataset + " but " + r.runs().get(0)
+                        + " on " + first.dataset + ": runs are compared on one test set");
+            }
+        }
+        int baseline = 0;
+        if (r.baseline() != null) {
+            baseline = -1;
+            for (int i = 0; i < r.runs().size(); i++) {
+                if (r.runs().get(i).toAbsolutePath().normalize().equals(r.baseline().toAbsolutePath().normalize())) baseline = i;
+            }
+            if (baseline < 0) throw new IllegalArgumentException("--baseline " + r.baseline() + " is not one of the runs compared");
+        }
+        float eps = r.eps() != null ? r.eps() : Float.parseFloat(metas.get(0).getOrDefault("classwise.eps", Double.toString(first.eps)));
+        if (!(eps > 0 && eps <= 1)) throw new IllegalArgumentException("--eps must be in (0, 1], got " + eps);
+        if (r.steps() < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + r.steps());
+        if (r.examples() < 0) throw new IllegalArgumentException("--examples must be >= 0 (0 = all), got " + r.examples());
+        DatasetId id = DatasetId.parse(first.dataset);
+        // The first run's data source (the files, the embedded subset, or synthetic data) gives the test set.
+        ImageDataset test = Datasets.load(id, Split.TEST, first.source, first.seed, DataDirs.resolve(r.dataDir()));
+        if (r.examples() > 0) test = SubsetDataset.balanced(test, Math.max(1, r.examples() / test.numClasses()), r.seed(), "--examples");
+        List<Attack> attacks = new ArrayList<>(List.of(Pgd.pgd(eps, eps / 4, r.steps(), 1)));
+        if (r.autoAttack()) attacks.add(AutoAttack.standard(eps));
+        List<String> attackNames = attacks.stream().map(Attack::name).toList();
+        List<RunComparison.Run> results = new ArrayList<>();
+        for (int i = 0; i < r.runs().size(); i++) {
+            Path p = r.runs().get(i);
+            Model model = Checkpoint.load(b, new RunDirectory(p).lastWeights());
+            if (model.numClasses() != test.numClasses()) throw new IllegalArgumentException(p + ": " + model.numClasses() + " classes, the test set has "
+                    + test.numClasses());
+            List<RobustFairness> robust = new ArrayList<>();
+            double[] clean = null;
+            double[][] flips = null;
+            for (Attack a : attacks) {
+                long t0 = System.nanoTime();
+                // The same seed for every run: each model meets the same random starts.
+                Evaluation.Predictions pr = Evaluation.predict(model, test, Transforms.forEvaluation(id), a, r.batchSize(), new Rng(r.seed() + 17));
+                boolean[] ok = new boolean[pr.labels().length];
+                for (int e = 0; e < ok.length; e++) ok[e] = pr.robust()[e] == pr.labels()[e];
+                RobustFairness rf = RobustFairness.of(pr.labels(), ok, test.numClasses(), r.seed() + 29);
+                robust.add(rf);
+                if (clean == null) {
+                    clean = pr.cleanAccuracy().perClass();
+                    FlipMatrix f = new FlipMatrix(test.numClasses());
+                    f.add(pr.labels(), pr.clean(), pr.adversarial());
+                    flips = f.rowNormalized();
+                }
+                log.printf(Locale.ROOT, "%-28s %-14s average %.3f [%.3f, %.3f]  worst %.3f (%s)  gap %.3f  (%.0f s)%n", p.getFileName(), a.name(),
+                        rf.average(), rf.interval()[0][0], rf.interval()[0][1], rf.worst(), test.classNames().get(rf.worstClass()), rf.gap(),
+                        (System.nanoTime() - t0) / 1e9);
+            }
+            model.parameters().forEach(prm -> { prm.value().release(); prm.grad().release(); });
+            results.add(new RunComparison.Run(p.getFileName().toString(), p.toString(), configs.get(i).method, clean, robust, flips,
+                    plans(new RunDirectory(p).metrics(), json)));
+        }
+        RunComparison c = new RunComparison(test.classNames(), attackNames, eps, test.size(), baseline, results);
+        ComparisonReport.write(r.out(), c);
+        return c;
+    }
+
+    /** The per-class plans recorded in a run's metrics.jsonl (empty for a method without one). */
+    static List<RunComparison.EpochPlan> plans(Path metrics, ObjectMapper json) throws IOException {
+        List<RunComparison.EpochPlan> out = new ArrayList<>();
+        if (!Files.exists(metrics)) return out;
+        for (String line : Files.readAllLines(metrics)) {
+            if (line.isBlank()) continue;
+            JsonNode n = json.readTree(line);
+            if (n.path("early_stopped").asBoolean(false)) continue;
+            double[] eps = doubles(n.path("class_eps")), cw = doubles(n.path("class_clean_weights")), rw = doubles(n.path("class_weights"));
+            if (eps != null || cw != null || rw != null) out.add(new RunComparison.EpochPlan(n.path("epoch").asInt(), eps, cw, rw));
+        }
+        return out;
+    }
+
+    private static double[] doubles(JsonNode a) {
+        if (!a.isArray()) return null;
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asDouble();
+        return v;
+    }
+}
