@@ -11,11 +11,14 @@ import io.classwise.data.Split;
 import io.classwise.data.SubsetDataset;
 import io.classwise.nn.Model;
 import io.classwise.nn.checkpoint.Checkpoint;
+import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.tensor.Backend;
+import io.classwise.train.Presets;
 import io.classwise.train.RunDirectory;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +37,37 @@ import io.classwise.train.TrainConfig;
  */
 public final class RunDiagnosis {
     private RunDiagnosis() {}
+
+    /**
+     * What {@code diagnose} asks: eps/step null: the run's training ε (else the preset's) and ε/4; examples: balanced
+     * test subset (0 = all); surrogate (nullable): a checkpoint for the transfer rung; removalSources: null skips the
+     * class-removal experiment, empty picks the source class.
+     */
+    public record Request(Path run, int examples, Float eps, Float step, int steps, int reachableExamples, int squareQueries,
+                          float[] temperatures, boolean pgd100, boolean autoAttack, Path surrogate, List<Integer> removalSources,
+                          String dataDir, long seed) {}
+
+    /** The diagnosis of a run as {@code diagnose} runs it. */
+    public static void run(Request r, Backend b, PrintStream out) throws Exception {
+        RunDirectory run = new RunDirectory(r.run());
+        if (!Files.exists(run.lastWeights())) throw new IllegalArgumentException("--run: " + run.lastWeights() + " does not exist (train first)");
+        Diagnosis.Settings s = new Diagnosis.Settings();
+        Map<String, String> meta = Safetensors.read(run.lastWeights()).metadata();
+        String ds = meta.get("classwise.dataset");
+        s.eps = Presets.attackEps(r.eps(), false, meta.get("classwise.eps"), ds == null ? null : DatasetId.parse(ds));
+        if (!(s.eps > 0 && s.eps <= 1)) throw new IllegalArgumentException("--eps must be in (0, 1] (pixel units), got " + s.eps);
+        if (r.examples() < 0) throw new IllegalArgumentException("--examples must be >= 0 (0 = all), got " + r.examples());
+        if (r.steps() < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + r.steps());
+        s.step = r.step() != null ? r.step() : s.eps / 4;
+        s.steps = r.steps();
+        s.reachableExamples = r.reachableExamples();
+        s.squareQueries = r.squareQueries();
+        s.temperatures = r.temperatures();
+        s.ladderPgd100 = r.pgd100();
+        s.ladderAutoAttack = r.autoAttack();
+        s.seed = r.seed();
+        run(b, run, meta, s, r.examples(), r.surrogate() == null ? null : Checkpoint.load(b, r.surrogate()), r.dataDir(), r.removalSources(), out);
+    }
 
     /** Shared with demo: loads the test set and the model, runs every analysis, prints a per-class table. */
     public static void run(Backend b, RunDirectory run, Map<String, String> meta, Diagnosis.Settings s, int examples, Model surrogate,

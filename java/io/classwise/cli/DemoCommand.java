@@ -1,27 +1,13 @@
 package io.classwise.cli;
 
-import io.classwise.analysis.Diagnosis;
-import io.classwise.data.DatasetId;
-import io.classwise.data.DemoData;
-import io.classwise.data.InMemoryDataset;
-import io.classwise.data.Split;
-import io.classwise.nn.Model;
-import io.classwise.nn.checkpoint.Checkpoint;
-import io.classwise.nn.checkpoint.Safetensors;
+import io.classwise.api.Demo;
 import io.classwise.tensor.Backend;
-import io.classwise.train.RunDirectory;
-import io.classwise.train.TrainConfig;
-import io.classwise.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.Callable;
-import io.classwise.api.RunDiagnosis;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 
 /**
  * {@code demo}: the class-wise pipeline on the Fashion-MNIST subset inside the jar, sized for a
@@ -40,55 +26,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
     @Option(names = "--no-removal", description = "Skip the class-removal experiment (two more trainings).") boolean noRemoval;
 
-    static TrainConfig recipe(String method, int epochs, int trainExamples, int evalExamples, long seed) {
-        TrainConfig c = new TrainConfig();
-        c.dataset = DatasetId.FASHION_MNIST.cliName;
-        c.source = "embedded";
-        c.architecture = "small-cnn";
-        c.method = method;
-        c.epochs = epochs;
-        c.batchSize = 64;
-        c.lr = 0.05;
-        c.schedule = "multistep:" + Math.max(1, epochs - 1);
-        c.weightDecay = 5e-4;
-        c.eps = 0.1;
-        c.trainStep = 0.025;
-        c.trainSteps = 5;
-        c.evalStep = 0.025;
-        c.evalSteps = 10;
-        c.trainExamples = trainExamples;
-        c.evalExamples = evalExamples;
-        c.seed = seed;
-        return c;
-    }
-
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
-        InMemoryDataset train = DemoData.fashionMnist(Split.TRAIN), test = DemoData.fashionMnist(Split.TEST);
         try (Backend b = backend.create()) {
-            RunDirectory run = new RunDirectory(out);
-            System.out.println("Classwise demo: PGD adversarial training (ε = 0.1) of a small CNN on " + trainExamples
-                    + " real Fashion-MNIST images (embedded subset), " + epochs + " epochs, on " + b.name());
-            // The demo's directory is its own: a second demo replaces the first.
-            new Trainer(recipe("pgd-at", epochs, trainExamples, evalExamples, seed), b, DatasetId.FASHION_MNIST, train, test, run,
-                    System.out, !noProgress)
-                    .overwrite(true).fit(false);
-            System.out.println("training a naturally trained surrogate for the transfer attack ...");
-            RunDirectory surrogateRun = new RunDirectory(out.resolve("surrogate"));
-            new Trainer(recipe("natural", 1, trainExamples, 100, seed + 1), b, DatasetId.FASHION_MNIST, train, test, surrogateRun,
-                    new PrintStream(OutputStream.nullOutputStream()), false).overwrite(true).fit(false);
-            Model surrogate = Checkpoint.load(b, surrogateRun.lastWeights());
-            Diagnosis.Settings s = new Diagnosis.Settings();
-            s.eps = 0.1f;
-            s.step = 0.025f;
-            s.steps = 20;
-            s.seed = seed;
-            // 60 per class: enough correctly classified examples that the class-removal source has ≥ 5 to measure on.
-            s.reachableExamples = 600;
-            s.squareQueries = 200;
-            RunDiagnosis.run(b, run, Safetensors.read(run.lastWeights()).metadata(), s, evalExamples, surrogate, null,
-                    noRemoval ? null : List.of(), System.out);
+            Demo.run(new Demo.Request(out, epochs, trainExamples, evalExamples, seed, !noProgress, !noRemoval), b, System.out);
         }
         System.out.printf(Locale.ROOT, "demo finished in %.0f s; results in %s (metrics.jsonl, checkpoints/, analysis/, plots/, report.html)%n",
                 (System.nanoTime() - t0) / 1e9, out.toAbsolutePath());

@@ -1,21 +1,13 @@
 package io.classwise.cli;
 
-import io.classwise.analysis.Diagnosis;
-import io.classwise.data.DatasetId;
-import io.classwise.nn.checkpoint.Checkpoint;
-import io.classwise.nn.checkpoint.Safetensors;
+import io.classwise.api.RunDiagnosis;
 import io.classwise.tensor.Backend;
-import io.classwise.train.Presets;
-import io.classwise.train.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import io.classwise.api.RunDiagnosis;
 
 /** {@code diagnose}: the class-wise analyses of a trained run, written to RUN/analysis/. */
 @Command(name = "diagnose", mixinStandardHelpOptions = true, sortOptions = false,
@@ -41,27 +33,10 @@ final class DiagnoseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunDirectory run = new RunDirectory(runDir);
-        if (!Files.exists(run.lastWeights())) throw new IllegalArgumentException("--run: " + run.lastWeights()
-                + " does not exist (train first)");
-        Diagnosis.Settings s = new Diagnosis.Settings();
-        Map<String, String> meta = Safetensors.read(run.lastWeights()).metadata();
-        String ds = meta.get("classwise.dataset");
-        s.eps = Presets.attackEps(budget.eps, false, meta.get("classwise.eps"), ds == null ? null : DatasetId.parse(ds));
-        if (!(s.eps > 0 && s.eps <= 1)) throw new IllegalArgumentException("--eps must be in (0, 1] (pixel units), got " + s.eps);
-        if (examples < 0) throw new IllegalArgumentException("--examples must be >= 0 (0 = all), got " + examples);
-        if (budget.steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + budget.steps);
-        s.step = budget.step != null ? budget.step : s.eps / 4;
-        s.steps = budget.steps;
-        s.reachableExamples = reachable;
-        s.squareQueries = squareQueries;
-        s.temperatures = temperatures;
-        s.ladderPgd100 = !noPgd100;
-        s.ladderAutoAttack = autoAttack;
-        s.seed = seed;
         try (Backend b = backend.create()) {
-            RunDiagnosis.run(b, run, meta, s, examples, surrogate == null ? null : Checkpoint.load(b, surrogate), data.dataDir,
-                    noRemoval ? null : (removalSources == null ? List.of() : removalSources), System.out);
+            RunDiagnosis.run(new RunDiagnosis.Request(runDir, examples, budget.eps, budget.step, budget.steps, reachable, squareQueries, temperatures,
+                    !noPgd100, autoAttack, surrogate, noRemoval ? null : (removalSources == null ? List.of() : removalSources), data.dataDir, seed),
+                    b, System.out);
         }
         return 0;
     }

@@ -1,29 +1,16 @@
 package io.classwise.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.classwise.data.DataDirs;
-import io.classwise.data.DatasetId;
-import io.classwise.data.Datasets;
-import io.classwise.data.ImageDataset;
-import io.classwise.data.Split;
-import io.classwise.tensor.Backend;
-import io.classwise.tensor.Backends;
-import io.classwise.train.Presets;
+import io.classwise.api.TrainRun;
 import io.classwise.train.RunDirectory;
-import io.classwise.train.TrainConfig;
-import io.classwise.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import io.classwise.util.AtomicFiles;
-import java.util.LinkedHashMap;
-import java.util.Locale;
 
 /** {@code train}: adversarial training with per-class metrics every epoch. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -116,53 +103,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        TrainRun.run(new TrainRun.Request(out, dataset, config, embedded, synthetic, resume, overwrite, flags(), FLAG_OF, data.dataDir, stopAfter,
+                !noProgress), System.out);
         RunDirectory run = new RunDirectory(out);
-        TrainConfig c;
-        if (out.toString().isBlank()) throw new IllegalArgumentException("--out must name a directory, got an empty path");
-        if (stopAfter != null && stopAfter < 1) throw new IllegalArgumentException("--stop-after must be >= 1, got " + stopAfter);
-        if (resume) {
-            if (overwrite) throw new IllegalArgumentException("--resume and --overwrite exclude each other");
-            if (!Files.exists(run.config())) throw new IllegalArgumentException("--resume: " + run.config() + " does not exist");
-            if (config != null) throw new IllegalArgumentException("--config cannot change a run being resumed (" + run.config()
-                    + " is its recipe)");
-            TrainConfig saved = new ObjectMapper().readValue(run.config().toFile(), TrainConfig.class);
-            if (dataset != null && !DatasetId.parse(dataset).cliName.equals(saved.dataset)) {
-                throw new IllegalArgumentException("--dataset " + dataset + " contradicts the run being resumed (dataset "
-                        + saved.dataset + ")");
-            }
-            if ((embedded && !saved.source.equals("embedded")) || (synthetic != null && !saved.source.equals("synthetic:" + synthetic))) {
-                throw new IllegalArgumentException((embedded ? "--embedded" : "--synthetic")
-                        + " contradicts the run being resumed (data: " + saved.source + ")");
-            }
-            c = Presets.resumed(saved, flags(), FLAG_OF);
-            if (c.epochs != saved.epochs) {
-                AtomicFiles.write(run.config(), o -> o.write(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(c)));
-            }
-        } else {
-            if (dataset == null) throw new IllegalArgumentException("--dataset is required (mnist, fashion-mnist, cifar10, cifar100, svhn, stl10, imagenet)");
-            DatasetId id = DatasetId.parse(dataset);
-            Map<String, Object> f = flags();
-            if (embedded && synthetic != null) throw new IllegalArgumentException("--synthetic and --embedded exclude each other");
-            if (embedded) {
-                if (id != DatasetId.FASHION_MNIST) throw new IllegalArgumentException("--embedded is only available for fashion-mnist");
-                f.put("source", "embedded");
-            }
-            if (synthetic != null) {
-                if (synthetic < 1) throw new IllegalArgumentException("--synthetic must be >= 1, got " + synthetic);
-                f.put("source", "synthetic:" + synthetic);
-            }
-            c = Presets.resolve(id, config, f);
-        }
-        DatasetId id = DatasetId.parse(c.dataset);
-        ImageDataset train = Datasets.load(id, Split.TRAIN, c.source, c.seed, DataDirs.resolve(data.dataDir));
-        ImageDataset test = Datasets.load(id, Split.TEST, c.source, c.seed, DataDirs.resolve(data.dataDir));
-        try (Backend b = Backends.create(c.device, c.threads)) {
-            System.out.println("training " + c.architecture + " on " + c.dataset + " with " + c.method + " (" + c.epochs + " epochs, "
-                    + b.name() + "); run directory " + out);
-            Trainer t = new Trainer(c, b, id, train, test, run, System.out, !noProgress).overwrite(overwrite);
-            t.fit(resume, stopAfter == null ? c.epochs : stopAfter);
-            if (b.peakBytes() > 0) System.out.printf(Locale.ROOT, "peak device memory: %.1f MiB%n", b.peakBytes() / 1048576.0);
-        }
         System.out.println("metrics: " + run.metrics() + "\ncheckpoint: " + run.lastWeights());
         return 0;
     }

@@ -177,9 +177,7 @@ public final class Trainer {
                 }
                 previousCheck = check;
             }
-            Map<String, String> meta = new java.util.TreeMap<>(Map.of("classwise.epoch", Integer.toString(epoch),
-                    "classwise.seed", Long.toString(cfg.seed), "classwise.dataset", cfg.dataset, "classwise.source", cfg.source,
-                    "classwise.method", cfg.method, "classwise.eps", Double.toString(cfg.eps)));
+            Map<String, String> meta = checkpointMeta(epoch);
             if (policy != null) meta.put(POLICY_META, JSON.writeValueAsString(policy.state()));
             try {
                 // The weights' first write checks them (Checkpoint.save) before anything of the epoch is on disk.
@@ -216,9 +214,8 @@ public final class Trainer {
             o.put("weights", "last epoch (no epoch reached the FAWA threshold)");
         } else {
             fawa.loadInto(model);
-            Map<String, String> meta = new java.util.TreeMap<>(Map.of("classwise.epoch", Integer.toString(cfg.epochs),
-                    "classwise.seed", Long.toString(cfg.seed), "classwise.dataset", cfg.dataset, "classwise.source", cfg.source,
-                    "classwise.method", cfg.method, "classwise.eps", Double.toString(cfg.eps), "classwise.weights", "fawa-average"));
+            Map<String, String> meta = checkpointMeta(cfg.epochs);
+            meta.put("classwise.weights", "fawa-average");
             Path fawaFile = run.checkpoints().resolve("fawa.safetensors");
             Checkpoint.save(model, fawaFile, meta);
             Checkpoint.save(model, run.lastWeights(), meta);
@@ -235,6 +232,13 @@ public final class Trainer {
     }
 
     private static final String POLICY_META = "classwise.class_policy";
+
+    /** What every checkpoint of the run records about itself (mutable, sorted: equal runs write equal files). */
+    private Map<String, String> checkpointMeta(int epoch) {
+        return new java.util.TreeMap<>(Map.of("classwise.epoch", Integer.toString(epoch), "classwise.seed", Long.toString(cfg.seed),
+                "classwise.dataset", cfg.dataset, "classwise.source", cfg.source, "classwise.method", cfg.method,
+                "classwise.eps", Double.toString(cfg.eps)));
+    }
 
     /** A resumed class-aware run continues with the multipliers / weights / average its last committed epoch saved. */
     private void restorePolicy(Map<String, String> meta, EpochCommit.Committed committed) throws IOException {
