@@ -39,4 +39,27 @@ public final class ClassAccuracy {
     }
 
     public long[] counts() { return total.clone(); }
+
+    /** The class with the lowest accuracy among those with examples; −1 when none has any. */
+    public int worstClass() {
+        double[] a = perClass();
+        int worst = -1;
+        for (int k = 0; k < a.length; k++) if (!Double.isNaN(a[k]) && (worst < 0 || a[k] < a[worst])) worst = k;
+        return worst;
+    }
+
+    /** Best minus worst class accuracy (classes without examples left out); NaN when none has any. */
+    public double gap() {
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (double v : perClass()) if (!Double.isNaN(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+        return lo > hi ? Double.NaN : hi - lo;
+    }
+
+    /** The mean of the per-class accuracies: every class weighs the same, whatever its number of examples. */
+    public double classAverage() {
+        double sum = 0;
+        int n = 0;
+        for (double v : perClass()) if (!Double.isNaN(v)) { sum += v; n++; }
+        return n == 0 ? Double.NaN : sum / n;
+    }
 }

@@ -188,10 +188,13 @@ public final class Trainer {
             }
             all.add(m);
             lastGood = epoch;
-            log.printf(Locale.ROOT, "epoch %d/%d  loss %.4f  train clean %.3f robust %s  test clean %.3f robust %.3f  (%.0f s; training %.1f img/s)%n",
+            ClassAccuracy tr = m.testRobust();
+            log.printf(Locale.ROOT, "epoch %d/%d  loss %.4f  train clean %.3f robust %s  test clean %.3f robust %.3f (worst class %.3f %s, "
+                            + "gap %.3f)  (%.0f s; training %.1f img/s)%n",
                     epoch, cfg.epochs, m.trainLoss(), m.trainClean().overall(),
                     m.trainRobust() == null ? "-" : String.format(Locale.ROOT, "%.3f", m.trainRobust().overall()),
-                    m.testClean().overall(), m.testRobust().overall(), m.seconds(), m.trainImagesPerSecond());
+                    m.testClean().overall(), tr.overall(), tr.perClass()[tr.worstClass()], train.classNames().get(tr.worstClass()), tr.gap(),
+                    m.seconds(), m.trainImagesPerSecond());
         }
         if (policy != null && policy.finalAverage() != null && lastGood == cfg.epochs) endWithAverage(policy.finalAverage());
         return all;
@@ -396,12 +399,19 @@ public final class Trainer {
         return Evaluation.run(model, test, Transforms.forEvaluation(datasetId), evalAttack(), cfg.batchSize, new Rng(mix(epoch, 23)));
     }
 
+    /** Overall and per-class accuracy, with the fairness summary over classes (average, worst class, gap). */
     private static ObjectNode accuracyJson(ClassAccuracy a) {
         ObjectNode o = JSON.createObjectNode();
         if (a == null) return null;
         o.put("overall", a.overall());
         ArrayNode per = o.putArray("per_class");
         for (double v : a.perClass()) { if (Double.isNaN(v)) per.addNull(); else per.add(v); }
+        if (a.worstClass() >= 0) {
+            o.put("class_average", a.classAverage());
+            o.put("worst", a.perClass()[a.worstClass()]);
+            o.put("worst_class", a.worstClass());
+            o.put("gap", a.gap());
+        }
         return o;
     }
 

@@ -73,6 +73,13 @@ class ClassAwareTrainingTest {
         assertEquals(0.05, line.path("class_eps").get(0).asDouble());
         assertEquals(2.0, line.path("class_weights").get(6).asDouble());
         assertTrue(line.path("train").path("robust").path("overall").isNumber());
+        // The fairness summary beside the per-class numbers: worst class and gap agree with them.
+        JsonNode robust = line.path("test").path("robust");
+        double lo = 1, hi = 0;
+        for (JsonNode v : robust.path("per_class")) { lo = Math.min(lo, v.asDouble()); hi = Math.max(hi, v.asDouble()); }
+        assertEquals(lo, robust.path("worst").asDouble(), 1e-12);
+        assertEquals(hi - lo, robust.path("gap").asDouble(), 1e-12);
+        assertEquals(lo, robust.path("per_class").get(robust.path("worst_class").asInt()).asDouble(), 1e-12);
         TrainConfig bad = Recipes.smallCnn("natural", 1, 50, "constant", 0.03, 3, 0.03, 2, 200, 50, 0);
         bad.classEps.add(0.1);
         assertThrows(IllegalArgumentException.class, bad::validate, "natural training has no attack to give a budget");
