@@ -50,7 +50,7 @@ class MainTest {
     @Test
     void everyCommandHasHelp() {
         for (String cmd : new String[] {"info", "bench", "data", "train", "eval", "attack", "diagnose", "remove-class", "report",
-                "reproduce", "demo"}) {
+                "reproduce", "demo", "compare", "convert"}) {
             out.reset();
             assertEquals(0, Main.execute(cmd, "--help"));
             assertTrue(stdout().contains("Usage: engine.jar " + cmd), stdout());

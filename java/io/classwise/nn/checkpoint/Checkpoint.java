@@ -95,7 +95,24 @@ public final class Checkpoint {
         loadState(model, file, Safetensors.read(file));
     }
 
-    private static void loadState(Model model, Path file, Safetensors.Contents c) throws IOException {
+    /**
+     * Loads the weights of a file of either kind into an existing model: a torch.save archive (read by
+     * {@link TorchCheckpoint}, nothing in it executed; returns what it found) or a safetensors file (returns null).
+     */
+    public static TorchCheckpoint.Contents loadWeights(Model model, Path file) throws IOException {
+        if (TorchCheckpoint.isTorchFile(file)) {
+            TorchCheckpoint.Contents c = TorchCheckpoint.read(file);
+            loadState(model, file, c.tensors());
+            return c;
+        }
+        loadInto(model, file);
+        return null;
+    }
+
+    private static void loadState(Model model, Path file, Safetensors.Contents c) throws IOException { loadState(model, file, c.tensors()); }
+
+    private static void loadState(Model model, Path file, Map<String, Safetensors.Entry> tensors) throws IOException {
+        Safetensors.Contents c = new Safetensors.Contents(tensors, Map.of());
         Map<String, StateDict.Entry> want = model.stateDict().entries();
         List<String> missing = new ArrayList<>();
         for (String k : want.keySet()) if (!c.tensors().containsKey(k)) missing.add(k);

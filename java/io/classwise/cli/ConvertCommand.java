@@ -1,0 +1,48 @@
+package io.classwise.cli;
+
+import io.classwise.api.ImportModel;
+import io.classwise.nn.checkpoint.TorchCheckpoint;
+import io.classwise.tensor.Backend;
+import io.classwise.tensor.Backends;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+
+/** {@code convert}: a PyTorch checkpoint as a Classwise one, without executing anything from it. */
+@Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Read a torch.save file (.pt/.pth/.bin, PyTorch >= 1.6; nothing in it is executed) or a bare safetensors file into "
+                + "an architecture and write a Classwise checkpoint that eval, attack, diagnose and compare open.",
+                "The weights may sit at the top level or under state_dict, model_state_dict, model, net, ...; DataParallel's 'module.' "
+                + "prefix is dropped; other entries are listed and left."})
+final class ConvertCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "IN", description = "The PyTorch (or safetensors) file.") Path in;
+    @Parameters(index = "1", paramLabel = "OUT", description = "The Classwise checkpoint to write (.safetensors).") Path out;
+    @Option(names = "--arch", required = true, description = "The architecture the weights belong to (engine.jar info --arch A lists "
+            + "the names and shapes it expects).") String arch;
+    @Option(names = "--dataset", required = true, description = "The dataset: input shape and classes.") String dataset;
+    @Option(names = "--normalize", defaultValue = "none", description = "none: the model takes [0, 1] pixels (it normalises inside, or "
+            + "never did); dataset: put the dataset's mean/std in front (default: ${DEFAULT-VALUE}).") String normalize;
+    @Option(names = "--eps", description = "The ℓ∞ budget the model was trained for (what attacks default to; else the dataset's preset).") Float eps;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Backend b = Backends.create("reference", 0)) {
+            ImportModel.Result r = ImportModel.run(new ImportModel.Request(in, out, arch, dataset, normalize, eps), b);
+            TorchCheckpoint.Contents c = r.found();
+            if (c != null) {
+                System.out.println("weights: " + c.tensors().size() + " tensors " + (c.foundUnder().isEmpty() ? "at the top level"
+                        : "under '" + c.foundUnder() + "'") + (c.dataParallel() ? " (DataParallel's 'module.' prefix dropped)" : ""));
+                if (!c.ignored().isEmpty()) System.out.println("left out (not weights): " + String.join(", ", c.ignored()));
+            }
+            System.out.println(arch + " for " + dataset + ", " + r.spec().numClasses() + " classes, input " + Arrays.toString(r.spec().inputShape())
+                    + ", normalisation " + (normalize.equals("none") ? "none (the model takes [0, 1] pixels)"
+                    : "mean " + Arrays.toString(r.spec().mean()) + " std " + Arrays.toString(r.spec().std())));
+            System.out.println("checkpoint: " + out);
+        }
+        return 0;
+    }
+}
