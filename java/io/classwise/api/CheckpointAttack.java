@@ -14,7 +14,9 @@ import io.classwise.data.SubsetDataset;
 import io.classwise.data.pipeline.Transforms;
 import io.classwise.nn.Model;
 import io.classwise.nn.checkpoint.Checkpoint;
+import io.classwise.nn.Models;
 import io.classwise.nn.checkpoint.Safetensors;
+import io.classwise.nn.checkpoint.TorchCheckpoint;
 import io.classwise.report.ExampleGallery;
 import io.classwise.tensor.Backend;
 import io.classwise.train.Evaluation;
@@ -40,15 +42,18 @@ public final class CheckpointAttack {
     /**
      * What to run. Nullable: eps (then the training ε, else the dataset's preset), step (then ε/4), target
      * (untargeted), dataset (the checkpoint's), examplesDir (beside the checkpoint), dataDir (the default).
-     * examples = 0 attacks the whole test set; saveExamples = 0 keeps no gallery.
+     * examples = 0 attacks the whole test set; saveExamples = 0 keeps no gallery. architecture / normalize: for
+     * weights without Classwise metadata (a torch.save file, a bare safetensors file), with dataset, as {@code convert} takes them.
      */
     public record Request(Path checkpoint, String attack, Float eps, Float step, int steps, int restarts, float temperature,
                           float kappa, int queries, String target, int examples, int batchSize, String dataset, String dataDir,
-                          long seed, int saveExamples, Path examplesDir) {
+                          long seed, int saveExamples, Path examplesDir, String architecture, String normalize) {
 
         /** PGD-{@code steps} with the checkpoint's ε on its whole test set, one start, batches of 128. */
-        public static Request pgd(Path checkpoint, int steps, int examples, String dataDir) {
-            return new Request(checkpoint, "pgd", null, null, steps, 1, 1f, 50f, 1000, null, examples, 128, null, dataDir, 0, 0, null);
+        public static Request pgd(Path checkpoint, int steps, int examples, String dataDir, String dataset, String architecture,
+                                  String normalize, Float eps) {
+            return new Request(checkpoint, "pgd", eps, null, steps, 1, 1f, 50f, 1000, null, examples, 128, dataset, dataDir, 0, 0, null,
+                    architecture, normalize);
         }
     }
 
@@ -61,7 +66,15 @@ public final class CheckpointAttack {
 
     public static Result run(Request r, Backend backend) throws IOException {
         if (!Files.exists(r.checkpoint())) throw new IllegalArgumentException("--checkpoint: " + r.checkpoint() + " does not exist");
-        Map<String, String> meta = Safetensors.read(r.checkpoint()).metadata();
+        boolean foreign = TorchCheckpoint.isTorchFile(r.checkpoint());
+        Map<String, String> meta = foreign ? Map.of() : Safetensors.read(r.checkpoint()).metadata();
+        foreign |= !meta.containsKey(Checkpoint.ARCHITECTURE);
+        if (foreign && (r.architecture() == null || r.dataset() == null)) {
+            throw new IllegalArgumentException(r.checkpoint() + " holds weights without Classwise metadata: give --arch and --dataset "
+                    + "(and --normalize, --eps), or convert it once with engine.jar convert");
+        }
+        if (!foreign && r.architecture() != null) throw new IllegalArgumentException("--arch: " + r.checkpoint()
+                + " already says its architecture (" + meta.get(Checkpoint.ARCHITECTURE) + ")");
         String ds = r.dataset() != null ? r.dataset() : meta.get("classwise.dataset");
         if (ds == null) throw new IllegalArgumentException(r.checkpoint() + " does not record its dataset; pass --dataset");
         DatasetId id = DatasetId.parse(ds);
@@ -76,7 +89,13 @@ public final class CheckpointAttack {
         ImageDataset test = Datasets.load(id, Split.TEST, "embedded".equals(meta.get("classwise.source")) && r.dataset() == null,
                 DataDirs.resolve(r.dataDir()));
         if (r.examples() > 0) test = SubsetDataset.balanced(test, Math.max(1, r.examples() / test.numClasses()), r.seed(), "--examples");
-        Model model = Checkpoint.load(backend, r.checkpoint());
+        Model model;
+        if (foreign) {
+            model = Models.create(backend, ImportModel.spec(r.architecture(), r.dataset(), r.normalize()), 0);
+            Checkpoint.loadWeights(model, r.checkpoint());
+        } else {
+            model = Checkpoint.load(backend, r.checkpoint());
+        }
         if (model.numClasses() != test.numClasses()) {
             throw new IllegalArgumentException(r.checkpoint() + " has " + model.numClasses() + " classes but " + id.cliName + " has "
                     + test.numClasses());

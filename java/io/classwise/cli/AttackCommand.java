@@ -36,7 +36,12 @@ final class AttackCommand implements Callable<Integer> {
             + "else CHECKPOINT-examples/ATTACK beside it).") Path examplesDir;
     @Option(names = "--examples", defaultValue = "0", description = "Balanced subset of the test set (default: 0 = all).") int examples;
     @Option(names = "--batch-size", defaultValue = "128", description = "Images per attacked batch (default: ${DEFAULT-VALUE}).") int batchSize;
-    @Option(names = "--dataset", description = "Override the dataset recorded in the checkpoint.") String dataset;
+    @Option(names = "--dataset", description = "Override the dataset recorded in the checkpoint (required for weights without Classwise "
+            + "metadata).") String dataset;
+    @Option(names = "--arch", description = "For weights without Classwise metadata (a torch.save .pt/.pth/.bin, read without executing "
+            + "it, or a bare safetensors file): their architecture.") String arch;
+    @Option(names = "--normalize", defaultValue = "none", description = "With --arch: none (the model takes [0, 1] pixels) or dataset "
+            + "(the dataset's mean/std in front) (default: ${DEFAULT-VALUE}).") String normalize;
     @Mixin DataDirOption data = new DataDirOption();
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random starts and the test subset (default: ${DEFAULT-VALUE}).") long seed;
     @Mixin BackendOptions backend;
@@ -44,7 +49,7 @@ final class AttackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CheckpointAttack.Request r = new CheckpointAttack.Request(checkpoint, attack, budget.eps, budget.step, budget.steps, restarts,
-                temperature, kappa, queries, target, examples, batchSize, dataset, data.dataDir, seed, saveExamples, examplesDir);
+                temperature, kappa, queries, target, examples, batchSize, dataset, data.dataDir, seed, saveExamples, examplesDir, arch, normalize);
         try (Backend b = backend.create()) {
             print(CheckpointAttack.run(r, b));
         }

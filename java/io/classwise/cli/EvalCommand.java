@@ -16,13 +16,18 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "A .safetensors file written by train.") Path checkpoint;
     @Option(names = "--steps", defaultValue = "20", description = "PGD steps (default: ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--examples", defaultValue = "0", description = "Balanced subset of the test set (default: 0 = all).") int examples;
+    @Option(names = "--dataset", description = "For weights without Classwise metadata: the dataset (else the checkpoint's).") String dataset;
+    @Option(names = "--arch", description = "For weights without Classwise metadata (torch.save or bare safetensors): their architecture.") String arch;
+    @Option(names = "--normalize", defaultValue = "none", description = "With --arch: none or dataset (default: ${DEFAULT-VALUE}).") String normalize;
+    @Option(names = "--eps", description = "ℓ∞ budget (default: the checkpoint's training ε, else the dataset's preset).") Float eps;
     @Mixin DataDirOption data = new DataDirOption();
     @Mixin BackendOptions backend;
 
     @Override
     public Integer call() throws Exception {
         try (Backend b = backend.create()) {
-            AttackCommand.print(CheckpointAttack.run(CheckpointAttack.Request.pgd(checkpoint, steps, examples, data.dataDir), b));
+            AttackCommand.print(CheckpointAttack.run(CheckpointAttack.Request.pgd(checkpoint, steps, examples, data.dataDir, dataset, arch,
+                    normalize, eps), b));
         }
         return 0;
     }

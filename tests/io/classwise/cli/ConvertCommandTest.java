@@ -54,7 +54,17 @@ class ConvertCommandTest {
         out.reset();
         assertEquals(0, Main.execute("eval", "--checkpoint", ckpt.toString(), "--examples", "50", "--steps", "2", "--data-dir",
                 FASHION_MNIST.getParent().toString()), err.toString());
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("PGD-2 on fashion-mnist (50 test images"), out.toString(StandardCharsets.UTF_8));
+        String converted = out.toString(StandardCharsets.UTF_8);
+        assertTrue(converted.contains("PGD-2 on fashion-mnist (50 test images"), converted);
+        // The .pt itself, with --arch and --dataset: the same numbers as its conversion.
+        out.reset();
+        assertEquals(0, Main.execute("eval", "--checkpoint", fixture("small_cnn_fmnist_fp16.pt").toString(), "--arch", "small-cnn", "--dataset",
+                "fashion-mnist", "--eps", "0.1", "--examples", "50", "--steps", "2", "--data-dir", FASHION_MNIST.getParent().toString()), err.toString());
+        String direct = out.toString(StandardCharsets.UTF_8);
+        assertEquals(converted.replaceAll("\\(.*?\\):", ""), direct.replaceAll("\\(.*?\\):", ""), "the ε's source aside, identical output");
+        err.reset();
+        assertNotEquals(0, Main.execute("eval", "--checkpoint", fixture("small_cnn_fmnist_fp16.pt").toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--arch and --dataset"), err.toString());
     }
 
     @Test
