@@ -1,15 +1,10 @@
 package io.classwise.cli;
 
 import io.classwise.nn.checkpoint.Safetensors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -19,20 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** A model saved by PyTorch, converted and evaluated from the command line; a malicious file refused in one line. */
-class ConvertCommandTest {
+class ConvertCommandTest extends CommandLineTest {
     private static final Path FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    private PrintStream oldOut, oldErr;
-
-    @BeforeEach
-    void capture() {
-        oldOut = System.out; oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() { System.setOut(oldOut); System.setErr(oldErr); }
 
     private static Path fixture(String name) throws URISyntaxException {
         return Path.of(ConvertCommandTest.class.getResource("/io/classwise/nn/checkpoint/torch/" + name).toURI());
@@ -42,36 +25,36 @@ class ConvertCommandTest {
     void aPyTorchCheckpointConvertsAndEvaluates(@TempDir Path dir) throws Exception {
         Path ckpt = dir.resolve("imported.safetensors");
         assertEquals(0, Main.execute("convert", fixture("small_cnn_fmnist_fp16.pt").toString(), ckpt.toString(), "--arch", "small-cnn",
-                "--dataset", "fashion-mnist", "--eps", "0.1"), err.toString());
-        String s = out.toString(StandardCharsets.UTF_8);
+                "--dataset", "fashion-mnist", "--eps", "0.1"), stderr());
+        String s = stdout();
         assertTrue(s.contains("under 'model_state_dict'") && s.contains("epoch") && s.contains("normalisation none"), s);
         assertEquals("small-cnn", Safetensors.read(ckpt).metadata().get("classwise.architecture"));
         assertEquals("0.1", Safetensors.read(ckpt).metadata().get("classwise.eps"));
         out.reset();
         assertEquals(0, Main.execute("info", "--arch", "small-cnn", "--dataset", "fashion-mnist"));
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("fc2.weight [10, 128]"), out.toString(StandardCharsets.UTF_8));
+        assertTrue(stdout().contains("fc2.weight [10, 128]"), stdout());
         assumeTrue(Files.exists(FASHION_MNIST.resolve("t10k-images-idx3-ubyte.gz")), "the real Fashion-MNIST (Debian dataset-fashion-mnist)");
         out.reset();
         assertEquals(0, Main.execute("eval", "--checkpoint", ckpt.toString(), "--examples", "50", "--steps", "2", "--data-dir",
-                FASHION_MNIST.getParent().toString()), err.toString());
-        String converted = out.toString(StandardCharsets.UTF_8);
+                FASHION_MNIST.getParent().toString()), stderr());
+        String converted = stdout();
         assertTrue(converted.contains("PGD-2 on fashion-mnist (50 test images"), converted);
         // The .pt itself, with --arch and --dataset: the same numbers as its conversion.
         out.reset();
         assertEquals(0, Main.execute("eval", "--checkpoint", fixture("small_cnn_fmnist_fp16.pt").toString(), "--arch", "small-cnn", "--dataset",
-                "fashion-mnist", "--eps", "0.1", "--examples", "50", "--steps", "2", "--data-dir", FASHION_MNIST.getParent().toString()), err.toString());
-        String direct = out.toString(StandardCharsets.UTF_8);
+                "fashion-mnist", "--eps", "0.1", "--examples", "50", "--steps", "2", "--data-dir", FASHION_MNIST.getParent().toString()), stderr());
+        String direct = stdout();
         assertEquals(converted.replaceAll("\\(.*?\\):", ""), direct.replaceAll("\\(.*?\\):", ""), "the ε's source aside, identical output");
         err.reset();
         assertNotEquals(0, Main.execute("eval", "--checkpoint", fixture("small_cnn_fmnist_fp16.pt").toString()));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--arch and --dataset"), err.toString());
+        assertTrue(stderr().contains("--arch and --dataset"), stderr());
     }
 
     @Test
     void aMaliciousFileIsRefusedInOneLine(@TempDir Path dir) throws Exception {
         assertNotEquals(0, Main.execute("convert", fixture("evil_system.pt").toString(), dir.resolve("x.safetensors").toString(), "--arch",
                 "small-cnn", "--dataset", "fashion-mnist"));
-        String e = err.toString(StandardCharsets.UTF_8).trim();
+        String e = stderr().trim();
         assertTrue(e.contains("posix.system") && !e.contains("\n") && !e.contains("at io."), e);
         assertTrue(!Files.exists(dir.resolve("x.safetensors")));
     }
