@@ -98,8 +98,12 @@ public final class ComparisonReport {
                     others.add(c.runs().get(r).name());
                     change.add(c.changeAgainstBaseline(r, a));
                 }
+                // The y range fits the largest change (to the next 0.1), so small differences stay visible.
+                double largest = 0.05;
+                for (double[] d : change) for (double v : d) if (!Double.isNaN(v)) largest = Math.max(largest, Math.abs(v));
+                double bound = Math.min(1, Math.ceil(largest * 10 + 1e-9) / 10);
                 h.append(figure(Charts.save(Charts.groupedBars("Change against " + c.runs().get(c.baseline()).name() + " (" + attack + ")",
-                        c.classNames(), others, change, null, "robust accuracy − baseline's", -1, 1), plots, "change_" + slug(attack)),
+                        c.classNames(), others, change, null, "robust accuracy − baseline's", -bound, bound), plots, "change_" + slug(attack)),
                         "Above 0: the run is more robust on that class than the baseline."));
             }
         }
