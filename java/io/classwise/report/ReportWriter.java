@@ -2,6 +2,7 @@ package io.classwise.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.classwise.analysis.ClassRobustness;
 import io.classwise.train.RunDirectory;
 import io.classwise.util.AtomicFiles;
 
@@ -290,7 +291,18 @@ public final class ReportWriter {
         html.append("<tr><td><b>overall</b></td>");
         if (d.has("clean")) html.append(num(d.path("clean").path("overall")));
         for (JsonNode r : d.path("rungs")) html.append(num(r.path("overall")));
-        html.append("<td></td></tr></table>\n");
+        html.append("<td></td></tr>\n");
+        // The robust-fairness summary of each rung: every class weighs the same.
+        String[] rows = {"average over classes", "worst class", "gap (best − worst)"};
+        for (int row = 0; row < rows.length; row++) {
+            html.append("<tr><td><b>").append(rows[row]).append("</b></td>");
+            for (double[] v : values) {
+                ClassRobustness r = ClassRobustness.of(v);
+                html.append(num(row == 0 ? r.mean() : row == 1 ? r.min() : r.gap()));
+            }
+            html.append("<td></td></tr>\n");
+        }
+        html.append("</table>\n");
     }
 
     /** Says, from this run's numbers, which attack was weakest and which strongest overall (and per class how often). */

@@ -83,7 +83,11 @@ class ReportWriterTest {
         assertTrue(html.contains("worst/best envelope of all 100"), "Temperature-PGD chart: worst and best classes plus the band");
         Matcher m = Pattern.compile("<table id=\"ladder\">(.*?)</table>", Pattern.DOTALL).matcher(html);
         assertTrue(m.find());
-        assertEquals(k + 1, m.group(1).split("<tr>").length - 2, "every class (and overall) in the ladder table");
+        assertEquals(k + 4, m.group(1).split("<tr>").length - 2, "every class, overall, and average / worst class / gap in the ladder table");
+        double worstPgd20 = Double.POSITIVE_INFINITY;
+        for (double v : (double[]) rungs.get(2).get("perClass")) worstPgd20 = Math.min(worstPgd20, v);
+        assertTrue(m.group(1).contains(String.format(java.util.Locale.ROOT, "%.3f</td><td></td></tr>\n<tr><td><b>gap", worstPgd20)),
+                "the worst-class row ends with PGD-20's worst class");
         for (String chart : List.of("flip_matrix", "attack_ladder",
                 "temperature_pgd")) assertTrue(Files.size(run.plots().resolve(chart + ".png")) > 5_000, chart);
         ReportRenderCheckAccess.render(report, dir.resolve("screenshot.png"));
