@@ -226,10 +226,11 @@ class FairTrainingTest {
         cfg.dafaWarmup = 1;
         cfg.cfaBegin = 1;
         cfg.fawaThreshold = 0; // every epoch enters the average: the run ends with FAWA
-        Backend b = new CpuBackend(2);
-        new Trainer(cfg.copy(), b, DatasetId.FASHION_MNIST, train, test, new RunDirectory(dir.resolve("whole")), QUIET, false).fit(false);
-        new Trainer(cfg.copy(), b, DatasetId.FASHION_MNIST, train, test, new RunDirectory(dir.resolve("split")), QUIET, false).fit(false, 1);
-        new Trainer(cfg.copy(), b, DatasetId.FASHION_MNIST, train, test, new RunDirectory(dir.resolve("split")), QUIET, false).fit(true);
+        try (Backend b = new CpuBackend(2)) {
+            new Trainer(cfg.copy(), b, DatasetId.FASHION_MNIST, train, test, new RunDirectory(dir.resolve("whole")), QUIET, false).fit(false);
+            new Trainer(cfg.copy(), b, DatasetId.FASHION_MNIST, train, test, new RunDirectory(dir.resolve("split")), QUIET, false).fit(false, 1);
+            new Trainer(cfg.copy(), b, DatasetId.FASHION_MNIST, train, test, new RunDirectory(dir.resolve("split")), QUIET, false).fit(true);
+        }
         assertArrayEquals(Files.readAllBytes(dir.resolve("whole/checkpoints/last.safetensors")),
                 Files.readAllBytes(dir.resolve("split/checkpoints/last.safetensors")), "final weights");
         assertEquals(withoutTimes(dir.resolve("whole/metrics.jsonl")), withoutTimes(dir.resolve("split/metrics.jsonl")),
