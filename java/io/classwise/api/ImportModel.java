@@ -1,5 +1,6 @@
 package io.classwise.api;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.classwise.data.DatasetId;
 import io.classwise.nn.Model;
 import io.classwise.nn.Models;
@@ -7,6 +8,10 @@ import io.classwise.nn.StateDict;
 import io.classwise.nn.checkpoint.Checkpoint;
 import io.classwise.nn.checkpoint.TorchCheckpoint;
 import io.classwise.tensor.Backend;
+import io.classwise.train.Presets;
+import io.classwise.train.RunDirectory;
+import io.classwise.train.TrainConfig;
+import io.classwise.util.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,8 +34,15 @@ import java.util.TreeMap;
 public final class ImportModel {
     private ImportModel() {}
 
-    /** eps null: the dataset's preset ℓ∞ budget is what attacks default to. */
-    public record Request(Path in, Path out, String architecture, String dataset, String normalize, Float eps) {}
+    /** The method recorded for an imported model (its training recipe is unknown). */
+    public static final String IMPORTED = "imported";
+
+    /**
+     * out: the checkpoint to write, or null with runDir: a run directory (checkpoints/last.safetensors and a
+     * config.json naming the dataset, architecture and ε) that diagnose and compare open like a trained run.
+     * eps null: the dataset's preset ℓ∞ budget.
+     */
+    public record Request(Path in, Path out, Path runDir, String architecture, String dataset, String normalize, Float eps) {}
 
     /** What was imported: the spec, and where the weights were (null fields for a safetensors input). */
     public record Result(Models.Spec spec, TorchCheckpoint.Contents found) {}
@@ -45,10 +57,25 @@ public final class ImportModel {
         Map<String, String> meta = new TreeMap<>();
         meta.put("classwise.dataset", id.cliName);
         meta.put("classwise.source", "files");
-        meta.put("classwise.method", "imported");
+        meta.put("classwise.method", IMPORTED);
         meta.put("classwise.imported_from", r.in().getFileName().toString());
         if (r.eps() != null) meta.put("classwise.eps", Float.toString(r.eps()));
-        Checkpoint.save(model, r.out(), meta);
+        if ((r.out() == null) == (r.runDir() == null)) throw new IllegalArgumentException("give either OUT (a .safetensors file) or --run DIR");
+        if (r.out() != null) {
+            Checkpoint.save(model, r.out(), meta);
+        } else {
+            RunDirectory run = new RunDirectory(r.runDir());
+            Files.createDirectories(run.checkpoints());
+            TrainConfig c = new TrainConfig();
+            c.dataset = id.cliName;
+            c.architecture = r.architecture();
+            c.method = IMPORTED;
+            c.eps = r.eps() != null ? r.eps() : Presets.linfEps(id);
+            c.presetSource = "imported from " + r.in().getFileName();
+            if (r.eps() == null) meta.put("classwise.eps", Double.toString(c.eps));
+            Checkpoint.save(model, run.lastWeights(), meta);
+            AtomicFiles.write(run.config(), o -> o.write(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(c)));
+        }
         return new Result(spec, found);
     }
 

@@ -94,8 +94,13 @@ public final class RunDiagnosis {
         Reachability reach = d.reachableClasses();
         if (removalSources != null && Files.exists(run.config())) {
             TrainConfig recipe = new ObjectMapper().readValue(run.config().toFile(), TrainConfig.class);
-            ImageDataset train = Datasets.load(id, Split.TRAIN, source, seed, DataDirs.resolve(dataDir));
-            d.classRemoval(reach, train, recipe, removalSources, run.root().resolve("class-removal"));
+            if (recipe.method.equals(ImportModel.IMPORTED)) {
+                // The experiment retrains the run's recipe, which an imported model does not come with.
+                out.println("class removal skipped: " + run.root() + " holds an imported model, whose training recipe is unknown");
+            } else {
+                ImageDataset train = Datasets.load(id, Split.TRAIN, source, seed, DataDirs.resolve(dataDir));
+                d.classRemoval(reach, train, recipe, removalSources, run.root().resolve("class-removal"));
+            }
         }
         out.println("attack ladder ...");
         List<Diagnosis.Rung> ladder = d.attackLadder(surrogate);

@@ -20,7 +20,9 @@ import java.util.concurrent.Callable;
                 + "prefix is dropped; other entries are listed and left."})
 final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IN", description = "The PyTorch (or safetensors) file.") Path in;
-    @Parameters(index = "1", paramLabel = "OUT", description = "The Classwise checkpoint to write (.safetensors).") Path out;
+    @Parameters(index = "1", arity = "0..1", paramLabel = "OUT", description = "The Classwise checkpoint to write (.safetensors); or --run.") Path out;
+    @Option(names = "--run", description = "Instead of OUT: a run directory (checkpoints/last.safetensors + config.json) that diagnose and "
+            + "compare open like a trained run.") Path runDir;
     @Option(names = "--arch", required = true, description = "The architecture the weights belong to (engine.jar info --arch A lists "
             + "the names and shapes it expects).") String arch;
     @Option(names = "--dataset", required = true, description = "The dataset: input shape and classes.") String dataset;
@@ -31,7 +33,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Backend b = Backends.create("reference", 0)) {
-            ImportModel.Result r = ImportModel.run(new ImportModel.Request(in, out, arch, dataset, normalize, eps), b);
+            ImportModel.Result r = ImportModel.run(new ImportModel.Request(in, out, runDir, arch, dataset, normalize, eps), b);
             TorchCheckpoint.Contents c = r.found();
             if (c != null) {
                 System.out.println("weights: " + c.tensors().size() + " tensors " + (c.foundUnder().isEmpty() ? "at the top level"
@@ -41,7 +43,8 @@ final class ConvertCommand implements Callable<Integer> {
             System.out.println(arch + " for " + dataset + ", " + r.spec().numClasses() + " classes, input " + Arrays.toString(r.spec().inputShape())
                     + ", normalisation " + (normalize.equals("none") ? "none (the model takes [0, 1] pixels)"
                     : "mean " + Arrays.toString(r.spec().mean()) + " std " + Arrays.toString(r.spec().std())));
-            System.out.println("checkpoint: " + out);
+            System.out.println(out != null ? "checkpoint: " + out : "run directory: " + runDir + " (diagnose --run " + runDir
+                    + ", compare " + runDir + " ...)");
         }
         return 0;
     }

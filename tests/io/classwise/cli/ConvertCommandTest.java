@@ -45,6 +45,14 @@ class ConvertCommandTest extends CommandLineTest {
                 "fashion-mnist", "--eps", "0.1", "--examples", "50", "--steps", "2", "--data-dir", FASHION_MNIST.getParent().toString()), stderr());
         String direct = stdout();
         assertEquals(converted.replaceAll("\\(.*?\\):", ""), direct.replaceAll("\\(.*?\\):", ""), "the ε's source aside, identical output");
+        // As a run directory: diagnose treats it as a trained run (no recipe, so no class removal).
+        Path run = dir.resolve("imported-run");
+        assertEquals(0, Main.execute("convert", fixture("small_cnn_fmnist_fp16.pt").toString(), "--run", run.toString(), "--arch", "small-cnn",
+                "--dataset", "fashion-mnist"), stderr());
+        out.reset();
+        assertEquals(0, Main.execute("diagnose", "--run", run.toString(), "--examples", "40", "--reachable-examples", "20", "--steps", "2",
+                "--no-pgd100", "--square-queries", "10", "--temperatures", "1,5", "--data-dir", FASHION_MNIST.getParent().toString()), stderr());
+        assertTrue(stdout().contains("class removal skipped") && Files.exists(run.resolve("report.html")), stdout());
         err.reset();
         assertNotEquals(0, Main.execute("eval", "--checkpoint", fixture("small_cnn_fmnist_fp16.pt").toString()));
         assertTrue(stderr().contains("--arch and --dataset"), stderr());
