@@ -12,6 +12,8 @@ import io.classwise.data.formats.Stl10Binary;
 import io.classwise.data.formats.Svhn;
 import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.nn.checkpoint.SafetensorsFormatException;
+import io.classwise.nn.checkpoint.TorchCheckpoint;
+import io.classwise.nn.checkpoint.TorchPickle;
 import io.classwise.train.Presets;
 
 import java.io.ByteArrayInputStream;
@@ -113,6 +115,18 @@ class ParsersFuzzTest {
             }
         }
     }
+
+    @FuzzTest(maxDuration = "5s")
+    void torchPickle(byte[] data) {
+        try {
+            TorchPickle.read(data, Path.of("data.pkl"));
+        } catch (SafetensorsFormatException expected) {
+            // refused, naming the problem
+        }
+    }
+
+    @FuzzTest(maxDuration = "5s")
+    void torchArchive(byte[] data) throws IOException { parseFile("x.pt", data, TorchCheckpoint::read); }
 
     @FuzzTest(maxDuration = "5s")
     void imageFile(byte[] data) throws IOException { parseFile("image.JPEG", data, ImageFolder::decode); }

@@ -34,6 +34,9 @@ public final class TorchCheckpoint {
     /** Largest archive entry read (a declared size beyond it is refused: no zip bomb expands here). */
     static final long MAX_ENTRY_BYTES = 8L << 30;
 
+    /** Largest tensor materialised (elements), far above any model layer's. */
+    static final long MAX_ELEMENTS = 1L << 28;
+
     /**
      * The weights: name → tensor (float tensors as F32 whatever their stored type; integer scalars such as
      * num_batches_tracked as I64), where they were found ("" = top level), and what was passed over.
@@ -105,7 +108,7 @@ public final class TorchCheckpoint {
                 tensors = stripped;
             }
             return new Contents(tensors, under, ignored, dataParallel);
-        } catch (ZipException e) {
+        } catch (ZipException | java.io.EOFException e) {
             throw new SafetensorsFormatException(file, "a damaged zip archive (" + e.getMessage() + ")");
         }
     }
@@ -131,10 +134,28 @@ public final class TorchCheckpoint {
             shape[i] = (int) t.size()[i];
             numel *= t.size()[i];
         }
-        if (numel > Integer.MAX_VALUE) throw new SafetensorsFormatException(file, "tensor '" + name + "' is too large");
-        // Every element's position in the storage: offset + Σ index_d · stride_d, checked against its end.
+        if (numel > MAX_ELEMENTS) throw new SafetensorsFormatException(file, "tensor '" + name + "' has " + numel + " elements; at most "
+                + MAX_ELEMENTS + " are loaded");
+        // Every element's position in the storage: offset + Σ index_d · stride_d. The extremes are checked before anything is allocated.
         long[] stride = t.stride();
         if (stride.length != shape.length) throw new SafetensorsFormatException(file, "tensor '" + name + "': size and stride differ in rank");
+        if (numel > 0) {
+            long lo = t.offset(), hi = t.offset();
+            for (int d = 0; d < shape.length; d++) {
+                long reach;
+                try {
+                    reach = Math.multiplyExact(shape[d] - 1L, stride[d]);
+                } catch (ArithmeticException overflow) {
+                    reach = Long.MAX_VALUE;
+                }
+                if (reach == Long.MAX_VALUE || reach == Long.MIN_VALUE || Math.abs(reach) > s.numel()) {
+                    throw new SafetensorsFormatException(file, "tensor '" + name + "' strides past its storage of " + s.numel() + " elements");
+                }
+                if (reach < 0) lo += reach; else hi += reach;
+            }
+            checkPosition(lo, s, file, name);
+            checkPosition(hi, s, file, name);
+        }
         ByteBuffer buf = ByteBuffer.wrap(data).order(order);
         int n = (int) numel;
         boolean integral = s.dtype() == TorchPickle.DType.INT64 || s.dtype() == TorchPickle.DType.INT32 || s.dtype() == TorchPickle.DType.INT16
@@ -193,9 +214,13 @@ public final class TorchCheckpoint {
 
     private static byte[] entry(ZipFile zip, ZipEntry z, Path file) throws IOException {
         long size = z.getSize();
-        if (size > MAX_ENTRY_BYTES) throw new SafetensorsFormatException(file, z.getName() + " declares " + size + " bytes; refused");
+        // torch.save stores its entries uncompressed; a compressed entry may expand, but not beyond 64× the whole file.
+        long limit = Math.min(MAX_ENTRY_BYTES, 64 * Files.size(file) + (1 << 20));
+        if (size > limit || size > Integer.MAX_VALUE - 16) {
+            throw new SafetensorsFormatException(file, z.getName() + " declares " + size + " bytes in a file of " + Files.size(file) + "; refused");
+        }
         try (InputStream in = zip.getInputStream(z)) {
-            byte[] b = in.readNBytes((int) Math.min(size < 0 ? MAX_ENTRY_BYTES : size, Integer.MAX_VALUE - 16));
+            byte[] b = in.readNBytes((int) (size < 0 ? Math.min(limit, Integer.MAX_VALUE - 16) : size));
             if (size >= 0 && b.length != size) throw new SafetensorsFormatException(file, z.getName() + " is truncated (" + b.length + " of "
                     + size + " bytes)");
             return b;

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,9 +94,10 @@ public final class TorchPickle {
                         case ']' -> stack.add(new ArrayList<Object>());
                         case ')' -> stack.add(new Tuple(List.of()));
                         case 't' -> stack.add(new Tuple(popMark()));
-                        case 0x85 -> stack.add(new Tuple(List.of(pop())));
-                        case 0x86 -> { Object b = pop(), a = pop(); stack.add(new Tuple(List.of(a, b))); }
-                        case 0x87 -> { Object c = pop(), b = pop(), a = pop(); stack.add(new Tuple(List.of(a, b, c))); }
+                        // Tuples may hold None: Arrays.asList, not List.of.
+                        case 0x85 -> stack.add(new Tuple(Arrays.asList(pop())));
+                        case 0x86 -> { Object b = pop(), a = pop(); stack.add(new Tuple(Arrays.asList(a, b))); }
+                        case 0x87 -> { Object c = pop(), b = pop(), a = pop(); stack.add(new Tuple(Arrays.asList(a, b, c))); }
                         case 'l' -> stack.add(new ArrayList<>(popMark()));
                         case 'd' -> { List<Object> kv = popMark(); Map<Object, Object> m = new LinkedHashMap<>(); putAll(m, kv); stack.add(m); }
                         case 'a' -> { Object v = pop(); list(peek()).add(v); }
