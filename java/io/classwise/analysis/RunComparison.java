@@ -33,6 +33,28 @@ public record RunComparison(List<String> classNames, List<String> attacks, float
         return d;
     }
 
+    /** The per-class plans recorded in a run's metrics.jsonl (empty for a method without one, or no file). */
+    public static List<EpochPlan> readPlans(java.nio.file.Path metrics) throws java.io.IOException {
+        List<EpochPlan> out = new java.util.ArrayList<>();
+        if (!java.nio.file.Files.exists(metrics)) return out;
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : java.nio.file.Files.readAllLines(metrics)) {
+            if (line.isBlank()) continue;
+            com.fasterxml.jackson.databind.JsonNode n = json.readTree(line);
+            if (n.path("early_stopped").asBoolean(false)) continue;
+            double[] eps = doubles(n.path("class_eps")), cw = doubles(n.path("class_clean_weights")), rw = doubles(n.path("class_weights"));
+            if (eps != null || cw != null || rw != null) out.add(new EpochPlan(n.path("epoch").asInt(), eps, cw, rw));
+        }
+        return out;
+    }
+
+    private static double[] doubles(com.fasterxml.jackson.databind.JsonNode a) {
+        if (!a.isArray()) return null;
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asDouble();
+        return v;
+    }
+
     /** Run names by index, for tables. */
     public Map<Integer, String> names() {
         java.util.Map<Integer, String> m = new java.util.LinkedHashMap<>();

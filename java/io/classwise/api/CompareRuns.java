@@ -1,6 +1,5 @@
 package io.classwise.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.classwise.analysis.FlipMatrix;
 import io.classwise.analysis.RobustFairness;
@@ -119,31 +118,10 @@ public final class CompareRuns {
             }
             model.parameters().forEach(prm -> { prm.value().release(); prm.grad().release(); });
             results.add(new RunComparison.Run(p.getFileName().toString(), p.toString(), configs.get(i).method, clean, robust, flips,
-                    plans(new RunDirectory(p).metrics(), json)));
+                    RunComparison.readPlans(new RunDirectory(p).metrics())));
         }
         RunComparison c = new RunComparison(test.classNames(), attackNames, eps, test.size(), baseline, results);
         ComparisonReport.write(r.out(), c);
         return c;
-    }
-
-    /** The per-class plans recorded in a run's metrics.jsonl (empty for a method without one). */
-    static List<RunComparison.EpochPlan> plans(Path metrics, ObjectMapper json) throws IOException {
-        List<RunComparison.EpochPlan> out = new ArrayList<>();
-        if (!Files.exists(metrics)) return out;
-        for (String line : Files.readAllLines(metrics)) {
-            if (line.isBlank()) continue;
-            JsonNode n = json.readTree(line);
-            if (n.path("early_stopped").asBoolean(false)) continue;
-            double[] eps = doubles(n.path("class_eps")), cw = doubles(n.path("class_clean_weights")), rw = doubles(n.path("class_weights"));
-            if (eps != null || cw != null || rw != null) out.add(new RunComparison.EpochPlan(n.path("epoch").asInt(), eps, cw, rw));
-        }
-        return out;
-    }
-
-    private static double[] doubles(JsonNode a) {
-        if (!a.isArray()) return null;
-        double[] v = new double[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asDouble();
-        return v;
     }
 }

@@ -131,20 +131,26 @@ public final class ComparisonReport {
 
     private static String planChart(RunComparison c, RunComparison.Run run, String what, Function<RunComparison.EpochPlan, double[]> field,
                                     Path plots, String file) throws IOException {
-        List<RunComparison.EpochPlan> with = run.plans().stream().filter(p -> field.apply(p) != null).toList();
+        return planChart(run.name(), run.method(), c.classNames(), run.plans(), what, field, plots, file);
+    }
+
+    /** A class-aware method's per-class quantity over epochs, one line per class in its colour; "" when the plans lack it. */
+    static String planChart(String runName, String method, List<String> classNames, List<RunComparison.EpochPlan> plans, String what,
+                            Function<RunComparison.EpochPlan, double[]> field, Path plots, String file) throws IOException {
+        List<RunComparison.EpochPlan> with = plans.stream().filter(p -> field.apply(p) != null).toList();
         if (with.isEmpty()) return "";
         double[] x = with.stream().mapToDouble(RunComparison.EpochPlan::epoch).toArray();
         List<double[]> ys = new ArrayList<>();
         List<Color> colours = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        for (int k = 0; k < c.classNames().size(); k++) {
+        for (int k = 0; k < classNames.size(); k++) {
             final int kk = k;
             ys.add(with.stream().mapToDouble(p -> field.apply(p)[kk]).toArray());
             colours.add(Charts.classColor(k));
-            names.add(c.classNames().get(k));
+            names.add(classNames.get(k));
         }
-        return figure(Charts.save(Charts.curves(run.name() + ": " + what, x, names, ys, "epoch", what, false, colours), plots,
-                file + "_" + slug(run.name())), run.method() + ": " + what + " by epoch (metrics.jsonl).");
+        return figure(Charts.save(Charts.curves(runName + ": " + what, x, names, ys, "epoch", what, false, colours), plots,
+                file + "_" + slug(runName)), method + ": " + what + " by epoch (metrics.jsonl).");
     }
 
     private static String perClassTable(RunComparison c, int a) {

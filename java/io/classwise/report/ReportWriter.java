@@ -3,6 +3,7 @@ package io.classwise.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.classwise.analysis.ClassRobustness;
+import io.classwise.analysis.RunComparison;
 import io.classwise.train.RunDirectory;
 import io.classwise.util.AtomicFiles;
 
@@ -81,6 +82,7 @@ public final class ReportWriter {
         html.append("</p>\n");
         header();
         overEpochs();
+        classPlans(config);
         flips();
         reachable();
         removal();
@@ -93,6 +95,25 @@ public final class ReportWriter {
             .append(" — the same numbers are in the JSON and CSV files there.</p></body></html>\n");
         AtomicFiles.write(run.report(), out -> out.write(html.toString().getBytes(StandardCharsets.UTF_8)));
         return run.report();
+    }
+
+    /** For a class-aware run (FRL, CFA, DAFA, or given per-class budgets/weights): what it set per class, over epochs. */
+    private void classPlans(JsonNode config) throws IOException {
+        List<RunComparison.EpochPlan> plans = RunComparison.readPlans(run.metrics());
+        if (plans.isEmpty() || !Files.exists(run.metrics())) return;
+        List<String> lines = Files.readAllLines(run.metrics());
+        List<String> names = lines.isEmpty() ? List.of() : strings(JSON.readTree(lines.get(0)).path("class_names"));
+        if (names.isEmpty()) return;
+        String method = config.path("method").asText("");
+        html.append("<h2>What the class-aware method set per class</h2>\n<p>Each epoch's per-class ε of the training attack and the "
+                + "weights of each class's clean and robust loss terms, as metrics.jsonl records them (with the method's state, "
+                + "<code>class_policy</code>).</p>\n");
+        String runName = run.root().getFileName() == null ? "run" : run.root().getFileName().toString();
+        html.append(ComparisonReport.planChart(runName, method, names, plans, "ε per class", RunComparison.EpochPlan::eps, run.plots(), "plan_eps"));
+        html.append(ComparisonReport.planChart(runName, method, names, plans, "clean-term weight per class", RunComparison.EpochPlan::cleanWeights,
+                run.plots(), "plan_clean_weights"));
+        html.append(ComparisonReport.planChart(runName, method, names, plans, "robust-term weight per class", RunComparison.EpochPlan::robustWeights,
+                run.plots(), "plan_robust_weights"));
     }
 
     private void overEpochs() throws IOException {

@@ -239,6 +239,9 @@ class FairTrainingTest {
         JsonNode last = new ObjectMapper().readTree(lines.get(lines.size() - 1));
         assertEquals(method, last.path("class_policy").path("policy").asText());
         assertTrue(last.has("class_eps"), "the plan's budgets are recorded");
+        // The run's report shows what the method set per class over its epochs.
+        String html = Files.readString(new io.classwise.report.ReportWriter(new RunDirectory(dir.resolve("whole"))).write());
+        assertTrue(html.contains("What the class-aware method set per class") && html.contains("plan_eps"), method);
         if (method.equals("cfa")) {
             JsonNode fm = new ObjectMapper().readTree(dir.resolve("whole/final_model.json").toFile());
             assertEquals(2, fm.path("epochs_averaged").asInt());
