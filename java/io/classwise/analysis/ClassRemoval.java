@@ -188,9 +188,7 @@ public final class ClassRemoval {
         ImageDataset subset = SubsetDataset.withoutClasses(SubsetDataset.ofIndices(test, idx), dropped);
         Evaluation.Predictions p = Evaluation.predict(m, subset, Transforms.forEvaluation(dataset), strong, recipe.batchSize,
                 new Rng(seed + 5));
-        int robust = 0;
-        for (int i = 0; i < p.labels().length; i++) if (p.robust()[i] == p.labels()[i]) robust++;
-        return (double) robust / p.labels().length;
+        return p.robustAccuracy().overall();
     }
 
 }

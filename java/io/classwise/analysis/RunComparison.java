@@ -1,7 +1,13 @@
 package io.classwise.analysis;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Runs set side by side, class by class: per run and per attack the {@link RobustFairness} of its final
@@ -34,13 +40,13 @@ public record RunComparison(List<String> classNames, List<String> attacks, float
     }
 
     /** The per-class plans recorded in a run's metrics.jsonl (empty for a method without one, or no file). */
-    public static List<EpochPlan> readPlans(java.nio.file.Path metrics) throws java.io.IOException {
-        List<EpochPlan> out = new java.util.ArrayList<>();
-        if (!java.nio.file.Files.exists(metrics)) return out;
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        for (String line : java.nio.file.Files.readAllLines(metrics)) {
+    public static List<EpochPlan> readPlans(Path metrics) throws IOException {
+        List<EpochPlan> out = new ArrayList<>();
+        if (!Files.exists(metrics)) return out;
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(metrics)) {
             if (line.isBlank()) continue;
-            com.fasterxml.jackson.databind.JsonNode n = json.readTree(line);
+            JsonNode n = json.readTree(line);
             if (n.path("early_stopped").asBoolean(false)) continue;
             double[] eps = doubles(n.path("class_eps")), cw = doubles(n.path("class_clean_weights")), rw = doubles(n.path("class_weights"));
             if (eps != null || cw != null || rw != null) out.add(new EpochPlan(n.path("epoch").asInt(), eps, cw, rw));
@@ -48,17 +54,10 @@ public record RunComparison(List<String> classNames, List<String> attacks, float
         return out;
     }
 
-    private static double[] doubles(com.fasterxml.jackson.databind.JsonNode a) {
+    private static double[] doubles(JsonNode a) {
         if (!a.isArray()) return null;
         double[] v = new double[a.size()];
         for (int i = 0; i < v.length; i++) v[i] = a.get(i).asDouble();
         return v;
-    }
-
-    /** Run names by index, for tables. */
-    public Map<Integer, String> names() {
-        java.util.Map<Integer, String> m = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < runs.size(); i++) m.put(i, runs.get(i).name());
-        return m;
     }
 }

@@ -102,9 +102,7 @@ public final class CompareRuns {
                 long t0 = System.nanoTime();
                 // The same seed for every run: each model meets the same random starts.
                 Evaluation.Predictions pr = Evaluation.predict(model, test, Transforms.forEvaluation(id), a, r.batchSize(), new Rng(r.seed() + 17));
-                boolean[] ok = new boolean[pr.labels().length];
-                for (int e = 0; e < ok.length; e++) ok[e] = pr.robust()[e] == pr.labels()[e];
-                RobustFairness rf = RobustFairness.of(pr.labels(), ok, test.numClasses(), r.seed() + 29);
+                RobustFairness rf = RobustFairness.of(pr.labels(), pr.robustMask(), test.numClasses(), r.seed() + 29);
                 robust.add(rf);
                 if (clean == null) {
                     clean = pr.cleanAccuracy().perClass();
@@ -116,7 +114,7 @@ public final class CompareRuns {
                         rf.average(), rf.interval()[0][0], rf.interval()[0][1], rf.worst(), test.classNames().get(rf.worstClass()), rf.gap(),
                         (System.nanoTime() - t0) / 1e9);
             }
-            model.parameters().forEach(prm -> { prm.value().release(); prm.grad().release(); });
+            model.release();
             results.add(new RunComparison.Run(p.getFileName().toString(), p.toString(), configs.get(i).method, clean, robust, flips,
                     RunComparison.readPlans(new RunDirectory(p).metrics())));
         }

@@ -7,6 +7,7 @@ import io.classwise.tensor.Tensor;
 import io.classwise.util.Rng;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -60,7 +61,7 @@ public final class AutoAttack implements Attack {
         int[] y = Pgd.toInts(labels.toArray());
         float[] x0 = x.toArray(), adv = x0.clone(), z = model.forward(tape, x).toArray();
         int[] brokenBy = new int[n];
-        java.util.Arrays.fill(brokenBy, -1);
+        Arrays.fill(brokenBy, -1);
         boolean[] robust = new boolean[n];
         for (int i = 0; i < n; i++) robust[i] = argmax(z, i, k) == y[i];
         int targetCount = Math.min(targets, k - 1);
@@ -123,7 +124,7 @@ public final class AutoAttack implements Attack {
     static int rankedOther(float[] z, int row, int k, int y, int rank) {
         Integer[] idx = new Integer[k];
         for (int j = 0; j < k; j++) idx[j] = j;
-        java.util.Arrays.sort(idx, (a, bb) -> Float.compare(z[row * k + bb], z[row * k + a]));
+        Arrays.sort(idx, (a, bb) -> Float.compare(z[row * k + bb], z[row * k + a]));
         int seen = 0;
         for (int j : idx) {
             if (j == y) continue;

@@ -107,7 +107,7 @@ public final class FabAttack implements Attack {
         return new AttackResult(cur, pred, success);
     }
 
-    /** The smallest ‖δ‖∞ found per example by the last run is not kept; this returns the distance of a result's rows (tests). */
+    /** ‖adv_i − x_i‖∞ per example of n rows (flattened, row-major): the distance a result's images moved. */
     static double[] distances(float[] x0, float[] adv, int n) {
         int d = x0.length / n;
         double[] out = new double[n];

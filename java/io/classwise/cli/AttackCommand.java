@@ -70,10 +70,8 @@ final class AttackCommand implements Callable<Integer> {
                     + "; target hit = share of the correctly classified examples (with a target) predicted as their target after the attack");
         }
         boolean targeted = res.targeting() != null;
-        boolean[] ok = new boolean[p.labels().length];
-        for (int i = 0; i < ok.length; i++) ok[i] = p.robust()[i] == p.labels()[i];
         List<String> names = res.classNames();
-        RobustFairness f = RobustFairness.of(p.labels(), ok, names.size(), 0);
+        RobustFairness f = RobustFairness.of(p.labels(), p.robustMask(), names.size(), 0);
         System.out.printf(Locale.ROOT, "robust fairness: average over classes %.4f [%.4f, %.4f], worst class %.4f (%s) [%.4f, %.4f], "
                 + "gap %.4f [%.4f, %.4f], std %.4f (95 %% bootstrap intervals, %d resamples)%n", f.average(), f.interval()[0][0],
                 f.interval()[0][1], f.worst(), names.get(f.worstClass()), f.interval()[1][0], f.interval()[1][1], f.gap(),

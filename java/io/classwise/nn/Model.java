@@ -75,6 +75,15 @@ public final class Model {
 
     public List<Parameter> parameters() { return net.parameters(); }
 
+    /**
+     * Gives the model's memory back now: weights, their gradients and buffers (batch-norm statistics). The
+     * model is unusable afterwards. For a program that evaluates many models in turn on one device.
+     */
+    public void release() {
+        for (Parameter p : parameters()) Tensor.release(p.value(), p.grad());
+        for (StateDict.Entry e : stateDict().entries().values()) if (e instanceof StateDict.FloatEntry f) f.tensor().release();
+    }
+
     public long parameterCount() { return stateDict().parameterCount(); }
 
     public void zeroGrad() {

@@ -22,8 +22,7 @@ final class AdversarialObjective implements Objective {
         this.method = method;
         float eps = (float) c.cfg().eps, step = (float) c.cfg().trainStep;
         Pgd base = method == Method.FGSM_RS ? Pgd.fgsmRandomStart(eps, step) : Pgd.pgd(eps, step, c.cfg().trainSteps, 1);
-        ClassPlan plan = c.plan();
-        this.attack = plan.eps() == null ? base : base.withBudgetsPerClass(plan.eps(), plan.step());
+        this.attack = c.plan().applyTo(base);
     }
 
     @Override public boolean adversarial() { return true; }

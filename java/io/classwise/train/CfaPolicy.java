@@ -80,9 +80,6 @@ final class CfaPolicy implements ClassPolicy {
         lastAveraged = fawa.offer(evidence.model(), worst);
     }
 
-    /** The training robustness of an epoch, as afterEpoch takes it, without a validation measurement (tests). */
-    void afterEpochForTest(ClassAccuracy trainRobust) { this.trainRobust = trainRobust.perClass(); }
-
     @Override public FairWeightAverage finalAverage() { return fawa; }
 
     @Override

@@ -1,5 +1,7 @@
 package io.classwise.train;
 
+import io.classwise.attack.Pgd;
+
 /**
  * What a class-aware method sets per class for one epoch (arrays indexed by class; null = the uniform
  * default): the training attack's ε and step, the weight of each example's clean loss term and of its
@@ -34,6 +36,9 @@ public record ClassPlan(float[] eps, float[] step, float[] cleanWeight, float[] 
     public static ClassPlan fromConfig(TrainConfig cfg) {
         return new ClassPlan(cfg.classEpsArray(), null, null, cfg.classWeightsArray(), false);
     }
+
+    /** The training attack with this plan's per-class ε and step; the attack itself when the plan sets no budgets. */
+    Pgd applyTo(Pgd attack) { return eps == null ? attack : attack.withBudgetsPerClass(eps, step); }
 
     public boolean uniform() { return eps == null && cleanWeight == null && robustWeight == null; }
 

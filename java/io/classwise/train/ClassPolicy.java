@@ -76,9 +76,12 @@ interface ClassPolicy {
 
     /** The K-entry array {@code field} of a saved state, null entries as NaN. */
     static double[] array(JsonNode state, String field, int k) {
-        JsonNode a = state.path(field);
-        if (!a.isArray() || a.size() != k) throw new IllegalArgumentException("the saved " + state.path("policy").asText("policy")
-                + " state has no " + k + "-entry '" + field + "'");
+        return values(state.path(field), k, state.path("policy").asText("policy") + " state's '" + field + "'");
+    }
+
+    /** A K-entry JSON array (null entries as NaN); {@code what} names it when it is not one. */
+    static double[] values(JsonNode a, int k, String what) {
+        if (!a.isArray() || a.size() != k) throw new IllegalArgumentException("the saved " + what + " is not an array of " + k + " numbers");
         double[] out = new double[k];
         for (int i = 0; i < k; i++) out[i] = a.get(i).isNull() ? Double.NaN : a.get(i).asDouble();
         return out;

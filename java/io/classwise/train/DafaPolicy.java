@@ -99,11 +99,7 @@ final class DafaPolicy implements ClassPolicy {
         JsonNode rows = s.path("similarity");
         if (rows.isArray() && rows.size() == k) {
             similarity = new double[k][];
-            for (int i = 0; i < k; i++) {
-                ObjectNode holder = JSON.createObjectNode();
-                holder.set("row", rows.get(i));
-                similarity[i] = ClassPolicy.array(holder, "row", k);
-            }
+            for (int i = 0; i < k; i++) similarity[i] = ClassPolicy.values(rows.get(i), k, "DAFA similarity row " + i);
         }
     }
 }

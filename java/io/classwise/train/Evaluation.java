@@ -85,6 +85,14 @@ public final class Evaluation {
 
         public ClassAccuracy robustAccuracy() { return robust == null ? null : accuracy(robust); }
 
+        /** Per example, whether it is robust (right on the clean example and under the attack). */
+        public boolean[] robustMask() {
+            if (robust == null) throw new IllegalStateException("no attack was run");
+            boolean[] ok = new boolean[labels.length];
+            for (int i = 0; i < ok.length; i++) ok[i] = robust[i] == labels[i];
+            return ok;
+        }
+
         private ClassAccuracy accuracy(int[] pred) {
             ClassAccuracy a = new ClassAccuracy(classes);
             a.add(labels, pred);

@@ -17,9 +17,7 @@ final class MartObjective implements Objective {
 
     MartObjective(Context c) {
         this.c = c;
-        Pgd base = Pgd.pgd((float) c.cfg().eps, (float) c.cfg().trainStep, c.cfg().trainSteps, 1);
-        ClassPlan plan = c.plan();
-        this.attack = plan.eps() == null ? base : base.withBudgetsPerClass(plan.eps(), plan.step());
+        this.attack = c.plan().applyTo(Pgd.pgd((float) c.cfg().eps, (float) c.cfg().trainStep, c.cfg().trainSteps, 1));
     }
 
     @Override public boolean adversarial() { return true; }

@@ -19,8 +19,7 @@ final class TradesObjective implements Objective {
 
     TradesObjective(Context c) {
         this.c = c;
-        Pgd kl = Pgd.tradesKl((float) c.cfg().eps, (float) c.cfg().trainStep, c.cfg().trainSteps);
-        this.klAttack = c.plan().eps() == null ? kl : kl.withBudgetsPerClass(c.plan().eps(), c.plan().step());
+        this.klAttack = c.plan().applyTo(Pgd.tradesKl((float) c.cfg().eps, (float) c.cfg().trainStep, c.cfg().trainSteps));
     }
 
     @Override public boolean adversarial() { return true; }

@@ -1,10 +1,11 @@
 package io.classwise.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.classwise.nn.LrSchedule;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -48,9 +49,9 @@ public final class TrainConfig {
      * Per-class training budgets (one ε per class, in class order) for class-aware training; empty: eps for
      * every class. The training attack gathers each example's ε from its label (Pgd.withEpsPerClass).
      */
-    public java.util.List<Double> classEps = new java.util.ArrayList<>();
+    public List<Double> classEps = new ArrayList<>();
     /** Per-class loss weights (one per class; empty: all 1): each example's loss and gradient are scaled by its class's weight. */
-    public java.util.List<Double> classWeights = new java.util.ArrayList<>();
+    public List<Double> classWeights = new ArrayList<>();
 
     /**
      * FRL (Xu et al. 2021), on a TRADES base: "reweight", "remargin" or "reweight-remargin"; the tolerated excess
@@ -165,10 +166,10 @@ public final class TrainConfig {
                 || (classWeights != null && !classWeights.isEmpty()))) {
             throw new IllegalArgumentException(method + " sets its own per-class budgets and weights; classEps/classWeights cannot be given too");
         }
-        if (!java.util.List.of("reweight", "remargin", "reweight-remargin").contains(frlMode)) {
+        if (!List.of("reweight", "remargin", "reweight-remargin").contains(frlMode)) {
             throw new IllegalArgumentException("--frl-mode must be reweight, remargin or reweight-remargin, got '" + frlMode + "'");
         }
-        if (!java.util.List.of("trades", "pgd-at").contains(fairBase)) {
+        if (!List.of("trades", "pgd-at").contains(fairBase)) {
             throw new IllegalArgumentException("--fair-base must be trades or pgd-at, got '" + fairBase + "'");
         }
         for (double v : new double[] {frlTauClean, frlTauBoundary, frlRateWeight, frlRateMargin, cfaLambdaEps, cfaLambdaBeta, dafaLambda}) {

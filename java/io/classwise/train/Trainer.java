@@ -1,5 +1,7 @@
 package io.classwise.train;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,6 +24,7 @@ import io.classwise.tensor.Backend;
 import io.classwise.tensor.Tensor;
 import io.classwise.util.AtomicFiles;
 import io.classwise.util.Rng;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -30,15 +33,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.LinkOption;
 import java.util.Locale;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The epoch loop shared by every method: batches → (attack) → loss → SGD, per-class accuracy of
@@ -238,7 +239,7 @@ public final class Trainer {
 
     /** What every checkpoint of the run records about itself (mutable, sorted: equal runs write equal files). */
     private Map<String, String> checkpointMeta(int epoch) {
-        return new java.util.TreeMap<>(Map.of("classwise.epoch", Integer.toString(epoch), "classwise.seed", Long.toString(cfg.seed),
+        return new TreeMap<>(Map.of("classwise.epoch", Integer.toString(epoch), "classwise.seed", Long.toString(cfg.seed),
                 "classwise.dataset", cfg.dataset, "classwise.source", cfg.source, "classwise.method", cfg.method,
                 "classwise.eps", Double.toString(cfg.eps)));
     }

@@ -59,10 +59,15 @@ class FairTrainingTest {
         return a;
     }
 
-    private static ClassPolicy.Evidence validation(ClassAccuracy clean, ClassAccuracy robust) {
+    private static ClassPolicy.Evidence validation(ClassAccuracy clean, ClassAccuracy robust) { return validation(clean, robust, null); }
+
+    private static ClassPolicy.Evidence validation(ClassAccuracy clean, ClassAccuracy robust, Model model) {
         return new ClassPolicy.Evidence() {
             @Override public ClassAccuracy[] validation() { return new ClassAccuracy[] {clean, robust}; }
-            @Override public Model model() { throw new UnsupportedOperationException(); }
+            @Override public Model model() {
+                if (model == null) throw new UnsupportedOperationException();
+                return model;
+            }
         };
     }
 
@@ -119,7 +124,10 @@ class FairTrainingTest {
         ClassPlan before = cfa.beforeEpoch(1, null);
         assertEquals(null, before.eps(), "no calibration before cfaBegin epochs");
         assertEquals(1 / (1 + cfg.beta), before.cleanWeight()[0], 1e-6, "uncalibrated TRADES weighs CE by 1/(1+β)");
-        cfa.afterEpochForTest(accuracy(new int[] {2, 8}, new int[] {10, 10}));
+        // After epoch 1: training robustness 0.2 and 0.8 (the validation split's numbers only decide FAWA).
+        ClassAccuracy v = accuracy(new int[] {5, 5}, new int[] {10, 10});
+        Model m = Models.create(new ReferenceBackend(), Models.spec("small-cnn", 2, 1, 8, 8), 1);
+        cfa.afterEpoch(1, null, accuracy(new int[] {2, 8}, new int[] {10, 10}), null, validation(v, v, m));
         ClassPlan after = cfa.beforeEpoch(2, null);
         assertEquals((0.5 + 0.2) * cfg.eps, after.eps()[0], 1e-6);
         assertEquals((0.5 + 0.8) * cfg.eps, after.eps()[1], 1e-6);

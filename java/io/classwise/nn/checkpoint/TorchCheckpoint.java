@@ -1,9 +1,11 @@
 package io.classwise.nn.checkpoint;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,7 +72,7 @@ public final class TorchCheckpoint {
             if (prefix == null) throw new SafetensorsFormatException(file, "the archive has no data.pkl: not a torch.save file");
             ByteOrder order = ByteOrder.LITTLE_ENDIAN;
             ZipEntry bo = byName.get(prefix + "byteorder");
-            if (bo != null && new String(entry(zip, bo, file), java.nio.charset.StandardCharsets.US_ASCII).trim().equals("big")) {
+            if (bo != null && new String(entry(zip, bo, file), StandardCharsets.US_ASCII).trim().equals("big")) {
                 order = ByteOrder.BIG_ENDIAN;
             }
             Object root = TorchPickle.read(entry(zip, byName.get(prefix + "data.pkl"), file), file);
@@ -108,7 +110,7 @@ public final class TorchCheckpoint {
                 tensors = stripped;
             }
             return new Contents(tensors, under, ignored, dataParallel);
-        } catch (ZipException | java.io.EOFException e) {
+        } catch (ZipException | EOFException e) {
             throw new SafetensorsFormatException(file, "a damaged zip archive (" + e.getMessage() + ")");
         }
     }
@@ -232,7 +234,7 @@ public final class TorchCheckpoint {
             byte[] head = in.readNBytes(512);
             // A raw pickle starts with PROTO (0x80); a tar has "ustar" at 257.
             return (head.length > 0 && (head[0] & 0xff) == 0x80)
-                    || (head.length >= 262 && new String(head, 257, 5, java.nio.charset.StandardCharsets.US_ASCII).equals("ustar"));
+                    || (head.length >= 262 && new String(head, 257, 5, StandardCharsets.US_ASCII).equals("ustar"));
         }
     }
 

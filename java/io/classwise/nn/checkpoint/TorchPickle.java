@@ -1,5 +1,6 @@
 package io.classwise.nn.checkpoint;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -140,7 +141,7 @@ public final class TorchPickle {
                         default -> throw bad(String.format("opcode 0x%02x ('%c') is not used by torch.save; refused", op, (char) op));
                     }
                 }
-            } catch (java.nio.BufferUnderflowException e) {
+            } catch (BufferUnderflowException e) {
                 throw bad("the pickle ends before its STOP");
             } catch (ClassCastException | IndexOutOfBoundsException e) {
                 throw bad("malformed (" + e.getClass().getSimpleName() + ")");
