@@ -20,6 +20,40 @@ extern "C" __global__ void cw_relu_backward(const float* y, const float* dy, flo
     CW_GRID_STRIDE(i, n) dx[i] = y[i] > 0.f ? dy[i] : 0.f;
 }
 
+// y = x·σ(x) (Swish / SiLU)
+extern "C" __global__ void cw_swish(const float* x, float* y, int64_t n) {
+    CW_GRID_STRIDE(i, n) {
+        float v = x[i];
+        y[i] = v / (1.f + expf(-v));
+    }
+}
+
+// dx = dy·σ(x)·(1 + x·(1 − σ(x))) (dx may alias dy)
+extern "C" __global__ void cw_swish_backward(const float* x, const float* dy, float* dx, int64_t n) {
+    CW_GRID_STRIDE(i, n) {
+        float v = x[i], s = 1.f / (1.f + expf(-v));
+        dx[i] = dy[i] * s * (1.f + v * (1.f - s));
+    }
+}
+
+// y (planes, hp, wp) = x (planes, h, w) at (top, left), zeros around; one thread per output element
+extern "C" __global__ void cw_zero_pad2d(const float* x, float* y, int64_t planes, int64_t h, int64_t w, int64_t hp, int64_t wp,
+                                         int64_t top, int64_t left) {
+    CW_GRID_STRIDE(i, planes * hp * wp) {
+        int64_t c = i % wp - left, r = (i / wp) % hp - top, p = i / (hp * wp);
+        y[i] = (r >= 0 && r < h && c >= 0 && c < w) ? x[(p * h + r) * w + c] : 0.f;
+    }
+}
+
+// dx (planes, h, w) = the (top, left) window of dy (planes, hp, wp)
+extern "C" __global__ void cw_zero_pad2d_backward(const float* dy, float* dx, int64_t planes, int64_t h, int64_t w, int64_t hp,
+                                                  int64_t wp, int64_t top, int64_t left) {
+    CW_GRID_STRIDE(i, planes * h * w) {
+        int64_t c = i % w, r = (i / w) % h, p = i / (h * w);
+        dx[i] = dy[(p * hp + r + top) * wp + c + left];
+    }
+}
+
 // y (rows, cols) += bias (cols) on every row
 extern "C" __global__ void cw_add_row_vector(float* y, const float* bias, int64_t rows, int64_t cols) {
     CW_GRID_STRIDE(i, rows * cols) y[i] += bias[i % cols];

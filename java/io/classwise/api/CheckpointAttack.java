@@ -13,10 +13,6 @@ import io.classwise.data.Split;
 import io.classwise.data.SubsetDataset;
 import io.classwise.data.pipeline.Transforms;
 import io.classwise.nn.Model;
-import io.classwise.nn.checkpoint.Checkpoint;
-import io.classwise.nn.Models;
-import io.classwise.nn.checkpoint.Safetensors;
-import io.classwise.nn.checkpoint.TorchCheckpoint;
 import io.classwise.report.ExampleGallery;
 import io.classwise.tensor.Backend;
 import io.classwise.train.Evaluation;
@@ -65,19 +61,9 @@ public final class CheckpointAttack {
                          boolean l2, float eps, String epsSource, TargetChoice targeting, Path gallery, List<String> components) {}
 
     public static Result run(Request r, Backend backend) throws IOException {
-        if (!Files.exists(r.checkpoint())) throw new IllegalArgumentException("--checkpoint: " + r.checkpoint() + " does not exist");
-        boolean foreign = TorchCheckpoint.isTorchFile(r.checkpoint());
-        Map<String, String> meta = foreign ? Map.of() : Safetensors.read(r.checkpoint()).metadata();
-        foreign |= !meta.containsKey(Checkpoint.ARCHITECTURE);
-        if (foreign && (r.architecture() == null || r.dataset() == null)) {
-            throw new IllegalArgumentException(r.checkpoint() + " holds weights without Classwise metadata: give --arch and --dataset "
-                    + "(and --normalize, --eps), or convert it once with engine.jar convert");
-        }
-        if (!foreign && r.architecture() != null) throw new IllegalArgumentException("--arch: " + r.checkpoint()
-                + " already says its architecture (" + meta.get(Checkpoint.ARCHITECTURE) + ")");
-        String ds = r.dataset() != null ? r.dataset() : meta.get("classwise.dataset");
-        if (ds == null) throw new IllegalArgumentException(r.checkpoint() + " does not record its dataset; pass --dataset");
-        DatasetId id = DatasetId.parse(ds);
+        ImportModel.Opened opened = ImportModel.open(r.checkpoint(), r.architecture(), r.dataset(), r.normalize(), backend);
+        Map<String, String> meta = opened.metadata();
+        DatasetId id = opened.dataset();
         boolean l2 = Attacks.isL2(r.attack());
         float e = Presets.attackEps(r.eps(), l2, meta.get("classwise.eps"), id);
         validate(r, e, l2);
@@ -89,13 +75,7 @@ public final class CheckpointAttack {
         ImageDataset test = Datasets.load(id, Split.TEST, "embedded".equals(meta.get("classwise.source")) && r.dataset() == null,
                 DataDirs.resolve(r.dataDir()));
         if (r.examples() > 0) test = SubsetDataset.balanced(test, Math.max(1, r.examples() / test.numClasses()), r.seed(), "--examples");
-        Model model;
-        if (foreign) {
-            model = Models.create(backend, ImportModel.spec(r.architecture(), r.dataset(), r.normalize()), 0);
-            Checkpoint.loadWeights(model, r.checkpoint());
-        } else {
-            model = Checkpoint.load(backend, r.checkpoint());
-        }
+        Model model = opened.model();
         if (model.numClasses() != test.numClasses()) {
             throw new IllegalArgumentException(r.checkpoint() + " has " + model.numClasses() + " classes but " + id.cliName + " has "
                     + test.numClasses());

@@ -6,6 +6,7 @@ import io.classwise.nn.Model;
 import io.classwise.nn.Models;
 import io.classwise.nn.StateDict;
 import io.classwise.nn.checkpoint.Checkpoint;
+import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.nn.checkpoint.TorchCheckpoint;
 import io.classwise.tensor.Backend;
 import io.classwise.train.Presets;
@@ -44,15 +45,15 @@ public final class ImportModel {
      */
     public record Request(Path in, Path out, Path runDir, String architecture, String dataset, String normalize, Float eps) {}
 
-    /** What was imported: the spec, and where the weights were (null fields for a safetensors input). */
-    public record Result(Models.Spec spec, TorchCheckpoint.Contents found) {}
+    /** What was imported: the spec, and how the file's entries were fitted to it. */
+    public record Result(Models.Spec spec, Checkpoint.Loaded found) {}
 
     public static Result run(Request r, Backend b) throws IOException {
         if (!Files.isRegularFile(r.in())) throw new IllegalArgumentException(r.in() + " does not exist");
         Models.Spec spec = spec(r.architecture(), r.dataset(), r.normalize());
         if (r.eps() != null && !(r.eps() > 0 && r.eps() <= 1)) throw new IllegalArgumentException("--eps must be in (0, 1], got " + r.eps());
-        Model model = Models.create(b, spec, 0);
-        TorchCheckpoint.Contents found = Checkpoint.loadWeights(model, r.in());
+        Model model = Models.createForLoading(b, spec);
+        Checkpoint.Loaded found = Checkpoint.loadWeights(model, r.in());
         DatasetId id = DatasetId.parse(r.dataset());
         Map<String, String> meta = new TreeMap<>();
         meta.put("classwise.dataset", id.cliName);
@@ -79,7 +80,44 @@ public final class ImportModel {
         return new Result(spec, found);
     }
 
-    /** The architecture for a dataset's inputs and classes, with the normalisation "none" or "dataset". */
+    /**
+     * A model opened from a checkpoint of either kind, with the checkpoint's metadata (empty for weights from
+     * elsewhere) and the dataset it is for (--dataset, else the recorded one).
+     */
+    public record Opened(Model model, Map<String, String> metadata, DatasetId dataset, boolean foreign) {}
+
+    /**
+     * Opens a Classwise checkpoint (its metadata names everything; architecture must be null) or weights
+     * without Classwise metadata (a torch.save file or a bare safetensors file: architecture and dataset
+     * required, normalize as in {@link #spec}). dataset, when given, overrides the recorded one.
+     */
+    public static Opened open(Path checkpoint, String architecture, String dataset, String normalize, Backend b) throws IOException {
+        if (!Files.exists(checkpoint)) throw new IllegalArgumentException("--checkpoint: " + checkpoint + " does not exist");
+        boolean foreign = TorchCheckpoint.isTorchFile(checkpoint);
+        Map<String, String> meta = foreign ? Map.of() : Safetensors.read(checkpoint).metadata();
+        foreign |= !meta.containsKey(Checkpoint.ARCHITECTURE);
+        if (foreign && (architecture == null || dataset == null)) {
+            throw new IllegalArgumentException(checkpoint + " holds weights without Classwise metadata: give --arch and --dataset "
+                    + "(and --normalize, --eps), or convert it once with engine.jar convert");
+        }
+        if (!foreign && architecture != null) throw new IllegalArgumentException("--arch: " + checkpoint
+                + " already says its architecture (" + meta.get(Checkpoint.ARCHITECTURE) + ")");
+        String ds = dataset != null ? dataset : meta.get("classwise.dataset");
+        if (ds == null) throw new IllegalArgumentException(checkpoint + " does not record its dataset; pass --dataset");
+        Model model;
+        if (foreign) {
+            model = Models.createForLoading(b, spec(architecture, dataset, normalize));
+            Checkpoint.loadWeights(model, checkpoint);
+        } else {
+            model = Checkpoint.load(b, checkpoint);
+        }
+        return new Opened(model, meta, DatasetId.parse(ds), foreign);
+    }
+
+    /**
+     * The architecture for a dataset's inputs and classes, with the normalisation "none", "dataset", or
+     * "auto" (null): what the architecture's published models expect ({@link Models#publishedWithDatasetNormalisation}).
+     */
     public static Models.Spec spec(String architecture, String dataset, String normalize) {
         if (architecture == null) throw new IllegalArgumentException("--arch is required: the file holds weights, not the network's structure");
         if (dataset == null) throw new IllegalArgumentException("--dataset is required: it gives the input shape and the classes");
@@ -87,18 +125,20 @@ public final class ImportModel {
         int[] shape = id.inputShape();
         float[] mean = new float[shape[0]], std = new float[shape[0]];
         Arrays.fill(std, 1f);
-        switch (normalize == null ? "none" : normalize.toLowerCase(Locale.ROOT)) {
+        String how = normalize == null ? "auto" : normalize.toLowerCase(Locale.ROOT);
+        if (how.equals("auto")) how = Models.publishedWithDatasetNormalisation(architecture) ? "dataset" : "none";
+        switch (how) {
             case "none" -> { }
             case "dataset" -> { mean = id.mean(); std = id.std(); }
-            default -> throw new IllegalArgumentException("--normalize must be none (the model takes [0, 1] pixels) or dataset (the "
-                    + "dataset's mean/std in front), got '" + normalize + "'");
+            default -> throw new IllegalArgumentException("--normalize must be auto (what the architecture's published models expect), none "
+                    + "(the model takes [0, 1] pixels) or dataset (the dataset's mean/std in front), got '" + normalize + "'");
         }
-        return new Models.Spec(architecture, id.classNames().size(), shape, mean, std, 0f);
+        return new Models.Spec(architecture, id.numClasses(), shape, mean, std, 0f);
     }
 
     /** The parameter and buffer names and shapes an architecture expects (info --arch), in order. */
     public static List<String> expectedNames(Backend b, String architecture, String dataset) {
-        Model m = Models.create(b, spec(architecture, dataset, "none"), 0);
+        Model m = Models.createForLoading(b, spec(architecture, dataset, "none"));
         List<String> lines = new ArrayList<>();
         for (Map.Entry<String, StateDict.Entry> e : m.stateDict().entries().entrySet()) {
             lines.add(e.getKey() + " " + Arrays.toString(e.getValue().shape()) + (e.getValue() instanceof StateDict.FloatEntry f

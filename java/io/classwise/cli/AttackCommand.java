@@ -40,8 +40,7 @@ final class AttackCommand implements Callable<Integer> {
             + "metadata).") String dataset;
     @Option(names = "--arch", description = "For weights without Classwise metadata (a torch.save .pt/.pth/.bin, read without executing "
             + "it, or a bare safetensors file): their architecture.") String arch;
-    @Option(names = "--normalize", defaultValue = "none", description = "With --arch: none (the model takes [0, 1] pixels) or dataset "
-            + "(the dataset's mean/std in front) (default: ${DEFAULT-VALUE}).") String normalize;
+    @Mixin NormalizeOption normalization = new NormalizeOption();
     @Mixin DataDirOption data = new DataDirOption();
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random starts and the test subset (default: ${DEFAULT-VALUE}).") long seed;
     @Mixin BackendOptions backend;
@@ -49,7 +48,7 @@ final class AttackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CheckpointAttack.Request r = new CheckpointAttack.Request(checkpoint, attack, budget.eps, budget.step, budget.steps, restarts,
-                temperature, kappa, queries, target, examples, batchSize, dataset, data.dataDir, seed, saveExamples, examplesDir, arch, normalize);
+                temperature, kappa, queries, target, examples, batchSize, dataset, data.dataDir, seed, saveExamples, examplesDir, arch, normalization.normalize);
         try (Backend b = backend.create()) {
             print(CheckpointAttack.run(r, b));
         }

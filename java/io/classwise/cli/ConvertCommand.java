@@ -5,6 +5,7 @@ import io.classwise.nn.checkpoint.TorchCheckpoint;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.Backends;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,26 +27,34 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--arch", required = true, description = "The architecture the weights belong to (engine.jar info --arch A lists "
             + "the names and shapes it expects).") String arch;
     @Option(names = "--dataset", required = true, description = "The dataset: input shape and classes.") String dataset;
-    @Option(names = "--normalize", defaultValue = "none", description = "none: the model takes [0, 1] pixels (it normalises inside, or "
-            + "never did); dataset: put the dataset's mean/std in front (default: ${DEFAULT-VALUE}).") String normalize;
+    @Mixin NormalizeOption normalization = new NormalizeOption();
     @Option(names = "--eps", description = "The ℓ∞ budget the model was trained for (what attacks default to; else the dataset's preset).") Float eps;
 
     @Override
     public Integer call() throws Exception {
         try (Backend b = Backends.create("reference", 0)) {
-            ImportModel.Result r = ImportModel.run(new ImportModel.Request(in, out, runDir, arch, dataset, normalize, eps), b);
-            TorchCheckpoint.Contents c = r.found();
+            ImportModel.Result r = ImportModel.run(new ImportModel.Request(in, out, runDir, arch, dataset, normalization.normalize, eps), b);
+            TorchCheckpoint.Contents c = r.found().torch();
             if (c != null) {
                 System.out.println("weights: " + c.tensors().size() + " tensors " + (c.foundUnder().isEmpty() ? "at the top level"
                         : "under '" + c.foundUnder() + "'") + (c.dataParallel() ? " (DataParallel's 'module.' prefix dropped)" : ""));
                 if (!c.ignored().isEmpty()) System.out.println("left out (not weights): " + String.join(", ", c.ignored()));
             }
+            if (r.found().droppedPrefix() != null) System.out.println("the wrapper prefix '" + r.found().droppedPrefix() + "' dropped from every name");
+            if (!r.found().unused().isEmpty()) System.out.println("left out (unused by " + arch + "'s forward): " + r.found().unused().size()
+                    + " tensors, " + r.found().unused().get(0) + " ...");
             System.out.println(arch + " for " + dataset + ", " + r.spec().numClasses() + " classes, input " + Arrays.toString(r.spec().inputShape())
-                    + ", normalisation " + (normalize.equals("none") ? "none (the model takes [0, 1] pixels)"
-                    : "mean " + Arrays.toString(r.spec().mean()) + " std " + Arrays.toString(r.spec().std())));
+                    + ", normalisation " + (isIdentity(r.spec().mean(), r.spec().std()) ? "none (the model takes [0, 1] pixels)"
+                    : "mean " + Arrays.toString(r.spec().mean()) + " std " + Arrays.toString(r.spec().std()))
+                    + ("auto".equals(normalization.normalize) ? " (auto: what " + arch + "'s published models expect; --normalize to change)" : ""));
             System.out.println(out != null ? "checkpoint: " + out : "run directory: " + runDir + " (diagnose --run " + runDir
                     + ", compare " + runDir + " ...)");
         }
         return 0;
+    }
+
+    private static boolean isIdentity(float[] mean, float[] std) {
+        for (int i = 0; i < std.length; i++) if (std[i] != 1f || mean[i] != 0f) return false;
+        return true;
     }
 }

@@ -18,7 +18,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--examples", defaultValue = "0", description = "Balanced subset of the test set (default: 0 = all).") int examples;
     @Option(names = "--dataset", description = "For weights without Classwise metadata: the dataset (else the checkpoint's).") String dataset;
     @Option(names = "--arch", description = "For weights without Classwise metadata (torch.save or bare safetensors): their architecture.") String arch;
-    @Option(names = "--normalize", defaultValue = "none", description = "With --arch: none or dataset (default: ${DEFAULT-VALUE}).") String normalize;
+    @Mixin NormalizeOption normalization = new NormalizeOption();
     @Option(names = "--eps", description = "ℓ∞ budget (default: the checkpoint's training ε, else the dataset's preset).") Float eps;
     @Mixin DataDirOption data = new DataDirOption();
     @Mixin BackendOptions backend;
@@ -27,7 +27,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Backend b = backend.create()) {
             AttackCommand.print(CheckpointAttack.run(CheckpointAttack.Request.pgd(checkpoint, steps, examples, data.dataDir, dataset, arch,
-                    normalize, eps), b));
+                    normalization.normalize, eps), b));
         }
         return 0;
     }

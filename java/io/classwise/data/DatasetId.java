@@ -42,6 +42,9 @@ public enum DatasetId {
     /** Built-in class names (empty for ImageNet, whose names come from the data). */
     public List<String> classNames() { return classNames; }
 
+    /** How many classes a model of this dataset predicts (ImageNet: the 1,000 of ILSVRC-2012). */
+    public int numClasses() { return this == IMAGENET ? 1000 : classNames.size(); }
+
     /** (C, H, W) of the model input. */
     public int[] inputShape() { return new int[] {channels, side, side}; }
 

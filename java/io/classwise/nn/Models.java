@@ -12,6 +12,8 @@ import io.classwise.nn.layers.Normalize;
 import io.classwise.nn.layers.ReLU;
 import io.classwise.nn.layers.ResidualBlock;
 import io.classwise.nn.layers.Sequential;
+import io.classwise.nn.layers.Swish;
+import io.classwise.nn.layers.ZeroPad2d;
 import io.classwise.tensor.Backend;
 import io.classwise.util.Rng;
 
@@ -27,6 +29,9 @@ import java.util.Arrays;
  * <li>{@code resnet18}: ResNet-18 for 32×32 inputs as in kuangliu/pytorch-cifar;</li>
  * <li>{@code preact-resnet18}: PreActResNet-18 as in Wong et al.'s fast_adversarial (final {@code bn});</li>
  * <li>{@code wrn-D-W}: WideResNet as in TRADES/MART (block1.layer.0.bn1, convShortcut, fc), e.g. wrn-34-10;</li>
+ * <li>{@code dm-wrn-D-W}: DeepMind's WideResNet of Gowal et al. 2020 and Rebuffi et al. 2021 (init_conv,
+ * layer.0.block.0.batchnorm_0, shortcut, logits; Swish; TensorFlow's asymmetric padding before strided
+ * convolutions), e.g. dm-wrn-70-16, dm-wrn-28-10; {@code dm-wrn-D-W-relu} with ReLU;</li>
  * <li>{@code resnet50}: torchvision's ResNet-50 for 224×224 ImageNet inputs;</li>
  * <li>{@code small-cnn}: a small network for fast CPU demos (conv1, conv2, fc1, fc2).</li>
  * </ul>
@@ -36,7 +41,7 @@ public final class Models {
     private Models() {}
 
     public static final List<String> ARCHITECTURES = List.of("madry-cnn", "small-cnn", "resnet18", "preact-resnet18", "wrn-34-10",
-            "resnet50");
+            "dm-wrn-70-16", "dm-wrn-28-10", "resnet50");
 
     /**
      * What to build. inputShape is (C, H, W); mean/std per channel (length C);
@@ -57,6 +62,24 @@ public final class Models {
         public Spec withCosineHead(float s) { return new Spec(architecture, numClasses, inputShape, mean, std, s); }
     }
 
+    /**
+     * Name prefixes the published weights of an architecture carry that its forward never uses: TRADES's
+     * WideResNet defines a first sub-block it never calls, and its released checkpoints hold it.
+     */
+    public static List<String> unusedInPublishedWeights(String architecture) {
+        return architecture.toLowerCase(Locale.ROOT).startsWith("wrn-") ? List.of("sub_block1.") : List.of();
+    }
+
+    /**
+     * Whether the published models of an architecture expect the dataset's mean/std normalisation on [0, 1]
+     * pixels: DeepMind's WideResNets apply it inside (CIFAR's constants, which are the datasets' here), and
+     * torchvision's ImageNet models in the data pipeline. The CIFAR zoo's other families take [0, 1] pixels.
+     */
+    public static boolean publishedWithDatasetNormalisation(String architecture) {
+        String a = architecture.toLowerCase(Locale.ROOT);
+        return a.startsWith("dm-wrn-") || a.equals("resnet50");
+    }
+
     /** A spec with identity normalisation (mean 0, std 1). */
     public static Spec spec(String architecture, int numClasses, int c, int h, int w) {
         float[] mean = new float[c], std = new float[c];
@@ -66,6 +89,21 @@ public final class Models {
 
     /** Builds and initialises a model (seeded: the same seed gives the same weights). */
     public static Model create(Backend b, Spec spec, long seed) {
+        Built built = build(b, spec);
+        Model m = built.model;
+        Rng rng = new Rng(seed);
+        m.initialize(rng);
+        built.init.apply(m, rng);
+        return m;
+    }
+
+    /**
+     * The architecture with its weights left at zero, for a checkpoint to be loaded into (which sets every
+     * entry): initialising a WideResNet-70-16's 267M weights only to overwrite them costs seconds.
+     */
+    public static Model createForLoading(Backend b, Spec spec) { return build(b, spec).model; }
+
+    private static Built build(Backend b, Spec spec) {
         String arch = spec.architecture().toLowerCase(Locale.ROOT);
         int c = spec.inputShape()[0], h = spec.inputShape()[1], w = spec.inputShape()[2];
         Built built;
@@ -74,19 +112,24 @@ public final class Models {
         else if (arch.equals("resnet18")) built = resnet18(b, spec, c, h, w);
         else if (arch.equals("preact-resnet18")) built = preActResnet18(b, spec, c, h, w);
         else if (arch.startsWith("wrn-")) built = wideResnet(b, spec, arch, c, h, w);
+        else if (arch.startsWith("dm-wrn-")) built = deepMindWideResnet(b, spec, arch, c, h, w);
         else if (arch.equals("resnet50")) built = resnet50(b, spec, c, h, w);
         else throw new IllegalArgumentException("unknown architecture '" + spec.architecture() + "'; expected one of "
-                    + ARCHITECTURES + " (or wrn-DEPTH-WIDTH)");
-        Model m = new Model(arch, spec.numClasses(), spec.inputShape(), new Normalize(b, spec.mean(), spec.std()), built.net, built.head);
-        Rng rng = new Rng(seed);
-        m.initialize(rng);
-        built.init.apply(m, rng);
-        return m;
+                    + ARCHITECTURES + " (or wrn-DEPTH-WIDTH, dm-wrn-DEPTH-WIDTH[-relu])");
+        built.model = new Model(arch, spec.numClasses(), spec.inputShape(), new Normalize(b, spec.mean(), spec.std()), built.net, built.head);
+        return built;
     }
 
     private interface ExtraInit { void apply(Model m, Rng rng); }
 
-    private record Built(Layer net, Layer head, ExtraInit init) {}
+    /** What an architecture's builder returns: the layers, the head, its own initialisation; model set by {@link #build}. */
+    private static final class Built {
+        final Layer net, head;
+        final ExtraInit init;
+        Model model;
+
+        Built(Layer net, Layer head, ExtraInit init) { this.net = net; this.head = head; this.init = init; }
+    }
 
     private static final ExtraInit PYTORCH_DEFAULTS = (m, rng) -> {};
 
@@ -193,18 +236,29 @@ public final class Models {
         return new Built(net, head, PYTORCH_DEFAULTS);
     }
 
-    private static Built wideResnet(Backend b, Spec spec, String arch, int c, int h, int w) {
-        String[] parts = arch.split("-");
+    /** {depth, width} of a name "PREFIX-DEPTH-WIDTH[-SUFFIX]" (depth 6n+4), with the error naming the form. */
+    private static int[] depthAndWidth(String arch, String prefix, String suffix) {
+        String rest = arch.substring(prefix.length());
+        if (suffix != null && rest.endsWith(suffix)) rest = rest.substring(0, rest.length() - suffix.length());
+        String[] parts = rest.split("-");
+        String form = prefix + "DEPTH-WIDTH" + (suffix == null ? "" : "[" + suffix + "]");
         int depth, width;
         try {
-            depth = Integer.parseInt(parts[1]);
-            width = Integer.parseInt(parts[2]);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("WideResNet is named wrn-DEPTH-WIDTH (e.g. wrn-34-10), got '" + arch + "'");
+            if (parts.length != 2) throw new NumberFormatException();
+            depth = Integer.parseInt(parts[0]);
+            width = Integer.parseInt(parts[1]);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("WideResNet is named " + form + ", got '" + arch + "'");
         }
-        if (parts.length != 3 || (depth - 4) % 6 != 0 || depth < 10 || width < 1) {
-            throw new IllegalArgumentException("WideResNet depth must be 6n+4 (10, 16, 28, 34, ...) and width >= 1, got '" + arch + "'");
+        if ((depth - 4) % 6 != 0 || depth < 10 || width < 1) {
+            throw new IllegalArgumentException("WideResNet depth must be 6n+4 (10, 16, 28, 34, 70, ...) and width >= 1, got '" + arch + "'");
         }
+        return new int[] {depth, width};
+    }
+
+    private static Built wideResnet(Backend b, Spec spec, String arch, int c, int h, int w) {
+        int[] dw = depthAndWidth(arch, "wrn-", null);
+        int depth = dw[0], width = dw[1];
         requireDivisible(h, w, 4, arch);
         int n = (depth - 4) / 6;
         int[] ch = {16, 16 * width, 32 * width, 64 * width};
@@ -226,6 +280,46 @@ public final class Models {
             if (head instanceof Linear lin) Init.constant(lin.bias().value(), 0f);
         };
         return new Built(net, head, init);
+    }
+
+    /**
+     * DeepMind's block: a = act(batchnorm_0(x)); conv_0 (3×3, no padding of its own) after TensorFlow's
+     * "SAME" padding — (1, 1, 1, 1) at stride 1, (0, 1, 0, 1) at stride 2 —, batchnorm_1, act, conv_1;
+     * plus x, or the 1×1 {@code shortcut} of a when the width changes. BN momentum 0.01 as published.
+     */
+    static ResidualBlock deepMindBlock(Backend b, int in, int out, int stride, boolean swish) {
+        ResidualBlock blk = new ResidualBlock()
+                .pre("batchnorm_0", new BatchNorm2d(b, in, 0.01f, 1e-5f)).pre(null, swish ? new Swish() : new ReLU())
+                .main(null, stride == 1 ? new ZeroPad2d(1, 1, 1, 1) : new ZeroPad2d(0, 1, 0, 1))
+                .main("conv_0", new Conv2d(b, in, out, 3, stride, 0, false))
+                .main("batchnorm_1", new BatchNorm2d(b, out, 0.01f, 1e-5f)).main(null, swish ? new Swish() : new ReLU())
+                .main("conv_1", new Conv2d(b, out, out, 3, 1, 1, false));
+        if (in != out) blk.projection("shortcut", new Conv2d(b, in, out, 1, stride, 0, false));
+        return blk;
+    }
+
+    /**
+     * Gowal et al.'s WideResNet (DeepMind's PyTorch port, RobustBench's DMWideResNet): init_conv,
+     * layer.G.block.I, batchnorm, logits; 8×8 average pooling, so 32×32 inputs. The normalisation the
+     * published models apply inside is this model's Normalize (the dataset's mean/std).
+     */
+    private static Built deepMindWideResnet(Backend b, Spec spec, String arch, int c, int h, int w) {
+        boolean relu = arch.endsWith("-relu");
+        int[] dw = depthAndWidth(arch, "dm-wrn-", "-relu");
+        if (h != 32 || w != 32) throw new IllegalArgumentException(arch + " takes 32x32 inputs (its head pools 8x8), got " + h + "x" + w);
+        int n = (dw[0] - 4) / 6;
+        int[] ch = {16, 16 * dw[1], 32 * dw[1], 64 * dw[1]};
+        Sequential groups = new Sequential();
+        for (int g = 0; g < 3; g++) {
+            Sequential blocks = new Sequential();
+            for (int i = 0; i < n; i++) blocks.add(deepMindBlock(b, i == 0 ? ch[g] : ch[g + 1], ch[g + 1], i == 0 && g > 0 ? 2 : 1, !relu));
+            groups.add(new Sequential().add("block", blocks));
+        }
+        Layer head = head(b, spec, ch[3]);
+        Sequential net = new Sequential().add("init_conv", new Conv2d(b, c, 16, 3, 1, 1, false)).add("layer", groups)
+                .add("batchnorm", new BatchNorm2d(b, ch[3], 0.01f, 1e-5f)).add("relu", relu ? new ReLU() : new Swish())
+                .add("avgpool", new AvgPool2d(8, 8)).add("flatten", new Flatten()).add("logits", head);
+        return new Built(net, head, PYTORCH_DEFAULTS);
     }
 
     private static ResidualBlock bottleneck(Backend b, int in, int planes, int stride) {

@@ -50,6 +50,12 @@ public interface Backend extends AutoCloseable {
     /** dx = dy where y > 0, else 0 (y is the ReLU output). dx may alias dy. */
     void reluBackward(Tensor y, Tensor dy, Tensor dx);
 
+    /** y = x·σ(x), the Swish (SiLU) activation of DeepMind's robust WideResNets; y must not alias x (the backward needs x). */
+    void swish(Tensor x, Tensor y);
+
+    /** dx = dy·σ(x)·(1 + x·(1 − σ(x))), x the Swish input (overwritten; dx may alias dy). */
+    void swishBackward(Tensor x, Tensor dy, Tensor dx);
+
     /** Sum of all elements, accumulated in double. */
     double sum(Tensor x);
 
@@ -122,6 +128,17 @@ public interface Backend extends AutoCloseable {
     void avgPoolForward(Tensor x, Tensor y, PoolGeometry g);
 
     void avgPoolBackward(Tensor dy, Tensor dx, PoolGeometry g);
+
+    // ---------------------------------------------------------------- zero padding
+
+    /**
+     * y (N, C, H', W') = x (N, C, H, W) placed with its corner at (top, left), zeros elsewhere: PyTorch's
+     * F.pad, which TensorFlow-trained models need for their asymmetric "SAME" padding of strided convolutions.
+     */
+    void zeroPad2d(Tensor x, Tensor y, int top, int left);
+
+    /** dx (N, C, H, W) = the window of dy (N, C, H', W') with its corner at (top, left): the gradient of zeroPad2d. */
+    void zeroPad2dBackward(Tensor dy, Tensor dx, int top, int left);
 
     // ---------------------------------------------------------------- per-channel input normalization
 

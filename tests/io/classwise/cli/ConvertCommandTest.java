@@ -58,6 +58,33 @@ class ConvertCommandTest extends CommandLineTest {
         assertTrue(stderr().contains("--arch and --dataset"), stderr());
     }
 
+    /** A zoo model saved the way RobustBench saves ImageNet models and a TRADES release: what convert did is said. */
+    @Test
+    void zooCheckpointsSayHowTheirNamesWereFitted(@TempDir Path dir) throws Exception {
+        assertEquals(0, Main.execute("convert", zoo("dm-wrn-28-10.pt").toString(), dir.resolve("dm.safetensors").toString(), "--arch",
+                "dm-wrn-28-10", "--dataset", "cifar10"), stderr());
+        assertTrue(stdout().contains("normalisation mean [0.4914, 0.4822, 0.4465] std [0.2471, 0.2435, 0.2616] (auto"), stdout());
+        out.reset();
+        assertEquals(0, Main.execute("convert", zoo("wrn-28-10.pt").toString(), dir.resolve("trades.safetensors").toString(), "--arch",
+                "wrn-28-10", "--dataset", "cifar10"), stderr());
+        assertTrue(stdout().contains("left out (unused by wrn-28-10's forward): 49 tensors, sub_block1.") && stdout().contains(
+                "normalisation none"), stdout());
+        out.reset();
+        assertEquals(0, Main.execute("convert", zoo("resnet50.pt").toString(), dir.resolve("r50.safetensors").toString(), "--arch",
+                "resnet50", "--dataset", "imagenet"), stderr());
+        assertTrue(stdout().contains("the wrapper prefix 'model.' dropped") && stdout().contains("1000 classes"), stdout());
+        // The wrong architecture: one line that names the mismatch and where to look.
+        err.reset();
+        assertNotEquals(0, Main.execute("convert", zoo("resnet50.pt").toString(), dir.resolve("x.safetensors").toString(), "--arch",
+                "resnet18", "--dataset", "imagenet"));
+        assertTrue(stderr().contains("does not fit resnet18") && stderr().contains("info --arch resnet18"), stderr());
+        assertTrue(!Files.exists(dir.resolve("x.safetensors")));
+    }
+
+    private static Path zoo(String name) throws URISyntaxException {
+        return Path.of(ConvertCommandTest.class.getResource("/io/classwise/nn/zoo/" + name).toURI());
+    }
+
     @Test
     void aMaliciousFileIsRefusedInOneLine(@TempDir Path dir) throws Exception {
         assertNotEquals(0, Main.execute("convert", fixture("evil_system.pt").toString(), dir.resolve("x.safetensors").toString(), "--arch",

@@ -11,6 +11,8 @@ import io.classwise.nn.layers.Normalize;
 import io.classwise.nn.layers.ReLU;
 import io.classwise.nn.layers.ResidualBlock;
 import io.classwise.nn.layers.Sequential;
+import io.classwise.nn.layers.Swish;
+import io.classwise.nn.layers.ZeroPad2d;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.Tensor;
 import io.classwise.tensor.reference.ReferenceBackend;
@@ -161,6 +163,28 @@ class LayerGradientTest {
     void preActivationResidualBlock(int in, int out, int stride) {
         new GradientChecker(B, 3e-3, 2e-3, 3e-2, 30)
                 .check("pre-act block", preActBlock(in, out, stride), randn(new Rng(16), 2 * in * 6 * 6, 1), new int[] {2, in, 6, 6}, true);
+    }
+
+    @Test
+    void swish() {
+        // Smooth everywhere: samples anywhere, including around 0 and far into both tails.
+        float[] x = randn(new Rng(31), 2 * 3 * 4 * 4, 3);
+        x[0] = 0f; x[1] = -9f; x[2] = 12f;
+        checker.check("swish", new Swish(), x, new int[] {2, 3, 4, 4}, true);
+    }
+
+    @ParameterizedTest(name = "zero pad left={0} right={1} top={2} bottom={3}")
+    @CsvSource({"1, 1, 1, 1", "0, 1, 0, 1", "2, 0, 1, 3"})
+    void zeroPad2d(int left, int right, int top, int bottom) {
+        checker.check("zero pad", new ZeroPad2d(left, right, top, bottom), randn(new Rng(32), 2 * 2 * 3 * 5, 1), new int[] {2, 2, 3, 5}, true);
+    }
+
+    /** DeepMind's block: Swish, and the asymmetric padding in front of the strided convolution. */
+    @ParameterizedTest(name = "DeepMind block in={0} out={1} stride={2}")
+    @CsvSource({"2, 2, 1", "2, 3, 2"})
+    void deepMindBlock(int in, int out, int stride) {
+        new GradientChecker(B, 3e-3, 2e-3, 3e-2, 30).check("DeepMind block", init(Models.deepMindBlock(B, in, out, stride, true), 33),
+                randn(new Rng(34), 2 * in * 6 * 6, 1), new int[] {2, in, 6, 6}, true);
     }
 
     /** In eval mode bn1 starts as the identity, so the input itself must stay off the first ReLU's kink. */

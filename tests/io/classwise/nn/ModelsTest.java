@@ -30,6 +30,8 @@ class ModelsTest {
             "resnet18, 10, 3, 32, 32, 11173962",
             "preact-resnet18, 10, 3, 32, 32, 11172170",
             "wrn-34-10, 10, 3, 32, 32, 46160474",
+            "dm-wrn-70-16, 10, 3, 32, 32, 266796506",
+            "dm-wrn-28-10-relu, 100, 3, 32, 32, 36536884",
             "resnet50, 1000, 3, 224, 224, 25557032",
             "resnet18, 100, 3, 32, 32, 11220132",
     })
@@ -39,7 +41,8 @@ class ModelsTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"madry-cnn, 1, 28", "small-cnn, 1, 28", "resnet18, 3, 32", "preact-resnet18, 3, 32", "wrn-16-2, 3, 32", "resnet50, 3, 64"})
+    @CsvSource({"madry-cnn, 1, 28", "small-cnn, 1, 28", "resnet18, 3, 32", "preact-resnet18, 3, 32", "wrn-16-2, 3, 32", "dm-wrn-16-2, 3, 32",
+            "resnet50, 3, 64"})
     void inputOnlyBackwardEqualsFullBackwardAndSkipsWeights(String arch, int c, int hw) {
         Model m = Models.create(B, Models.spec(arch, 10, c, hw, hw), 1);
         Tensor x = B.allocate(2, c, hw, hw).copyFrom(uniform(new Rng(2), 2 * c * hw * hw, 0, 1));

@@ -101,6 +101,12 @@ public abstract class BackendParityCases {
         REF.reluBackward(out, y, dx);
         device.reluBackward(gout, gy, gdx);
         assertArrayEquals(dx.toArray(), gdx.toArray(), "relu backward");
+        REF.swish(x, out);
+        device.swish(gx, gout);
+        same(out, gout, "swish");
+        REF.swishBackward(x, y, dx);
+        device.swishBackward(gx, gy, gdx);
+        same(dx, gdx, "swish backward");
         device.fill(gout, 2.5f);
         for (float v : gout.toArray()) assertEquals(2.5f, v);
         assertEquals(REF.sum(x), device.sum(gx), 1e-4 + 4 * FLOAT_EPS * x.size(), "sum");
@@ -205,6 +211,23 @@ public abstract class BackendParityCases {
         same(y, gyOut, "avg pool");
         REF.avgPoolBackward(dy, dx, g); device.avgPoolBackward(gdy, gdx, g);
         same(dx, gdx, "avg pool backward");
+    }
+
+    @ParameterizedTest(name = "zero pad top={0} left={1} bottom={2} right={3}")
+    @CsvSource({"1, 1, 1, 1", "0, 0, 1, 1", "2, 0, 0, 3"})
+    void zeroPadding(int top, int left, int bottom, int right) {
+        Rng rng = new Rng(41);
+        Tensor x = randn(REF, rng, 1, 2, 3, 5, 6);
+        int[] padded = {2, 3, 5 + top + bottom, 6 + left + right};
+        Tensor y = REF.allocate(padded), gy = device.allocate(padded);
+        device.fill(gy, 9f); // every element must be written, the border with zeros
+        REF.zeroPad2d(x, y, top, left);
+        device.zeroPad2d(to(device, x), gy, top, left);
+        assertArrayEquals(y.toArray(), gy.toArray(), "zero pad");
+        Tensor dy = randn(REF, rng, 1, padded), dx = REF.allocate(x.shape()), gdx = device.allocate(x.shape());
+        REF.zeroPad2dBackward(dy, dx, top, left);
+        device.zeroPad2dBackward(to(device, dy), gdx, top, left);
+        assertArrayEquals(dx.toArray(), gdx.toArray(), "zero pad backward");
     }
 
     @Test

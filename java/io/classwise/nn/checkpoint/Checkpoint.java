@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import io.classwise.nn.layers.CosineLinear;
 
@@ -67,7 +68,7 @@ public final class Checkpoint {
     public static Model load(Backend backend, Path file) throws IOException {
         Safetensors.Contents c = Safetensors.read(file);
         Models.Spec spec = specOf(file, c.metadata());
-        Model model = Models.create(backend, spec, 0);
+        Model model = Models.createForLoading(backend, spec);
         loadState(model, file, c);
         return model;
     }
@@ -96,24 +97,63 @@ public final class Checkpoint {
     }
 
     /**
-     * Loads the weights of a file of either kind into an existing model: a torch.save archive (read by
-     * {@link TorchCheckpoint}, nothing in it executed; returns what it found) or a safetensors file (returns null).
+     * What loading found: the torch archive's contents (null for a safetensors file), the wrapper prefix
+     * dropped from every name to fit the architecture ("model." of a normalisation wrapper; null when none),
+     * and the entries the architecture's published weights carry but its forward never uses.
      */
-    public static TorchCheckpoint.Contents loadWeights(Model model, Path file) throws IOException {
+    public record Loaded(TorchCheckpoint.Contents torch, String droppedPrefix, List<String> unused) {}
+
+    /**
+     * Loads the weights of a file of either kind into an existing model: a torch.save archive (read by
+     * {@link TorchCheckpoint}, nothing in it executed) or a safetensors file.
+     */
+    public static Loaded loadWeights(Model model, Path file) throws IOException {
         if (TorchCheckpoint.isTorchFile(file)) {
             TorchCheckpoint.Contents c = TorchCheckpoint.read(file);
-            loadState(model, file, c.tensors());
-            return c;
+            Fit fit = loadState(model, file, c.tensors());
+            return new Loaded(c, fit.droppedPrefix, fit.unused);
         }
-        loadInto(model, file);
-        return null;
+        Fit fit = loadState(model, file, Safetensors.read(file).tensors());
+        return new Loaded(null, fit.droppedPrefix, fit.unused);
     }
+
+    private record Fit(String droppedPrefix, List<String> unused) {}
 
     private static void loadState(Model model, Path file, Safetensors.Contents c) throws IOException { loadState(model, file, c.tensors()); }
 
-    private static void loadState(Model model, Path file, Map<String, Safetensors.Entry> tensors) throws IOException {
-        Safetensors.Contents c = new Safetensors.Contents(tensors, Map.of());
+    /** The file's names without those the architecture is known to leave unused (TRADES's sub_block1). */
+    private static TreeSet<String> used(Set<String> names, List<String> unusedPrefixes) {
+        TreeSet<String> out = new TreeSet<>();
+        for (String k : names) if (unusedPrefixes.stream().noneMatch(k::startsWith)) out.add(k);
+        return out;
+    }
+
+    private static Fit loadState(Model model, Path file, Map<String, Safetensors.Entry> tensors) throws IOException {
         Map<String, StateDict.Entry> want = model.stateDict().entries();
+        List<String> unusedPrefixes = Models.unusedInPublishedWeights(model.architecture());
+        String dropped = null;
+        // A wrapper module (a normalisation layer in front: "model.conv1.weight", "1.conv1.weight") adds one
+        // first name component to every entry; dropped only when that makes the names fit exactly.
+        if (!used(tensors.keySet(), unusedPrefixes).equals(new TreeSet<>(want.keySet())) && !tensors.isEmpty()) {
+            String first = tensors.keySet().iterator().next();
+            int dot = first.indexOf('.');
+            if (dot > 0) {
+                String prefix = first.substring(0, dot + 1);
+                if (tensors.keySet().stream().allMatch(k -> k.startsWith(prefix))) {
+                    Map<String, Safetensors.Entry> stripped = new LinkedHashMap<>();
+                    tensors.forEach((k, v) -> stripped.put(k.substring(prefix.length()), v));
+                    if (used(stripped.keySet(), unusedPrefixes).equals(new TreeSet<>(want.keySet()))) {
+                        tensors = stripped;
+                        dropped = prefix;
+                    }
+                }
+            }
+        }
+        List<String> unused = new ArrayList<>();
+        for (String k : tensors.keySet()) if (!want.containsKey(k) && unusedPrefixes.stream().anyMatch(k::startsWith)) unused.add(k);
+        Map<String, Safetensors.Entry> fitted = new LinkedHashMap<>(tensors);
+        unused.forEach(fitted::remove);
+        Safetensors.Contents c = new Safetensors.Contents(fitted, Map.of());
         List<String> missing = new ArrayList<>();
         for (String k : want.keySet()) if (!c.tensors().containsKey(k)) missing.add(k);
         TreeSet<String> unexpected = new TreeSet<>(c.tensors().keySet());
@@ -121,7 +161,8 @@ public final class Checkpoint {
         if (!missing.isEmpty() || !unexpected.isEmpty()) {
             throw new SafetensorsFormatException(file, "does not fit " + model.architecture() + " with " + model.numClasses() + " classes: "
                     + (missing.isEmpty() ? "" : "missing keys " + head(missing) + " ")
-                    + (unexpected.isEmpty() ? "" : "unexpected keys " + head(new ArrayList<>(unexpected))));
+                    + (unexpected.isEmpty() ? "" : "unexpected keys " + head(new ArrayList<>(unexpected)))
+                    + " (engine.jar info --arch " + model.architecture() + " lists the names it expects)");
         }
         for (Map.Entry<String, StateDict.Entry> e : want.entrySet()) {
             Safetensors.Entry t = c.tensors().get(e.getKey());
@@ -146,6 +187,7 @@ public final class Checkpoint {
                 ((StateDict.LongEntry) e.getValue()).set(t.toLongs()[0]);
             }
         }
+        return new Fit(dropped, unused);
     }
 
     /** "NaN at index i" / "Infinity at index i" for the first non-finite value, or null when all are finite. */

@@ -78,6 +78,8 @@ public final class TorchCheckpoint {
             Object root = TorchPickle.read(entry(zip, byName.get(prefix + "data.pkl"), file), file);
             Map<String, byte[]> storages = new HashMap<>();
             String under = "";
+            // torch.save(tensor, f): one bare tensor (inputs for predict), read as {"tensor": it}.
+            if (root instanceof TorchPickle.TensorRef bare) root = Map.of("tensor", bare);
             Map<?, ?> dict = asDict(root);
             if (dict == null) throw new SafetensorsFormatException(file, "holds a " + describe(root) + ", not a dict of tensors");
             if (!holdsTensors(dict)) {
@@ -168,11 +170,16 @@ public final class TorchCheckpoint {
             return Safetensors.Entry.i64(new int[0], (long) read(buf, s.dtype(), pos));
         }
         float[] out = new float[n];
+        if (s.dtype() == TorchPickle.DType.FLOAT32 && contiguous(shape, stride)) {
+            // The common case (a contiguous fp32 parameter): one bulk copy.
+            buf.slice((int) (t.offset() * 4), n * 4).order(order).asFloatBuffer().get(out);
+            return Safetensors.Entry.f32(shape, out);
+        }
+        // Every position lies between the extremes checked above.
         int[] index = new int[shape.length];
         for (int i = 0; i < n; i++) {
             long pos = t.offset();
             for (int d = 0; d < shape.length; d++) pos += index[d] * stride[d];
-            checkPosition(pos, s, file, name);
             out[i] = (float) read(buf, s.dtype(), pos);
             for (int d = shape.length - 1; d >= 0; d--) {
                 if (++index[d] < shape[d]) break;
@@ -180,6 +187,16 @@ public final class TorchCheckpoint {
             }
         }
         return Safetensors.Entry.f32(shape, out);
+    }
+
+    /** Whether size/stride describe a row-major contiguous block. */
+    private static boolean contiguous(int[] shape, long[] stride) {
+        long expected = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && stride[d] != expected) return false;
+            expected *= shape[d];
+        }
+        return true;
     }
 
     private static void checkPosition(long pos, TorchPickle.Storage s, Path file, String name) throws SafetensorsFormatException {

@@ -377,6 +377,14 @@ public class CpuBackend implements Backend {
 
     @Override public void avgPoolBackward(Tensor dy, Tensor dx, PoolGeometry g) { loops.avgPoolBackward(dy, dx, g); }
 
+    @Override public void swish(Tensor x, Tensor y) { loops.swish(x, y); }
+
+    @Override public void swishBackward(Tensor x, Tensor dy, Tensor dx) { loops.swishBackward(x, dy, dx); }
+
+    @Override public void zeroPad2d(Tensor x, Tensor y, int top, int left) { loops.zeroPad2d(x, y, top, left); }
+
+    @Override public void zeroPad2dBackward(Tensor dy, Tensor dx, int top, int left) { loops.zeroPad2dBackward(dy, dx, top, left); }
+
     @Override public void normalizeChannels(Tensor x, Tensor mean, Tensor std, Tensor y) { loops.normalizeChannels(x, mean, std, y); }
 
     @Override public void normalizeChannelsBackward(Tensor dy, Tensor std, Tensor dx) { loops.normalizeChannelsBackward(dy, std, dx); }

@@ -2,6 +2,7 @@ package io.classwise.tensor.cuda;
 
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.ConvGeometry;
+import io.classwise.tensor.PadGeometry;
 import io.classwise.tensor.PoolGeometry;
 import io.classwise.tensor.Tensor;
 import io.classwise.tensor.cuda.CudaKernels.Grid;
@@ -368,6 +369,31 @@ public final class CudaBackend implements Backend {
     public void avgPoolBackward(Tensor dy, Tensor dx, PoolGeometry g) {
         kernels.avgPoolBackward(a(dy), a(dx), (long) g.n() * g.c(), g.h(), g.w(), g.kernel(), g.stride(), g.pad(),
                 Grid.elements(dx.size()));
+    }
+
+    @Override
+    public void swish(Tensor x, Tensor y) {
+        requireSize(y, x.size(), "swish");
+        kernels.swish(a(x), a(y), x.size(), Grid.elements(x.size()));
+    }
+
+    @Override
+    public void swishBackward(Tensor x, Tensor dy, Tensor dx) {
+        requireSize(dy, x.size(), "swishBackward");
+        requireSize(dx, x.size(), "swishBackward");
+        kernels.swishBackward(a(x), a(dy), a(dx), x.size(), Grid.elements(x.size()));
+    }
+
+    @Override
+    public void zeroPad2d(Tensor x, Tensor y, int top, int left) {
+        PadGeometry g = PadGeometry.of(x, y, top, left, "zeroPad2d");
+        kernels.zeroPad2d(a(x), a(y), g.planes(), g.h(), g.w(), g.hp(), g.wp(), top, left, Grid.elements(y.size()));
+    }
+
+    @Override
+    public void zeroPad2dBackward(Tensor dy, Tensor dx, int top, int left) {
+        PadGeometry g = PadGeometry.of(dx, dy, top, left, "zeroPad2dBackward");
+        kernels.zeroPad2dBackward(a(dy), a(dx), g.planes(), g.h(), g.w(), g.hp(), g.wp(), top, left, Grid.elements(dx.size()));
     }
 
     // ---------------------------------------------------------------- normalisation layers

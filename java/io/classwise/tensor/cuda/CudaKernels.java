@@ -54,6 +54,30 @@ final class CudaKernels {
         module.launch("cw_relu_backward", grid);
     }
 
+    /** {@code cw_swish(const float* x, float* y, int64_t n)} */
+    void swish(long x, long y, long n, Grid grid) {
+        module.args().ptr(x).ptr(y).i64(n);
+        module.launch("cw_swish", grid);
+    }
+
+    /** {@code cw_swish_backward(const float* x, const float* dy, float* dx, int64_t n)} */
+    void swishBackward(long x, long dy, long dx, long n, Grid grid) {
+        module.args().ptr(x).ptr(dy).ptr(dx).i64(n);
+        module.launch("cw_swish_backward", grid);
+    }
+
+    /** {@code cw_zero_pad2d(const float* x, float* y, int64_t planes, int64_t h, int64_t w, int64_t hp, int64_t wp, int64_t top, int64_t left)} */
+    void zeroPad2d(long x, long y, long planes, long h, long w, long hp, long wp, long top, long left, Grid grid) {
+        module.args().ptr(x).ptr(y).i64(planes).i64(h).i64(w).i64(hp).i64(wp).i64(top).i64(left);
+        module.launch("cw_zero_pad2d", grid);
+    }
+
+    /** {@code cw_zero_pad2d_backward(const float* dy, float* dx, int64_t planes, int64_t h, int64_t w, int64_t hp, int64_t wp, int64_t top, int64_t left)} */
+    void zeroPad2dBackward(long dy, long dx, long planes, long h, long w, long hp, long wp, long top, long left, Grid grid) {
+        module.args().ptr(dy).ptr(dx).i64(planes).i64(h).i64(w).i64(hp).i64(wp).i64(top).i64(left);
+        module.launch("cw_zero_pad2d_backward", grid);
+    }
+
     /** {@code cw_add_row_vector(float* y, const float* bias, int64_t rows, int64_t cols)} */
     void addRowVector(long y, long bias, long rows, long cols, Grid grid) {
         module.args().ptr(y).ptr(bias).i64(rows).i64(cols);

@@ -3,6 +3,7 @@ package io.classwise.tensor.reference;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.ConvGeometry;
 import io.classwise.tensor.HostStorage;
+import io.classwise.tensor.PadGeometry;
 import io.classwise.tensor.PoolGeometry;
 import io.classwise.tensor.Tensor;
 
@@ -444,6 +445,56 @@ public class ReferenceBackend implements Backend {
                     }
                 }
     }
+
+    // ---------------------------------------------------------------- Swish
+
+    @Override
+    public void swish(Tensor x, Tensor y) {
+        requireSize(y, x.size(), "swish");
+        FloatBuffer xb = buf(x), yb = buf(y);
+        for (int i = 0; i < x.size(); i++) {
+            float v = xb.get(i);
+            yb.put(i, v * sigmoid(v));
+        }
+    }
+
+    @Override
+    public void swishBackward(Tensor x, Tensor dy, Tensor dx) {
+        requireSize(dy, x.size(), "swishBackward");
+        requireSize(dx, x.size(), "swishBackward");
+        FloatBuffer xb = buf(x), dyb = buf(dy), dxb = buf(dx);
+        for (int i = 0; i < x.size(); i++) {
+            float v = xb.get(i), s = sigmoid(v);
+            dxb.put(i, dyb.get(i) * s * (1f + v * (1f - s)));
+        }
+    }
+
+    /** 1 / (1 + e^−v); for v below −88 e^−v is +∞ and the result 0, as it should be. */
+    private static float sigmoid(float v) { return 1f / (1f + (float) Math.exp(-v)); }
+
+    // ---------------------------------------------------------------- zero padding
+
+    @Override
+    public void zeroPad2d(Tensor x, Tensor y, int top, int left) {
+        PadGeometry g = PadGeometry.of(x, y, top, left, "zeroPad2d");
+        FloatBuffer xb = buf(x), yb = buf(y);
+        for (int i = 0; i < y.size(); i++) yb.put(i, 0f);
+        int planes = g.planes(), h = g.h(), w = g.w(), hp = g.hp(), wp = g.wp();
+        for (int p = 0; p < planes; p++) for (int r = 0; r < h; r++) for (int c = 0; c < w; c++) {
+            yb.put((p * hp + r + top) * wp + c + left, xb.get((p * h + r) * w + c));
+        }
+    }
+
+    @Override
+    public void zeroPad2dBackward(Tensor dy, Tensor dx, int top, int left) {
+        PadGeometry g = PadGeometry.of(dx, dy, top, left, "zeroPad2dBackward");
+        FloatBuffer dyb = buf(dy), dxb = buf(dx);
+        int planes = g.planes(), h = g.h(), w = g.w(), hp = g.hp(), wp = g.wp();
+        for (int p = 0; p < planes; p++) for (int r = 0; r < h; r++) for (int c = 0; c < w; c++) {
+            dxb.put((p * h + r) * w + c, dyb.get((p * hp + r + top) * wp + c + left));
+        }
+    }
+
 
     // ---------------------------------------------------------------- input normalization
 

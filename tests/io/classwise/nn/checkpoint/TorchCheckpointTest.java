@@ -20,6 +20,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,8 +71,10 @@ class TorchCheckpointTest {
     void aPyTorchModelGivesPyTorchsLogits() throws IOException {
         ReferenceBackend b = new ReferenceBackend();
         Model m = Models.create(b, Models.spec("small-cnn", 10, 1, 8, 8), 99);
-        TorchCheckpoint.Contents c = Checkpoint.loadWeights(m, fixture("small_cnn_8x8.pt"));
-        assertFalse(c.dataParallel());
+        Checkpoint.Loaded loaded = Checkpoint.loadWeights(m, fixture("small_cnn_8x8.pt"));
+        assertFalse(loaded.torch().dataParallel());
+        assertNull(loaded.droppedPrefix());
+        assertTrue(loaded.unused().isEmpty());
         JsonNode j = new ObjectMapper().readTree(fixture("small_cnn_8x8.json").toFile());
         float[] x = new float[j.path("input").size()];
         for (int i = 0; i < x.length; i++) x[i] = (float) j.path("input").get(i).asDouble();
