@@ -33,6 +33,12 @@ public final class FlipMatrix {
         }
     }
 
+    /** Adds counted examples of true class i: row[j] predicted j after the attack, cleanErrors misclassified before it. */
+    public void addCounts(int i, long[] row, long cleanErrors) {
+        for (int j = 0; j < row.length; j++) counts[i][j] += row[j];
+        this.cleanErrors[i] += cleanErrors;
+    }
+
     /** Examples of class i that the model already got wrong before the attack (not in the matrix). */
     public long cleanErrors(int i) { return cleanErrors[i]; }
 

@@ -29,11 +29,22 @@ public record RobustFairness(double[] perClass, double[] lower, double[] upper, 
     public static RobustFairness of(int[] labels, boolean[] robust, int classes, int resamples, long seed) {
         if (labels.length != robust.length) throw new IllegalArgumentException(labels.length + " labels but " + robust.length + " outcomes");
         if (resamples < 10) throw new IllegalArgumentException("at least 10 bootstrap resamples, got " + resamples);
-        int[] n = new int[classes], k = new int[classes];
+        long[] n = new long[classes], k = new long[classes];
         for (int i = 0; i < labels.length; i++) {
             n[labels[i]]++;
             if (robust[i]) k[labels[i]]++;
         }
+        return ofCounts(n, k, resamples, seed);
+    }
+
+    /**
+     * From per-class counts: n[c] examples of class c, k[c] of them robust. The same result as from the
+     * examples themselves (the resampling only needs the counts), so merged shard counts give the same intervals.
+     */
+    public static RobustFairness ofCounts(long[] n, long[] k, int resamples, long seed) {
+        if (n.length != k.length) throw new IllegalArgumentException(n.length + " class totals but " + k.length + " robust counts");
+        if (resamples < 10) throw new IllegalArgumentException("at least 10 bootstrap resamples, got " + resamples);
+        int classes = n.length;
         double[] acc = new double[classes];
         for (int c = 0; c < classes; c++) acc[c] = n[c] == 0 ? Double.NaN : (double) k[c] / n[c];
         // Resampling a class's examples with replacement: its correct count is a draw of n_c Bernoulli(k_c/n_c).
@@ -45,8 +56,8 @@ public record RobustFairness(double[] perClass, double[] lower, double[] upper, 
             for (int c = 0; c < classes; c++) {
                 if (n[c] == 0) { a[c] = Double.NaN; perClassDraws[c][r] = Double.NaN; continue; }
                 double p = (double) k[c] / n[c];
-                int hits = 0;
-                for (int i = 0; i < n[c]; i++) if (rng.nextDouble() < p) hits++;
+                long hits = 0;
+                for (long i = 0; i < n[c]; i++) if (rng.nextDouble() < p) hits++;
                 a[c] = (double) hits / n[c];
                 perClassDraws[c][r] = a[c];
             }

@@ -18,7 +18,6 @@ import io.classwise.tensor.Backend;
 import io.classwise.train.Evaluation;
 import io.classwise.train.Presets;
 import io.classwise.train.TrainConfig;
-import io.classwise.util.Rng;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,6 +25,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * One attack on a checkpoint's test set, as {@code attack} and {@code eval} run it: the dataset and ε come
@@ -60,7 +60,32 @@ public final class CheckpointAttack {
     public record Result(Evaluation.Predictions predictions, List<String> classNames, String datasetName, String attackName,
                          boolean l2, float eps, String epsSource, TargetChoice targeting, Path gallery, List<String> components) {}
 
-    public static Result run(Request r, Backend backend) throws IOException {
+    public static Result run(Request r, Backend backend) throws IOException { return run(r, backend, null); }
+
+    /** The evaluated examples [from, to) of a {@link Request}'s test set: one shard of a distributed evaluation. */
+    public record Shard(int from, int to) {}
+
+    /** How many test examples a request evaluates (its balanced subset, or the whole test set). */
+    public static int size(Request r) throws IOException {
+        if (!Files.exists(r.checkpoint())) throw new IllegalArgumentException("--checkpoint: " + r.checkpoint() + " does not exist");
+        String recorded = ImportModel.recordedDataset(r.checkpoint());
+        if (r.dataset() == null && recorded == null) throw new IllegalArgumentException(r.checkpoint() + " does not record its dataset; pass --dataset");
+        DatasetId id = DatasetId.parse(r.dataset() != null ? r.dataset() : recorded);
+        return testSet(r, id, r.dataset() == null && ImportModel.recordedEmbedded(r.checkpoint())).size();
+    }
+
+    private static ImageDataset testSet(Request r, DatasetId id, boolean embedded) throws IOException {
+        ImageDataset test = Datasets.load(id, Split.TEST, embedded, DataDirs.resolve(r.dataDir()));
+        if (r.examples() > 0) test = SubsetDataset.balanced(test, Math.max(1, r.examples() / test.numClasses()), r.seed(), "--examples");
+        return test;
+    }
+
+    /**
+     * As {@link #run(Request, Backend)} on one shard (null: all). A shard must start at a multiple of the batch
+     * size, and each batch's attack draws from {@link Evaluation#perBatch}(seed, its first example's index), so
+     * shards evaluated anywhere give together exactly what one whole evaluation gives.
+     */
+    public static Result run(Request r, Backend backend, Shard shard) throws IOException {
         ImportModel.Opened opened = ImportModel.open(r.checkpoint(), r.architecture(), r.dataset(), r.normalize(), backend);
         Map<String, String> meta = opened.metadata();
         DatasetId id = opened.dataset();
@@ -72,9 +97,17 @@ public final class CheckpointAttack {
         if (r.target() != null && !Attacks.targetable(atk)) {
             throw new IllegalArgumentException("--target: " + r.attack() + " is untargeted here; use fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm or l2-pgd");
         }
-        ImageDataset test = Datasets.load(id, Split.TEST, "embedded".equals(meta.get("classwise.source")) && r.dataset() == null,
-                DataDirs.resolve(r.dataDir()));
-        if (r.examples() > 0) test = SubsetDataset.balanced(test, Math.max(1, r.examples() / test.numClasses()), r.seed(), "--examples");
+        ImageDataset test = testSet(r, id, "embedded".equals(meta.get("classwise.source")) && r.dataset() == null);
+        int from = 0;
+        if (shard != null) {
+            if (shard.from() < 0 || shard.to() > test.size() || shard.from() >= shard.to() || shard.from() % r.batchSize() != 0) {
+                throw new IllegalArgumentException("shard [" + shard.from() + ", " + shard.to() + ") of " + test.size()
+                        + " examples: must be non-empty, inside, and start at a multiple of the batch size " + r.batchSize());
+            }
+            if (r.saveExamples() > 0) throw new IllegalArgumentException("a shard keeps no adversarial-example gallery");
+            from = shard.from();
+            test = SubsetDataset.ofIndices(test, IntStream.range(shard.from(), shard.to()).toArray());
+        }
         Model model = opened.model();
         if (model.numClasses() != test.numClasses()) {
             throw new IllegalArgumentException(r.checkpoint() + " has " + model.numClasses() + " classes but " + id.cliName + " has "
@@ -83,7 +116,7 @@ public final class CheckpointAttack {
         TargetChoice targeting = r.target() == null ? null : TargetChoice.parse(r.target(), test.classNames());
         AdversarialExamples kept = r.saveExamples() > 0 ? new AdversarialExamples(test.numClasses(), r.saveExamples()) : null;
         Evaluation.Predictions p = Evaluation.predict(model, test, Transforms.forEvaluation(id), atk, targeting, kept, r.batchSize(),
-                new Rng(r.seed()));
+                Evaluation.perBatch(r.seed(), from));
         Path gallery = kept == null ? null
                 : ExampleGallery.write(galleryDir(r.checkpoint(), r.examplesDir(), atk.name()), kept, test.classNames(), atk.name(), e);
         String source = r.eps() != null ? "--eps" : !l2 && meta.containsKey("classwise.eps") ? "the training ε" : "the dataset's preset";

@@ -114,6 +114,17 @@ public final class ImportModel {
         return new Opened(model, meta, DatasetId.parse(ds), foreign);
     }
 
+    /** The dataset a Classwise checkpoint records (null for weights from elsewhere). */
+    static String recordedDataset(Path checkpoint) throws IOException {
+        if (TorchCheckpoint.isTorchFile(checkpoint)) return null;
+        return Safetensors.read(checkpoint).metadata().get("classwise.dataset");
+    }
+
+    /** Whether a Classwise checkpoint was trained on the embedded data. */
+    static boolean recordedEmbedded(Path checkpoint) throws IOException {
+        return !TorchCheckpoint.isTorchFile(checkpoint) && "embedded".equals(Safetensors.read(checkpoint).metadata().get("classwise.source"));
+    }
+
     /**
      * The architecture for a dataset's inputs and classes, with the normalisation "none", "dataset", or
      * "auto" (null): what the architecture's published models expect ({@link Models#publishedWithDatasetNormalisation}).

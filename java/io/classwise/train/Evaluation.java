@@ -125,6 +125,23 @@ public final class Evaluation {
     /** As above; sink (nullable) receives each attacked batch's images. */
     public static Predictions predict(Model model, ImageDataset data, Transform transform, Attack attack, TargetChoice targeting,
                                       ExampleSink sink, int batchSize, Rng rng) {
+        return predict(model, data, transform, attack, targeting, sink, batchSize, first -> rng);
+    }
+
+    /** Where each batch's attack draws its random numbers from, given the index of the batch's first example. */
+    public interface BatchRandomness { Rng forBatch(int firstExample); }
+
+    /**
+     * Each batch's attack (random starts, random targets, Square's proposals) draws from its own generator,
+     * {@link Rng#derive}(seed, offset + index of its first example): a data set cut into shards at batch
+     * boundaries and evaluated on several machines gives exactly the predictions of one evaluation of it
+     * (offset: where this data set starts in the whole).
+     */
+    public static BatchRandomness perBatch(long seed, int offset) { return first -> Rng.derive(seed, (long) offset + first); }
+
+    /** As above, with the attack's randomness chosen per batch. */
+    public static Predictions predict(Model model, ImageDataset data, Transform transform, Attack attack, TargetChoice targeting,
+                                      ExampleSink sink, int batchSize, BatchRandomness randomness) {
         Backend b = model.backend();
         int n = data.size();
         int[] labels = new int[n], clean = new int[n], robust = attack == null ? null : new int[n];
@@ -136,6 +153,7 @@ public final class Evaluation {
         try (Tape tape = new Tape(b); BatchLoader.Epoch it = loader.epoch(0)) {
             while (it.hasNext()) {
                 Batch batch = it.next();
+                Rng rng = randomness.forBatch(at);
                 Tensor x = tape.scratch(Evaluation.class, "x", batch.shape()), y = tape.scratch(Evaluation.class, "y", batch.size());
                 b.upload(batch.images(), x);
                 y.copyFrom(batch.labelsAsFloats());

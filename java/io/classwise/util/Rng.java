@@ -20,6 +20,13 @@ public final class Rng {
         return z ^ (z >>> 31);
     }
 
+    /**
+     * The generator of item {@code index} of a seeded family (e.g. the batch starting at example i): a function
+     * of (seed, index) only, so whichever machine computes the item draws the same numbers. The index is
+     * hashed first, because SplitMix64 streams whose seeds differ by a multiple of its increment overlap.
+     */
+    public static Rng derive(long seed, long index) { return new Rng(seed ^ new Rng(index * 0x632BE59BD9B4E019L + 1).nextLong()); }
+
     /** An independent generator derived from this one (advances this one by one step). */
     public Rng split() { return new Rng(nextLong()); }
 
