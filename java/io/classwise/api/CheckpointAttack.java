@@ -45,6 +45,12 @@ public final class CheckpointAttack {
                           float kappa, int queries, String target, int examples, int batchSize, String dataset, String dataDir,
                           long seed, int saveExamples, Path examplesDir, String architecture, String normalize) {
 
+        /** The same request on another copy of the checkpoint (a Spark task's local copy). */
+        public Request withCheckpoint(Path file) {
+            return new Request(file, attack, eps, step, steps, restarts, temperature, kappa, queries, target, examples, batchSize, dataset, dataDir,
+                    seed, saveExamples, examplesDir, architecture, normalize);
+        }
+
         /** PGD-{@code steps} with the checkpoint's ε on its whole test set, one start, batches of 128. */
         public static Request pgd(Path checkpoint, int steps, int examples, String dataDir, String dataset, String architecture,
                                   String normalize, Float eps) {
@@ -65,13 +71,17 @@ public final class CheckpointAttack {
     /** The evaluated examples [from, to) of a {@link Request}'s test set: one shard of a distributed evaluation. */
     public record Shard(int from, int to) {}
 
-    /** How many test examples a request evaluates (its balanced subset, or the whole test set). */
-    public static int size(Request r) throws IOException {
+    /** What a request evaluates: its test examples (the balanced subset, or the whole test set) and their classes. */
+    public record Plan(int examples, String dataset, List<String> classNames) {}
+
+    /** The evaluated set of a request, without loading the model (what a driver needs to cut shards). */
+    public static Plan plan(Request r) throws IOException {
         if (!Files.exists(r.checkpoint())) throw new IllegalArgumentException("--checkpoint: " + r.checkpoint() + " does not exist");
         String recorded = ImportModel.recordedDataset(r.checkpoint());
         if (r.dataset() == null && recorded == null) throw new IllegalArgumentException(r.checkpoint() + " does not record its dataset; pass --dataset");
         DatasetId id = DatasetId.parse(r.dataset() != null ? r.dataset() : recorded);
-        return testSet(r, id, r.dataset() == null && ImportModel.recordedEmbedded(r.checkpoint())).size();
+        ImageDataset test = testSet(r, id, r.dataset() == null && ImportModel.recordedEmbedded(r.checkpoint()));
+        return new Plan(test.size(), id.cliName, test.classNames());
     }
 
     private static ImageDataset testSet(Request r, DatasetId id, boolean embedded) throws IOException {

@@ -57,7 +57,11 @@ public final class Sweep {
 
     /** compare null: no compare report. */
     public record Spec(Path file, Path out, String dataset, boolean embedded, String dataDir, Map<String, Object> settings,
-                       LinkedHashMap<String, List<Object>> grid, CompareSettings compare) {}
+                       LinkedHashMap<String, List<Object>> grid, CompareSettings compare) {
+
+        /** The same sweep writing under another output directory (a task gets the driver's absolute path). */
+        public Spec withOut(Path dir) { return new Spec(file, dir, dataset, embedded, dataDir, settings, grid, compare); }
+    }
 
     public record CompareSettings(int examples, int steps, boolean autoAttack, int batchSize) {}
 
@@ -71,11 +75,16 @@ public final class Sweep {
     /** Reads and checks a spec: every run's configuration is resolved here, so a bad field fails before anything runs. */
     public static Spec read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + " does not exist");
+        return parse(Files.readString(file, StandardCharsets.UTF_8), file);
+    }
+
+    /** As {@link #read}, from the spec's text (what a Spark task receives); file names it in messages. */
+    public static Spec parse(String text, Path file) {
         YAMLMapper yaml = new YAMLMapper();
         yaml.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
         JsonNode root;
         try {
-            root = yaml.readTree(file.toFile());
+            root = yaml.readTree(text);
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": not readable YAML (" + e.getMessage().lines().findFirst().orElse("") + ")");
         }
@@ -117,7 +126,7 @@ public final class Sweep {
         for (Run r : runs(spec)) {
             try {
                 Presets.resolve(DatasetId.parse(dataset), null, settingsOf(spec, r));
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | IOException e) {
                 throw new IllegalArgumentException(file + ", run " + r.name() + ": " + e.getMessage());
             }
         }
@@ -164,11 +173,18 @@ public final class Sweep {
     /** The run's directory under the sweep's output. */
     public static Path directory(Spec spec, Run run) { return spec.out().resolve(run.directory()); }
 
+    /** As {@link #runOne(Spec, Run, Integer, Map, PrintStream)} on the device and threads the spec says. */
+    public static Result runOne(Spec spec, Run run, Integer stopAfter, PrintStream log) throws Exception {
+        return runOne(spec, run, stopAfter, Map.of(), log);
+    }
+
     /**
      * Runs (or finishes, or reads back) one grid point. stopAfter: train only up to this epoch and return null
-     * without a result (what an interrupted task leaves); null: to the end. log receives the training's lines.
+     * without a result (what an interrupted task leaves); null: to the end. machine: device / threads of the
+     * executor running it (not part of the run's identity; a resumed run may change them). log receives the
+     * training's lines.
      */
-    public static Result runOne(Spec spec, Run run, Integer stopAfter, PrintStream log) throws Exception {
+    public static Result runOne(Spec spec, Run run, Integer stopAfter, Map<String, Object> machine, PrintStream log) throws Exception {
         Path dir = directory(spec, run);
         Path result = dir.resolve(RESULT);
         if (Files.exists(result)) {
@@ -179,6 +195,11 @@ public final class Sweep {
         Map<String, Object> settings = settingsOf(spec, run);
         Map<String, String> flagOf = new LinkedHashMap<>();
         for (String k : settings.keySet()) flagOf.put(k, (run.settings().containsKey(k) ? "grid." : "settings.") + k);
+        for (Map.Entry<String, Object> m : machine.entrySet()) {
+            if (!m.getKey().equals("device") && !m.getKey().equals("threads")) throw new IllegalArgumentException("machine settings are device "
+                    + "and threads, not " + m.getKey());
+            if (!settings.containsKey(m.getKey())) settings.put(m.getKey(), m.getValue());
+        }
         log.println(run.name() + ": " + (resume ? "resuming in " : "starting in ") + dir);
         TrainRun.run(new TrainRun.Request(dir, spec.dataset(), null, spec.embedded(), null, resume, false, settings, flagOf,
                 spec.dataDir(), stopAfter, false), log);

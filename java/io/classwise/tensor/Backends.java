@@ -129,7 +129,21 @@ public final class Backends {
                     + cores + " cores), got " + threads);
         }
         int n = threads > 0 ? threads : cores;
-        switch (device.toLowerCase(Locale.ROOT)) {
+        String name = device.toLowerCase(Locale.ROOT);
+        if (name.startsWith("cuda:")) {
+            // cuda:N, e.g. the GPU a Spark task was assigned; the CUDA runtime's current device is per thread.
+            int ordinal;
+            try {
+                ordinal = Integer.parseInt(name.substring(5));
+            } catch (NumberFormatException e) {
+                ordinal = -1;
+            }
+            if (ordinal < 0) throw new IllegalArgumentException("--device cuda:N needs a GPU number N >= 0, got '" + device + "'");
+            String cudaWhy = cudaUnavailabilityCause();
+            if (cudaWhy != null) throw new IllegalStateException("--device " + device + ": " + cudaWhy + "; use --device cpu");
+            return new CudaBackend(ordinal, tf32);
+        }
+        switch (name) {
             case "auto": {
                 Description d = describe();
                 for (String skipped : d.autoSkipped()) {
@@ -149,7 +163,7 @@ public final class Backends {
                 if (cudaWhy != null) throw new IllegalStateException("--device cuda: " + cudaWhy + "; use --device cpu");
                 return new CudaBackend(0, tf32);
             default:
-                throw new IllegalArgumentException("--device must be one of auto, cpu, cuda, reference; got '" + device + "'");
+                throw new IllegalArgumentException("--device must be one of auto, cpu, cuda, cuda:N, reference; got '" + device + "'");
         }
     }
 }

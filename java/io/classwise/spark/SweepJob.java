@@ -1,0 +1,58 @@
+package io.classwise.spark;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.classwise.api.Sweep;
+import io.classwise.tensor.Backend;
+import io.classwise.tensor.Backends;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+
+/**
+ * {@code sweep SPEC.yaml}: every run of the grid as one Spark task. A task that fails is retried by Spark
+ * (spark.task.maxFailures) and resumes from the run's last committed epoch; a run that finished in an earlier
+ * sweep is read back, not trained again. The driver then writes the summary and the compare report.
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a grid of runs (spec: out, dataset, settings, grid, compare; see README) as Spark tasks, one run directory each "
+                + "under out, then summary.csv/json and the compare report.",
+                "Resumable: run it again after a failure and finished runs are skipped, interrupted ones resume."})
+final class SweepJob implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "SPEC", description = "The sweep's YAML file.") Path spec;
+    @Option(names = "--master", description = "Spark master (default: spark-submit's, else local[*]).") String master;
+    @Option(names = "--fail-once", paramLabel = "RUN@EPOCH", description = "For testing recovery: the first attempt of run RUN (its name, e.g. "
+            + "method=trades,seed=1) stops with an error once epoch EPOCH is committed; Spark's retry resumes it.") String failOnce;
+
+    @Override
+    public Integer call() throws Exception {
+        Sweep.Spec s = Sweep.read(spec);
+        // Tasks may run on other machines: they get the spec's text and the output directory as an absolute path.
+        String text = Files.readString(spec, StandardCharsets.UTF_8), origin = spec.toString();
+        String out = s.out().toAbsolutePath().normalize().toString();
+        int n = Sweep.runs(s).size();
+        Files.createDirectories(Path.of(out).resolve("logs"));
+        System.out.println("sweep: " + n + " runs → " + out + " (logs in " + Path.of(out).resolve("logs") + ")");
+        List<String> json;
+        try (JavaSparkContext sc = SparkJobs.context("classwise sweep " + spec.getFileName(), master)) {
+            String fail = failOnce;
+            json = sc.parallelize(IntStream.range(0, n).boxed().toList(), n).map(i -> SweepTask.run(text, origin, out, i, fail)).collect();
+        }
+        ObjectMapper mapper = new ObjectMapper();
+        List<Sweep.Result> results = new ArrayList<>();
+        for (String j : json) results.add(mapper.readValue(j, Sweep.Result.class));
+        String device = String.valueOf(s.settings().getOrDefault("device", "auto"));
+        try (Backend b = Backends.create(device, 0)) {
+            Sweep.finish(s.withOut(Path.of(out)), results, b, System.out);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,125 @@
+package io.classwise.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.classwise.analysis.ClassCounts;
+import io.classwise.api.CheckpointAttack;
+import io.classwise.api.Sweep;
+import io.classwise.api.TrainRun;
+import io.classwise.nn.checkpoint.Safetensors;
+import io.classwise.tensor.cpu.CpuBackend;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Spark jobs in local mode (the test JVM is driver and executor): a sweep with a task failing on purpose
+ * mid-run, and an evaluation sharded across tasks, each against the same work done without Spark.
+ */
+class SparkJobsTest {
+    private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+
+    private static Path spec(Path dir, Path out) throws Exception {
+        Path spec = dir.resolve("sweep.yaml");
+        Files.writeString(spec, String.join("\n",
+                "out: " + out,
+                "dataset: fashion-mnist",
+                "embedded: true",
+                "settings:",
+                "  architecture: small-cnn",
+                "  epochs: 2",
+                "  trainExamples: 600",
+                "  evalExamples: 100",
+                "  batchSize: 50",
+                "  evalSteps: 2",
+                "  device: cpu",
+                "  threads: 1",
+                "grid:",
+                "  method: [natural, pgd-at]",
+                "  seed: [0, 1, 2]",
+                "compare:",
+                "  examples: 50",
+                "  steps: 2",
+                ""));
+        return spec;
+    }
+
+    @Test
+    void aSweepWithAKilledTaskFinishesAndEqualsTheRunsMadeWithoutSpark(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("sweep");
+        Path spec = spec(dir, out);
+        // local[2,3]: two task slots, up to 3 attempts per task (local mode's default is 1: no retry).
+        assertEquals(0, SparkMain.execute("sweep", spec.toString(), "--master", "local[2,3]", "--fail-once", "method=pgd-at,seed=1@1"));
+        Sweep.Spec s = Sweep.read(spec);
+        List<Sweep.Run> runs = Sweep.runs(s);
+        assertEquals(6, runs.size());
+        List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
+        assertEquals(7, summary.size(), "header and one row per run: " + summary);
+        assertTrue(Files.exists(out.resolve("comparison").resolve("report.html")), "the compare report");
+
+        String killed = Files.readString(out.resolve("logs").resolve("method-pgd-at_seed-1.log"));
+        assertTrue(killed.contains("injected failure after epoch 1") && killed.contains("attempt 1") && killed.contains("resuming in"), killed);
+        List<String> metrics = Files.readAllLines(out.resolve("method-pgd-at_seed-1").resolve("metrics.jsonl"));
+        assertEquals(2, metrics.size(), "epoch 1 once (committed before the failure), then epoch 2");
+
+        // The same runs without Spark, one after the other here.
+        Sweep.Spec plain = s.withOut(dir.resolve("plain"));
+        ObjectMapper json = new ObjectMapper();
+        for (Sweep.Run r : runs) {
+            Sweep.Result without = Sweep.runOne(plain, r, null, QUIET);
+            Sweep.Result with = json.readValue(out.resolve(r.directory()).resolve(Sweep.RESULT).toFile(), Sweep.Result.class);
+            assertArrayEquals(without.robust(), with.robust(), r.name());
+            assertArrayEquals(without.clean(), with.clean(), r.name());
+            Map<String, Safetensors.Entry> a = Safetensors.read(Sweep.directory(plain, r).resolve("checkpoints/last.safetensors")).tensors();
+            Map<String, Safetensors.Entry> b = Safetensors.read(Sweep.directory(s, r).resolve("checkpoints/last.safetensors")).tensors();
+            assertEquals(a.keySet(), b.keySet());
+            for (String k : a.keySet()) assertTrue(Arrays.equals(a.get(k).data(), b.get(k).data()), r.name() + ": " + k + " differs");
+        }
+
+        // Run again: every run is read back, none trained.
+        assertEquals(0, SparkMain.execute("sweep", spec.toString(), "--master", "local[2]"));
+        for (Sweep.Run r : runs) {
+            String log = Files.readString(out.resolve("logs").resolve(r.directory() + ".log"));
+            assertTrue(log.contains("finished earlier"), r.name());
+        }
+        assertEquals(2, Files.readAllLines(out.resolve("method-pgd-at_seed-1").resolve("metrics.jsonl")).size());
+    }
+
+    @Test
+    void anEvaluationShardedOverFourTasksEqualsTheSingleMachineAttack(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        TrainRun.run(new TrainRun.Request(run, "fashion-mnist", null, true, null, false, false, Map.of("architecture", "small-cnn", "epochs", 2,
+                "trainExamples", 2000, "evalExamples", 20, "evalSteps", 1, "method", "natural", "threads", 1, "device", "cpu"), Map.of(), null, null,
+                false), QUIET);
+        Path ckpt = run.resolve("checkpoints/last.safetensors");
+        Path result = dir.resolve("evaluation.json");
+        // 200 examples in batches of 32: 7 batches over 4 shards (2, 2, 2, 1); PGD with a random start.
+        assertEquals(0, SparkMain.execute("evaluate", "--checkpoint", ckpt.toString(), "--shards", "4", "--examples", "200", "--batch-size", "32",
+                "--steps", "3", "--master", "local[4]", "--out", result.toString()));
+        JsonNode j = new ObjectMapper().readTree(result.toFile());
+        assertEquals(4, j.path("shards").asInt());
+        ClassCounts distributed = new ObjectMapper().treeToValue(j.path("counts"), ClassCounts.class);
+
+        CheckpointAttack.Request single = new CheckpointAttack.Request(ckpt, "pgd", null, null, 3, 1, 1f, 50f, 1000, null, 200, 32, null, null, 0, 0,
+                null, null, "auto");
+        try (CpuBackend b = new CpuBackend(1)) {
+            ClassCounts whole = ClassCounts.of(CheckpointAttack.run(single, b).predictions());
+            assertEquals(200, whole.examples());
+            assertEquals(whole, distributed);
+            long robust = Arrays.stream(whole.robust()).sum(), clean = Arrays.stream(whole.clean()).sum();
+            assertTrue(robust > 0 && robust < clean, "an attack that changes some predictions and not all: " + robust + " of " + clean);
+        }
+    }
+}
