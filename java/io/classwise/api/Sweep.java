@@ -55,12 +55,15 @@ public final class Sweep {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** compare null: no compare report. */
-    public record Spec(Path file, Path out, String dataset, boolean embedded, String dataDir, Map<String, Object> settings,
+    /**
+     * location: out as written (a path, or a URI such as hdfs://… that Spark jobs reach through Hadoop's
+     * filesystems); out: it as a local path. compare null: no compare report.
+     */
+    public record Spec(Path file, String location, Path out, String dataset, boolean embedded, String dataDir, Map<String, Object> settings,
                        LinkedHashMap<String, List<Object>> grid, CompareSettings compare) {
 
-        /** The same sweep writing under another output directory (a task gets the driver's absolute path). */
-        public Spec withOut(Path dir) { return new Spec(file, dir, dataset, embedded, dataDir, settings, grid, compare); }
+        /** The same sweep writing under another local output directory (a task's scratch copy, or the driver's absolute path). */
+        public Spec withOut(Path dir) { return new Spec(file, dir.toString(), dir, dataset, embedded, dataDir, settings, grid, compare); }
     }
 
     public record CompareSettings(int examples, int steps, boolean autoAttack, int batchSize) {}
@@ -121,7 +124,7 @@ public final class Sweep {
             compare = new CompareSettings(c.path("examples").asInt(1000), c.path("steps").asInt(20), c.path("autoAttack").asBoolean(false),
                     c.path("batchSize").asInt(128));
         }
-        Spec spec = new Spec(file, Path.of(out), dataset, root.path("embedded").asBoolean(false),
+        Spec spec = new Spec(file, out, Path.of(out), dataset, root.path("embedded").asBoolean(false),
                 root.hasNonNull("dataDir") ? root.get("dataDir").asText() : null, settings, grid, compare);
         for (Run r : runs(spec)) {
             try {
@@ -162,6 +165,11 @@ public final class Sweep {
             while (i >= 0 && ++at[i] == spec.grid().get(keys.get(i)).size()) at[i--] = 0;
             if (i < 0) return out;
         }
+    }
+
+    /** How many epochs a run trains (its resolved configuration's). */
+    public static int epochs(Spec spec, Run run) throws IOException {
+        return Presets.resolve(DatasetId.parse(spec.dataset()), null, settingsOf(spec, run)).epochs;
     }
 
     private static Map<String, Object> settingsOf(Spec spec, Run run) {

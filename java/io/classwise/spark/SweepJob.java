@@ -35,12 +35,12 @@ final class SweepJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Sweep.Spec s = Sweep.read(spec);
-        // Tasks may run on other machines: they get the spec's text and the output directory as an absolute path.
+        // Tasks may run on other machines: they get the spec's text and the output as an absolute path or a URI.
         String text = Files.readString(spec, StandardCharsets.UTF_8), origin = spec.toString();
-        String out = s.out().toAbsolutePath().normalize().toString();
+        boolean remote = HadoopRunCopy.isUri(s.location());
+        String out = remote ? s.location().replaceAll("/+$", "") : s.out().toAbsolutePath().normalize().toString();
         int n = Sweep.runs(s).size();
-        Files.createDirectories(Path.of(out).resolve("logs"));
-        System.out.println("sweep: " + n + " runs → " + out + " (logs in " + Path.of(out).resolve("logs") + ")");
+        System.out.println("sweep: " + n + " runs → " + out + " (logs in " + out + "/logs)");
         List<String> json;
         try (JavaSparkContext sc = SparkJobs.context("classwise sweep " + spec.getFileName(), master)) {
             String fail = failOnce;
@@ -51,7 +51,23 @@ final class SweepJob implements Callable<Integer> {
         for (String j : json) results.add(mapper.readValue(j, Sweep.Result.class));
         String device = String.valueOf(s.settings().getOrDefault("device", "auto"));
         try (Backend b = Backends.create(device, 0)) {
-            Sweep.finish(s.withOut(Path.of(out)), results, b, System.out);
+            if (!remote) {
+                Sweep.finish(s.withOut(Path.of(out)), results, b, System.out);
+            } else {
+                // The summary and the compare report are made from local copies of the runs, then copied up.
+                Path local = Files.createTempDirectory("classwise-sweep-summary-");
+                try {
+                    if (s.compare() != null) for (Sweep.Result r : results) new HadoopRunCopy(out + "/" + r.directory()).download(local.resolve(r.directory()));
+                    Sweep.finish(s.withOut(local), results, b, System.out);
+                    HadoopRunCopy top = new HadoopRunCopy(out);
+                    top.uploadFile(local.resolve("summary.csv"), "summary.csv");
+                    top.uploadFile(local.resolve("summary.json"), "summary.json");
+                    if (Files.isDirectory(local.resolve("comparison"))) new HadoopRunCopy(out + "/comparison").upload(local.resolve("comparison"));
+                    System.out.println("copied to " + out + ": summary.csv, summary.json" + (s.compare() != null ? ", comparison/" : ""));
+                } finally {
+                    SweepTask.deleteRecursively(local);
+                }
+            }
         }
         return 0;
     }

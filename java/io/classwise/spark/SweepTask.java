@@ -4,45 +4,100 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.classwise.api.Sweep;
 
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
-/** One sweep run inside a Spark task: idempotent, so Spark may run it again after a failure. */
+/**
+ * One sweep run inside a Spark task: idempotent, so Spark may run it again after a failure. Under a local
+ * or shared directory the run trains in place; under a Hadoop URI it trains in a local scratch copy that is
+ * copied up after every epoch ({@link HadoopRunCopy}).
+ */
 final class SweepTask {
     private SweepTask() {}
 
     /**
-     * Trains (or resumes, or reads back) run {@code index} of the spec; returns its {@link Sweep.Result} as JSON.
-     * failOnce "RUN@EPOCH": the first attempt of that run stops with an error after committing EPOCH.
+     * Trains (or resumes, or reads back) run {@code index} of the spec under out (an absolute path or a URI);
+     * returns its {@link Sweep.Result} as JSON. failOnce "RUN@EPOCH": the first attempt of that run stops with
+     * an error once EPOCH is committed (and, under a URI, copied up).
      */
     static String run(String specText, String origin, String out, int index, String failOnce) throws Exception {
-        Sweep.Spec spec = Sweep.parse(specText, Path.of(origin)).withOut(Path.of(out));
-        Sweep.Run run = Sweep.runs(spec).get(index);
+        Sweep.Spec parsed = Sweep.parse(specText, Path.of(origin));
+        Sweep.Run run = Sweep.runs(parsed).get(index);
         Map<String, Object> machine = new LinkedHashMap<>();
         String device = SparkJobs.device(null);
         if (device != null) machine.put("device", device);
         int cpus = SparkJobs.taskCpus();
         if (cpus > 0) machine.put("threads", cpus);
-        Path logFile = Path.of(out, "logs", run.directory() + ".log");
-        Files.createDirectories(logFile.getParent());
         int attempt = SparkJobs.attempt();
-        try (PrintStream log = new PrintStream(new FileOutputStream(logFile.toFile(), true), true, StandardCharsets.UTF_8)) {
-            log.println("== " + run.name() + ": attempt " + attempt + " on " + InetAddress.getLocalHost().getHostName() + " at " + Instant.now()
-                    + (machine.isEmpty() ? "" : ", " + machine));
-            if (failOnce != null && attempt == 0 && failOnce.startsWith(run.name() + "@")) {
-                int epoch = Integer.parseInt(failOnce.substring(run.name().length() + 1));
-                Sweep.runOne(spec, run, epoch, machine, log);
-                log.println("== injected failure after epoch " + epoch + " (--fail-once)");
-                throw new IllegalStateException("injected failure of " + run.name() + " after epoch " + epoch + " (--fail-once)");
+        Integer failAfter = failOnce != null && attempt == 0 && failOnce.startsWith(run.name() + "@")
+                ? Integer.valueOf(failOnce.substring(run.name().length() + 1)) : null;
+        String header = "== " + run.name() + ": attempt " + attempt + " on " + InetAddress.getLocalHost().getHostName() + " at " + Instant.now()
+                + (machine.isEmpty() ? "" : ", " + machine);
+        if (!HadoopRunCopy.isUri(out)) {
+            Sweep.Spec spec = parsed.withOut(Path.of(out));
+            Path logFile = Path.of(out, "logs", run.directory() + ".log");
+            Files.createDirectories(logFile.getParent());
+            try (PrintStream log = new PrintStream(new FileOutputStream(logFile.toFile(), true), true, StandardCharsets.UTF_8)) {
+                log.println(header);
+                if (failAfter != null) {
+                    Sweep.runOne(spec, run, failAfter, machine, log);
+                    throw injected(run, failAfter, log);
+                }
+                return new ObjectMapper().writeValueAsString(Sweep.runOne(spec, run, null, machine, log));
             }
-            Sweep.Result r = Sweep.runOne(spec, run, null, machine, log);
-            return new ObjectMapper().writeValueAsString(r);
+        }
+        Path scratch = Files.createTempDirectory("classwise-sweep-");
+        try {
+            Sweep.Spec spec = parsed.withOut(scratch);
+            HadoopRunCopy remote = new HadoopRunCopy(out + "/" + run.directory()), logs = new HadoopRunCopy(out + "/logs");
+            String logName = run.directory() + ".log";
+            Path logFile = scratch.resolve("logs").resolve(logName);
+            if (logs.exists(logName)) logs.downloadFile(logName, logFile);
+            Files.createDirectories(logFile.getParent());
+            try (PrintStream log = new PrintStream(new FileOutputStream(logFile.toFile(), true), true, StandardCharsets.UTF_8)) {
+                log.println(header + ", staged in " + scratch);
+                Path local = Sweep.directory(spec, run);
+                remote.download(local);
+                try {
+                    if (!Files.exists(local.resolve(Sweep.RESULT))) {
+                        int total = Sweep.epochs(spec, run);
+                        for (int e = 1; e <= total; e++) {
+                            Sweep.runOne(spec, run, e, machine, log);
+                            remote.upload(local);
+                            if (failAfter != null && e == failAfter) throw injected(run, e, log);
+                        }
+                    }
+                    Sweep.Result r = Sweep.runOne(spec, run, null, machine, log);
+                    remote.upload(local);
+                    return new ObjectMapper().writeValueAsString(r);
+                } finally {
+                    log.flush();
+                    logs.uploadFile(logFile, logName);
+                }
+            }
+        } finally {
+            deleteRecursively(scratch);
+        }
+    }
+
+    private static IllegalStateException injected(Sweep.Run run, int epoch, PrintStream log) {
+        log.println("== injected failure after epoch " + epoch + " (--fail-once)");
+        return new IllegalStateException("injected failure of " + run.name() + " after epoch " + epoch + " (--fail-once)");
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 }

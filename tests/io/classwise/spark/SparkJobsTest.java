@@ -32,6 +32,10 @@ class SparkJobsTest {
     private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
 
     private static Path spec(Path dir, Path out) throws Exception {
+        return spec(dir, out.toString(), "[natural, pgd-at]", "[0, 1, 2]", true);
+    }
+
+    private static Path spec(Path dir, String out, String methods, String seeds, boolean compare) throws Exception {
         Path spec = dir.resolve("sweep.yaml");
         Files.writeString(spec, String.join("\n",
                 "out: " + out,
@@ -47,11 +51,9 @@ class SparkJobsTest {
                 "  device: cpu",
                 "  threads: 1",
                 "grid:",
-                "  method: [natural, pgd-at]",
-                "  seed: [0, 1, 2]",
-                "compare:",
-                "  examples: 50",
-                "  steps: 2",
+                "  method: " + methods,
+                "  seed: " + seeds,
+                compare ? "compare:\n  examples: 50\n  steps: 2" : "",
                 ""));
         return spec;
     }
@@ -70,7 +72,9 @@ class SparkJobsTest {
         assertTrue(Files.exists(out.resolve("comparison").resolve("report.html")), "the compare report");
 
         String killed = Files.readString(out.resolve("logs").resolve("method-pgd-at_seed-1.log"));
-        assertTrue(killed.contains("injected failure after epoch 1") && killed.contains("attempt 1") && killed.contains("resuming in"), killed);
+        assertTrue(killed.contains("injected failure after epoch 1") && killed.contains("attempt 1"), killed);
+        String retry = killed.substring(killed.indexOf("attempt 1"));
+        assertTrue(retry.contains("resuming in") && !retry.contains("starting in"), "the retry resumes: " + retry);
         List<String> metrics = Files.readAllLines(out.resolve("method-pgd-at_seed-1").resolve("metrics.jsonl"));
         assertEquals(2, metrics.size(), "epoch 1 once (committed before the failure), then epoch 2");
 
@@ -95,6 +99,34 @@ class SparkJobsTest {
             assertTrue(log.contains("finished earlier"), r.name());
         }
         assertEquals(2, Files.readAllLines(out.resolve("method-pgd-at_seed-1").resolve("metrics.jsonl")).size());
+    }
+
+    /**
+     * Output under a Hadoop filesystem URI (file:// here; hdfs://, s3a://… go the same way): each run trains in a
+     * task's scratch directory and is copied up after every epoch, so the retried task copies it down and resumes.
+     */
+    @Test
+    void aSweepUnderAHadoopUriCopiesEachEpochUpAndResumesFromTheCopy(@TempDir Path dir) throws Exception {
+        Path remote = dir.resolve("remote");
+        Path spec = spec(dir, remote.toUri().toString(), "[pgd-at]", "[0, 1]", true);
+        assertEquals(0, SparkMain.execute("sweep", spec.toString(), "--master", "local[2,3]", "--fail-once", "method=pgd-at,seed=1@1"));
+        assertEquals(3, Files.readAllLines(remote.resolve("summary.csv")).size());
+        assertTrue(Files.exists(remote.resolve("comparison").resolve("report.html")));
+        String killed = Files.readString(remote.resolve("logs").resolve("method-pgd-at_seed-1.log"));
+        assertTrue(killed.contains("injected failure after epoch 1") && killed.contains("attempt 1"), killed);
+        String retry = killed.substring(killed.indexOf("attempt 1"));
+        assertTrue(retry.contains("resuming in") && !retry.contains("starting in"), "the retry resumes: " + retry);
+        try (var files = Files.walk(remote)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".uploading")), "no half-copied file left");
+        }
+        Sweep.Spec plain = Sweep.read(spec).withOut(dir.resolve("plain"));
+        for (Sweep.Run r : Sweep.runs(plain)) {
+            Sweep.runOne(plain, r, null, QUIET);
+            Map<String, Safetensors.Entry> a = Safetensors.read(Sweep.directory(plain, r).resolve("checkpoints/last.safetensors")).tensors();
+            Map<String, Safetensors.Entry> b = Safetensors.read(remote.resolve(r.directory()).resolve("checkpoints/last.safetensors")).tensors();
+            for (String k : a.keySet()) assertTrue(Arrays.equals(a.get(k).data(), b.get(k).data()), r.name() + ": " + k + " differs");
+            assertEquals(2, Files.readAllLines(remote.resolve(r.directory()).resolve("metrics.jsonl")).size());
+        }
     }
 
     @Test

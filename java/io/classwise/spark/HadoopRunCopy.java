@@ -1,0 +1,103 @@
+package io.classwise.spark;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.fs.LocatedFileStatus;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * A directory on a Hadoop filesystem (hdfs://, s3a://, abfs://, gs://, file://, …) mirrored by a local
+ * directory: a sweep run trains locally and is copied up after every epoch, so a retried task on another
+ * machine copies it down and resumes. Each file goes up under a temporary name and is renamed into place;
+ * metrics.jsonl and config.json go before the checkpoints, so a copy interrupted half-way never shows an
+ * epoch's checkpoint without its metrics line (resume then falls back to the epoch before).
+ */
+final class HadoopRunCopy {
+    private final FileSystem fs;
+    private final org.apache.hadoop.fs.Path remote;
+
+    HadoopRunCopy(String remoteUri) throws IOException {
+        this.remote = new org.apache.hadoop.fs.Path(remoteUri);
+        this.fs = FileSystem.get(URI.create(remoteUri), new Configuration());
+    }
+
+    /** Whether a location names a Hadoop filesystem rather than a local path: it has a scheme (file:// included). */
+    static boolean isUri(String location) { return location.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*"); }
+
+    boolean exists(String relative) throws IOException { return fs.exists(new org.apache.hadoop.fs.Path(remote, relative)); }
+
+    /** Copies the remote directory's files into local (which it creates); nothing when the remote directory does not exist. */
+    void download(Path local) throws IOException {
+        Files.createDirectories(local);
+        if (!fs.exists(remote)) return;
+        RemoteIterator<LocatedFileStatus> it = fs.listFiles(remote, true);
+        while (it.hasNext()) {
+            LocatedFileStatus f = it.next();
+            String rel = relative(f);
+            if (rel.endsWith(".uploading")) continue;
+            Path target = local.resolve(rel);
+            Files.createDirectories(target.getParent());
+            fs.copyToLocalFile(false, f.getPath(), new org.apache.hadoop.fs.Path(target.toUri()), true);
+        }
+    }
+
+    /** Makes the remote directory hold exactly local's files (the run's lock file aside). */
+    void upload(Path local) throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(local)) {
+            files = new ArrayList<>(s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals(".lock")).toList());
+        }
+        // metrics and config first, checkpoints after (see the class comment).
+        files.sort(Comparator.comparing((Path p) -> p.toString().contains("/checkpoints/") ? 1 : 0).thenComparing(Path::toString));
+        Set<String> present = new HashSet<>();
+        for (Path f : files) {
+            String rel = local.relativize(f).toString().replace('\\', '/');
+            present.add(rel);
+            org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(remote, rel);
+            org.apache.hadoop.fs.Path part = new org.apache.hadoop.fs.Path(remote, rel + ".uploading");
+            fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(f.toUri()), part);
+            if (fs.exists(target)) fs.delete(target, false);
+            if (!fs.rename(part, target)) throw new IOException("could not rename " + part + " to " + target);
+        }
+        if (!fs.exists(remote)) return;
+        RemoteIterator<LocatedFileStatus> it = fs.listFiles(remote, true);
+        List<org.apache.hadoop.fs.Path> stale = new ArrayList<>();
+        while (it.hasNext()) {
+            LocatedFileStatus f = it.next();
+            if (!present.contains(relative(f))) stale.add(f.getPath());
+        }
+        for (org.apache.hadoop.fs.Path p : stale) fs.delete(p, false);
+    }
+
+    /** Copies one remote file to local. */
+    void downloadFile(String relative, Path local) throws IOException {
+        Files.createDirectories(local.getParent());
+        fs.copyToLocalFile(false, new org.apache.hadoop.fs.Path(remote, relative), new org.apache.hadoop.fs.Path(local.toUri()), true);
+    }
+
+    /** Copies one local file up, under a temporary name first. */
+    void uploadFile(Path local, String relative) throws IOException {
+        org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(remote, relative);
+        org.apache.hadoop.fs.Path part = new org.apache.hadoop.fs.Path(remote, relative + ".uploading");
+        fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(local.toUri()), part);
+        if (fs.exists(target)) fs.delete(target, false);
+        if (!fs.rename(part, target)) throw new IOException("could not rename " + part + " to " + target);
+    }
+
+    private String relative(FileStatus f) {
+        String base = fs.makeQualified(remote).toUri().getPath(), p = f.getPath().toUri().getPath();
+        return p.substring(base.length()).replaceFirst("^/", "");
+    }
+}
