@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 @Command(name = "engine.jar", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Classwise: adversarial training and class-wise robustness diagnosis.",
         subcommands = {DemoCommand.class, InfoCommand.class, DataCommand.class, TrainCommand.class, EvalCommand.class,
-                AttackCommand.class, DiagnoseCommand.class, RemoveClassCommand.class, ReportCommand.class, ReproduceCommand.class, CompareCommand.class, ConvertCommand.class, PredictCommand.class,
+                AttackCommand.class, DiagnoseCommand.class, RemoveClassCommand.class, ReportCommand.class, ReproduceCommand.class, CompareCommand.class, ConvertCommand.class, PredictCommand.class, SweepCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)

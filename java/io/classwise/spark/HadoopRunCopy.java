@@ -36,6 +36,16 @@ final class HadoopRunCopy {
     /** Whether a location names a Hadoop filesystem rather than a local path: it has a scheme (file:// included). */
     static boolean isUri(String location) { return location.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*"); }
 
+    /** A whole (small) file on a Hadoop filesystem as UTF-8 text: a sweep spec given as hdfs://…/sweep.yaml. */
+    static String readText(String uri) throws IOException {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
+        FileSystem fs = FileSystem.get(URI.create(uri), new Configuration());
+        if (!fs.exists(p)) throw new IllegalArgumentException(uri + " does not exist");
+        try (java.io.InputStream in = fs.open(p)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     boolean exists(String relative) throws IOException { return fs.exists(new org.apache.hadoop.fs.Path(remote, relative)); }
 
     /** Copies the remote directory's files into local (which it creates); nothing when the remote directory does not exist. */

@@ -27,22 +27,30 @@ import java.util.stream.IntStream;
                 + "under out, then summary.csv/json and the compare report.",
                 "Resumable: run it again after a failure and finished runs are skipped, interrupted ones resume."})
 final class SweepJob implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "SPEC", description = "The sweep's YAML file.") Path spec;
+    @Parameters(index = "0", paramLabel = "SPEC", description = "The sweep's YAML file (a path, or a Hadoop URI such as hdfs:///jobs/sweep.yaml).")
+    String spec;
     @Option(names = "--master", description = "Spark master (default: spark-submit's, else local[*]).") String master;
     @Option(names = "--fail-once", paramLabel = "RUN@EPOCH", description = "For testing recovery: the first attempt of run RUN (its name, e.g. "
             + "method=trades,seed=1) stops with an error once epoch EPOCH is committed; Spark's retry resumes it.") String failOnce;
 
     @Override
     public Integer call() throws Exception {
-        Sweep.Spec s = Sweep.read(spec);
         // Tasks may run on other machines: they get the spec's text and the output as an absolute path or a URI.
-        String text = Files.readString(spec, StandardCharsets.UTF_8), origin = spec.toString();
+        String text;
+        if (HadoopRunCopy.isUri(spec)) {
+            text = HadoopRunCopy.readText(spec);
+        } else {
+            if (!Files.isRegularFile(Path.of(spec))) throw new IllegalArgumentException(spec + " does not exist");
+            text = Files.readString(Path.of(spec), StandardCharsets.UTF_8);
+        }
+        String origin = spec;
+        Sweep.Spec s = Sweep.parse(text, Path.of(spec.replaceFirst("^[A-Za-z][A-Za-z0-9+.-]*://", "")));
         boolean remote = HadoopRunCopy.isUri(s.location());
         String out = remote ? s.location().replaceAll("/+$", "") : s.out().toAbsolutePath().normalize().toString();
         int n = Sweep.runs(s).size();
         System.out.println("sweep: " + n + " runs → " + out + " (logs in " + out + "/logs)");
         List<String> json;
-        try (JavaSparkContext sc = SparkJobs.context("classwise sweep " + spec.getFileName(), master)) {
+        try (JavaSparkContext sc = SparkJobs.context("classwise sweep " + spec, master)) {
             String fail = failOnce;
             json = sc.parallelize(IntStream.range(0, n).boxed().toList(), n).map(i -> SweepTask.run(text, origin, out, i, fail)).collect();
         }

@@ -109,7 +109,8 @@ class SparkJobsTest {
     void aSweepUnderAHadoopUriCopiesEachEpochUpAndResumesFromTheCopy(@TempDir Path dir) throws Exception {
         Path remote = dir.resolve("remote");
         Path spec = spec(dir, remote.toUri().toString(), "[pgd-at]", "[0, 1]", true);
-        assertEquals(0, SparkMain.execute("sweep", spec.toString(), "--master", "local[2,3]", "--fail-once", "method=pgd-at,seed=1@1"));
+        // The spec itself read through Hadoop's filesystem too (as hdfs:///jobs/sweep.yaml would be).
+        assertEquals(0, SparkMain.execute("sweep", spec.toUri().toString(), "--master", "local[2,3]", "--fail-once", "method=pgd-at,seed=1@1"));
         assertEquals(3, Files.readAllLines(remote.resolve("summary.csv")).size());
         assertTrue(Files.exists(remote.resolve("comparison").resolve("report.html")));
         String killed = Files.readString(remote.resolve("logs").resolve("method-pgd-at_seed-1.log"));

@@ -1,0 +1,42 @@
+package io.classwise.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code sweep} without Spark: the grid one run after the other, resumable; a bad spec refused before anything runs. */
+class SweepCommandTest extends CommandLineTest {
+
+    @Test
+    void aGridRunsOnceAndIsReadBackTheSecondTime(@TempDir Path dir) throws Exception {
+        Path spec = dir.resolve("sweep.yaml");
+        Files.writeString(spec, "out: " + dir.resolve("out") + "\ndataset: fashion-mnist\nembedded: true\nsettings:\n  epochs: 1\n  trainExamples: 100\n"
+                + "  evalExamples: 20\n  batchSize: 50\n  evalSteps: 1\n  device: cpu\n  threads: 1\ngrid:\n  method: [natural]\n  seed: [0, 1]\n");
+        assertEquals(0, Main.execute("sweep", spec.toString()), stderr());
+        assertTrue(stdout().contains("method=natural,seed=0: starting in") && stdout().contains("method=natural,seed=1: starting in"), stdout());
+        assertEquals(3, Files.readAllLines(dir.resolve("out").resolve("summary.csv")).size());
+        out.reset();
+        assertEquals(0, Main.execute("sweep", spec.toString()), stderr());
+        assertTrue(stdout().contains("method=natural,seed=1: finished earlier") && !stdout().contains("starting in"), stdout());
+    }
+
+    @Test
+    void aSpecWithAnUnknownFieldIsRefusedNamingTheRun(@TempDir Path dir) throws Exception {
+        Path spec = dir.resolve("bad.yaml");
+        Files.writeString(spec, "out: " + dir.resolve("out") + "\ndataset: fashion-mnist\nembedded: true\ngrid:\n  method: [natural, pgd-at]\n"
+                + "  epoch: [1]\n");
+        assertNotEquals(0, Main.execute("sweep", spec.toString()));
+        assertTrue(stderr().contains("bad.yaml, run method=natural,epoch=1") && stderr().contains("epoch"), stderr());
+        assertTrue(!Files.exists(dir.resolve("out")), "nothing ran");
+        err.reset();
+        Files.writeString(spec, "out: x\ndataset: fashion-mnist\ngrid:\n  seed: 3\n");
+        assertNotEquals(0, Main.execute("sweep", spec.toString()));
+        assertTrue(stderr().contains("grid.seed must be a non-empty list"), stderr());
+    }
+}
