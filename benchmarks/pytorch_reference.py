@@ -104,6 +104,43 @@ class PreActResNet18(nn.Module):
         return self.linear(F.adaptive_avg_pool2d(out, 1).flatten(1))
 
 
+class BasicBlock(nn.Module):
+    """kuangliu/pytorch-cifar's ResNet block: conv1 bn1 relu conv2 bn2, + shortcut (conv, bn), relu."""
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or cin != planes:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(out + self.shortcut(x))
+
+
+class ResNet18(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        cin, layers = 64, []
+        for i, planes in enumerate([64, 128, 256, 512]):
+            blocks = []
+            for j in range(2):
+                blocks.append(BasicBlock(cin, planes, 2 if (j == 0 and i > 0) else 1))
+                cin = planes
+            layers.append(nn.Sequential(*blocks))
+        self.layer1, self.layer2, self.layer3, self.layer4 = layers
+        self.linear = nn.Linear(512, classes)
+
+    def forward(self, x):
+        out = self.layer4(self.layer3(self.layer2(self.layer1(F.relu(self.bn1(self.conv1(x)))))))
+        return self.linear(F.adaptive_avg_pool2d(out, 1).flatten(1))
+
+
 class WideBlock(nn.Module):
     def __init__(self, cin, cout, stride):
         super().__init__()

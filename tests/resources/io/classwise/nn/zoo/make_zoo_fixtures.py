@@ -18,6 +18,8 @@ reference logits are computed from the rounded values). Weights are random: pari
 is what is checked, not accuracy.
 """
 import collections
+import os
+import sys
 import zlib
 
 import torch
@@ -25,58 +27,23 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 
+# PreActResNet-18 (Wong et al.'s names), ResNet-18 (kuangliu's) and TRADES's WideResNet: the definitions the
+# benchmarks and the other parity fixtures use.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 6, "benchmarks"))
+from pytorch_reference import PreActResNet18, ResNet18, WideBlock, WideGroup, WideResNet  # noqa: E402
+
 torch.manual_seed(0)
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2471, 0.2435, 0.2616)
 
 
 # ---------------------------------------------------------------- TRADES / MART WideResNet (wrn-D-W)
-class TradesBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.bn1 = nn.BatchNorm2d(cin)
-        self.relu1 = nn.ReLU(inplace=True)
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.relu2 = nn.ReLU(inplace=True)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.equal = cin == cout
-        self.convShortcut = None if self.equal else nn.Conv2d(cin, cout, 1, stride, 0, bias=False)
-
-    def forward(self, x):
-        a = self.relu1(self.bn1(x))
-        out = self.conv2(self.relu2(self.bn2(self.conv1(a))))
-        return (x if self.equal else self.convShortcut(a)) + out
-
-
-class TradesGroup(nn.Module):
-    def __init__(self, n, cin, cout, stride):
-        super().__init__()
-        self.layer = nn.Sequential(*[TradesBlock(cin if i == 0 else cout, cout, stride if i == 0 else 1) for i in range(n)])
-
-    def forward(self, x):
-        return self.layer(x)
-
-
-class TradesWideResNet(nn.Module):
+class TradesWideResNet(WideResNet):
+    """As TRADES's released code: a first sub-block defined and never called, so its files hold sub_block1.*"""
     def __init__(self, depth, width, classes=10):
-        super().__init__()
-        n = (depth - 4) // 6
-        ch = [16, 16 * width, 32 * width, 64 * width]
-        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
-        self.block1 = TradesGroup(n, ch[0], ch[1], 1)
-        self.sub_block1 = TradesGroup(n, ch[0], ch[1], 1)  # defined, never called: TRADES's released files hold it
-        self.block2 = TradesGroup(n, ch[1], ch[2], 2)
-        self.block3 = TradesGroup(n, ch[2], ch[3], 2)
-        self.bn1 = nn.BatchNorm2d(ch[3])
-        self.relu = nn.ReLU(inplace=True)
-        self.fc = nn.Linear(ch[3], classes)
-        self.channels = ch[3]
-
-    def forward(self, x):
-        out = self.block3(self.block2(self.block1(self.conv1(x))))
-        out = F.avg_pool2d(self.relu(self.bn1(out)), 8)
-        return self.fc(out.view(-1, self.channels))
+        super().__init__(depth, width, classes)
+        n, ch = (depth - 4) // 6, 16 * width
+        self.sub_block1 = WideGroup([WideBlock(16 if i == 0 else ch, ch, 1) for i in range(n)])
 
 
 # ---------------------------------------------------------------- DeepMind WideResNet (dm-wrn-D-W), Swish
@@ -131,81 +98,6 @@ class DmWideResNet(nn.Module):
         out = (x - self.mean.to(x.dtype)) / self.std.to(x.dtype)
         out = self.relu(self.batchnorm(self.layer(self.init_conv(out))))
         return self.logits(F.avg_pool2d(out, 8).view(-1, self.channels))
-
-
-# ---------------------------------------------------------------- PreActResNet-18 (Wong et al., fast_adversarial)
-class PreActBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.bn1 = nn.BatchNorm2d(cin)
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        if stride != 1 or cin != cout:
-            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False))
-
-    def forward(self, x):
-        a = F.relu(self.bn1(x))
-        short = self.shortcut(a) if hasattr(self, "shortcut") else x
-        return self.conv2(F.relu(self.bn2(self.conv1(a)))) + short
-
-
-class PreActResNet18(nn.Module):
-    def __init__(self, classes=10):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
-        cin = 64
-        for s, planes in enumerate([64, 128, 256, 512]):
-            blocks = []
-            for i in range(2):
-                blocks.append(PreActBlock(cin, planes, 2 if i == 0 and s > 0 else 1))
-                cin = planes
-            setattr(self, "layer%d" % (s + 1), nn.Sequential(*blocks))
-        self.bn = nn.BatchNorm2d(512)
-        self.linear = nn.Linear(512, classes)
-
-    def forward(self, x):
-        out = self.layer4(self.layer3(self.layer2(self.layer1(self.conv1(x)))))
-        out = F.avg_pool2d(F.relu(self.bn(out)), 4)
-        return self.linear(out.view(out.size(0), -1))
-
-
-# ---------------------------------------------------------------- ResNet-18 for 32x32 (kuangliu/pytorch-cifar)
-class BasicBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.shortcut = nn.Sequential()
-        if stride != 1 or cin != cout:
-            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-        return F.relu(out + self.shortcut(x))
-
-
-class ResNet18(nn.Module):
-    def __init__(self, classes=10):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        cin = 64
-        for s, planes in enumerate([64, 128, 256, 512]):
-            blocks = []
-            for i in range(2):
-                blocks.append(BasicBlock(cin, planes, 2 if i == 0 and s > 0 else 1))
-                cin = planes
-            setattr(self, "layer%d" % (s + 1), nn.Sequential(*blocks))
-        self.linear = nn.Linear(512, classes)
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.layer4(self.layer3(self.layer2(self.layer1(out))))
-        out = F.avg_pool2d(out, 4)
-        return self.linear(out.view(out.size(0), -1))
 
 
 # ---------------------------------------------------------------- weights as views into small storages
