@@ -76,18 +76,20 @@ public final class Model {
     public List<Parameter> parameters() { return net.parameters(); }
 
     /**
-     * Gives the model's memory back now: weights, their gradients and buffers (batch-norm statistics). The
-     * model is unusable afterwards. For a program that evaluates many models in turn on one device.
+     * Gives the model's memory back now: weights, their gradients, buffers (batch-norm statistics) and the
+     * normalisation's constants. The model is unusable afterwards. For a program that evaluates many models
+     * in turn on one device.
      */
     public void release() {
-        for (Parameter p : parameters()) Tensor.release(p.value(), p.grad());
+        for (Parameter p : parameters()) p.release();
+        normalize.release();
         for (StateDict.Entry e : stateDict().entries().values()) if (e instanceof StateDict.FloatEntry f) f.tensor().release();
     }
 
     public long parameterCount() { return stateDict().parameterCount(); }
 
     public void zeroGrad() {
-        for (Parameter p : parameters()) p.grad().backend().fill(p.grad(), 0f);
+        for (Parameter p : parameters()) p.zeroGrad();
     }
 
     public void initialize(Rng rng) { net.initialize(rng); }

@@ -39,7 +39,7 @@ public final class Sgd {
     }
 
     public void zeroGrad() {
-        for (Parameter p : params) p.grad().backend().fill(p.grad(), 0f);
+        for (Parameter p : params) p.zeroGrad();
     }
 
     public long steps() { return steps; }

@@ -28,7 +28,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -108,6 +111,24 @@ class MemoryOwnershipTest {
         assertEquals(List.of(), b.unreleasedSince(mark).stream().map(Tensor::toString).toList(), attack + " left tensors unreleased");
     }
 
+    /** Attacks need input gradients only: an evaluated model never allocates its weights' gradients (half its memory). */
+    @Test
+    void anEvaluatedModelHoldsOnlyItsWeights() {
+        AllocationLog b = new AllocationLog();
+        int mark = b.mark();
+        Model m = Models.create(b, Models.spec("small-cnn", 10, 1, 28, 28), 2);
+        Evaluation.predict(m, test, Transforms.forEvaluation(DatasetId.FASHION_MNIST), Attacks.byName("pgd",
+                new Attacks.Settings(0.1f, 0.025f, 3, 1, 1f, 50f, 20)), null, null, 7, new Rng(1));
+        Set<Tensor> state = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (StateDict.Entry e : m.stateDict().entries().values()) if (e instanceof StateDict.FloatEntry f) state.add(f.tensor());
+        List<Tensor> held = b.unreleasedSince(mark);
+        // Besides the weights and batch-norm statistics: only the normalisation's mean and std, (C) = (1) each.
+        assertEquals(List.of("Tensor[1]@reference", "Tensor[1]@reference"), held.stream().filter(x -> !state.contains(x)).map(Tensor::toString)
+                .toList(), "no gradient, nothing else");
+        m.release();
+        assertEquals(List.of(), b.unreleasedSince(mark).stream().map(Tensor::toString).toList(), "release gives everything back");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"pgd-at", "trades", "mart", "fgsm-rs"})
     void aTrainingRunLeavesOnlyTheModelAndOptimizerState(String method, @TempDir Path dir) throws IOException {
@@ -117,7 +138,12 @@ class MemoryOwnershipTest {
                 train, test, new RunDirectory(dir), new PrintStream(OutputStream.nullOutputStream()), false);
         int mark = b.mark();
         t.fit(false);
-        assertEquals(List.of(), b.unreleasedSince(mark).stream().map(Tensor::toString).toList(),
+        // The weights' gradients are allocated by the first backward pass and belong to the model, like its weights.
+        Set<Tensor> gradients = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Parameter p : t.model().parameters()) gradients.add(p.grad());
+        assertEquals(List.of(), b.unreleasedSince(mark).stream().filter(x -> !gradients.contains(x)).map(Tensor::toString).toList(),
                 method + ": two epochs (training, evaluation, checkpoints) left tensors unreleased");
+        t.model().release();
+        assertEquals(List.of(), b.unreleasedSince(mark).stream().map(Tensor::toString).toList(), "the model's release gives its gradients back");
     }
 }

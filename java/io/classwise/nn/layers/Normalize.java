@@ -28,6 +28,9 @@ public final class Normalize extends Layer {
 
     public float[] std() { return stdValues.clone(); }
 
+    /** Gives the device copies of mean and std back (with the model they belong to). */
+    public void release() { Tensor.release(mean, std); }
+
     private static final class Cache { Tensor y, dx; }
 
     @Override
