@@ -66,6 +66,8 @@ public final class ImportModel {
             Checkpoint.save(model, r.out(), meta);
         } else {
             RunDirectory run = new RunDirectory(r.runDir());
+            if (Files.exists(run.config())) throw new IllegalArgumentException("--run " + r.runDir() + " already holds a run ("
+                    + run.config() + "); choose another directory");
             Files.createDirectories(run.checkpoints());
             TrainConfig c = new TrainConfig();
             c.dataset = id.cliName;

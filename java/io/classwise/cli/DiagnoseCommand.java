@@ -1,8 +1,10 @@
 package io.classwise.cli;
 
+import io.classwise.api.ImportModel;
 import io.classwise.api.RunDiagnosis;
 import io.classwise.tensor.Backend;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -14,7 +16,15 @@ import java.util.concurrent.Callable;
         description = "Run the class-wise analyses (robustness over epochs, flip matrix, reachable classes, weight norms, "
                 + "attack ladder, Temperature-PGD sweep) on RUN's last checkpoint; JSON and CSV go to RUN/analysis/.")
 final class DiagnoseCommand implements Callable<Integer> {
-    @Option(names = "--run", required = true, description = "A run directory written by train.") Path runDir;
+    @Option(names = "--run", required = true, description = "A run directory written by train (or convert --run); with --checkpoint, the "
+            + "directory to make from it.") Path runDir;
+    @Option(names = "--checkpoint", description = "Weights trained elsewhere (a torch.save file or a bare safetensors file, read without "
+            + "executing anything): made into the run directory --run first, as convert --run does; needs --arch and --dataset.") Path checkpoint;
+    @Option(names = "--arch", description = "With --checkpoint: the architecture.") String arch;
+    @Option(names = "--dataset", description = "With --checkpoint: the dataset.") String dataset;
+    @Mixin NormalizeOption normalization = new NormalizeOption();
+    @Option(names = "--train-eps", description = "With --checkpoint: the ℓ∞ budget the model was trained for (default: the dataset's preset).")
+    Float trainEps;
     @Option(names = "--examples", defaultValue = "1000", description = "Balanced test subset (0 = all; default: ${DEFAULT-VALUE}).") int examples;
     @picocli.CommandLine.Mixin AttackBudgetOptions budget = new AttackBudgetOptions();
     @Option(names = "--reachable-examples", defaultValue = "200", description = "Balanced test subset for the reachable classes (K − 1 targeted attacks each; default: ${DEFAULT-VALUE}).") int reachable;
@@ -33,7 +43,15 @@ final class DiagnoseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (checkpoint == null && (arch != null || dataset != null || trainEps != null)) {
+            throw new IllegalArgumentException("--arch, --dataset and --train-eps describe a --checkpoint; a run directory records them");
+        }
         try (Backend b = backend.create()) {
+            if (checkpoint != null) {
+                ImportModel.Result r = ImportModel.run(new ImportModel.Request(checkpoint, null, runDir, arch, dataset, normalization.normalize,
+                        trainEps), b);
+                System.out.println(checkpoint + " → run directory " + runDir + " (" + arch + ", " + r.spec().numClasses() + " classes)");
+            }
             RunDiagnosis.run(new RunDiagnosis.Request(runDir, examples, budget.eps, budget.step, budget.steps, reachable, squareQueries, temperatures,
                     !noPgd100, autoAttack, surrogate, noRemoval ? null : (removalSources == null ? List.of() : removalSources), data.dataDir, seed),
                     b, System.out);

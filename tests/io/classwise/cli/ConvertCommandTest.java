@@ -53,6 +53,17 @@ class ConvertCommandTest extends CommandLineTest {
         assertEquals(0, Main.execute("diagnose", "--run", run.toString(), "--examples", "40", "--reachable-examples", "20", "--steps", "2",
                 "--no-pgd100", "--square-queries", "10", "--temperatures", "1,5", "--data-dir", FASHION_MNIST.getParent().toString()), stderr());
         assertTrue(stdout().contains("class removal skipped") && Files.exists(run.resolve("report.html")), stdout());
+        // Or in one step: diagnose --checkpoint makes the run directory itself; an existing run is never overwritten.
+        Path oneStep = dir.resolve("direct-run");
+        out.reset();
+        assertEquals(0, Main.execute("diagnose", "--checkpoint", fixture("small_cnn_fmnist_fp16.pt").toString(), "--arch", "small-cnn",
+                "--dataset", "fashion-mnist", "--run", oneStep.toString(), "--examples", "40", "--reachable-examples", "20", "--steps", "2",
+                "--no-pgd100", "--square-queries", "10", "--temperatures", "1,5", "--data-dir", FASHION_MNIST.getParent().toString()), stderr());
+        assertTrue(stdout().contains("→ run directory " + oneStep) && Files.exists(oneStep.resolve("report.html")), stdout());
+        err.reset();
+        assertNotEquals(0, Main.execute("diagnose", "--checkpoint", fixture("small_cnn_fmnist_fp16.pt").toString(), "--arch", "small-cnn",
+                "--dataset", "fashion-mnist", "--run", run.toString()));
+        assertTrue(stderr().contains("already holds a run"), stderr());
         err.reset();
         assertNotEquals(0, Main.execute("eval", "--checkpoint", fixture("small_cnn_fmnist_fp16.pt").toString()));
         assertTrue(stderr().contains("--arch and --dataset"), stderr());
