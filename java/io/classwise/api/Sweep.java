@@ -55,6 +55,12 @@ public final class Sweep {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** A URI's scheme and "//" at the start of a location. */
+    public static final String URI_SCHEME = "^[A-Za-z][A-Za-z0-9+.-]*://";
+
+    /** Whether a location is a URI (hdfs://…, s3a://…, file://…: a Hadoop filesystem) rather than a local path. */
+    public static boolean isUri(String location) { return location.matches(URI_SCHEME + ".*"); }
+
     /**
      * location: out as written (a path, or a URI such as hdfs://… that Spark jobs reach through Hadoop's
      * filesystems); out: it as a local path. compare null: no compare report.
@@ -98,7 +104,7 @@ public final class Sweep {
                 throw new IllegalArgumentException(file + ": unknown key '" + k + "'; expected out, dataset, embedded, dataDir, settings, grid, compare");
             }
         }
-        String out = text(root, "out", file, true), dataset = text(root, "dataset", file, true);
+        String out = required(root, "out", file), dataset = required(root, "dataset", file);
         DatasetId.parse(dataset);
         Map<String, Object> settings = new LinkedHashMap<>();
         if (root.has("settings")) {
@@ -136,12 +142,9 @@ public final class Sweep {
         return spec;
     }
 
-    private static String text(JsonNode root, String key, Path file, boolean required) {
+    private static String required(JsonNode root, String key, Path file) {
         JsonNode n = root.get(key);
-        if (n == null || n.isNull() || !n.isValueNode() || n.asText().isBlank()) {
-            if (required) throw new IllegalArgumentException(file + ": '" + key + "' is required");
-            return null;
-        }
+        if (n == null || n.isNull() || !n.isValueNode() || n.asText().isBlank()) throw new IllegalArgumentException(file + ": '" + key + "' is required");
         return n.asText();
     }
 

@@ -20,7 +20,7 @@ final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Sweep.Spec s = Sweep.read(spec);
-        if (s.location().matches("^[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+        if (Sweep.isUri(s.location())) {
             throw new IllegalArgumentException(spec + ": out " + s.location() + " is a URI; a Hadoop filesystem is reached through the Spark "
                     + "entry point (spark-submit --class io.classwise.spark.SparkMain engine.jar sweep " + spec + ")");
         }

@@ -3,11 +3,13 @@ package io.classwise.spark;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.RemoteIterator;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,16 +35,13 @@ final class HadoopRunCopy {
         this.fs = FileSystem.get(URI.create(remoteUri), new Configuration());
     }
 
-    /** Whether a location names a Hadoop filesystem rather than a local path: it has a scheme (file:// included). */
-    static boolean isUri(String location) { return location.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*"); }
-
     /** A whole (small) file on a Hadoop filesystem as UTF-8 text: a sweep spec given as hdfs://…/sweep.yaml. */
     static String readText(String uri) throws IOException {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
         FileSystem fs = FileSystem.get(URI.create(uri), new Configuration());
         if (!fs.exists(p)) throw new IllegalArgumentException(uri + " does not exist");
-        try (java.io.InputStream in = fs.open(p)) {
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        try (InputStream in = fs.open(p)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 
@@ -75,11 +74,7 @@ final class HadoopRunCopy {
         for (Path f : files) {
             String rel = local.relativize(f).toString().replace('\\', '/');
             present.add(rel);
-            org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(remote, rel);
-            org.apache.hadoop.fs.Path part = new org.apache.hadoop.fs.Path(remote, rel + ".uploading");
-            fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(f.toUri()), part);
-            if (fs.exists(target)) fs.delete(target, false);
-            if (!fs.rename(part, target)) throw new IOException("could not rename " + part + " to " + target);
+            uploadFile(f, rel);
         }
         if (!fs.exists(remote)) return;
         RemoteIterator<LocatedFileStatus> it = fs.listFiles(remote, true);

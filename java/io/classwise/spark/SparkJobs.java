@@ -1,6 +1,7 @@
 package io.classwise.spark;
 
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.resource.ResourceInformation;
@@ -35,11 +36,8 @@ final class SparkJobs {
         return tc == null ? 0 : tc.attemptNumber();
     }
 
-    /** The CPU threads a task may use: spark.task.cpus (default 1), so parallel tasks do not oversubscribe the cores. */
+    /** The CPU threads a task may use: spark.task.cpus (default 1), so parallel tasks do not oversubscribe the cores; 0 outside Spark. */
     static int taskCpus() {
-        TaskContext tc = TaskContext.get();
-        if (tc == null) return 0;
-        String v = tc.getLocalProperty("spark.task.cpus");
-        return v == null ? Integer.parseInt(org.apache.spark.SparkEnv.get().conf().get("spark.task.cpus", "1")) : Integer.parseInt(v);
+        return TaskContext.get() == null ? 0 : SparkEnv.get().conf().getInt("spark.task.cpus", 1);
     }
 }

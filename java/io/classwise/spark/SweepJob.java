@@ -37,15 +37,15 @@ final class SweepJob implements Callable<Integer> {
     public Integer call() throws Exception {
         // Tasks may run on other machines: they get the spec's text and the output as an absolute path or a URI.
         String text;
-        if (HadoopRunCopy.isUri(spec)) {
+        if (Sweep.isUri(spec)) {
             text = HadoopRunCopy.readText(spec);
         } else {
             if (!Files.isRegularFile(Path.of(spec))) throw new IllegalArgumentException(spec + " does not exist");
             text = Files.readString(Path.of(spec), StandardCharsets.UTF_8);
         }
         String origin = spec;
-        Sweep.Spec s = Sweep.parse(text, Path.of(spec.replaceFirst("^[A-Za-z][A-Za-z0-9+.-]*://", "")));
-        boolean remote = HadoopRunCopy.isUri(s.location());
+        Sweep.Spec s = Sweep.parse(text, Path.of(spec.replaceFirst(Sweep.URI_SCHEME, "")));
+        boolean remote = Sweep.isUri(s.location());
         String out = remote ? s.location().replaceAll("/+$", "") : s.out().toAbsolutePath().normalize().toString();
         int n = Sweep.runs(s).size();
         System.out.println("sweep: " + n + " runs → " + out + " (logs in " + out + "/logs)");

@@ -42,7 +42,7 @@ final class SweepTask {
                 ? Integer.valueOf(failOnce.substring(run.name().length() + 1)) : null;
         String header = "== " + run.name() + ": attempt " + attempt + " on " + InetAddress.getLocalHost().getHostName() + " at " + Instant.now()
                 + (machine.isEmpty() ? "" : ", " + machine);
-        if (!HadoopRunCopy.isUri(out)) {
+        if (!Sweep.isUri(out)) {
             Sweep.Spec spec = parsed.withOut(Path.of(out));
             Path logFile = Path.of(out, "logs", run.directory() + ".log");
             Files.createDirectories(logFile.getParent());
