@@ -25,7 +25,7 @@ final class SparkJobs {
     static String device(String otherwise) {
         TaskContext tc = TaskContext.get();
         if (tc == null) return otherwise;
-        ResourceInformation gpu = tc.resources().get("gpu").getOrElse(() -> null);
+        ResourceInformation gpu = tc.resourcesJMap().get("gpu");
         if (gpu == null || gpu.addresses().length == 0) return otherwise;
         return "cuda:" + gpu.addresses()[0];
     }
