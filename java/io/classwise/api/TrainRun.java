@@ -8,6 +8,7 @@ import io.classwise.data.ImageDataset;
 import io.classwise.data.Split;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.Backends;
+import io.classwise.tensor.Precision;
 import io.classwise.train.Presets;
 import io.classwise.train.RunDirectory;
 import io.classwise.train.TrainConfig;
@@ -45,7 +46,7 @@ public final class TrainRun {
         DatasetId id = DatasetId.parse(c.dataset);
         ImageDataset train = Datasets.load(id, Split.TRAIN, c.source, c.seed, DataDirs.resolve(r.dataDir()));
         ImageDataset test = Datasets.load(id, Split.TEST, c.source, c.seed, DataDirs.resolve(r.dataDir()));
-        try (Backend b = Backends.create(c.device, c.threads)) {
+        try (Backend b = Backends.create(c.device, c.threads, false, Precision.parse(c.precision))) {
             out.println("training " + c.architecture + " on " + c.dataset + " with " + c.method + " (" + c.epochs + " epochs, "
                     + b.name() + "); run directory " + r.out());
             Trainer t = new Trainer(c, b, id, train, test, run, out, r.progress()).overwrite(r.overwrite());

@@ -2,6 +2,7 @@ package io.classwise.cli;
 
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.Backends;
+import io.classwise.tensor.Precision;
 import picocli.CommandLine.Option;
 
 /** The --device / --threads pair every computing command takes. */
@@ -16,5 +17,9 @@ final class BackendOptions {
             + "difference from fp32). Default: fp32.")
     boolean tf32;
 
-    Backend create() { return Backends.create(device, threads, tf32); }
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32, or bf16: convolutions and GEMMs on bf16 operands with fp32 "
+            + "accumulation (emulated on the CPU, to measure its accuracy effect; not yet on CUDA) (default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    Backend create() { return Backends.create(device, threads, tf32, Precision.parse(precision)); }
 }

@@ -68,6 +68,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "One seed for data order, initialisation and attack starts (default: 0).") Long seed;
     @Option(names = "--device", description = "auto, cpu, cuda, reference.") String device;
     @Option(names = "--threads", description = "CPU threads (default: all cores).") Integer threads;
+    @Option(names = "--precision", description = "fp32 (default), or bf16: convolutions and GEMMs on bf16 operands with fp32 accumulation and "
+            + "fp32 master weights (emulated on the CPU to measure its accuracy effect; not yet on CUDA).") String precision;
     @Option(names = "--stop-after", description = "Stop after this epoch (resume later with --resume).") Integer stopAfter;
     @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
 
@@ -85,7 +87,8 @@ final class TrainCommand implements Callable<Integer> {
             {"cfaLambdaEps", "--cfa-lambda-eps"}, {"cfaLambdaBeta", "--cfa-lambda-beta"}, {"cfaBegin", "--cfa-begin"},
             {"fawaDecay", "--fawa-decay"}, {"fawaThreshold", "--fawa-threshold"}, {"dafaLambda", "--dafa-lambda"},
             {"dafaWarmup", "--dafa-warmup"},
-            {"evalExamples", "--eval-examples"}, {"seed", "--seed"}, {"device", "--device"}, {"threads", "--threads"}};
+            {"evalExamples", "--eval-examples"}, {"seed", "--seed"}, {"device", "--device"}, {"threads", "--threads"},
+            {"precision", "--precision"}};
         for (String[] p : pairs) FLAG_OF.put(p[0], p[1]);
     }
 

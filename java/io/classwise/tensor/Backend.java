@@ -19,6 +19,9 @@ public interface Backend extends AutoCloseable {
     /** Short name shown by {@code info}: "reference", "cpu", "cuda". */
     String name();
 
+    /** The arithmetic of convolutions and GEMMs (fp32 unless the backend was set to bf16). */
+    default Precision precision() { return Precision.FP32; }
+
     /** A new zero-filled tensor. */
     Tensor allocate(int... shape);
 

@@ -120,7 +120,24 @@ public final class Backends {
      * convolutions and GEMMs (faster on Ampere/Hopper; products keep a 10-bit mantissa, so results
      * differ from fp32 at about 1e-3 relative). Ignored by the CPU backends.
      */
-    public static Backend create(String device, int threads, boolean tf32) {
+    public static Backend create(String device, int threads, boolean tf32) { return create(device, threads, tf32, Precision.FP32); }
+
+    /**
+     * As above, with the precision of convolutions and GEMMs: {@link Precision#BF16} rounds their operands to
+     * bf16 and accumulates in fp32. On the CPU that is emulated (a reference for accuracy, not for speed); the
+     * CUDA backend has no bf16 path yet.
+     */
+    public static Backend create(String device, int threads, boolean tf32, Precision precision) {
+        Backend b = createFp32(device, threads, tf32);
+        if (precision == Precision.FP32) return b;
+        if (b instanceof CpuBackend cpu) return cpu.precision(precision);
+        String name = b.name();
+        b.close();
+        throw new IllegalArgumentException("--precision " + precision.name().toLowerCase(Locale.ROOT) + " is not available on the " + name
+                + " backend yet (the CPU backend emulates it; a CUDA bf16 path is still to be written)");
+    }
+
+    private static Backend createFp32(String device, int threads, boolean tf32) {
         int cores = Runtime.getRuntime().availableProcessors();
         // More threads than a few per core only costs memory (each has a stack and workspaces) and can exhaust the OS's threads.
         if (threads < 0 || threads > MAX_THREADS_PER_CORE * cores) {
@@ -149,7 +166,7 @@ public final class Backends {
                 for (String skipped : d.autoSkipped()) {
                     if (!skipped.startsWith("cuda")) LOG.warn("--device auto: not using {}", skipped);
                 }
-                return create(d.autoDevice(), threads, tf32);
+                return createFp32(d.autoDevice(), threads, tf32);
             }
             case "cpu":
                 String why = cpuUnavailabilityCause();

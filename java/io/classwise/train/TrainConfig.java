@@ -2,6 +2,7 @@ package io.classwise.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.classwise.nn.LrSchedule;
+import io.classwise.tensor.Precision;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,6 +44,8 @@ public final class TrainConfig {
     public int trainExamples = 0;
     public int threads = 0;
     public String device = "auto";
+    /** fp32, or bf16 (convolutions and GEMMs on bf16 operands, fp32 accumulation and master weights). */
+    public String precision = "fp32";
     /** Where the preset's numbers come from. */
     public String presetSource = "";
     /**
@@ -134,6 +137,7 @@ public final class TrainConfig {
 
     public void validate() {
         methodEnum();
+        Precision.parse(precision);
         lrSchedule();
         if (epochs < 1 || epochs > 100_000) throw new IllegalArgumentException("--epochs must be in 1..100000, got " + epochs);
         if (batchSize < 1 || batchSize > MAX_BATCH) throw new IllegalArgumentException("--batch-size must be in 1.." + MAX_BATCH

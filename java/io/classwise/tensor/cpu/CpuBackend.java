@@ -4,6 +4,7 @@ import io.classwise.tensor.Backend;
 import io.classwise.tensor.ConvGeometry;
 import io.classwise.tensor.HostStorage;
 import io.classwise.tensor.PoolGeometry;
+import io.classwise.tensor.Precision;
 import io.classwise.tensor.Tensor;
 import io.classwise.tensor.reference.ReferenceBackend;
 import org.bytedeco.javacpp.FloatPointer;
@@ -36,6 +37,8 @@ public class CpuBackend implements Backend {
     private final CpuConvolution convolution;
     /** Null when convolutions run as im2col + sgemm. */
     private final ImplicitConvolution implicit;
+    /** Non-null in bf16 precision: the operands of convolutions and GEMMs are rounded to bf16 first. */
+    private Bf16Operands bf16;
 
     public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
 
@@ -64,6 +67,18 @@ public class CpuBackend implements Backend {
     /** How this backend computes convolutions. */
     public CpuConvolution convolution() { return convolution; }
 
+    /**
+     * Sets the precision of convolutions and GEMMs: BF16 rounds their operands to bf16 and accumulates in
+     * fp32 (emulating bf16 tensor cores; see {@link Bf16Operands}). Returns this backend.
+     */
+    public CpuBackend precision(Precision p) {
+        if (bf16 != null) bf16.close();
+        bf16 = p == Precision.BF16 ? new Bf16Operands(this::allocate) : null;
+        return this;
+    }
+
+    @Override public Precision precision() { return bf16 == null ? Precision.FP32 : Precision.BF16; }
+
     @Override public String name() { return "cpu"; }
 
     public int threadCount() { return threads.count(); }
@@ -84,12 +99,20 @@ public class CpuBackend implements Backend {
     private static long addr(Tensor t, long offset) { return HostAddresses.of(t) + offset * Float.BYTES; }
 
     @Override
-    public void close() { threads.close(); }
+    public void close() {
+        if (bf16 != null) bf16.close();
+        threads.close();
+    }
 
     // ---------------------------------------------------------------- dense algebra
 
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        if (bf16 != null) gemmFp32(transA, transB, m, n, k, alpha, bf16.rounded(a, 0), bf16.rounded(b, 1), beta, c);
+        else gemmFp32(transA, transB, m, n, k, alpha, a, b, beta, c);
+    }
+
+    private void gemmFp32(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         requireSize(a, m * k, "gemm A");
         requireSize(b, k * n, "gemm B");
         requireSize(c, m * n, "gemm C");
@@ -109,6 +132,11 @@ public class CpuBackend implements Backend {
 
     @Override
     public void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+        if (bf16 != null) conv2dForwardFp32(bf16.rounded(x, 0), bf16.rounded(w, 1), b, y, g);
+        else conv2dForwardFp32(x, w, b, y, g);
+    }
+
+    private void conv2dForwardFp32(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
         g.requireShapes(x, w, y);
         if (implicit != null) { implicit.forward(x, w, b, y, g); return; }
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
@@ -138,6 +166,11 @@ public class CpuBackend implements Backend {
 
     @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
+        if (bf16 != null) conv2dBackwardDataFp32(bf16.rounded(dy, 0), bf16.rounded(w, 1), dx, g);
+        else conv2dBackwardDataFp32(dy, w, dx, g);
+    }
+
+    private void conv2dBackwardDataFp32(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
         g.requireShapes(dx, w, dy);
         if (implicit != null && ImplicitConvolution.handlesBackwardData(g)) { implicit.backwardData(dy, w, dx, g); return; }
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
@@ -163,6 +196,11 @@ public class CpuBackend implements Backend {
 
     @Override
     public void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
+        if (bf16 != null) conv2dBackwardFilterFp32(bf16.rounded(x, 0), bf16.rounded(dy, 1), dw, db, g);
+        else conv2dBackwardFilterFp32(x, dy, dw, db, g);
+    }
+
+    private void conv2dBackwardFilterFp32(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
         g.requireShapes(x, dw, dy);
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w(), K = g.k();
         FloatPointer px = Blas.pointer(x), pdy = Blas.pointer(dy);
