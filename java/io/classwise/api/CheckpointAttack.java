@@ -77,11 +77,17 @@ public final class CheckpointAttack {
     /** The evaluated set of a request, without loading the model (what a driver needs to cut shards). */
     public static Plan plan(Request r) throws IOException {
         if (!Files.exists(r.checkpoint())) throw new IllegalArgumentException("--checkpoint: " + r.checkpoint() + " does not exist");
-        String recorded = ImportModel.recordedDataset(r.checkpoint());
+        Map<String, String> meta = ImportModel.metadata(r.checkpoint());
+        String recorded = meta.get("classwise.dataset");
         if (r.dataset() == null && recorded == null) throw new IllegalArgumentException(r.checkpoint() + " does not record its dataset; pass --dataset");
         DatasetId id = DatasetId.parse(r.dataset() != null ? r.dataset() : recorded);
-        ImageDataset test = testSet(r, id, r.dataset() == null && ImportModel.recordedEmbedded(r.checkpoint()));
+        ImageDataset test = testSet(r, id, embedded(meta, r));
         return new Plan(test.size(), id.cliName, test.classNames());
+    }
+
+    /** Whether the test set is the embedded one: the checkpoint was trained on it and --dataset does not say otherwise. */
+    private static boolean embedded(Map<String, String> meta, Request r) {
+        return "embedded".equals(meta.get("classwise.source")) && r.dataset() == null;
     }
 
     private static ImageDataset testSet(Request r, DatasetId id, boolean embedded) throws IOException {
@@ -107,7 +113,7 @@ public final class CheckpointAttack {
         if (r.target() != null && !Attacks.targetable(atk)) {
             throw new IllegalArgumentException("--target: " + r.attack() + " is untargeted here; use fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm or l2-pgd");
         }
-        ImageDataset test = testSet(r, id, "embedded".equals(meta.get("classwise.source")) && r.dataset() == null);
+        ImageDataset test = testSet(r, id, embedded(meta, r));
         int from = 0;
         if (shard != null) {
             if (shard.from() < 0 || shard.to() > test.size() || shard.from() >= shard.to() || shard.from() % r.batchSize() != 0) {

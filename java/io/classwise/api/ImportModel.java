@@ -86,7 +86,7 @@ public final class ImportModel {
      * A model opened from a checkpoint of either kind, with the checkpoint's metadata (empty for weights from
      * elsewhere) and the dataset it is for (--dataset, else the recorded one).
      */
-    public record Opened(Model model, Map<String, String> metadata, DatasetId dataset, boolean foreign) {}
+    public record Opened(Model model, Map<String, String> metadata, DatasetId dataset) {}
 
     /**
      * Opens a Classwise checkpoint (its metadata names everything; architecture must be null) or weights
@@ -95,9 +95,8 @@ public final class ImportModel {
      */
     public static Opened open(Path checkpoint, String architecture, String dataset, String normalize, Backend b) throws IOException {
         if (!Files.exists(checkpoint)) throw new IllegalArgumentException("--checkpoint: " + checkpoint + " does not exist");
-        boolean foreign = TorchCheckpoint.isTorchFile(checkpoint);
-        Map<String, String> meta = foreign ? Map.of() : Safetensors.read(checkpoint).metadata();
-        foreign |= !meta.containsKey(Checkpoint.ARCHITECTURE);
+        Map<String, String> meta = metadata(checkpoint);
+        boolean foreign = !meta.containsKey(Checkpoint.ARCHITECTURE);
         if (foreign && (architecture == null || dataset == null)) {
             throw new IllegalArgumentException(checkpoint + " holds weights without Classwise metadata: give --arch and --dataset "
                     + "(and --normalize, --eps), or convert it once with engine.jar convert");
@@ -113,18 +112,12 @@ public final class ImportModel {
         } else {
             model = Checkpoint.load(b, checkpoint);
         }
-        return new Opened(model, meta, DatasetId.parse(ds), foreign);
+        return new Opened(model, meta, DatasetId.parse(ds));
     }
 
-    /** The dataset a Classwise checkpoint records (null for weights from elsewhere). */
-    static String recordedDataset(Path checkpoint) throws IOException {
-        if (TorchCheckpoint.isTorchFile(checkpoint)) return null;
-        return Safetensors.read(checkpoint).metadata().get("classwise.dataset");
-    }
-
-    /** Whether a Classwise checkpoint was trained on the embedded data. */
-    static boolean recordedEmbedded(Path checkpoint) throws IOException {
-        return !TorchCheckpoint.isTorchFile(checkpoint) && "embedded".equals(Safetensors.read(checkpoint).metadata().get("classwise.source"));
+    /** A checkpoint's Classwise metadata (dataset, source, ε, …): empty for a torch.save file. */
+    static Map<String, String> metadata(Path checkpoint) throws IOException {
+        return TorchCheckpoint.isTorchFile(checkpoint) ? Map.of() : Safetensors.read(checkpoint).metadata();
     }
 
     /**

@@ -52,14 +52,11 @@ public final class Predict {
                 int m = Math.min(r.batchSize(), n - start);
                 try (Tape tape = new Tape(b)) {
                     Tensor x = b.allocate(m, shape[1], shape[2], shape[3]).copyFrom(Arrays.copyOfRange(pixels, start * per, (start + m) * per));
-                    float[] z = model.forward(tape, x).toArray();
+                    Tensor z = model.forward(tape, x);
+                    float[] values = z.toArray();
+                    System.arraycopy(b.argmaxRows(z), 0, predicted, start, m);
                     x.release();
-                    for (int i = 0; i < m; i++) {
-                        logits[start + i] = Arrays.copyOfRange(z, i * k, (i + 1) * k);
-                        int best = 0;
-                        for (int c = 1; c < k; c++) if (logits[start + i][c] > logits[start + i][best]) best = c;
-                        predicted[start + i] = best;
-                    }
+                    for (int i = 0; i < m; i++) logits[start + i] = Arrays.copyOfRange(values, i * k, (i + 1) * k);
                 }
             }
             return new Result(classNames(opened.dataset(), k), logits, predicted, in.getKey());

@@ -3,14 +3,13 @@ package io.classwise.api;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.classwise.analysis.ClassRobustness;
 import io.classwise.data.DatasetId;
 import io.classwise.tensor.Backend;
 import io.classwise.train.Presets;
 import io.classwise.train.RunDirectory;
+import io.classwise.train.TrainConfig;
 import io.classwise.util.AtomicFiles;
 
 import java.io.IOException;
@@ -63,13 +62,16 @@ public final class Sweep {
 
     /**
      * location: out as written (a path, or a URI such as hdfs://… that Spark jobs reach through Hadoop's
-     * filesystems); out: it as a local path. compare null: no compare report.
+     * filesystems). compare null: no compare report.
      */
-    public record Spec(Path file, String location, Path out, String dataset, boolean embedded, String dataDir, Map<String, Object> settings,
+    public record Spec(Path file, String location, String dataset, boolean embedded, String dataDir, Map<String, Object> settings,
                        LinkedHashMap<String, List<Object>> grid, CompareSettings compare) {
 
+        /** The output directory as a local path. */
+        public Path out() { return Path.of(location); }
+
         /** The same sweep writing under another local output directory (a task's scratch copy, or the driver's absolute path). */
-        public Spec withOut(Path dir) { return new Spec(file, dir.toString(), dir, dataset, embedded, dataDir, settings, grid, compare); }
+        public Spec withOut(Path dir) { return new Spec(file, dir.toString(), dataset, embedded, dataDir, settings, grid, compare); }
     }
 
     public record CompareSettings(int examples, int steps, boolean autoAttack, int batchSize) {}
@@ -130,7 +132,7 @@ public final class Sweep {
             compare = new CompareSettings(c.path("examples").asInt(1000), c.path("steps").asInt(20), c.path("autoAttack").asBoolean(false),
                     c.path("batchSize").asInt(128));
         }
-        Spec spec = new Spec(file, out, Path.of(out), dataset, root.path("embedded").asBoolean(false),
+        Spec spec = new Spec(file, out, dataset, root.path("embedded").asBoolean(false),
                 root.hasNonNull("dataDir") ? root.get("dataDir").asText() : null, settings, grid, compare);
         for (Run r : runs(spec)) {
             try {
@@ -170,11 +172,6 @@ public final class Sweep {
         }
     }
 
-    /** How many epochs a run trains (its resolved configuration's). */
-    public static int epochs(Spec spec, Run run) throws IOException {
-        return Presets.resolve(DatasetId.parse(spec.dataset()), null, settingsOf(spec, run)).epochs;
-    }
-
     private static Map<String, Object> settingsOf(Spec spec, Run run) {
         Map<String, Object> s = new LinkedHashMap<>(spec.settings());
         s.putAll(run.settings());
@@ -190,8 +187,8 @@ public final class Sweep {
     }
 
     /**
-     * Runs (or finishes, or reads back) one grid point. stopAfter: train only up to this epoch and return null
-     * without a result (what an interrupted task leaves); null: to the end. machine: device / threads of the
+     * Runs (or finishes, or reads back) one grid point. stopAfter: train only up to this epoch, and return null
+     * without a result unless that finished the run (what an interrupted task leaves); null: to the end. machine: device / threads of the
      * executor running it (not part of the run's identity; a resumed run may change them). log receives the
      * training's lines.
      */
@@ -212,9 +209,9 @@ public final class Sweep {
             if (!settings.containsKey(m.getKey())) settings.put(m.getKey(), m.getValue());
         }
         log.println(run.name() + ": " + (resume ? "resuming in " : "starting in ") + dir);
-        TrainRun.run(new TrainRun.Request(dir, spec.dataset(), null, spec.embedded(), null, resume, false, settings, flagOf,
+        TrainConfig c = TrainRun.run(new TrainRun.Request(dir, spec.dataset(), null, spec.embedded(), null, resume, false, settings, flagOf,
                 spec.dataDir(), stopAfter, false), log);
-        if (stopAfter != null) return null;
+        if (stopAfter != null && stopAfter < c.epochs) return null;
         Result r = summarise(spec, run, dir);
         AtomicFiles.write(result, o -> o.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(r)));
         return r;
@@ -255,17 +252,14 @@ public final class Sweep {
         List<String> classes = results.get(0).classNames();
         for (String c : classes) csv.append(",robust:").append(c.replace(',', ' '));
         csv.append('\n');
-        ArrayNode json = JSON.createArrayNode();
         for (Result r : results) {
             csv.append('"').append(r.name()).append('"').append(String.format(Locale.ROOT, ",%d,%s,%.4f,%.4f,%s,%.4f", r.epochs(), r.attack(),
                     r.robustAverage(), r.worst(), r.worstClass().replace(',', ' '), r.gap()));
             for (double v : r.robust()) csv.append(String.format(Locale.ROOT, ",%.4f", v));
             csv.append('\n');
-            ObjectNode o = JSON.valueToTree(r);
-            json.add(o);
         }
         AtomicFiles.write(spec.out().resolve("summary.csv"), o -> o.write(csv.toString().getBytes(StandardCharsets.UTF_8)));
-        AtomicFiles.write(spec.out().resolve("summary.json"), o -> o.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json)));
+        AtomicFiles.write(spec.out().resolve("summary.json"), o -> o.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(results)));
         log.printf(Locale.ROOT, "%-40s %8s %8s %-14s %8s%n", "run", "robust", "worst", "worst class", "gap");
         for (Result r : results) {
             log.printf(Locale.ROOT, "%-40s %8.4f %8.4f %-14s %8.4f%n", r.name(), r.robustAverage(), r.worst(), r.worstClass(), r.gap());

@@ -68,17 +68,14 @@ final class SweepTask {
                 Path local = Sweep.directory(spec, run);
                 remote.download(local);
                 try {
-                    if (!Files.exists(local.resolve(Sweep.RESULT))) {
-                        int total = Sweep.epochs(spec, run);
-                        for (int e = 1; e <= total; e++) {
-                            Sweep.runOne(spec, run, e, machine, log);
-                            remote.upload(local);
-                            if (failAfter != null && e == failAfter) throw injected(run, e, log);
-                        }
+                    if (Files.exists(local.resolve(Sweep.RESULT))) return new ObjectMapper().writeValueAsString(Sweep.runOne(spec, run, null, machine, log));
+                    // One epoch at a time, copied up after each; epochs the copy already holds are not asked for again.
+                    for (int e = Math.max(1, committedEpochs(local)); ; e++) {
+                        Sweep.Result r = Sweep.runOne(spec, run, e, machine, log);
+                        remote.upload(local);
+                        if (failAfter != null && e == failAfter) throw injected(run, e, log);
+                        if (r != null) return new ObjectMapper().writeValueAsString(r);
                     }
-                    Sweep.Result r = Sweep.runOne(spec, run, null, machine, log);
-                    remote.upload(local);
-                    return new ObjectMapper().writeValueAsString(r);
                 } finally {
                     log.flush();
                     logs.uploadFile(logFile, logName);
@@ -87,6 +84,12 @@ final class SweepTask {
         } finally {
             deleteRecursively(scratch);
         }
+    }
+
+    /** The epochs a run directory's metrics.jsonl records (0 when it has none). */
+    private static int committedEpochs(Path runDir) throws IOException {
+        Path metrics = runDir.resolve("metrics.jsonl");
+        return Files.exists(metrics) ? Files.readAllLines(metrics, StandardCharsets.UTF_8).size() : 0;
     }
 
     private static IllegalStateException injected(Sweep.Run run, int epoch, PrintStream log) {

@@ -147,11 +147,11 @@ public final class Backends {
         }
         int n = threads > 0 ? threads : cores;
         String name = device.toLowerCase(Locale.ROOT);
-        if (name.startsWith("cuda:")) {
-            // cuda:N, e.g. the GPU a Spark task was assigned; the CUDA runtime's current device is per thread.
+        if (name.equals("cuda") || name.startsWith("cuda:")) {
+            // cuda:N, e.g. the GPU a Spark task was assigned (cuda = cuda:0); the CUDA runtime's current device is per thread.
             int ordinal;
             try {
-                ordinal = Integer.parseInt(name.substring(5));
+                ordinal = name.equals("cuda") ? 0 : Integer.parseInt(name.substring(5));
             } catch (NumberFormatException e) {
                 ordinal = -1;
             }
@@ -175,10 +175,6 @@ public final class Backends {
                 return new CpuBackend(n);
             case "reference":
                 return new ReferenceBackend();
-            case "cuda":
-                String cudaWhy = cudaUnavailabilityCause();
-                if (cudaWhy != null) throw new IllegalStateException("--device cuda: " + cudaWhy + "; use --device cpu");
-                return new CudaBackend(0, tf32);
             default:
                 throw new IllegalArgumentException("--device must be one of auto, cpu, cuda, cuda:N, reference; got '" + device + "'");
         }

@@ -108,16 +108,11 @@ public final class Checkpoint {
      * {@link TorchCheckpoint}, nothing in it executed) or a safetensors file.
      */
     public static Loaded loadWeights(Model model, Path file) throws IOException {
-        if (TorchCheckpoint.isTorchFile(file)) {
-            TorchCheckpoint.Contents c = TorchCheckpoint.read(file);
-            Fit fit = loadState(model, file, c.tensors());
-            return new Loaded(c, fit.droppedPrefix, fit.unused);
-        }
-        Fit fit = loadState(model, file, Safetensors.read(file).tensors());
-        return new Loaded(null, fit.droppedPrefix, fit.unused);
+        if (!TorchCheckpoint.isTorchFile(file)) return loadState(model, file, Safetensors.read(file).tensors());
+        TorchCheckpoint.Contents c = TorchCheckpoint.read(file);
+        Loaded fit = loadState(model, file, c.tensors());
+        return new Loaded(c, fit.droppedPrefix(), fit.unused());
     }
-
-    private record Fit(String droppedPrefix, List<String> unused) {}
 
     private static void loadState(Model model, Path file, Safetensors.Contents c) throws IOException { loadState(model, file, c.tensors()); }
 
@@ -128,13 +123,15 @@ public final class Checkpoint {
         return out;
     }
 
-    private static Fit loadState(Model model, Path file, Map<String, Safetensors.Entry> tensors) throws IOException {
+    /** Loads tensors into model by name; returns how the names were fitted (torch null: the caller knows the file). */
+    private static Loaded loadState(Model model, Path file, Map<String, Safetensors.Entry> tensors) throws IOException {
         Map<String, StateDict.Entry> want = model.stateDict().entries();
+        TreeSet<String> wanted = new TreeSet<>(want.keySet());
         List<String> unusedPrefixes = Models.unusedInPublishedWeights(model.architecture());
         String dropped = null;
         // A wrapper module (a normalisation layer in front: "model.conv1.weight", "1.conv1.weight") adds one
         // first name component to every entry; dropped only when that makes the names fit exactly.
-        if (!used(tensors.keySet(), unusedPrefixes).equals(new TreeSet<>(want.keySet())) && !tensors.isEmpty()) {
+        if (!used(tensors.keySet(), unusedPrefixes).equals(wanted) && !tensors.isEmpty()) {
             String first = tensors.keySet().iterator().next();
             int dot = first.indexOf('.');
             if (dot > 0) {
@@ -142,7 +139,7 @@ public final class Checkpoint {
                 if (tensors.keySet().stream().allMatch(k -> k.startsWith(prefix))) {
                     Map<String, Safetensors.Entry> stripped = new LinkedHashMap<>();
                     tensors.forEach((k, v) -> stripped.put(k.substring(prefix.length()), v));
-                    if (used(stripped.keySet(), unusedPrefixes).equals(new TreeSet<>(want.keySet()))) {
+                    if (used(stripped.keySet(), unusedPrefixes).equals(wanted)) {
                         tensors = stripped;
                         dropped = prefix;
                     }
@@ -187,7 +184,7 @@ public final class Checkpoint {
                 ((StateDict.LongEntry) e.getValue()).set(t.toLongs()[0]);
             }
         }
-        return new Fit(dropped, unused);
+        return new Loaded(null, dropped, unused);
     }
 
     /** "NaN at index i" / "Infinity at index i" for the first non-finite value, or null when all are finite. */
