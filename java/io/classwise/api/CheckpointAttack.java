@@ -17,6 +17,7 @@ import io.classwise.report.ExampleGallery;
 import io.classwise.tensor.Backend;
 import io.classwise.train.Evaluation;
 import io.classwise.train.Presets;
+import io.classwise.train.RunDirectory;
 import io.classwise.train.TrainConfig;
 
 import java.io.IOException;
@@ -76,7 +77,6 @@ public final class CheckpointAttack {
 
     /** The evaluated set of a request, without loading the model (what a driver needs to cut shards). */
     public static Plan plan(Request r) throws IOException {
-        if (!Files.exists(r.checkpoint())) throw new IllegalArgumentException("--checkpoint: " + r.checkpoint() + " does not exist");
         Map<String, String> meta = ImportModel.metadata(r.checkpoint());
         String recorded = meta.get("classwise.dataset");
         if (r.dataset() == null && recorded == null) throw new IllegalArgumentException(r.checkpoint() + " does not record its dataset; pass --dataset");
@@ -163,6 +163,7 @@ public final class CheckpointAttack {
         String folder = attackName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.=-]+", "-");
         if (examplesDir != null) return examplesDir.resolve(folder);
         Path abs = checkpoint.toAbsolutePath();
+        if (Files.isDirectory(abs)) return new RunDirectory(abs).examples().resolve(folder); // --checkpoint RUN
         Path parent = abs.getParent();
         if (parent != null && parent.getFileName().toString().equals("checkpoints") && Files.exists(parent.resolveSibling("config.json"))) {
             return parent.resolveSibling("examples").resolve(folder);

@@ -21,6 +21,7 @@ import io.classwise.report.ComparisonReport;
 import io.classwise.tensor.Backend;
 import io.classwise.train.Evaluation;
 import io.classwise.train.RunDirectory;
+import io.classwise.util.OutputPaths;
 import io.classwise.train.TrainConfig;
 import io.classwise.util.Rng;
 
@@ -48,20 +49,20 @@ public final class CompareRuns {
      * CIFAR-10 examples on a GPU, far more on a CPU).
      */
     public record Request(List<Path> runs, Path out, Path baseline, Float eps, int steps, int examples, boolean autoAttack, int batchSize,
-                          String dataDir, long seed) {}
+                          String dataDir, long seed, boolean overwrite) {}
 
     public static RunComparison run(Request r, Backend b, PrintStream log) throws IOException {
         if (r.runs().size() < 2) throw new IllegalArgumentException("compare needs at least two run directories, got " + r.runs().size());
+        OutputPaths.checkDirectory(r.out(), "--out", r.overwrite(), RunDirectory::holdsComparison, "a Classwise comparison (comparison.json)",
+                r.runs());
         ObjectMapper json = new ObjectMapper();
         List<TrainConfig> configs = new ArrayList<>();
         List<Map<String, String>> metas = new ArrayList<>();
         for (Path p : r.runs()) {
             RunDirectory run = new RunDirectory(p);
-            if (!Files.exists(run.lastWeights()) || !Files.exists(run.config())) {
-                throw new IllegalArgumentException(p + " is not a finished run directory (no checkpoints/last.safetensors or config.json)");
-            }
+            if (!RunDirectory.holdsRun(p)) throw new IllegalArgumentException(p + " is not a run directory (no config.json of a run)");
             configs.add(json.readValue(run.config().toFile(), TrainConfig.class));
-            metas.add(Safetensors.read(run.lastWeights()).metadata());
+            metas.add(Safetensors.read(run.finalWeights()).metadata());
         }
         TrainConfig first = configs.get(0);
         for (int i = 1; i < configs.size(); i++) {
@@ -92,7 +93,7 @@ public final class CompareRuns {
         List<RunComparison.Run> results = new ArrayList<>();
         for (int i = 0; i < r.runs().size(); i++) {
             Path p = r.runs().get(i);
-            Model model = Checkpoint.load(b, new RunDirectory(p).lastWeights());
+            Model model = Checkpoint.load(b, new RunDirectory(p).finalWeights());
             if (model.numClasses() != test.numClasses()) throw new IllegalArgumentException(p + ": " + model.numClasses() + " classes, the test set has "
                     + test.numClasses());
             List<RobustFairness> robust = new ArrayList<>();

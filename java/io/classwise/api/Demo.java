@@ -64,7 +64,7 @@ public final class Demo {
         RunDirectory surrogateRun = new RunDirectory(r.out().resolve("surrogate"));
         new Trainer(recipe("natural", 1, r.trainExamples(), 100, r.seed() + 1), b, DatasetId.FASHION_MNIST, train, test, surrogateRun,
                 new PrintStream(OutputStream.nullOutputStream()), false).overwrite(true).fit(false);
-        Model surrogate = Checkpoint.load(b, surrogateRun.lastWeights());
+        Model surrogate = Checkpoint.load(b, surrogateRun.finalWeights());
         Diagnosis.Settings s = new Diagnosis.Settings();
         s.eps = 0.1f;
         s.step = 0.025f;
@@ -73,7 +73,7 @@ public final class Demo {
         // 60 per class: enough correctly classified examples that the class-removal source has ≥ 5 to measure on.
         s.reachableExamples = 600;
         s.squareQueries = 200;
-        RunDiagnosis.run(b, run, Safetensors.read(run.lastWeights()).metadata(), s, r.evalExamples(), surrogate, null,
+        RunDiagnosis.run(b, run, Safetensors.read(run.finalWeights()).metadata(), s, r.evalExamples(), surrogate, null,
                 r.removal() ? List.of() : null, out);
     }
 }

@@ -11,8 +11,11 @@ import io.classwise.nn.checkpoint.TorchCheckpoint;
 import io.classwise.tensor.Backend;
 import io.classwise.train.Presets;
 import io.classwise.train.RunDirectory;
+import io.classwise.train.RunManifest;
 import io.classwise.train.TrainConfig;
 import io.classwise.util.AtomicFiles;
+import io.classwise.util.FileDigests;
+import io.classwise.util.OutputPaths;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,13 +46,20 @@ public final class ImportModel {
      * config.json naming the dataset, architecture and ε) that diagnose and compare open like a trained run.
      * eps null: the dataset's preset ℓ∞ budget.
      */
-    public record Request(Path in, Path out, Path runDir, String architecture, String dataset, String normalize, Float eps) {}
+    public record Request(Path in, Path out, Path runDir, String architecture, String dataset, String normalize, Float eps, boolean overwrite) {}
 
     /** What was imported: the spec, and how the file's entries were fitted to it. */
     public record Result(Models.Spec spec, Checkpoint.Loaded found) {}
 
     public static Result run(Request r, Backend b) throws IOException {
-        if (!Files.isRegularFile(r.in())) throw new IllegalArgumentException(r.in() + " does not exist");
+        if (!Files.isRegularFile(r.in())) throw new IllegalArgumentException(r.in() + (Files.isDirectory(r.in()) ? " is a directory, not a "
+                + "checkpoint file" : Files.exists(r.in()) ? " is not a regular file" : " does not exist"));
+        if ((r.out() == null) == (r.runDir() == null)) throw new IllegalArgumentException("give either OUT (a .safetensors file) or --run DIR");
+        // Every output checked before anything is read or written: a refused convert changes nothing.
+        if (r.out() != null) OutputPaths.checkFile(r.out(), "OUT", r.overwrite(), r.in());
+        else if (RunDirectory.holdsRun(r.runDir())) throw new IllegalArgumentException("--run " + r.runDir() + " already holds a run ("
+                + new RunDirectory(r.runDir()).config() + "); choose another directory");
+        else OutputPaths.checkDirectory(r.runDir(), "--run", false, d -> false, "a run directory", List.of(r.in()));
         Models.Spec spec = spec(r.architecture(), r.dataset(), r.normalize());
         if (r.eps() != null && !(r.eps() > 0 && r.eps() <= 1)) throw new IllegalArgumentException("--eps must be in (0, 1], got " + r.eps());
         Model model = Models.createForLoading(b, spec);
@@ -61,13 +71,10 @@ public final class ImportModel {
         meta.put("classwise.method", IMPORTED);
         meta.put("classwise.imported_from", r.in().getFileName().toString());
         if (r.eps() != null) meta.put("classwise.eps", Float.toString(r.eps()));
-        if ((r.out() == null) == (r.runDir() == null)) throw new IllegalArgumentException("give either OUT (a .safetensors file) or --run DIR");
         if (r.out() != null) {
             Checkpoint.save(model, r.out(), meta);
         } else {
             RunDirectory run = new RunDirectory(r.runDir());
-            if (Files.exists(run.config())) throw new IllegalArgumentException("--run " + r.runDir() + " already holds a run ("
-                    + run.config() + "); choose another directory");
             Files.createDirectories(run.checkpoints());
             TrainConfig c = new TrainConfig();
             c.dataset = id.cliName;
@@ -77,6 +84,8 @@ public final class ImportModel {
             c.presetSource = "imported from " + r.in().getFileName();
             if (r.eps() == null) meta.put("classwise.eps", Double.toString(c.eps));
             Checkpoint.save(model, run.lastWeights(), meta);
+            RunManifest.writeImported(run, run.lastWeights());
+            // config.json last: a directory that holds it is a run, complete.
             AtomicFiles.write(run.config(), o -> o.write(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(c)));
         }
         return new Result(spec, found);
@@ -93,9 +102,9 @@ public final class ImportModel {
      * without Classwise metadata (a torch.save file or a bare safetensors file: architecture and dataset
      * required, normalize as in {@link #spec}). dataset, when given, overrides the recorded one.
      */
-    public static Opened open(Path checkpoint, String architecture, String dataset, String normalize, Backend b) throws IOException {
-        if (!Files.exists(checkpoint)) throw new IllegalArgumentException("--checkpoint: " + checkpoint + " does not exist");
-        Map<String, String> meta = metadata(checkpoint);
+    public static Opened open(Path given, String architecture, String dataset, String normalize, Backend b) throws IOException {
+        Path checkpoint = checkpointFile(given);
+        Map<String, String> meta = metadataOf(checkpoint);
         boolean foreign = !meta.containsKey(Checkpoint.ARCHITECTURE);
         if (foreign && (architecture == null || dataset == null)) {
             throw new IllegalArgumentException(checkpoint + " holds weights without Classwise metadata: give --arch and --dataset "
@@ -116,8 +125,40 @@ public final class ImportModel {
     }
 
     /** A checkpoint's Classwise metadata (dataset, source, ε, …): empty for a torch.save file. */
-    static Map<String, String> metadata(Path checkpoint) throws IOException {
-        return TorchCheckpoint.isTorchFile(checkpoint) ? Map.of() : Safetensors.read(checkpoint).metadata();
+    static Map<String, String> metadata(Path checkpoint) throws IOException { return metadataOf(checkpointFile(checkpoint)); }
+
+    private static Map<String, String> metadataOf(Path file) throws IOException {
+        return TorchCheckpoint.isTorchFile(file) ? Map.of() : Safetensors.read(file).metadata();
+    }
+
+    /**
+     * The file a --checkpoint names: a run directory stands for its final model (resolved through the commit
+     * manifest and verified); a run's checkpoints/last.safetensors is accepted only while it is that model (a crash
+     * in the commit window can leave the previous epoch's copy there); anything but a regular file is refused.
+     */
+    public static Path checkpointFile(Path given) throws IOException {
+        if (!Files.exists(given)) throw new IllegalArgumentException("--checkpoint: " + given + " does not exist");
+        if (Files.isDirectory(given)) {
+            if (!RunDirectory.holdsRun(given)) throw new IllegalArgumentException("--checkpoint: " + given + " is a directory, and not a "
+                    + "run directory (no config.json of a run); give a checkpoint file (.safetensors, .pt) or a run directory");
+            return new RunDirectory(given).finalWeights();
+        }
+        if (!Files.isRegularFile(given)) throw new IllegalArgumentException("--checkpoint: " + given + " is not a regular file (a pipe, "
+                + "device or socket); give a checkpoint file");
+        Path abs = given.toAbsolutePath().normalize();
+        Path dir = abs.getParent(), root = dir == null ? null : dir.getParent();
+        if (root != null && dir.getFileName().toString().equals("checkpoints") && RunDirectory.holdsRun(root)) {
+            RunDirectory run = new RunDirectory(root);
+            if (abs.equals(run.lastWeights().toAbsolutePath().normalize())) {
+                Path fin = run.finalWeights();
+                if (!fin.equals(run.lastWeights()) && !FileDigests.hex(fin, "SHA-256").equals(FileDigests.hex(given, "SHA-256"))) {
+                    throw new IllegalStateException("--checkpoint: " + given + " is not the run's committed final model (" + fin.getFileName()
+                            + " per " + run.manifest().getFileName() + "; a crash left an older copy): engine.jar train --resume --out "
+                            + root + " repairs it; or pass --checkpoint " + root + " to open the committed model");
+                }
+            }
+        }
+        return given;
     }
 
     /**

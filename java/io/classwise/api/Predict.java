@@ -3,6 +3,7 @@ package io.classwise.api;
 import io.classwise.data.DatasetId;
 import io.classwise.nn.Model;
 import io.classwise.nn.Tape;
+import io.classwise.nn.checkpoint.Checkpoint;
 import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.nn.checkpoint.TorchCheckpoint;
 import io.classwise.tensor.Backend;
@@ -54,6 +55,10 @@ public final class Predict {
                     Tensor x = b.allocate(m, shape[1], shape[2], shape[3]).copyFrom(Arrays.copyOfRange(pixels, start * per, (start + m) * per));
                     Tensor z = model.forward(tape, x);
                     float[] values = z.toArray();
+                    String bad = Checkpoint.firstNonFinite(values);
+                    // The rule eval applies: a model whose outputs are not finite predicts nothing meaningful.
+                    if (bad != null) throw new IllegalStateException(r.checkpoint() + " gives non-finite logits on --inputs " + r.inputs()
+                            + " (" + bad + " of the logits of examples " + start + ".." + (start + m - 1) + "): not a usable model");
                     System.arraycopy(b.argmaxRows(z), 0, predicted, start, m);
                     x.release();
                     for (int i = 0; i < m; i++) logits[start + i] = Arrays.copyOfRange(values, i * k, (i + 1) * k);

@@ -13,6 +13,7 @@ import io.classwise.nn.Model;
 import io.classwise.nn.checkpoint.Checkpoint;
 import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.report.AnalysisFiles;
+import io.classwise.report.AnalysisSeal;
 import io.classwise.report.ReportWriter;
 import io.classwise.report.Tables;
 import io.classwise.tensor.Backend;
@@ -61,8 +62,8 @@ public final class Reproduction {
         TrainConfig nat = config(r, "natural");
         nat.epochs = Math.max(1, nat.epochs / 4);
         new Trainer(nat, b, id, train, test, surrogate, new PrintStream(OutputStream.nullOutputStream()), false).overwrite(r.overwrite()).fit(false);
-        RunDiagnosis.run(b, main, Safetensors.read(main.lastWeights()).metadata(), settings(r, main), r.evalExamples(),
-                Checkpoint.load(b, surrogate.lastWeights()), r.dataDir(), r.removal() ? List.of() : null, out);
+        RunDiagnosis.run(b, main, Safetensors.read(main.finalWeights()).metadata(), settings(r, main), r.evalExamples(),
+                Checkpoint.load(b, surrogate.finalWeights()), r.dataDir(), r.removal() ? List.of() : null, out);
         collect(main.analysis().resolve("temperature_pgd.json"), "pgd-at", byMethod, rows);
         List<Path> compared = new ArrayList<>(List.of(main.root()));
         for (String m : r.methods()) {
@@ -70,20 +71,23 @@ public final class Reproduction {
             compared.add(root.resolve(m));
             RunDirectory run = new RunDirectory(root.resolve(m));
             train(r, b, m, train, test, run, out);
-            Model model = Checkpoint.load(b, run.lastWeights());
+            Model model = Checkpoint.load(b, run.finalWeights());
             ImageDataset sub = r.evalExamples() > 0 ? SubsetDataset.balanced(test, Math.max(1, r.evalExamples() / test.numClasses()),
                     r.seed(), "--eval-examples") : test;
-            new Diagnosis(model, sub, id, settings(r, run), new AnalysisFiles(run.analysis()), out).temperatureSweep();
+            Diagnosis.Settings settings = settings(r, run);
+            new Diagnosis(model, sub, id, settings, new AnalysisFiles(run.analysis()), out).temperatureSweep();
+            AnalysisSeal.extend(run, new ObjectMapper().valueToTree(settings), run.finalWeights());
             collect(run.analysis().resolve("temperature_pgd.json"), m, byMethod, rows);
         }
         Tables.json(main.analysis().resolve("temperature_pgd_by_method.json"), byMethod);
         Tables.csv(main.analysis().resolve("temperature_pgd_by_method.csv"), List.of("method", "temperature", "overall_robust_accuracy"), rows);
+        AnalysisSeal.extend(main, new ObjectMapper().valueToTree(settings(r, main)), main.finalWeights());
         // The report again, now with the comparison across methods.
         Path report = new ReportWriter(main).write();
         out.println("report: " + report.toAbsolutePath() + "; Temperature-PGD by method: " + main.analysis().resolve("temperature_pgd_by_method.csv"));
         if (compared.size() > 1) {
             Path cmp = root.resolve("comparison");
-            CompareRuns.run(new CompareRuns.Request(compared, cmp, null, null, 20, r.evalExamples(), r.autoAttack(), 128, r.dataDir(), r.seed()),
+            CompareRuns.run(new CompareRuns.Request(compared, cmp, null, null, 20, r.evalExamples(), r.autoAttack(), 128, r.dataDir(), r.seed(), true),
                     b, out);
             out.println("comparison: " + cmp.resolve("report.html").toAbsolutePath());
         }

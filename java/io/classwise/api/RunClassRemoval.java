@@ -14,6 +14,8 @@ import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.report.AnalysisFiles;
 import io.classwise.tensor.Backend;
 import io.classwise.train.RunDirectory;
+import io.classwise.train.RunLock;
+import io.classwise.report.AnalysisSeal;
 import io.classwise.train.TrainConfig;
 
 import java.io.PrintStream;
@@ -43,9 +45,16 @@ public final class RunClassRemoval {
     /** Runs the experiment; returns the results file. */
     public static Path run(Request r, Backend b, PrintStream out) throws Exception {
         RunDirectory run = new RunDirectory(r.run());
-        if (!Files.exists(run.lastWeights()) || !Files.exists(run.config())) throw new IllegalArgumentException("--run: " + r.run()
-                + " has no trained model (checkpoints/last.safetensors and config.json)");
-        Map<String, String> meta = Safetensors.read(run.lastWeights()).metadata();
+        if (!RunDirectory.holdsRun(r.run())) throw new IllegalArgumentException("--run: " + r.run() + " is not a run directory (no config.json "
+                + "of a run)");
+        try (RunLock lock = RunLock.acquire(run.root(), "remove-class")) {
+            return runLocked(r, run, b, out);
+        }
+    }
+
+    private static Path runLocked(Request r, RunDirectory run, Backend b, PrintStream out) throws Exception {
+        Path model = run.finalWeights();
+        Map<String, String> meta = Safetensors.read(model).metadata();
         TrainConfig recipe = new ObjectMapper().readValue(run.config().toFile(), TrainConfig.class);
         DatasetId id = DatasetId.parse(recipe.dataset);
         boolean embedded = "embedded".equals(recipe.source);
@@ -63,10 +72,11 @@ public final class RunClassRemoval {
         s.step = s.eps / 4;
         s.reachableExamples = r.reachableExamples();
         s.seed = r.seed();
-        Diagnosis d = new Diagnosis(Checkpoint.load(b, run.lastWeights()), test, id, s, new AnalysisFiles(run.analysis()), out);
+        Diagnosis d = new Diagnosis(Checkpoint.load(b, model), test, id, s, new AnalysisFiles(run.analysis()), out);
         out.println("finding the classes each example can be attacked into ...");
         Reachability reach = d.reachableClasses();
         d.classRemoval(reach, train, recipe, List.of(src), ids(r.remove(), names), ids(r.control(), names), run.root().resolve("class-removal"));
+        AnalysisSeal.extend(run, new ObjectMapper().valueToTree(s), model);
         return run.analysis().resolve("class_removal.json");
     }
 

@@ -15,6 +15,9 @@ import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.tensor.Backend;
 import io.classwise.train.Presets;
 import io.classwise.train.RunDirectory;
+import io.classwise.train.RunLock;
+import io.classwise.util.CommittedState;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -50,9 +53,10 @@ public final class RunDiagnosis {
     /** The diagnosis of a run as {@code diagnose} runs it. */
     public static void run(Request r, Backend b, PrintStream out) throws Exception {
         RunDirectory run = new RunDirectory(r.run());
-        if (!Files.exists(run.lastWeights())) throw new IllegalArgumentException("--run: " + run.lastWeights() + " does not exist (train first)");
+        if (!RunDirectory.holdsRun(r.run())) throw new IllegalArgumentException("--run: " + r.run() + " is not a run directory (no config.json "
+                + "of a run; train first)");
         Diagnosis.Settings s = new Diagnosis.Settings();
-        Map<String, String> meta = Safetensors.read(run.lastWeights()).metadata();
+        Map<String, String> meta = Safetensors.read(run.finalWeights()).metadata();
         String ds = meta.get("classwise.dataset");
         s.eps = Presets.attackEps(r.eps(), false, meta.get("classwise.eps"), ds == null ? null : DatasetId.parse(ds));
         if (!(s.eps > 0 && s.eps <= 1)) throw new IllegalArgumentException("--eps must be in (0, 1] (pixel units), got " + s.eps);
@@ -69,26 +73,40 @@ public final class RunDiagnosis {
         run(b, run, meta, s, r.examples(), r.surrogate() == null ? null : Checkpoint.load(b, r.surrogate()), r.dataDir(), r.removalSources(), out);
     }
 
-    /** Shared with demo: loads the test set and the model, runs every analysis, prints a per-class table. */
+    /**
+     * Shared with demo: loads the test set and the run's final model, runs every analysis, prints a per-class table.
+     * Holds the run's lock throughout (a run still training is refused, and two diagnoses never interleave) and
+     * writes the diagnosis as one transaction ({@link DiagnosisStaging}).
+     */
     public static void run(Backend b, RunDirectory run, Map<String, String> meta, Diagnosis.Settings s, int examples, Model surrogate,
                     String dataDir, List<Integer> removalSources, PrintStream out) throws Exception {
+        try (RunLock lock = RunLock.acquire(run.root(), "diagnose")) {
+            runLocked(b, run, meta, s, examples, surrogate, dataDir, removalSources, out);
+        }
+    }
+
+    private static void runLocked(Backend b, RunDirectory run, Map<String, String> meta, Diagnosis.Settings s, int examples, Model surrogate,
+                    String dataDir, List<Integer> removalSources, PrintStream out) throws Exception {
+        Path modelFile = run.finalWeights();
         String ds = meta.get("classwise.dataset");
-        if (ds == null) throw new IllegalArgumentException(run.lastWeights()
+        if (ds == null) throw new IllegalArgumentException(modelFile
                 + " does not record its dataset (classwise.dataset); it was not written by train");
         DatasetId id = DatasetId.parse(ds);
         String source = meta.getOrDefault("classwise.source", "files");
         long seed = Long.parseLong(meta.getOrDefault("classwise.seed", "0"));
         ImageDataset test = Datasets.load(id, Split.TEST, source, seed, DataDirs.resolve(dataDir));
         if (examples > 0) test = SubsetDataset.balanced(test, Math.max(1, examples / test.numClasses()), s.seed, "--examples");
-        Model model = Checkpoint.load(b, run.lastWeights());
-        Files.createDirectories(run.analysis());
-        Diagnosis d = new Diagnosis(model, test, id, s, new AnalysisFiles(run.analysis()), out);
-        out.println("diagnosing " + run.lastWeights() + " on " + test.size() + " test images (ε = " + s.eps + ")");
+        Model model = Checkpoint.load(b, modelFile);
+        DiagnosisStaging staging = DiagnosisStaging.begin(run);
+        CommittedState.set("the diagnosis of " + run.root() + " was not finished; its previous diagnosis (if any) is unchanged. Run "
+                + "engine.jar diagnose --run " + run.root() + " again");
+        Diagnosis d = new Diagnosis(model, test, id, s, new AnalysisFiles(staging.analysis()), out);
+        out.println("diagnosing " + modelFile + " on " + test.size() + " test images (ε = " + s.eps + ")");
         if (Files.exists(run.metrics())) d.robustnessOverEpochs(run.metrics());
         out.println("flip matrix ...");
         FlipMatrix flips = d.flipMatrix();
         if (d.examples() != null) {
-            ExampleGallery.write(run.examples().resolve("pgd-" + s.steps), d.examples(), test.classNames(), "PGD-" + s.steps, s.eps);
+            ExampleGallery.write(staging.examples().resolve("pgd-" + s.steps), d.examples(), test.classNames(), "PGD-" + s.steps, s.eps);
         }
         out.println("reachable classes (targeted PGD towards every class) ...");
         Reachability reach = d.reachableClasses();
@@ -122,6 +140,11 @@ public final class RunDiagnosis {
         }
         out.printf(Locale.ROOT, "(worst = the lowest robust accuracy over all rungs of the ladder)  weight norm vs PGD-20 robustness: Pearson r = %.3f, Spearman ρ = %.3f%n",
                 wn.pearson(), wn.spearman());
+        ObjectNode settings = new ObjectMapper().valueToTree(s);
+        settings.put("examples", test.size());
+        staging.commit(settings, modelFile);
+        CommittedState.set("the diagnosis of " + run.root() + " is complete (analysis/); its report was being written: engine.jar report --run "
+                + run.root() + " writes it");
         out.println("analysis files: " + run.analysis() + " "
                 + Arrays.toString(Files.list(run.analysis()).map(p -> p.getFileName().toString()).sorted().toArray()));
         out.println("report: " + new ReportWriter(run).write().toAbsolutePath());

@@ -21,6 +21,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.HashSet;
+import io.classwise.util.OutputPaths;
 import java.util.Locale;
 import java.util.Map;
 
@@ -237,8 +240,27 @@ public final class Sweep {
         return v;
     }
 
+    /**
+     * A local output directory must be new, empty, or a sweep's own (its runs, summary.csv/json, comparison/,
+     * logs/): a sweep resumes into its own directory but never writes among another directory's files.
+     */
+    public static void checkOut(Spec spec) throws IOException {
+        if (isUri(spec.location())) return;
+        Set<String> names = new HashSet<>(List.of("summary.csv", "summary.json", "comparison", "logs"));
+        for (Run r : runs(spec)) names.add(r.directory());
+        OutputPaths.checkDirectory(spec.out(), "out (" + spec.location() + ")", true, dir -> {
+            try (var entries = Files.list(dir)) {
+                return entries.allMatch(e -> names.contains(e.getFileName().toString()) || RunDirectory.holdsRun(e)
+                        || (e.getFileName().toString().startsWith(".") && e.getFileName().toString().endsWith(".tmp")));
+            } catch (IOException unreadable) {
+                return false;
+            }
+        }, "a sweep's output (its runs, summary, comparison, logs)", List.of());
+    }
+
     /** Every run in order on this machine, then the summary (and the compare report). */
     public static List<Result> runAll(Spec spec, Backend compareBackend, PrintStream log) throws Exception {
+        checkOut(spec);
         List<Result> results = new ArrayList<>();
         for (Run r : runs(spec)) results.add(runOne(spec, r, null, log));
         finish(spec, results, compareBackend, log);
@@ -270,7 +292,7 @@ public final class Sweep {
             for (Result r : results) dirs.add(spec.out().resolve(r.directory()));
             CompareSettings c = spec.compare();
             CompareRuns.run(new CompareRuns.Request(dirs, spec.out().resolve("comparison"), null, null, c.steps(), c.examples(), c.autoAttack(),
-                    c.batchSize(), spec.dataDir(), 0), compareBackend, log);
+                    c.batchSize(), spec.dataDir(), 0, true), compareBackend, log);
             log.println("compare report: " + spec.out().resolve("comparison"));
         }
     }

@@ -13,7 +13,6 @@ import io.classwise.train.Presets;
 import io.classwise.train.RunDirectory;
 import io.classwise.train.TrainConfig;
 import io.classwise.train.Trainer;
-import io.classwise.util.AtomicFiles;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -39,17 +38,17 @@ public final class TrainRun {
 
     /** Trains; returns the configuration it ran with. */
     public static TrainConfig run(Request r, PrintStream out) throws Exception {
-        RunDirectory run = new RunDirectory(r.out());
         if (r.out().toString().isBlank()) throw new IllegalArgumentException("--out must name a directory, got an empty path");
         if (r.stopAfter() != null && r.stopAfter() < 1) throw new IllegalArgumentException("--stop-after must be >= 1, got " + r.stopAfter());
+        RunDirectory run = new RunDirectory(r.out());
         TrainConfig c = r.resume() ? resumed(r, run) : fresh(r);
         DatasetId id = DatasetId.parse(c.dataset);
         ImageDataset train = Datasets.load(id, Split.TRAIN, c.source, c.seed, DataDirs.resolve(r.dataDir()));
         ImageDataset test = Datasets.load(id, Split.TEST, c.source, c.seed, DataDirs.resolve(r.dataDir()));
         try (Backend b = Backends.create(c.device, c.threads, false, Precision.parse(c.precision))) {
-            out.println("training " + c.architecture + " on " + c.dataset + " with " + c.method + " (" + c.epochs + " epochs, "
-                    + b.name() + "); run directory " + r.out());
-            Trainer t = new Trainer(c, b, id, train, test, run, out, r.progress()).overwrite(r.overwrite());
+            Trainer t = new Trainer(c, b, id, train, test, run, out, r.progress()).overwrite(r.overwrite())
+                    .announce("training " + c.architecture + " on " + c.dataset + " with " + c.method + " (" + c.epochs + " epochs, "
+                            + b.name() + "); run directory " + r.out());
             t.fit(r.resume(), r.stopAfter() == null ? c.epochs : r.stopAfter());
             if (b.peakBytes() > 0) out.printf(Locale.ROOT, "peak device memory: %.1f MiB%n", b.peakBytes() / 1048576.0);
         }
@@ -69,11 +68,8 @@ public final class TrainRun {
             throw new IllegalArgumentException((r.embedded() ? "--embedded" : "--synthetic") + " contradicts the run being resumed (data: "
                     + saved.source + ")");
         }
-        TrainConfig c = Presets.resumed(saved, r.settings(), r.flagOf());
-        if (c.epochs != saved.epochs) {
-            AtomicFiles.write(run.config(), o -> o.write(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(c)));
-        }
-        return c;
+        // A longer run is written to config.json by the Trainer, once it holds the run and every check passed.
+        return Presets.resumed(saved, r.settings(), r.flagOf());
     }
 
     private static TrainConfig fresh(Request r) throws Exception {

@@ -30,10 +30,12 @@ final class ConvertCommand implements Callable<Integer> {
     @Mixin NormalizeOption normalization = new NormalizeOption();
     @Option(names = "--eps", description = "The ℓ∞ budget the model was trained for (what attacks default to; else the dataset's preset).") Float eps;
 
+    @Option(names = "--overwrite", description = "Replace OUT if it exists (never an input, never a directory).") boolean overwrite;
+
     @Override
     public Integer call() throws Exception {
         try (Backend b = Backends.create("reference", 0)) {
-            ImportModel.Result r = ImportModel.run(new ImportModel.Request(in, out, runDir, arch, dataset, normalization.normalize, eps), b);
+            ImportModel.Result r = ImportModel.run(new ImportModel.Request(in, out, runDir, arch, dataset, normalization.normalize, eps, overwrite), b);
             TorchCheckpoint.Contents c = r.found().torch();
             if (c != null) {
                 System.out.println("weights: " + c.tensors().size() + " tensors " + (c.foundUnder().isEmpty() ? "at the top level"

@@ -49,7 +49,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         try (Backend b = backend.create()) {
             if (checkpoint != null) {
                 ImportModel.Result r = ImportModel.run(new ImportModel.Request(checkpoint, null, runDir, arch, dataset, normalization.normalize,
-                        trainEps), b);
+                        trainEps, false), b);
                 System.out.println(checkpoint + " → run directory " + runDir + " (" + arch + ", " + r.spec().numClasses() + " classes)");
             }
             RunDiagnosis.run(new RunDiagnosis.Request(runDir, examples, budget.eps, budget.step, budget.steps, reachable, squareQueries, temperatures,

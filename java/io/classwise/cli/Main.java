@@ -1,6 +1,9 @@
 package io.classwise.cli;
 
+import io.classwise.util.CommittedState;
 import picocli.CommandLine;
+
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,6 +27,15 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         int code;
+        // SIGTERM / SIGINT run shutdown hooks: say what is committed and how to continue instead of a bare exit 143 / 130.
+        AtomicBoolean finished = new AtomicBoolean();
+        Thread onStop = new Thread(() -> {
+            if (!finished.get()) {
+                System.err.println(CommittedState.interruptedLine());
+                System.err.flush();
+            }
+        }, "classwise-interrupted");
+        Runtime.getRuntime().addShutdownHook(onStop);
         try {
             code = execute(args);
         } catch (OutOfMemoryError e) {
@@ -32,6 +44,7 @@ public final class Main implements Runnable {
                     + "); try a smaller --batch-size or --examples, or more memory (java -Xmx...)");
             code = 3;
         }
+        finished.set(true);
         System.exit(code);
     }
 

@@ -3,6 +3,7 @@ package io.classwise.cli;
 import io.classwise.api.Predict;
 import io.classwise.tensor.Backend;
 import io.classwise.util.AtomicFiles;
+import io.classwise.util.OutputPaths;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,10 +28,12 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--arch", description = "For weights without Classwise metadata: their architecture.") String arch;
     @Mixin NormalizeOption normalization = new NormalizeOption();
     @Option(names = "--batch-size", defaultValue = "64", description = "Images per forward pass (default: ${DEFAULT-VALUE}).") int batchSize;
+    @Option(names = "--overwrite", description = "Replace --out if it exists (never the checkpoint or the inputs).") boolean overwrite;
     @Mixin BackendOptions backend;
 
     @Override
     public Integer call() throws Exception {
+        if (out != null) OutputPaths.checkFile(out, "--out", overwrite, checkpoint, inputs);
         try (Backend b = backend.create()) {
             Predict.Result r = Predict.run(new Predict.Request(checkpoint, inputs, key, arch, dataset, normalization.normalize, batchSize), b);
             if (out == null) {

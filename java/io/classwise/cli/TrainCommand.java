@@ -57,7 +57,7 @@ final class TrainCommand implements Callable<Integer> {
             + "policy's measurements (default: 0.02).") Double validationFraction;
     @Option(names = "--cfa-lambda-eps", description = "cfa: CCM's λ₁, ε_k = (λ₁ + A_k)·ε (default: 0.5).") Double cfaLambdaEps;
     @Option(names = "--cfa-lambda-beta", description = "cfa: CCR's λ₂ (default: 0.5).") Double cfaLambdaBeta;
-    @Option(names = "--cfa-begin", description = "cfa: epochs before calibration starts (default: 0 = 5 % of the epochs).") Integer cfaBegin;
+    @Option(names = "--cfa-begin", description = "cfa: epochs before calibration starts (default: 0 = 5 %% of the epochs).") Integer cfaBegin;
     @Option(names = "--fawa-decay", description = "cfa: FAWA's moving-average decay (default: 0.88).") Double fawaDecay;
     @Option(names = "--fawa-threshold", description = "cfa: worst-class validation robust accuracy an epoch needs to enter FAWA (default: 0.24, "
             + "the paper's CIFAR-10 value).") Double fawaThreshold;

@@ -35,6 +35,13 @@ public final class ExampleGallery {
 
     public static Path write(Path dir, AdversarialExamples examples, List<String> classNames, String attack,
             double eps) throws IOException {
+        if (Files.isDirectory(dir) && !Files.exists(dir.resolve("index.json"))) {
+            try (var entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) throw new IllegalArgumentException(dir + " is not empty and holds no gallery (index.json): "
+                        + "Classwise never writes over what it did not create; choose another --examples-dir");
+            }
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IllegalArgumentException(dir + " is a file; the gallery needs a directory");
         Files.createDirectories(dir);
         int[] shape = examples.imageShape();
         List<Map<String, Object>> perClass = new ArrayList<>();

@@ -33,9 +33,12 @@ public final class ReportWriter {
 
     public ReportWriter(RunDirectory run) { this.run = run; }
 
+    /** The sealed analysis files (name → SHA-256): a report is assembled from these only. */
+    private Map<String, String> sealed = Map.of();
+
     private JsonNode read(String name) throws IOException {
         Path f = run.analysis().resolve(name);
-        return Files.exists(f) ? JSON.readTree(f.toFile()) : null;
+        return sealed.containsKey(name) && Files.exists(f) ? JSON.readTree(f.toFile()) : null;
     }
 
     private static String esc(String s) {
@@ -69,6 +72,7 @@ public final class ReportWriter {
 
     /** Writes report.html (atomically) and the plots; returns the report's path. */
     public Path write() throws IOException {
+        sealed = AnalysisSeal.verify(run);
         JsonNode config = Files.exists(run.config()) ? JSON.readTree(run.config().toFile()) : JSON.createObjectNode();
         html.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Classwise report</title><style>")
             .append("body{font-family:system-ui,sans-serif;max-width:1300px;margin:2em auto;color:#222}")

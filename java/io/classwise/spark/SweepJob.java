@@ -45,6 +45,7 @@ final class SweepJob implements Callable<Integer> {
         }
         String origin = spec;
         Sweep.Spec s = Sweep.parse(text, Path.of(spec.replaceFirst(Sweep.URI_SCHEME, "")));
+        Sweep.checkOut(s);
         boolean remote = Sweep.isUri(s.location());
         String out = remote ? s.location().replaceAll("/+$", "") : s.out().toAbsolutePath().normalize().toString();
         int n = Sweep.runs(s).size();

@@ -12,47 +12,75 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 
 /**
- * One run at a time per run directory: RUN/.lock holds the owner's process id under an OS file lock
- * for the life of the run. The OS releases the lock when the process dies (even by kill -9), so a stale
- * file never blocks (the file itself stays: deleting it could let two later runs lock different files);
- * a second run — another process or another Trainer in this JVM — is refused with a message naming the owner.
+ * One writer at a time per run directory: RUN/.lock holds the owner's process id and purpose under an OS
+ * file lock for as long as it trains or writes a diagnosis. The OS releases the lock when the process dies
+ * (even by kill -9), so a file left by a killed process never blocks. A finished owner deletes the file while
+ * still holding the lock; a process that locked the file just before it was deleted notices that the path no
+ * longer names the file it locked and tries again, so two processes never hold "the" lock on different files.
+ * A second writer — another process or another owner in this JVM — is refused with a message naming the owner.
  */
-final class RunLock implements AutoCloseable {
+public final class RunLock implements AutoCloseable {
     static final String FILE = ".lock";
+    private final Path file;
     private final FileChannel channel;
     private final FileLock lock;
 
-    private RunLock(FileChannel channel, FileLock lock) { this.channel = channel; this.lock = lock; }
+    private RunLock(Path file, FileChannel channel, FileLock lock) { this.file = file; this.channel = channel; this.lock = lock; }
 
-    static RunLock acquire(Path runDir) throws IOException {
+    /** Locks runDir (created if absent) for training. */
+    static RunLock acquire(Path runDir) throws IOException { return acquire(runDir, "training"); }
+
+    /** Locks runDir (created if absent); purpose ("training", "diagnose") is recorded for the message another process gets. */
+    public static RunLock acquire(Path runDir, String purpose) throws IOException {
         Files.createDirectories(runDir);
         Path f = runDir.resolve(FILE);
-        FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        FileLock l;
+        for (int attempt = 0; ; attempt++) {
+            FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (OverlappingFileLockException sameJvm) {
+                l = null;
+            }
+            if (l == null) {
+                String owner = readOwner(f).replaceAll(" #\\d+$", "");
+                ch.close();
+                throw new IllegalStateException(runDir + " is in use by another process (" + (owner.isEmpty() ? "unknown process" : owner)
+                        + "); wait for it to finish, or choose another directory");
+            }
+            String owner = "pid " + ProcessHandle.current().pid() + ", " + purpose + " since " + Instant.now() + " #" + System.nanoTime();
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap(owner.getBytes(StandardCharsets.UTF_8)), 0);
+            ch.force(true);
+            // Our words read back through the path prove that the path names the file we locked; otherwise the previous
+            // owner deleted it between our open and our lock, and whoever holds the path's file wrote (or will write) theirs.
+            if (!readOwner(f).equals(owner) && attempt < 100) {
+                l.release();
+                ch.close();
+                continue;
+            }
+            return new RunLock(f, ch, l);
+        }
+    }
+
+    private static String readOwner(Path f) {
         try {
-            l = ch.tryLock();
-        } catch (OverlappingFileLockException sameJvm) {
-            l = null;
+            return new String(Files.readAllBytes(f), StandardCharsets.UTF_8).trim();
+        } catch (IOException gone) {
+            return "";
         }
-        if (l == null) {
-            String owner = new String(Files.readAllBytes(f), StandardCharsets.UTF_8).trim();
-            ch.close();
-            throw new IllegalStateException(runDir + " is in use by another run (" + (owner.isEmpty() ? "unknown process" : owner)
-                    + "); wait for it to finish or choose another --out");
-        }
-        ch.truncate(0);
-        ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + ", started "
-                + Instant.now()).getBytes(StandardCharsets.UTF_8)), 0);
-        ch.force(true);
-        return new RunLock(ch, l);
     }
 
     @Override
     public void close() throws IOException {
         try {
-            lock.release();
+            Files.deleteIfExists(file);
         } finally {
-            channel.close();
+            try {
+                lock.release();
+            } finally {
+                channel.close();
+            }
         }
     }
 }

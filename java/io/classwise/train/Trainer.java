@@ -23,6 +23,7 @@ import io.classwise.nn.checkpoint.TrainingState;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.Tensor;
 import io.classwise.util.AtomicFiles;
+import io.classwise.util.CommittedState;
 import io.classwise.util.Rng;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -73,6 +74,7 @@ public final class Trainer {
     private final Sgd sgd;
     private final LrSchedule schedule;
     private boolean overwrite;
+    private String announcement;
 
     public Trainer(TrainConfig cfg, Backend backend, DatasetId datasetId, ImageDataset train, ImageDataset test,
                    RunDirectory run, PrintStream log, boolean progress) {
@@ -114,9 +116,17 @@ public final class Trainer {
      * epochs), leaving a checkpoint that {@code --resume} continues from.
      */
     public List<EpochMetrics> fit(boolean resume, int stopAfter) throws IOException {
+        // Checked before the lock creates anything: a refused run leaves the directory as it was.
+        if (!resume) checkFreshDirectory();
         try (RunLock lock = RunLock.acquire(run.root())) {
             return fitLocked(resume, stopAfter);
         }
+    }
+
+    /** A line printed once the run holds its directory and its checks passed (a refused run prints nothing but the refusal). */
+    public Trainer announce(String line) {
+        this.announcement = line;
+        return this;
     }
 
     /**
@@ -137,6 +147,16 @@ public final class Trainer {
             if (!Files.exists(run.config())) throw new IOException(run.root()
                     + ": nothing to resume (no config.json: not a run directory)");
             committed = EpochCommit.newest(run);
+            JsonNode onDisk = JSON.readTree(run.config().toFile());
+            String changed = committed == null ? null : RunManifest.configChange(committed.manifest(), onDisk);
+            if (changed != null) {
+                throw new IllegalStateException(run.config() + " was changed after epoch " + committed.epoch() + " was committed (" + changed
+                        + "); the committed epochs were trained with the first value. Restore it, or start a new run");
+            }
+            if (onDisk.path("epochs").asInt() != cfg.epochs) {
+                // A longer run (the one change resume may make to the recipe), written only now that every check passed.
+                AtomicFiles.write(run.config(), out -> out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg)));
+            }
             if (committed == null) {
                 LOG.warn("{}: no epoch was committed before the run stopped; starting again from epoch 1", run.root());
                 Files.createDirectories(run.checkpoints());
@@ -148,18 +168,23 @@ public final class Trainer {
                     throw new IOException(committed.state() + " is the optimizer state of epoch " + meta.get("classwise.epoch")
                             + ", not of epoch " + committed.epoch());
                 }
-                EpochCommit.repairLast(run, committed);
+                EpochCommit.repairLast(run);
                 if (policy != null) restorePolicy(meta, committed);
                 trimMetrics(committed.epoch());
                 start = committed.epoch() + 1;
                 LOG.info("{}: resuming after epoch {} of {}", run.root(), committed.epoch(), cfg.epochs);
             }
         } else {
-            prepareFreshDirectory();
+            checkFreshDirectory();
+            clearForOverwrite();
             Files.createDirectories(run.checkpoints());
             AtomicFiles.write(run.config(), out -> out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg)));
             Files.deleteIfExists(run.metrics());
         }
+        if (announcement != null) log.println(announcement);
+        CommittedState.set(start == 1 ? "no epoch of " + run.root() + " is committed yet; start again with --overwrite, or --resume"
+                : "epoch " + (start - 1) + " of " + cfg.epochs + " is committed in " + run.root() + "; continue with: engine.jar train --resume --out "
+                + run.root());
         List<EpochMetrics> all = new ArrayList<>();
         double previousCheck = committed != null ? catastrophicCheck() : Double.NaN;
         int lastGood = committed == null ? 0 : committed.epoch();
@@ -182,13 +207,16 @@ public final class Trainer {
             if (policy != null) meta.put(POLICY_META, JSON.writeValueAsString(policy.state()));
             try {
                 // The weights' first write checks them (Checkpoint.save) before anything of the epoch is on disk.
-                EpochCommit.commit(run, epoch, model, sgd, policy == null ? Map.of() : policy.tensors(), meta, metricsLine(m));
+                EpochCommit.commit(run, epoch, model, sgd, policy == null ? Map.of() : policy.tensors(), meta, metricsLine(m),
+                        JSON.valueToTree(cfg));
             } catch (NonFiniteWeightsException e) {
                 throw new TrainingDivergedException("the weights are no longer finite after epoch " + epoch + " (" + e.offender() + "; lr "
                         + cfg.lr + "); nothing of this epoch was saved. " + lastGoodCheckpoint(lastGood) + "; try a smaller --lr.");
             }
             all.add(m);
             lastGood = epoch;
+            CommittedState.set("epoch " + epoch + " of " + cfg.epochs + " is committed in " + run.root() + (epoch < cfg.epochs
+                    ? "; continue with: engine.jar train --resume --out " + run.root() : " (the run is complete)"));
             ClassAccuracy tr = m.testRobust();
             log.printf(Locale.ROOT, "epoch %d/%d  loss %.4f  train clean %.3f robust %s  test clean %.3f robust %.3f (worst class %.3f %s, "
                             + "gap %.3f)  (%.0f s; training %.1f img/s)%n",
@@ -222,6 +250,7 @@ public final class Trainer {
             meta.put("classwise.weights", "fawa-average");
             Path fawaFile = run.checkpoints().resolve("fawa.safetensors");
             Checkpoint.save(model, fawaFile, meta);
+            EpochCommit.commitFinal(run, fawaFile);
             Checkpoint.save(model, run.lastWeights(), meta);
             ClassAccuracy[] acc = evaluate(cfg.epochs);
             o.put("weights", "FAWA average of " + fawa.averaged() + " epochs (" + fawaFile.getFileName() + ", also last.safetensors)");
@@ -263,19 +292,44 @@ public final class Trainer {
                 : "There is no good checkpoint yet (first epoch)";
     }
 
-    /** A fresh run needs an empty directory (its lock file aside), or overwrite, which clears it. */
-    private void prepareFreshDirectory() throws IOException {
+    /**
+     * A fresh run needs a new or empty directory (its lock file aside), or a directory that holds a Classwise
+     * run together with overwrite. Anything else is refused before anything is written: a directory that is not
+     * a run is never emptied, and neither is a run directory holding files Classwise did not write.
+     */
+    private void checkFreshDirectory() throws IOException {
+        Path root = run.root();
+        if (Files.exists(root) && !Files.isDirectory(root)) {
+            throw new IllegalArgumentException("--out " + root + " is a file, not a directory: give a new or empty directory for the run");
+        }
+        if (!Files.isDirectory(root)) return;
         List<Path> present;
-        try (var files = Files.list(run.root())) {
-            present = files.filter(f -> !f.getFileName().toString().equals(RunLock.FILE)).toList();
+        try (var files = Files.list(root)) {
+            present = files.filter(f -> !f.getFileName().toString().equals(RunLock.FILE)).sorted().toList();
         }
         if (present.isEmpty()) return;
+        if (!RunDirectory.holdsRun(root)) {
+            throw new IllegalStateException("--out " + root + " is not empty and is not a Classwise run (" + present.size() + " entries, e.g. "
+                    + present.get(0).getFileName() + ", and no config.json of a run); Classwise never deletes what it did not write, "
+                    + "--overwrite included: choose a new or empty --out");
+        }
         if (!overwrite) {
-            throw new IllegalStateException(run.root() + " already holds a run (" + present.size() + " entries, e.g. "
-                    + present.get(0).getFileName()
+            throw new IllegalStateException("--out " + root + " already holds a run (" + run.config().getFileName()
                     + "): use --resume to continue it, --overwrite to replace it, or another --out");
         }
-        for (Path p : present) deleteRecursively(p);
+        List<Path> foreign = run.foreignEntries();
+        if (!foreign.isEmpty()) {
+            throw new IllegalStateException("--overwrite: " + root + " holds a run but also " + foreign.size() + " entr"
+                    + (foreign.size() == 1 ? "y" : "ies") + " Classwise did not write (" + foreign.get(0).getFileName()
+                    + (foreign.size() > 1 ? ", ..." : "") + "); nothing was deleted. Move them away, or choose another --out");
+        }
+    }
+
+    /** With overwrite, removes the previous run's entries (checked to be only what Classwise writes); the lock stays. */
+    private void clearForOverwrite() throws IOException {
+        try (var files = Files.list(run.root())) {
+            for (Path p : files.filter(f -> !f.getFileName().toString().equals(RunLock.FILE)).toList()) deleteRecursively(p);
+        }
     }
 
     private static void deleteRecursively(Path p) throws IOException {

@@ -9,6 +9,7 @@ import io.classwise.data.Split;
 import io.classwise.data.SubsetDataset;
 import io.classwise.nn.checkpoint.Checkpoint;
 import io.classwise.report.AnalysisFiles;
+import io.classwise.report.AnalysisSeal;
 import io.classwise.report.ReportWriter;
 import io.classwise.tensor.cpu.CpuBackend;
 import io.classwise.train.Recipes;
@@ -74,6 +75,8 @@ class DiagnosisTest {
         ladder = d.attackLadder(null);
         sweep = d.temperatureSweep();
         d.weightNorms(Diagnosis.rung(ladder, Diagnosis.REFERENCE_RUNG).perClass(), run.checkpoints(), run.metrics());
+        // Written by hand here rather than by RunDiagnosis's staging: sealed as one diagnosis, as diagnose does.
+        AnalysisSeal.write(run, JSON.valueToTree(s), run.finalWeights());
     }
 
     @AfterAll

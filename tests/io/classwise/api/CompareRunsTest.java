@@ -40,7 +40,7 @@ class CompareRunsTest {
             }
             Path out = dir.resolve("cmp");
             RunComparison c = CompareRuns.run(new CompareRuns.Request(List.of(dir.resolve("pgd-at"), dir.resolve("dafa")), out, null, null, 3,
-                    60, false, 32, null, 0), b, QUIET);
+                    60, false, 32, null, 0, false), b, QUIET);
             assertEquals(2, c.runs().size());
             assertEquals(60, c.examples());
             double[] self = c.changeAgainstBaseline(0, 0);
@@ -56,7 +56,7 @@ class CompareRunsTest {
             assertTrue(html.contains("Change against pgd-at") || html.contains("change_"), "the change chart");
             assertTrue(html.contains("robust-term weight") || html.contains("clean-term weight"), "DAFA's weights over epochs");
             assertThrows(IllegalArgumentException.class, () -> CompareRuns.run(new CompareRuns.Request(List.of(dir.resolve("pgd-at")), out, null,
-                    null, 3, 60, false, 32, null, 0), b, QUIET));
+                    null, 3, 60, false, 32, null, 0, false), b, QUIET));
         }
     }
 }

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ConvertCommandTest extends CommandLineTest {
     private static final Path FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
 
-    private static Path fixture(String name) throws URISyntaxException {
+    static Path fixture(String name) throws URISyntaxException {
         return Path.of(ConvertCommandTest.class.getResource("/io/classwise/nn/checkpoint/torch/" + name).toURI());
     }
 

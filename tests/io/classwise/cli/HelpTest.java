@@ -8,9 +8,28 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Every flag of every command has a one-line description in --help, and a default it has is shown. */
-class HelpTest {
+/** Every flag of every command has a one-line description in --help, and a default it has is shown; picocli warns of nothing. */
+class HelpTest extends CommandLineTest {
+    /** A '%' in a description that is not a format (e.g. "5 % of the epochs") makes picocli print a warning on every --help and usage error. */
+    @Test
+    void noCommandMakesPicocliWarn() {
+        List<String> commands = new ArrayList<>();
+        commands.add("");
+        commands.addAll(new CommandLine(new Main()).getSubcommands().keySet());
+        for (String c : commands) {
+            String[] help = c.isEmpty() ? new String[] {"--help"} : new String[] {c, "--help"};
+            String[] wrong = c.isEmpty() ? new String[] {"--no-such-flag"} : new String[] {c, "--no-such-flag"};
+            Main.execute(help);
+            Main.execute(wrong);
+        }
+        String all = stdout() + stderr();
+        assertFalse(all.contains("picocli WARN"), all.lines().filter(l -> l.contains("picocli WARN")).findFirst().orElse(""));
+        assertTrue(stdout().contains("Usage: engine.jar train"), "the help was rendered");
+    }
+
     @Test
     void everyOptionIsDescribedWithItsDefault() {
         List<String> missing = new ArrayList<>();

@@ -74,6 +74,10 @@ class ReportWriterTest {
         Tables.json(run.analysis().resolve("temperature_pgd.json"), Map.of("eps", 0.031, "temperatures", new double[] {1, 5},
                 "class_names", names, "rows", rows));
 
+        Path model = run.checkpoints().resolve("model.safetensors");
+        Files.createDirectories(model.getParent());
+        Files.writeString(model, "a model");
+        AnalysisSeal.write(run, new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode(), model);
         Path report = new ReportWriter(run).write();
         String html = Files.readString(report);
         String pairs = html.substring(html.indexOf("<table id=\"confused-pairs\">"), html.indexOf("</table>",

@@ -177,7 +177,7 @@ class TrainerTest {
         // Hold the run's lock as a running training would, then start a second one.
         try (RunLock held = RunLock.acquire(dir)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer(tiny("natural"), dir).fit(false));
-            assertTrue(e.getMessage().contains("in use by another run") && e.getMessage().contains("pid "
+            assertTrue(e.getMessage().contains("in use by another process") && e.getMessage().contains("pid "
                     + ProcessHandle.current().pid()), e.getMessage());
         }
         trainer(tiny("natural"), dir).fit(false, 1); // released: fine

@@ -83,6 +83,18 @@ public final class Checkpoint {
         }
         try {
             int[] shape = Arrays.stream(meta.get(INPUT_SHAPE).split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+            long pixels = 1;
+            for (int d : shape) {
+                // Sizes from a file are checked before anything is sized by them (a product that wraps gave "negative dimension").
+                if (d < 1 || d > 1 << 16) throw new SafetensorsFormatException(file, "metadata '" + INPUT_SHAPE + "' = " + meta.get(INPUT_SHAPE)
+                        + " has a dimension " + d + "; expected C,H,W each in 1.." + (1 << 16));
+                pixels *= d;
+            }
+            if (shape.length != 3 || pixels > 1 << 26) throw new SafetensorsFormatException(file, "metadata '" + INPUT_SHAPE + "' = "
+                    + meta.get(INPUT_SHAPE) + " is not an image shape C,H,W of at most " + (1 << 26) + " values");
+            int classes = Integer.parseInt(meta.get(NUM_CLASSES).trim());
+            if (classes < 1 || classes > 1 << 20) throw new SafetensorsFormatException(file, "metadata '" + NUM_CLASSES + "' = " + classes
+                    + " is not a class count (1.." + (1 << 20) + ")");
             float[] mean = floats(meta.get(MEAN)), std = floats(meta.get(STD));
             float cos = meta.containsKey(COSINE_SCALE) ? Float.parseFloat(meta.get(COSINE_SCALE)) : 0f;
             return new Models.Spec(meta.get(ARCHITECTURE), Integer.parseInt(meta.get(NUM_CLASSES)), shape, mean, std, cos);

@@ -106,6 +106,47 @@ public final class Safetensors {
     public static final String CHECKSUM = "classwise.data_sha256";
 
     /**
+     * Metadata key of the metadata's own digests: a JSON object mapping every other metadata key to the SHA-256
+     * (hex) of its value. The normalisation, architecture, input shape, classes and ε change what a model computes
+     * as much as its weights do; an edit, an addition or a removal is reported naming the key.
+     */
+    public static final String METADATA_CHECKSUM = "classwise.metadata_sha256";
+
+    private static String metadataDigests(Map<String, String> metadata) {
+        ObjectNode o = JSON.createObjectNode();
+        for (Map.Entry<String, String> e : new TreeMap<>(metadata).entrySet()) {
+            if (e.getKey().equals(CHECKSUM) || e.getKey().equals(METADATA_CHECKSUM)) continue;
+            o.put(e.getKey(), HexFormat.of().formatHex(FileDigests.digest("SHA-256").digest(e.getValue().getBytes(StandardCharsets.UTF_8))));
+        }
+        return o.toString();
+    }
+
+    /** The first metadata key whose value, presence or absence disagrees with the recorded digests, described; null when all agree. */
+    private static String metadataChange(Map<String, String> metadata, String recorded) {
+        JsonNode want;
+        try {
+            want = JSON.readTree(recorded);
+        } catch (JsonProcessingException e) {
+            return METADATA_CHECKSUM + " itself is not valid JSON";
+        }
+        JsonNode have;
+        try {
+            have = JSON.readTree(metadataDigests(metadata));
+        } catch (JsonProcessingException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+        TreeMap<String, Boolean> keys = new TreeMap<>();
+        want.fieldNames().forEachRemaining(k -> keys.put(k, true));
+        have.fieldNames().forEachRemaining(k -> keys.put(k, true));
+        for (String k : keys.keySet()) {
+            if (!want.has(k)) return "metadata key '" + k + "' was added";
+            if (!have.has(k)) return "metadata key '" + k + "' was removed";
+            if (!want.get(k).asText().equals(have.get(k).asText())) return "metadata '" + k + "' was changed (now " + metadata.get(k) + ")";
+        }
+        return null;
+    }
+
+    /**
      * Writes atomically: a temporary file in the same directory, fsynced, then renamed over {@code file}.
      * Metadata keys are written sorted (equal content gives equal bytes) and the data section's SHA-256
      * is added under {@link #CHECKSUM}, so a later change to the tensor bytes is detected on reading.
@@ -116,6 +157,8 @@ public final class Safetensors {
         MessageDigest sha = FileDigests.digest("SHA-256");
         for (Entry t : tensors.values()) sha.update(t.data);
         sorted.put(CHECKSUM, HexFormat.of().formatHex(sha.digest()));
+        sorted.remove(METADATA_CHECKSUM);
+        sorted.put(METADATA_CHECKSUM, metadataDigests(sorted));
         ObjectNode meta = header.putObject("__metadata__");
         sorted.forEach(meta::put);
         long offset = 0;
@@ -251,6 +294,12 @@ public final class Safetensors {
                     throw new SafetensorsFormatException(file, "tensor data does not match the checksum in its metadata ("
                             + CHECKSUM + "): the file was "
                             + "changed or corrupted after it was written");
+                }
+                String recorded = metadata.get(METADATA_CHECKSUM);
+                String change = recorded == null ? null : metadataChange(metadata, recorded);
+                if (change != null) {
+                    throw new SafetensorsFormatException(file, change + " after the file was written (" + METADATA_CHECKSUM + " differs): "
+                            + "the model it describes would compute something else; restore the file or write it again");
                 }
             } else if (!tensors.isEmpty()) {
                 LOG.info("{} has no {} (written by another tool or an older Classwise): its tensor data cannot be verified", file,

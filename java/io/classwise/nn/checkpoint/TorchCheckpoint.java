@@ -45,8 +45,19 @@ public final class TorchCheckpoint {
      */
     public record Contents(Map<String, Safetensors.Entry> tensors, String foundUnder, List<String> ignored, boolean dataParallel) {}
 
-    /** Whether the file is a zip archive (the torch.save format of PyTorch ≥ 1.6). */
+    /**
+     * Whether the file is a torch.save file, told by its first bytes: a zip archive (PyTorch ≥ 1.6), or the
+     * pre-1.6 formats (a tar, or a raw pickle), which {@link #read} refuses with a hint to re-save. Callers
+     * that read anything else as safetensors thus never misreport a legacy .pt as a broken safetensors header.
+     */
     public static boolean isTorchFile(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(4);
+            return (head.length == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) || looksLikeLegacy(file);
+        }
+    }
+
+    private static boolean isZip(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             byte[] head = in.readNBytes(4);
             return head.length == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
@@ -54,7 +65,7 @@ public final class TorchCheckpoint {
     }
 
     public static Contents read(Path file) throws IOException {
-        if (!isTorchFile(file)) {
+        if (!isZip(file)) {
             String hint = looksLikeLegacy(file) ? " It looks like the pre-1.6 format (a tar or raw pickle): re-save it with PyTorch ≥ 1.6, "
                     + "e.g. torch.save(torch.load(f), g), or with safetensors." : "";
             throw new SafetensorsFormatException(file, "not a torch.save zip archive (no 'PK' header)." + hint);
@@ -127,7 +138,7 @@ public final class TorchCheckpoint {
             data = entry(zip, z, file);
             cache.put(s.key(), data);
         }
-        if ((long) s.numel() * s.dtype().bytes > data.length) {
+        if (timesOrMax(s.numel(), s.dtype().bytes) > data.length) {
             throw new SafetensorsFormatException(file, "storage data/" + s.key() + " declares " + s.numel() + " elements of " + s.dtype()
                     + " but holds " + data.length + " bytes");
         }
@@ -136,7 +147,7 @@ public final class TorchCheckpoint {
         for (int i = 0; i < shape.length; i++) {
             if (t.size()[i] < 0 || t.size()[i] > Integer.MAX_VALUE) throw new SafetensorsFormatException(file, "tensor '" + name + "' has a bad size");
             shape[i] = (int) t.size()[i];
-            numel *= t.size()[i];
+            numel = timesOrMax(numel, t.size()[i]);
         }
         if (numel > MAX_ELEMENTS) throw new SafetensorsFormatException(file, "tensor '" + name + "' has " + numel + " elements; at most "
                 + MAX_ELEMENTS + " are loaded");
@@ -243,6 +254,15 @@ public final class TorchCheckpoint {
             if (size >= 0 && b.length != size) throw new SafetensorsFormatException(file, z.getName() + " is truncated (" + b.length + " of "
                     + size + " bytes)");
             return b;
+        }
+    }
+
+    /** a · b for sizes read from a file, Long.MAX_VALUE where it overflows (any size check then fails with its own message). */
+    private static long timesOrMax(long a, long b) {
+        try {
+            return Math.multiplyExact(a, b);
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE;
         }
     }
 
