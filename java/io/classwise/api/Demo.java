@@ -10,6 +10,7 @@ import io.classwise.nn.checkpoint.Checkpoint;
 import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.tensor.Backend;
 import io.classwise.train.RunDirectory;
+import io.classwise.util.OutputPaths;
 import io.classwise.train.TrainConfig;
 import io.classwise.train.Trainer;
 
@@ -55,9 +56,11 @@ public final class Demo {
     public static void run(Request r, Backend b, PrintStream out) throws Exception {
         InMemoryDataset train = DemoData.fashionMnist(Split.TRAIN), test = DemoData.fashionMnist(Split.TEST);
         RunDirectory run = new RunDirectory(r.out());
+        // The demo's directory is its own: a second demo replaces the first, and nothing else (not even another run).
+        OutputPaths.checkDirectory(r.out(), "--out", true, d -> RunDirectory.holdsRun(d) && RunDirectory.holdsRun(d.resolve("surrogate")),
+                "a previous demo (a run with its surrogate/)", List.of());
         out.println("Classwise demo: PGD adversarial training (ε = 0.1) of a small CNN on " + r.trainExamples()
                 + " real Fashion-MNIST images (embedded subset), " + r.epochs() + " epochs, on " + b.name());
-        // The demo's directory is its own: a second demo replaces the first.
         new Trainer(recipe("pgd-at", r.epochs(), r.trainExamples(), r.evalExamples(), r.seed()), b, DatasetId.FASHION_MNIST, train, test, run,
                 out, r.progress()).overwrite(true).fit(false);
         out.println("training a naturally trained surrogate for the transfer attack ...");

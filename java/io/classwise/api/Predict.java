@@ -79,7 +79,8 @@ public final class Predict {
 
     /** The named tensor, or the only 4-D one, checked against the model's (C, H, W). */
     private static Map.Entry<String, Safetensors.Entry> inputs(Path file, String key, int[] chw) throws IOException {
-        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("--inputs: " + file + " does not exist");
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("--inputs: " + file + (!Files.exists(file) ? " does not exist"
+                : Files.isDirectory(file) ? " is a directory" : " is not a regular file (a pipe or device)") + "; give a .pt or .safetensors file");
         Map<String, Safetensors.Entry> tensors = TorchCheckpoint.isTorchFile(file) ? TorchCheckpoint.read(file).tensors()
                 : Safetensors.read(file).tensors();
         Map.Entry<String, Safetensors.Entry> chosen = null;

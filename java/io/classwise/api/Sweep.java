@@ -96,6 +96,7 @@ public final class Sweep {
     public static Spec parse(String text, Path file) {
         YAMLMapper yaml = new YAMLMapper();
         yaml.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+        yaml.enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         JsonNode root;
         try {
             root = yaml.readTree(text);
@@ -248,7 +249,7 @@ public final class Sweep {
         if (isUri(spec.location())) return;
         Set<String> names = new HashSet<>(List.of("summary.csv", "summary.json", "comparison", "logs"));
         for (Run r : runs(spec)) names.add(r.directory());
-        OutputPaths.checkDirectory(spec.out(), "out (" + spec.location() + ")", true, dir -> {
+        OutputPaths.checkDirectory(spec.out(), "the sweep's out", true, dir -> {
             try (var entries = Files.list(dir)) {
                 return entries.allMatch(e -> names.contains(e.getFileName().toString()) || RunDirectory.holdsRun(e)
                         || (e.getFileName().toString().startsWith(".") && e.getFileName().toString().endsWith(".tmp")));

@@ -18,6 +18,8 @@ final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunDirectory run = new RunDirectory(runDir);
+        if (!RunDirectory.holdsRun(runDir)) throw new IllegalArgumentException("--run: " + runDir + " is not a run directory (no config.json "
+                + "of a run)");
         if (!Files.isDirectory(run.analysis())) throw new IllegalArgumentException("--run: " + run.analysis()
                 + " does not exist; run 'diagnose --run " + runDir + "' first");
         System.out.println("report: " + new ReportWriter(run).write().toAbsolutePath());

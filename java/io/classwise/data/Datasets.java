@@ -20,6 +20,8 @@ import java.util.SplittableRandom;
  * {@code <dataDir>/<name>/} (and, for Fashion-MNIST, Debian's /usr/share/datasets/fashion-mnist).
  */
 public final class Datasets {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Datasets.class);
+
     private Datasets() {}
 
     /** Debian package dataset-fashion-mnist. */
@@ -46,7 +48,7 @@ public final class Datasets {
             case MNIST:
             case FASHION_MNIST: {
                 String p = train ? "train" : "t10k";
-                return List.of(gzOrPlain(dir, p + "-images-idx3-ubyte"), gzOrPlain(dir, p + "-labels-idx1-ubyte"));
+                return gzOrPlain(dir, p + "-images-idx3-ubyte", p + "-labels-idx1-ubyte");
             }
             case CIFAR10: {
                 Path b = dir.resolve("cifar-10-batches-bin");
@@ -71,9 +73,18 @@ public final class Datasets {
         }
     }
 
-    private static Path gzOrPlain(Path dir, String base) {
-        Path gz = dir.resolve(base + ".gz");
-        return Files.exists(gz) ? gz : Files.exists(dir.resolve(base)) ? dir.resolve(base) : gz;
+    /**
+     * The images and labels of a split, both compressed or both not: the .gz pair when both .gz files are there
+     * (the official download; uncompressed copies beside them are ignored, and the log says so), else the
+     * uncompressed pair. Never images from one form and labels from the other, which may be different files.
+     */
+    private static List<Path> gzOrPlain(Path dir, String images, String labels) {
+        List<Path> gz = List.of(dir.resolve(images + ".gz"), dir.resolve(labels + ".gz")), raw = List.of(dir.resolve(images), dir.resolve(labels));
+        boolean gzPair = gz.stream().allMatch(Files::exists), rawPair = raw.stream().allMatch(Files::exists);
+        if (gzPair && raw.stream().anyMatch(Files::exists)) {
+            LOG.info("{}: reading the compressed pair {}.gz and {}.gz; the uncompressed files beside them are ignored", dir, images, labels);
+        }
+        return gzPair || !rawPair ? gz : raw;
     }
 
     /** Loads a split, or explains where the files were looked for and how to get them. */

@@ -253,6 +253,11 @@ public final class Models {
         if ((depth - 4) % 6 != 0 || depth < 10 || width < 1) {
             throw new IllegalArgumentException("WideResNet depth must be 6n+4 (10, 16, 28, 34, 70, ...) and width >= 1, got '" + arch + "'");
         }
+        // Checked before a single weight is allocated: WRN-70-16 (267 M parameters) is the largest published; far past it is a typo.
+        if (depth > 1000 || width > 64) {
+            throw new IllegalArgumentException("--arch " + arch + ": depth " + depth + " and width " + width + " are beyond any WideResNet "
+                    + "(depth at most 1000, width at most 64; the largest published is dm-wrn-70-16)");
+        }
         return new int[] {depth, width};
     }
 

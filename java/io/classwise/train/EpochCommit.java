@@ -175,6 +175,26 @@ final class EpochCommit {
         });
     }
 
+    /**
+     * Deletes optimizer states of epochs other than the committed one: a crash between a commit and its tidying
+     * leaves the previous epoch's state behind (only the committed epoch's state is ever read).
+     */
+    static int removeSupersededStates(RunDirectory run, int committedEpoch) throws IOException {
+        int n = 0;
+        try (var files = Files.list(run.checkpoints())) {
+            for (Path p : files.toList()) {
+                java.util.regex.Matcher m = STATE_FILE.matcher(p.getFileName().toString());
+                if (m.matches() && Integer.parseInt(m.group(1)) != committedEpoch) {
+                    Files.delete(p);
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    private static final java.util.regex.Pattern STATE_FILE = java.util.regex.Pattern.compile("epoch-(\\d{3,})\\.state\\.safetensors");
+
     /** Makes last.safetensors the committed final model again (a crash may have left an older copy). */
     static void repairLast(RunDirectory run) throws IOException {
         Path fin = run.finalWeights();

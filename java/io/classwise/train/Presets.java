@@ -1,6 +1,7 @@
 package io.classwise.train;
 
 import io.classwise.data.DatasetId;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +12,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.List;
+import java.util.ArrayList;
 import java.util.Map;
 
 /**
@@ -90,7 +93,18 @@ public final class Presets {
      */
     public static float attackEps(Float flag, boolean l2, String trainedLinfEps, DatasetId dataset) {
         if (flag != null) return flag;
-        if (!l2 && trainedLinfEps != null) return Float.parseFloat(trainedLinfEps);
+        if (!l2 && trainedLinfEps != null) {
+            float e;
+            try {
+                e = Float.parseFloat(trainedLinfEps);
+            } catch (NumberFormatException notANumber) {
+                e = Float.NaN;
+            }
+            // Not the user's flag: say where the bad number came from.
+            if (!(e > 0 && e <= 1)) throw new IllegalArgumentException("the checkpoint's metadata records classwise.eps = " + trainedLinfEps
+                    + ", not a budget in (0, 1]; pass --eps to choose one");
+            return e;
+        }
         if (dataset == null) {
             throw new IllegalArgumentException("the checkpoint records no " + (l2 ? "ℓ2 " : "")
                     + "ε and no dataset: pass --eps (and --dataset)");
@@ -114,6 +128,7 @@ public final class Presets {
             ObjectMapper reader = n.endsWith(".yaml") || n.endsWith(".yml")
                     ? new YAMLMapper() : new ObjectMapper();
             reader.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT); // epochs: 1.7 is a mistake, not 1 epoch
+            reader.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION); // "eps" twice: which one was meant? Refused.
             try {
                 JsonNode tree = reader.readTree(configFile.toFile());
                 if (tree == null || !tree.isObject()) {
@@ -121,10 +136,10 @@ public final class Presets {
                             + ": expected an object of TrainConfig fields (e.g. epochs: 10), got "
                             + (tree == null ? "nothing" : tree.getNodeType().toString().toLowerCase(Locale.ROOT)));
                 }
-                reader.readerForUpdating(c).readValue(tree);
+                // Read from the file again (not from the tree) so that a field's bad value is reported at its line.
+                reader.readerForUpdating(c).readValue(configFile.toFile());
             } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException("--config " + configFile + ": " + e.getOriginalMessage()
-                        + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
+                throw new IllegalArgumentException("--config " + configFile + ": " + e.getOriginalMessage() + where(e));
             } catch (CharConversionException e) {
                 throw new IllegalArgumentException("--config " + configFile + ": not UTF-8 text (" + e.getMessage() + ")");
             }
@@ -175,5 +190,16 @@ public final class Presets {
         }
         c.validate();
         return c;
+    }
+
+    /** " (line L, field F)" for a parse or mapping error, as much as is known (never "line -1"). */
+    static String where(JsonProcessingException e) {
+        List<String> parts = new ArrayList<>();
+        if (e.getLocation() != null && e.getLocation().getLineNr() > 0) parts.add("line " + e.getLocation().getLineNr());
+        if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty()) {
+            String field = m.getPath().get(m.getPath().size() - 1).getFieldName();
+            if (field != null) parts.add("field '" + field + "'");
+        }
+        return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
     }
 }

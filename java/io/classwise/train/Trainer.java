@@ -169,6 +169,8 @@ public final class Trainer {
                             + ", not of epoch " + committed.epoch());
                 }
                 EpochCommit.repairLast(run);
+                int superseded = EpochCommit.removeSupersededStates(run, committed.epoch());
+                if (superseded > 0) LOG.info("{}: removed {} superseded optimizer state file(s)", run.checkpoints(), superseded);
                 if (policy != null) restorePolicy(meta, committed);
                 trimMetrics(committed.epoch());
                 start = committed.epoch() + 1;

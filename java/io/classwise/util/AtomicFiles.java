@@ -44,7 +44,16 @@ public final class AtomicFiles {
             while (b.hasRemaining()) ch.write(b);
             CrashPoints.step("fsync of " + file);
             ch.force(true);
+        } catch (IOException e) {
+            throw named(file, "appending to", e);
         }
+    }
+
+    /** "No space left on device" and the like say nothing about which file: name it (once). */
+    private static IOException named(Path file, String doing, IOException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains(file.getFileName().toString())) return e;
+        return new IOException(doing + " " + file.toAbsolutePath() + ": " + m, e);
     }
 
     /** Deletes temporary files a crash left beside the final ones ({@code .NAME.*.tmp}) in dir; returns how many. */
@@ -64,10 +73,7 @@ public final class AtomicFiles {
         try {
             writeAtomically(target, body);
         } catch (IOException e) {
-            // "No space left on device" and the like say nothing about which file: name it.
-            String m = String.valueOf(e.getMessage());
-            if (m.contains(target.getFileName().toString())) throw e;
-            throw new IOException("writing " + target.toAbsolutePath() + ": " + m, e);
+            throw named(target, "writing", e);
         }
     }
 

@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -188,6 +189,7 @@ public final class Safetensors {
     }
 
     public static Contents read(Path file) throws IOException {
+        requireRegularFile(file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) throw new SafetensorsFormatException(file, "file is " + size + " bytes, shorter than the 8-byte header length");
@@ -307,6 +309,17 @@ public final class Safetensors {
             }
             return new Contents(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
         }
+    }
+
+    /**
+     * A checkpoint is a regular file: a directory would fail with a bare "Is a directory", and a pipe or a device
+     * (/dev/zero, a FIFO) would block or never end.
+     */
+    static void requireRegularFile(Path file) throws IOException {
+        if (Files.isRegularFile(file)) return;
+        if (!Files.exists(file)) throw new java.nio.file.NoSuchFileException(file.toString(), null, "does not exist");
+        throw new SafetensorsFormatException(file, Files.isDirectory(file) ? "is a directory, not a checkpoint file"
+                : "is not a regular file (a pipe, device or socket); give a file");
     }
 
     private static void readFully(FileChannel ch, ByteBuffer dst, long position, Path file) throws IOException {

@@ -51,6 +51,7 @@ public final class TorchCheckpoint {
      * that read anything else as safetensors thus never misreport a legacy .pt as a broken safetensors header.
      */
     public static boolean isTorchFile(Path file) throws IOException {
+        Safetensors.requireRegularFile(file);
         try (InputStream in = Files.newInputStream(file)) {
             byte[] head = in.readNBytes(4);
             return (head.length == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) || looksLikeLegacy(file);

@@ -144,7 +144,8 @@ public final class TorchPickle {
             } catch (BufferUnderflowException e) {
                 throw bad("the pickle ends before its STOP");
             } catch (ClassCastException | IndexOutOfBoundsException e) {
-                throw bad("malformed (" + e.getClass().getSimpleName() + ")");
+                throw bad("malformed: an opcode found " + (e instanceof ClassCastException ? "a value of the wrong kind" : "no value where it "
+                        + "needs one") + " on the stack");
             }
         }
 
@@ -204,9 +205,15 @@ public final class TorchPickle {
             return new Storage(string(t.get(2)), STORAGES.get(g.name()), numel);
         }
 
-        private Object pop() { return stack.remove(stack.size() - 1); }
+        private Object pop() throws SafetensorsFormatException {
+            if (stack.isEmpty()) throw bad("an opcode takes a value from an empty stack (a truncated or hand-made pickle)");
+            return stack.remove(stack.size() - 1);
+        }
 
-        private Object peek() { return stack.get(stack.size() - 1); }
+        private Object peek() throws SafetensorsFormatException {
+            if (stack.isEmpty()) throw bad("an opcode needs a value on an empty stack (a truncated or hand-made pickle)");
+            return stack.get(stack.size() - 1);
+        }
 
         private List<Object> popMark() throws SafetensorsFormatException {
             int i = stack.size() - 1;
