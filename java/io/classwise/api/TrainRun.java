@@ -13,6 +13,7 @@ import io.classwise.train.Presets;
 import io.classwise.train.RunDirectory;
 import io.classwise.train.TrainConfig;
 import io.classwise.train.Trainer;
+import io.classwise.util.FileDigests;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -85,6 +86,13 @@ public final class TrainRun {
             if (r.synthetic() < 1) throw new IllegalArgumentException("--synthetic must be >= 1, got " + r.synthetic());
             f.put("source", "synthetic:" + r.synthetic());
         }
-        return Presets.resolve(id, r.configFile(), f);
+        TrainConfig c = Presets.resolve(id, r.configFile(), f);
+        if (!c.init.isEmpty()) {
+            // A run directory stands for its verified final model; the file's digest goes into config.json (and so into the manifest).
+            Path init = ImportModel.checkpointFile(Path.of(c.init));
+            c.init = init.toAbsolutePath().normalize().toString();
+            c.initSha256 = FileDigests.hex(init, "SHA-256");
+        }
+        return c;
     }
 }

@@ -42,7 +42,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--train-steps", description = "Steps of the training attack (default: the preset's).") Integer trainSteps;
     @Option(names = "--eval-step", description = "Step size of the per-epoch evaluation PGD (default: the preset's).") Double evalStep;
     @Option(names = "--eval-steps", description = "Steps of the per-epoch evaluation PGD (default: the preset's).") Integer evalSteps;
-    @Option(names = "--beta", description = "TRADES / MART β.") Double beta;
+    @Option(names = "--beta", description = "TRADES / MART β (frl: 1, its authors' value; else the preset's).") Double beta;
     @Option(names = "--he-scale", description = "Hypersphere embedding: cosine scale s (default: 15).") Double heScale;
     @Option(names = "--he-margin", description = "Hypersphere embedding: additive angular margin m (default: 0.2).") Double heMargin;
     @Option(names = "--fair-base", description = "cfa, dafa: the base objective, trades or pgd-at (default: trades).") String fairBase;
@@ -70,6 +70,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads (default: all cores).") Integer threads;
     @Option(names = "--precision", description = "fp32 (default), or bf16: convolutions and GEMMs on bf16 operands with fp32 accumulation and "
             + "fp32 master weights (emulated on the CPU to measure its accuracy effect; not yet on CUDA).") String precision;
+    @Option(names = "--init", description = "Start from these weights instead of a random initialisation (a checkpoint or a run "
+            + "directory of the same architecture), e.g. FRL's fine-tuning of a pre-trained model.") String init;
     @Option(names = "--stop-after", description = "Stop after this epoch (resume later with --resume).") Integer stopAfter;
     @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
 
@@ -88,7 +90,7 @@ final class TrainCommand implements Callable<Integer> {
             {"fawaDecay", "--fawa-decay"}, {"fawaThreshold", "--fawa-threshold"}, {"dafaLambda", "--dafa-lambda"},
             {"dafaWarmup", "--dafa-warmup"},
             {"evalExamples", "--eval-examples"}, {"seed", "--seed"}, {"device", "--device"}, {"threads", "--threads"},
-            {"precision", "--precision"}};
+            {"precision", "--precision"}, {"init", "--init"}};
         for (String[] p : pairs) FLAG_OF.put(p[0], p[1]);
     }
 

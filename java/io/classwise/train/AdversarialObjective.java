@@ -34,7 +34,7 @@ final class AdversarialObjective implements Objective {
         int[] cleanPred = b.argmaxRows(c.model().forward(c.eval(), batch.x()));
         batch.clean().add(yi, cleanPred);
         Tensor logits = c.model().forward(c.train(), attack.perturb(c.model(), c.train(), batch.x(), batch.y(), batch.rng()));
-        batch.robust().add(yi, Evaluation.robustPredictions(yi, cleanPred, b.argmaxRows(logits)));
+        batch.countAdversarial(cleanPred, b.argmaxRows(logits));
         batch.collect(logits);
         Tensor d = c.buffers().get("dLogits", logits.shape()), per = c.buffers().get("lossPerExample", yi.length);
         if (method == Method.HE) {

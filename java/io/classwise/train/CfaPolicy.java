@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * CFA — Class-wise Calibrated Fair Adversarial Training (Wei, Wang, Guo, Wang, CVPR 2023), on a PGD-AT or a
- * TRADES base, from the last epoch's per-class training robust accuracy A_k:
+ * TRADES base, from the last epoch's per-class training adversarial accuracy A_k (right on the adversarial example, as the
+ * authors count it; Classwise's robust accuracy also requires the clean prediction):
  * <ul>
  *   <li>CCM (class-wise calibrated margin): class k trains at ε_k = (λ₁ + A_k)·ε, the step unchanged — a class
  *       that is hard to make robust gets the smaller budget, the paper's finding;</li>
@@ -70,6 +71,9 @@ final class CfaPolicy implements ClassPolicy {
 
     /** A_k, with NaN (a class without training examples) read as 0. */
     private double a(int c) { return Double.isNaN(trainRobust[c]) ? 0 : trainRobust[c]; }
+
+    /** The authors' A_k counts an example when its adversarial example is classified correctly, whatever the clean prediction. */
+    @Override public boolean calibratesOnAdversarialAccuracy() { return true; }
 
     @Override
     public void afterEpoch(int epoch, ClassAccuracy trainClean, ClassAccuracy trainRobust, double[][] probabilities, Evidence evidence) {

@@ -43,6 +43,13 @@ interface ClassPolicy {
      * clean method) and, when {@link #wantsAdversarialProbabilities} asked for them, the mean softmax of the
      * training adversarial examples per true class (K × K).
      */
+    /**
+     * Whether afterEpoch's trainRobust is the accuracy on the adversarial examples alone (right on the adversarial
+     * example, whatever the clean prediction) rather than Classwise's robust accuracy (right on both): CFA's
+     * authors calibrate with the former.
+     */
+    default boolean calibratesOnAdversarialAccuracy() { return false; }
+
     default void afterEpoch(int epoch, ClassAccuracy trainClean, ClassAccuracy trainRobust, double[][] adversarialProbabilities,
                             Evidence evidence) {}
 

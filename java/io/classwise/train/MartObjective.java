@@ -34,7 +34,7 @@ final class MartObjective implements Objective {
         Tensor zc = model.forward(c.clean(), batch.x());
         int[] cleanPred = b.argmaxRows(zc);
         batch.clean().add(yi, cleanPred);
-        batch.robust().add(yi, Evaluation.robustPredictions(yi, cleanPred, advPred));
+        batch.countAdversarial(cleanPred, advPred);
         Tensor perBce = c.buffers().get("lossPerExample", n), dza = c.buffers().get("dAdvLogits", n, k);
         double bce = Losses.boostedCrossEntropy(za, batch.y(), perBce, dza);
         Tensor perKl = c.buffers().get("klPerExample", n), dp = c.buffers().get("dp", n, k), dq = c.buffers().get("dq", n, k);

@@ -14,11 +14,19 @@ import io.classwise.util.Rng;
 interface Objective {
     /**
      * A batch: images (N, C, H, W), labels as floats (N) and ints, where the per-class accounting goes, the attack's
-     * randomness, and (nullable) where the adversarial examples' softmax per class is collected (DAFA's warm-up).
+     * randomness, (nullable) where the adversarial examples' softmax per class is collected (DAFA's warm-up), and
+     * (nullable) the accuracy on the adversarial examples alone, whatever the clean prediction (what CFA calibrates with).
      */
-    record Batch(Tensor x, Tensor y, int[] labels, ClassAccuracy clean, ClassAccuracy robust, Rng rng, ClassProbabilities adversarialProbabilities) {
+    record Batch(Tensor x, Tensor y, int[] labels, ClassAccuracy clean, ClassAccuracy robust, Rng rng, ClassProbabilities adversarialProbabilities,
+                 ClassAccuracy adversarial) {
         Batch(Tensor x, Tensor y, int[] labels, ClassAccuracy clean, ClassAccuracy robust, Rng rng) {
-            this(x, y, labels, clean, robust, rng, null);
+            this(x, y, labels, clean, robust, rng, null, null);
+        }
+
+        /** Counts a batch's adversarial predictions: robust (right on clean and adversarial) and adversarial-only. */
+        void countAdversarial(int[] cleanPred, int[] advPred) {
+            robust.add(labels, Evaluation.robustPredictions(labels, cleanPred, advPred));
+            if (adversarial != null) adversarial.add(labels, advPred);
         }
 
         /** Collects the adversarial logits (N, K) when asked to. */

@@ -122,6 +122,7 @@ public final class Presets {
     public static TrainConfig resolve(DatasetId id, Path configFile, Map<String, Object> flags) throws IOException {
         TrainConfig c = forDataset(id);
         ObjectMapper json = new ObjectMapper();
+        boolean betaInFile = false;
         if (configFile != null) {
             if (!Files.exists(configFile)) throw new IllegalArgumentException("--config: " + configFile + " does not exist");
             String n = configFile.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -136,6 +137,7 @@ public final class Presets {
                             + ": expected an object of TrainConfig fields (e.g. epochs: 10), got "
                             + (tree == null ? "nothing" : tree.getNodeType().toString().toLowerCase(Locale.ROOT)));
                 }
+                betaInFile = tree.has("beta");
                 // Read from the file again (not from the tree) so that a field's bad value is reported at its line.
                 reader.readerForUpdating(c).readValue(configFile.toFile());
             } catch (JsonProcessingException e) {
@@ -151,6 +153,8 @@ public final class Presets {
             if (!flags.containsKey("schedule")) c.schedule = "cyclic";
             if (!flags.containsKey("lr") && !c.dataset.equals("imagenet")) c.lr = 0.2;
         }
+        // FRL's authors train with TRADES β = 1 (their script's default), not TRADES's own 6.
+        if (c.method.equals("frl") && !flags.containsKey("beta") && !betaInFile) c.beta = 1.0;
         c.validate();
         return c;
     }

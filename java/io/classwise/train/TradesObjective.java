@@ -38,7 +38,7 @@ final class TradesObjective implements Objective {
         int[] cleanPred = b.argmaxRows(zc);
         batch.clean().add(yi, cleanPred);
         Tensor za = model.forward(c.train(), xAdv);
-        batch.robust().add(yi, Evaluation.robustPredictions(yi, cleanPred, b.argmaxRows(za)));
+        batch.countAdversarial(cleanPred, b.argmaxRows(za));
         batch.collect(za);
         Tensor per = c.buffers().get("lossPerExample", n), dce = c.buffers().get("dCleanCe", n, k), dp = c.buffers().get("dp", n, k);
         Tensor dqa = c.buffers().get("dqAdv", n, k), perKl = c.buffers().get("klPerExample", n);

@@ -46,6 +46,12 @@ public final class TrainConfig {
     public String device = "auto";
     /** fp32, or bf16 (convolutions and GEMMs on bf16 operands, fp32 accumulation and master weights). */
     public String precision = "fp32";
+    /**
+     * A checkpoint the run starts from instead of a random initialisation (empty: none), e.g. FRL's fine-tuning of a
+     * pre-trained model; initSha256 is its SHA-256, recorded when the run starts (the config digest then covers it).
+     */
+    public String init = "";
+    public String initSha256 = "";
     /** Where the preset's numbers come from. */
     public String presetSource = "";
     /**

@@ -178,6 +178,7 @@ public final class Trainer {
             }
         } else {
             checkFreshDirectory();
+            if (!cfg.init.isEmpty()) startFrom(Path.of(cfg.init));
             clearForOverwrite();
             Files.createDirectories(run.checkpoints());
             AtomicFiles.write(run.config(), out -> out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg)));
@@ -327,6 +328,15 @@ public final class Trainer {
         }
     }
 
+    /** A fresh run's starting weights (--init), checked against the digest recorded when the run was configured. */
+    private void startFrom(Path init) throws IOException {
+        if (!cfg.initSha256.isEmpty() && !EpochCommit.sha256(init).equals(cfg.initSha256)) {
+            throw new IllegalStateException("--init " + init + " changed since the run was configured (SHA-256 differs)");
+        }
+        Checkpoint.loadInto(model, init);
+        LOG.info("{}: starting from the weights of {}", run.root(), init);
+    }
+
     /** With overwrite, removes the previous run's entries (checked to be only what Classwise writes); the lock stays. */
     private void clearForOverwrite() throws IOException {
         try (var files = Files.list(run.root())) {
@@ -383,6 +393,7 @@ public final class Trainer {
                                   Buffers buffers, ClassProbabilities probabilities) {
         int k = train.numClasses();
         ClassAccuracy clean = new ClassAccuracy(k), robust = objective.adversarial() ? new ClassAccuracy(k) : null;
+        ClassAccuracy adversarial = objective.adversarial() ? new ClassAccuracy(k) : null;
         double lossSum = 0;
         int batches = loader.batchesPerEpoch(), seen = 0;
         double lr = 0;
@@ -398,7 +409,8 @@ public final class Trainer {
                 for (int r = 0; r < n; r++) yi[r] = batch.label(r);
                 lr = schedule.lr(epoch - 1 + (double) i / batches);
                 sgd.zeroGrad();
-                double loss = objective.lossAndGradients(new Objective.Batch(x, y, yi, clean, robust, attackRng, probabilities));
+                double loss = objective.lossAndGradients(new Objective.Batch(x, y, yi, clean, robust, attackRng, probabilities,
+                        adversarial));
                 if (!Double.isFinite(loss)) {
                     throw new TrainingDivergedException("loss is " + loss + " at epoch " + epoch + ", batch " + (i + 1) + " (lr " + lr
                             + "); stopped. " + lastGoodCheckpoint(lastGood) + "; try a smaller --lr.");
@@ -411,7 +423,8 @@ public final class Trainer {
         }
         double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
         trainedEpochs = epoch;
-        if (policy != null) policy.afterEpoch(epoch, clean, robust, probabilities == null ? null : probabilities.means(), evidence);
+        if (policy != null) policy.afterEpoch(epoch, clean, policy.calibratesOnAdversarialAccuracy() ? adversarial : robust,
+                probabilities == null ? null : probabilities.means(), evidence);
         ClassAccuracy[] evalAcc = evaluate(epoch);
         return new EpochMetrics(epoch, lr, lossSum / seen, (System.nanoTime() - t0) / 1e9, trainSeconds, seen, clean, robust,
                 evalAcc[0], evalAcc[1]);

@@ -25,6 +25,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 
@@ -222,10 +223,36 @@ class AttackTest {
     }
 
     @Test
-    void apgdCheckpointScheduleIsThePapers() {
-        // p = 0, 0.22, 0.41, 0.57, 0.70, ... in double arithmetic (0.41 + 0.16 = 0.5700000000000001, so ⌈57.0…01⌉ = 58,
-        // as in the reference implementation, which computes the same way).
-        assertEquals(List.of(22, 41, 58, 70, 80, 87, 93, 99), Apgd.checkpoints(100));
+    void apgdCheckpointScheduleIsTheReferenceImplementations() {
+        // autopgd_base.py: first span int(0.22 N), shrinking by int(0.03 N) down to int(0.06 N): 22, 41, 57, ... (the paper's
+        // p_j in floating point would give ⌈57.000…01⌉ = 58, which the reference never computes).
+        assertEquals(List.of(22, 41, 57, 70, 80, 87, 93, 99), Apgd.checkpoints(100));
+        assertEquals(List.of(2, 3, 4, 5, 6, 7, 8, 9, 10), Apgd.checkpoints(10));
+    }
+
+    @Test
+    void squareWindowSideIsTheReferences() {
+        // round(√(p·h·w)), at least 1, at most h − 1 (was min(h, w): a window covering the whole image cannot move).
+        assertEquals(3, SquareAttack.side(0.8f, 4, 4));
+        assertEquals(25, SquareAttack.side(0.8f, 28, 28));
+        assertEquals(27, SquareAttack.side(1f, 28, 28));
+        assertEquals(1, SquareAttack.side(0.0001f, 28, 28));
+    }
+
+    @Test
+    void apgdHalvesAsTheReferenceDoes() {
+        // 4 steps since the last checkpoint, the loss rose in 3 of them: 3 ≤ 0.75·4 → halved (the reference's ≤; was <).
+        float[] rising3 = {1, 2, 3, 2.5f, 3.5f};
+        assertTrue(Apgd.halve(rising3, 4, 4, true, 0f, 3.5f));
+        // Rose in 5 of 5: no oscillation. Best loss unchanged since the last checkpoint:
+        float[] rising5 = {1, 2, 3, 4, 5, 6};
+        assertTrue(Apgd.halve(rising5, 5, 5, false, 6f, 6f), "not halved last time and no improvement: halve");
+        assertFalse(Apgd.halve(rising5, 5, 5, true, 6f, 6f), "halved at the last checkpoint: the no-improvement rule waits a round");
+        assertFalse(Apgd.halve(rising5, 5, 5, false, 5f, 6f), "improved since the last checkpoint");
+        // The first checkpoint compares the first step's loss with zero, as the reference's loss_steps[-1] does.
+        float[] negative = {-3, -2, -1, -0.5f}, positive = {1, 2, 3, 4};
+        assertTrue(Apgd.halve(negative, 3, 4, true, -3f, -0.5f), "3 rises of 4 (the first, against 0, is not one): 3 ≤ 3");
+        assertFalse(Apgd.halve(positive, 3, 4, true, 1f, 4f), "4 rises of 4 (the first, against 0, is one)");
     }
 
     @Test
