@@ -67,7 +67,8 @@ extern "C" __global__ void cw_boosted_cross_entropy(const float* logits, const f
     if (i >= rows) return;
     const float* z = logits + i * k;
     const int64_t y = cw_label(labels, i, k);
-    if (y < 0) { cw_invalid_row(loss, dLogits, i, k); return; }
+    // With one class there is no other class to take the maximum over (cw_block_argmax would return -1).
+    if (y < 0 || k < 2) { cw_invalid_row(loss, dLogits, i, k); return; }
     const float lse = cw_row_lse(z, k, 1.f);
     const int64_t m = cw_block_argmax(z, k, y);
     const float pm = expf(z[m] - lse), oneMinus = 1.0001f - pm;
@@ -88,7 +89,7 @@ extern "C" __global__ void cw_margin_loss(const float* logits, const float* labe
     if (i >= rows) return;
     const float* z = logits + i * k;
     const int64_t y = cw_label(labels, i, k);
-    if (y < 0) { cw_invalid_row(loss, dLogits, i, k); return; }
+    if (y < 0 || k < 2) { cw_invalid_row(loss, dLogits, i, k); return; } // k = 1: no other class
     const int64_t m = cw_block_argmax(z, k, y);
     const float margin = z[m] - z[y];
     const bool clamped = margin >= kappa;

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** The --device / --threads pair every computing command takes. */
 final class BackendOptions {
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or reference (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda, cuda:N, reference, or cuda-emulated (the CUDA backend's code and kernels run on the CPU: a slow correctness device) (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads, 0 = one per core (default: ${DEFAULT-VALUE}).")

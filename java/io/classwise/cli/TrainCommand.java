@@ -66,7 +66,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--train-examples", description = "Balanced subset of the training set per epoch (0 = all).") Integer trainExamples;
     @Option(names = "--eval-examples", description = "Balanced subset of the test set evaluated per epoch (0 = all).") Integer evalExamples;
     @Option(names = "--seed", description = "One seed for data order, initialisation and attack starts (default: 0).") Long seed;
-    @Option(names = "--device", description = "auto, cpu, cuda, reference.") String device;
+    @Option(names = "--device", description = "auto, cpu, cuda, cuda:N, reference, or cuda-emulated (a slow correctness device).") String device;
     @Option(names = "--threads", description = "CPU threads (default: all cores).") Integer threads;
     @Option(names = "--precision", description = "fp32 (default), or bf16: convolutions and GEMMs on bf16 operands with fp32 accumulation and "
             + "fp32 master weights (emulated on the CPU to measure its accuracy effect; not yet on CUDA).") String precision;

@@ -192,6 +192,14 @@ public interface Backend extends AutoCloseable {
     /** Class with the largest logit per row, as a host array (argmax, first on ties). */
     int[] argmaxRows(Tensor logits);
 
+    /**
+     * The argument check every backend makes for losses that compare the label with other classes (the boosted
+     * cross-entropy and the margin need one other class, DLR two more): a clear error rather than an index of −1.
+     */
+    static void requireClasses(int k, int least, String loss) {
+        if (k < least) throw new IllegalArgumentException(loss + " needs at least " + least + " classes, got " + k);
+    }
+
     // ---------------------------------------------------------------- optimizer and attack steps
 
     /**

@@ -27,6 +27,8 @@ public final class Backends {
      * real hardware (benchmarks/gpu/check.sh); {@code --device cuda} selects it explicitly meanwhile.
      */
     static final boolean AUTO_USES_CUDA = false;
+    /** The --device name of the emulated CUDA device. */
+    public static final String EMULATED_CUDA = "cuda-emulated";
     static final String CUDA_NOT_VERIFIED = "the CUDA backend has not yet passed its parity tests on a GPU; select it with --device cuda";
 
     /** One backend this build offers: its --device name, why it cannot be used here (null: it can), and what it runs. */
@@ -48,10 +50,14 @@ public final class Backends {
                 new Choice("cuda", cuda, cuda == null ? "NVIDIA GPU: cuDNN convolutions and batch norm, cuBLAS GEMM, native/cuda kernels" : null),
                 new Choice("cpu", cpu, cpu == null ? "OpenBLAS sgemm + " + CpuBackend.kernelDescription() + ", " + cores
                         + " threads" : null),
-                new Choice("reference", null, "plain Java loops, the oracle every backend is tested against"));
+                new Choice("reference", null, "plain Java loops, the oracle every backend is tested against"),
+                new Choice(EMULATED_CUDA, CudaBackend.emulatedUnavailabilityCause(), CudaBackend.emulatedUnavailabilityCause() != null ? null
+                        : "a correctness device, slow, not a GPU: the CUDA backend's own code with native/cuda's kernels run on the CPU "
+                        + "(cuda_emu) and the CPU backend's convolutions, GEMM and batch norm in place of cuDNN/cuBLAS"));
         List<String> skipped = new ArrayList<>();
         String auto = null;
         for (Choice c : choices) {
+            if (c.device().equals(EMULATED_CUDA)) continue; // never chosen by auto: it exists to test the CUDA backend
             String why = c.device().equals("cuda") && c.available() && !AUTO_USES_CUDA ? CUDA_NOT_VERIFIED : c.unavailabilityCause();
             if (why == null) { auto = c.device(); break; }
             skipped.add(c.device() + ": " + why);
@@ -175,8 +181,12 @@ public final class Backends {
                 return new CpuBackend(n);
             case "reference":
                 return new ReferenceBackend();
+            case EMULATED_CUDA:
+                String emulatedWhy = CudaBackend.emulatedUnavailabilityCause();
+                if (emulatedWhy != null) throw new IllegalStateException("--device " + device + ": " + emulatedWhy);
+                return CudaBackend.emulated(n, 0, 1);
             default:
-                throw new IllegalArgumentException("--device must be one of auto, cpu, cuda, cuda:N, reference; got '" + device + "'");
+                throw new IllegalArgumentException("--device must be one of auto, cpu, cuda, cuda:N, cuda-emulated, reference; got '" + device + "'");
         }
     }
 }

@@ -20,6 +20,21 @@ public final class HostStorage implements Storage {
         this.capacity = buffer.capacity();
     }
 
+    private HostStorage(FloatBuffer memory) {
+        this.buffer = memory;
+        this.capacity = memory.capacity();
+    }
+
+    /**
+     * A tensor's storage over host memory owned elsewhere (a direct, native-order buffer): the emulated GPU's
+     * memory, which the CPU routines compute on in place. Releasing it only drops this view.
+     */
+    public static HostStorage view(FloatBuffer memory) {
+        if (!memory.isDirect() || memory.order() != ByteOrder.nativeOrder()) throw new IllegalArgumentException("a view needs a direct, "
+                + "native-order buffer");
+        return new HostStorage(memory);
+    }
+
     /** Absolute-indexed view; never change its position/limit from outside. */
     public FloatBuffer buffer() {
         FloatBuffer b = buffer;

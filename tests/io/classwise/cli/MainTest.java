@@ -133,7 +133,7 @@ class MainTest extends CommandLineTest {
     @Test
     void badInputIsOneLineWithoutStackTrace() {
         assertNotEquals(0, Main.execute("bench", "--device", "tpu"));
-        assertTrue(stderr().contains("--device must be one of auto, cpu, cuda, cuda:N, reference"), stderr());
+        assertTrue(stderr().contains("--device must be one of auto, cpu, cuda, cuda:N, cuda-emulated, reference"), stderr());
         assertFalse(stderr().contains("\tat "), "no stack trace without --verbose");
         err.reset();
         assertNotEquals(0, Main.execute("bench", "--batch", "zero"));

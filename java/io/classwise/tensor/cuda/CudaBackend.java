@@ -6,31 +6,22 @@ import io.classwise.tensor.PadGeometry;
 import io.classwise.tensor.PoolGeometry;
 import io.classwise.tensor.Tensor;
 import io.classwise.tensor.cuda.CudaKernels.Grid;
-import org.bytedeco.cuda.cublas.cublasContext;
-import org.bytedeco.cuda.cudart.CUstream_st;
-import org.bytedeco.cuda.cudnn.cudnnContext;
-import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
-import org.bytedeco.cuda.global.cublas;
-import org.bytedeco.cuda.global.cudart;
-import org.bytedeco.cuda.global.cudnn;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 
 import java.nio.FloatBuffer;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
-import static io.classwise.tensor.cuda.Cuda.check;
-import static io.classwise.tensor.cuda.Cuda.checkCublas;
 import static io.classwise.tensor.Tensor.requireSize;
-import static io.classwise.tensor.cuda.Cuda.checkCudnn;
 
 /**
  * The GPU backend: cuDNN for convolutions and training-mode batch norm, cuBLAS for dense products,
  * native/cuda's kernels (one fatbin in the jar) for everything else. Java allocates, launches and
  * synchronises; all work is queued on one stream, and the host waits only where a result is read
- * (download, argmax, sum).
+ * (download, argmax, sum). Under it one seam: a {@link DeviceRuntime} (memory, copies, launches) and
+ * {@link VendorLibraries} — the real ones on a GPU, or an emulated device ({@link #emulated}) on which this
+ * class's own code and the same kernels run on any machine, for the tests.
  *
  * <p>fp32 throughout by default (cuBLAS pedantic math, cuDNN FMA math): results match the CPU
  * backend to float32 rounding. {@code tf32 = true} lets convolutions and GEMMs use tensor cores.
@@ -41,54 +32,57 @@ import static io.classwise.tensor.cuda.Cuda.checkCudnn;
  */
 public final class CudaBackend implements Backend {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CudaBackend.class);
-    /** Largest cuDNN workspace an algorithm may ask for. */
-    private static final long WORKSPACE_LIMIT = 512L << 20;
-    private static final float BN_EPS = 1e-5f;
 
-    private final CUstream_st stream = new CUstream_st();
-    private final cublasContext blas = new cublasContext();
-    private final cudnnContext dnn = new cudnnContext();
-    private final DeviceAllocator allocator = new DeviceAllocator();
+    private final DeviceRuntime runtime;
+    private final DeviceAllocator allocator;
+    private final VendorLibraries vendor;
     private final KernelModule module;
     private final CudaKernels kernels;
-    private final boolean tf32;
-    private final Map<ConvGeometry, ConvolutionPlan> convPlans = new HashMap<>();
-    private final Map<List<Integer>, cudnnTensorStruct[]> bnDescriptors = new HashMap<>();
-    private final FloatPointer one = new FloatPointer(1f), zero = new FloatPointer(0f), alphaHost = new FloatPointer(1), betaHost = new FloatPointer(1);
-    private final String description;
-    private DeviceAllocator.Block workspace;
+    private final String name, description;
     /** Per channel count: sinks for the parameter gradients cuDNN's BN backward always writes when the caller wants none. */
     private final Map<Integer, Tensor[]> bnScratch = new HashMap<>();
 
+    /** The GPU numbered {@code device}: the CUDA runtime, cuDNN and cuBLAS through JavaCPP; tf32: tensor cores allowed. */
     public CudaBackend(int device, boolean tf32) {
         String why = CudaProbe.reasonUnusable();
         if (why != null) throw new IllegalStateException("--device cuda: " + why);
-        this.tf32 = tf32;
-        check(cudart.cudaSetDevice(device), "cudaSetDevice(" + device + ")");
-        check(cudart.cudaFree(null), "cudaFree(null) (creating the primary context)");
-        check(cudart.cudaStreamCreate(stream), "cudaStreamCreate");
-        checkCublas(cublas.cublasCreate_v2(blas), "cublasCreate");
-        checkCublas(cublas.cublasSetStream_v2(blas, stream), "cublasSetStream");
-        checkCublas(cublas.cublasSetMathMode(blas, tf32 ? cublas.CUBLAS_TF32_TENSOR_OP_MATH : cublas.CUBLAS_PEDANTIC_MATH),
-                "cublasSetMathMode");
-        int status;
-        try {
-            status = cudnn.cudnnCreate(dnn);
-        } catch (UnsatisfiedLinkError e) {
-            throw new IllegalStateException("--device cuda: cuDNN 9 could not be loaded (" + e.getMessage()
-                    + "); install cuDNN 9 or put it on LD_LIBRARY_PATH");
-        }
-        checkCudnn(status, "cudnnCreate");
-        checkCudnn(cudnn.cudnnSetStream(dnn, stream), "cudnnSetStream");
-        IntPointer sms = new IntPointer(1);
-        check(cudart.cudaDeviceGetAttribute(sms, cudart.cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
-        module = new KernelModule(stream, sms.get());
-        kernels = new CudaKernels(module);
-        description = "cuda:" + device + " (" + sms.get() + " SMs, cuDNN " + cudnn.cudnnGetVersion() + (tf32 ? ", TF32" : ", fp32") + ")";
+        CudaRuntime cuda = new CudaRuntime(device);
+        this.runtime = cuda;
+        this.allocator = new DeviceAllocator(runtime);
+        CudnnCublas libraries = new CudnnCublas(cuda.stream(), allocator, tf32);
+        this.vendor = libraries;
+        this.module = new KernelModule(runtime);
+        this.kernels = new CudaKernels(module);
+        this.name = "cuda";
+        this.description = "cuda:" + device + " (" + runtime.multiprocessors() + " SMs, " + libraries.version() + (tf32 ? ", TF32" : ", fp32") + ")";
         LOG.warn("the CUDA backend has not yet been verified on a GPU by its parity tests; compare with --device cpu before trusting results");
     }
 
-    @Override public String name() { return "cuda"; }
+    private CudaBackend(DeviceRuntime runtime, int threads, String name, String description) {
+        this.runtime = runtime;
+        this.allocator = new DeviceAllocator(runtime);
+        this.vendor = new CpuVendorLibraries(threads);
+        this.module = new KernelModule(runtime);
+        this.kernels = new CudaKernels(module);
+        this.name = name;
+        this.description = description;
+    }
+
+    /**
+     * The CUDA backend on an emulated device ({@code --device cuda-emulated}): this class's own code and native/cuda's
+     * kernels run on the CPU (cuda_emu, {@link EmulatedRuntime}), the vendor operations are the CPU backend's. For
+     * correctness, not speed. order 0/1/2: forward, reverse or random thread schedule (seeded).
+     */
+    public static CudaBackend emulated(int threads, int order, long seed) {
+        return new CudaBackend(new EmulatedRuntime(order, seed), threads, "cuda-emulated", "cuda-emulated (native/cuda's kernels on the CPU under "
+                + "cuda_emu, " + EmulatedRuntime.MULTIPROCESSORS + " emulated SMs; cuDNN/cuBLAS replaced by the CPU backend; a correctness device, "
+                + "slow, not a GPU)");
+    }
+
+    /** Why the emulated device cannot be created in this build (its native library did not load); null when it can. */
+    public static String emulatedUnavailabilityCause() { return EmulatedKernels.unavailabilityCause(); }
+
+    @Override public String name() { return name; }
 
     @Override public String toString() { return description; }
 
@@ -109,8 +103,7 @@ public final class CudaBackend implements Backend {
     public void upload(float[] src, Tensor dst) {
         requireSize(dst, src.length, "upload");
         try (FloatPointer host = new FloatPointer(src)) {
-            check(cudart.cudaMemcpyAsync(Cuda.at(a(dst)), host, (long) src.length * Float.BYTES, cudart.cudaMemcpyHostToDevice,
-                    stream), "cudaMemcpyAsync(upload)");
+            runtime.copyToDevice(a(dst), host, (long) src.length * Float.BYTES);
             synchronize(); // the host copy is freed on return
         }
     }
@@ -120,8 +113,7 @@ public final class CudaBackend implements Backend {
         if (src.capacity() < dst.size()) throw new IllegalArgumentException("upload: buffer holds " + src.capacity() + " floats, "
                 + dst + " needs " + dst.size());
         FloatPointer host = new FloatPointer(src);
-        check(cudart.cudaMemcpyAsync(Cuda.at(a(dst)), host, (long) dst.size() * Float.BYTES, cudart.cudaMemcpyHostToDevice,
-                stream), "cudaMemcpyAsync(upload)");
+        runtime.copyToDevice(a(dst), host, (long) dst.size() * Float.BYTES);
         synchronize(); // the caller may refill the buffer once this returns
     }
 
@@ -129,27 +121,25 @@ public final class CudaBackend implements Backend {
     public float[] download(Tensor src) {
         float[] out = new float[src.size()];
         try (FloatPointer host = new FloatPointer(src.size())) {
-            check(cudart.cudaMemcpyAsync(host, Cuda.at(a(src)), (long) out.length * Float.BYTES, cudart.cudaMemcpyDeviceToHost,
-                    stream), "cudaMemcpyAsync(download)");
+            runtime.copyToHost(host, a(src), (long) out.length * Float.BYTES);
             synchronize();
             host.get(out);
         }
         return out;
     }
 
-    void synchronize() { check(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize"); }
+    void synchronize() { runtime.synchronize(); }
 
     @Override
     public void copy(Tensor src, Tensor dst) {
         requireSize(dst, src.size(), "copy");
-        check(cudart.cudaMemcpyAsync(Cuda.at(a(dst)), Cuda.at(a(src)), (long) src.size() * Float.BYTES,
-                cudart.cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync(copy)");
+        runtime.copyOnDevice(a(dst), a(src), (long) src.size() * Float.BYTES);
     }
 
     @Override
     public void fill(Tensor t, float value) {
         if (value == 0f && Float.floatToRawIntBits(value) == 0) {
-            check(cudart.cudaMemsetAsync(Cuda.at(a(t)), 0, (long) t.size() * Float.BYTES, stream), "cudaMemsetAsync");
+            runtime.memsetZero(a(t), (long) t.size() * Float.BYTES);
         } else {
             kernels.fill(a(t), value, t.size(), Grid.elements(t.size()));
         }
@@ -216,14 +206,7 @@ public final class CudaBackend implements Backend {
             if (beta == 0f) fill(C, 0f); else if (beta != 1f) scale(C, beta);
             return;
         }
-        // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands.
-        // Host scalars are read during the call (cuBLAS's default host pointer mode), so two preallocated slots serve every call.
-        alphaHost.put(alpha);
-        betaHost.put(beta);
-        checkCublas(cublas.cublasSgemm_v2(blas, transB ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N, transA ? cublas.CUBLAS_OP_T
-                : cublas.CUBLAS_OP_N,
-                n, m, k, alphaHost, Cuda.floatsAt(a(B)), transB ? k : n, Cuda.floatsAt(a(A)), transA ? m
-                        : k, betaHost, Cuda.floatsAt(a(C)), n), "cublasSgemm");
+        vendor.gemm(transA, transB, m, n, k, alpha, a(A), a(B), beta, a(C));
     }
 
     @Override
@@ -238,93 +221,53 @@ public final class CudaBackend implements Backend {
         kernels.sumRows(a(dy), a(db), rows, cols, Grid.elements(cols));
     }
 
-    // ---------------------------------------------------------------- convolution (cuDNN)
-
-    private ConvolutionPlan plan(ConvGeometry g) {
-        ConvolutionPlan p = convPlans.computeIfAbsent(g, geometry -> new ConvolutionPlan(dnn, geometry, tf32, WORKSPACE_LIMIT));
-        if (workspace == null || workspace.bytes() < p.workspaceBytes) {
-            if (workspace != null) allocator.release(workspace);
-            workspace = allocator.allocate(Math.max(p.workspaceBytes, 1));
-        }
-        return p;
-    }
+    // ---------------------------------------------------------------- convolution (cuDNN, or the CPU backend's when emulated)
 
     @Override
     public void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
         g.requireShapes(x, w, y);
-        ConvolutionPlan p = plan(g);
-        checkCudnn(cudnn.cudnnConvolutionForward(dnn, one, p.x, Cuda.at(a(x)), p.w, Cuda.at(a(w)), p.forward, p.forwardAlgo,
-                Cuda.at(workspace.address()), workspace.bytes(), zero, p.y, Cuda.at(a(y))), "cudnnConvolutionForward " + g);
-        if (b != null) checkCudnn(cudnn.cudnnAddTensor(dnn, one, p.bias, Cuda.at(a(b)), one, p.y, Cuda.at(a(y))), "cudnnAddTensor(bias)");
+        vendor.conv2dForward(a(x), a(w), aOrNull(b), a(y), g);
     }
 
     @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
         g.requireShapes(dx, w, dy);
-        ConvolutionPlan p = plan(g);
-        checkCudnn(cudnn.cudnnConvolutionBackwardData(dnn, one, p.w, Cuda.at(a(w)), p.y, Cuda.at(a(dy)), p.backwardData, p.backwardDataAlgo,
-                Cuda.at(workspace.address()), workspace.bytes(), zero, p.x, Cuda.at(a(dx))), "cudnnConvolutionBackwardData " + g);
+        vendor.conv2dBackwardData(a(dy), a(w), a(dx), g);
     }
 
     @Override
     public void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
         g.requireShapes(x, dw, dy);
-        ConvolutionPlan p = plan(g);
-        checkCudnn(cudnn.cudnnConvolutionBackwardFilter(dnn, one, p.x, Cuda.at(a(x)), p.y, Cuda.at(a(dy)), p.backwardFilter,
-                p.backwardFilterAlgo,
-                Cuda.at(workspace.address()), workspace.bytes(), one, p.w, Cuda.at(a(dw))), "cudnnConvolutionBackwardFilter " + g);
-        if (db != null) checkCudnn(cudnn.cudnnConvolutionBackwardBias(dnn, one, p.y, Cuda.at(a(dy)), one, p.bias, Cuda.at(a(db))),
-                "cudnnConvolutionBackwardBias");
+        vendor.conv2dBackwardFilter(a(x), a(dy), a(dw), aOrNull(db), g);
     }
 
     // ---------------------------------------------------------------- batch norm
 
-    /** {x/y descriptor (N, C, H, W), per-channel descriptor (1, C, 1, 1)} for a shape. */
-    private cudnnTensorStruct[] bn(Tensor x) {
-        int n = x.dim(0), c = x.dim(1), h = x.rank() > 2 ? x.dim(2) : 1, w = x.rank() > 3 ? x.dim(3) : 1;
-        return bnDescriptors.computeIfAbsent(List.of(n, c, h, w), key -> {
-            cudnnTensorStruct data = new cudnnTensorStruct(), channel = new cudnnTensorStruct();
-            checkCudnn(cudnn.cudnnCreateTensorDescriptor(data), "cudnnCreateTensorDescriptor");
-            checkCudnn(cudnn.cudnnCreateTensorDescriptor(channel), "cudnnCreateTensorDescriptor");
-            checkCudnn(cudnn.cudnnSetTensor4dDescriptor(data, cudnn.CUDNN_TENSOR_NCHW, cudnn.CUDNN_DATA_FLOAT, n, c, h, w),
-                    "cudnnSetTensor4dDescriptor(bn)");
-            checkCudnn(cudnn.cudnnSetTensor4dDescriptor(channel, cudnn.CUDNN_TENSOR_NCHW, cudnn.CUDNN_DATA_FLOAT, 1, c, 1, 1),
-                    "cudnnSetTensor4dDescriptor(bn)");
-            return new cudnnTensorStruct[] {data, channel};
-        });
+    /** (N, C, H, W) of a batch-norm input; (N, C) counts as (N, C, 1, 1). */
+    private static int[] nchw(Tensor x) {
+        return new int[] {x.dim(0), x.dim(1), x.rank() > 2 ? x.dim(2) : 1, x.rank() > 3 ? x.dim(3) : 1};
     }
 
     @Override
     public void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                       float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        cudnnTensorStruct[] d = bn(x);
-        // cuDNN's running-statistics update is PyTorch's: (1 − m)·running + m·batch, unbiased variance.
-        checkCudnn(cudnn.cudnnBatchNormalizationForwardTraining(dnn, cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, d[0], Cuda.at(a(x)),
-                d[0], Cuda.at(a(y)),
-                d[1], Cuda.at(a(gamma)), Cuda.at(a(beta)), momentum, Cuda.at(a(runningMean)), Cuda.at(a(runningVar)), eps,
-                Cuda.at(a(saveMean)), Cuda.at(a(saveInvStd))), "cudnnBatchNormalizationForwardTraining");
+        vendor.batchNormTrainForward(a(x), a(gamma), a(beta), a(runningMean), a(runningVar), momentum, eps, a(y), a(saveMean), a(saveInvStd),
+                nchw(x));
     }
 
     @Override
     public void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps, Tensor y) {
-        cudnnTensorStruct[] d = bn(x);
-        checkCudnn(cudnn.cudnnBatchNormalizationForwardInference(dnn, cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, d[0],
-                Cuda.at(a(x)), d[0], Cuda.at(a(y)),
-                d[1], Cuda.at(a(gamma)), Cuda.at(a(beta)), Cuda.at(a(runningMean)), Cuda.at(a(runningVar)), eps), "cudnnBatchNormalizationForwardInference");
+        vendor.batchNormInferenceForward(a(x), a(gamma), a(beta), a(runningMean), a(runningVar), eps, a(y), nchw(x));
     }
 
     @Override
     public void batchNormTrainBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
                                        Tensor dx, Tensor dGamma, Tensor dBeta) {
-        cudnnTensorStruct[] d = bn(x);
-        // cuDNN writes both parameter gradients; with beta = 1 it accumulates. Null ones (the attacks' input-only
-        // backward, every step) go to scratch kept between calls, whose contents nobody reads.
+        // cuDNN writes both parameter gradients (accumulating). Null ones (the attacks' input-only backward, every step) go
+        // to scratch kept between calls, whose contents nobody reads.
         Tensor[] sink = bnScratch.computeIfAbsent(gamma.size(), c -> new Tensor[] {allocate(c), allocate(c)});
         Tensor dg = dGamma != null ? dGamma : sink[0], dbt = dBeta != null ? dBeta : sink[1];
-        checkCudnn(cudnn.cudnnBatchNormalizationBackward(dnn, cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, one, one, d[0],
-                Cuda.at(a(x)), d[0], Cuda.at(a(dy)),
-                d[0], Cuda.at(a(dx)), d[1], Cuda.at(a(gamma)), Cuda.at(a(dg)), Cuda.at(a(dbt)), BN_EPS,
-                Cuda.at(a(saveMean)), Cuda.at(a(saveInvStd))), "cudnnBatchNormalizationBackward");
+        vendor.batchNormTrainBackward(a(x), a(dy), a(gamma), a(saveMean), a(saveInvStd), a(dx), a(dg), a(dbt), nchw(x));
     }
 
     @Override
@@ -465,6 +408,7 @@ public final class CudaBackend implements Backend {
     public void boostedCrossEntropy(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale) {
         requireDistinct(logits, dLogits, "boostedCrossEntropy");
         int n = logits.dim(0);
+        Backend.requireClasses(logits.size() / n, 2, "MART's boosted cross-entropy"); // the kernel would find no other class
         kernels.boostedCrossEntropy(a(logits), a(labels), a(loss), aOrNull(dLogits), gradScale, n, logits.size() / n, Grid.rows(n));
     }
 
@@ -472,6 +416,7 @@ public final class CudaBackend implements Backend {
     public void marginLoss(Tensor logits, Tensor labels, float kappa, Tensor loss, Tensor dLogits, float gradScale) {
         requireDistinct(logits, dLogits, "marginLoss");
         int n = logits.dim(0);
+        Backend.requireClasses(logits.size() / n, 2, "the margin loss");
         kernels.marginLoss(a(logits), a(labels), kappa, a(loss), aOrNull(dLogits), gradScale, n, logits.size() / n, Grid.rows(n));
     }
 
@@ -479,7 +424,7 @@ public final class CudaBackend implements Backend {
     public void dlrLoss(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale) {
         requireDistinct(logits, dLogits, "dlrLoss");
         int n = logits.dim(0), k = logits.size() / n;
-        if (k < 3) throw new IllegalArgumentException("the DLR loss needs at least 3 classes, got " + k);
+        Backend.requireClasses(k, 3, "the DLR loss");
         kernels.dlrLoss(a(logits), a(labels), a(loss), aOrNull(dLogits), gradScale, n, k, Grid.elements(n));
     }
 
@@ -489,8 +434,7 @@ public final class CudaBackend implements Backend {
         DeviceAllocator.Block out = allocator.allocate((long) n * Integer.BYTES);
         try (IntPointer host = new IntPointer(n)) {
             kernels.argmaxRows(a(logits), out.address(), n, logits.size() / n, Grid.rows(n));
-            check(cudart.cudaMemcpyAsync(host, Cuda.at(out.address()), (long) n * Integer.BYTES, cudart.cudaMemcpyDeviceToHost,
-                    stream), "cudaMemcpyAsync(argmax)");
+            runtime.copyToHost(host, out.address(), (long) n * Integer.BYTES);
             synchronize();
             int[] result = new int[n];
             host.get(result);
@@ -572,9 +516,8 @@ public final class CudaBackend implements Backend {
     public void close() {
         synchronize();
         module.close();
-        cudnn.cudnnDestroy(dnn);
-        cublas.cublasDestroy_v2(blas);
+        vendor.close();
         allocator.close();
-        cudart.cudaStreamDestroy(stream);
+        runtime.close();
     }
 }

@@ -27,7 +27,7 @@ public final class CudaProbe {
     }
 
     private static String probe() {
-        if (CudaProbe.class.getResource(KernelModule.FATBIN) == null) {
+        if (CudaProbe.class.getResource(CudaRuntime.FATBIN) == null) {
             return "this jar was built without nvcc and has no CUDA kernels (CPU-only jar)";
         }
         try {

@@ -1,8 +1,5 @@
 package io.classwise.tensor.cuda;
 
-import org.bytedeco.cuda.global.cudart;
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.SizeTPointer;
 
 import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
@@ -24,8 +21,11 @@ final class DeviceAllocator implements AutoCloseable {
 
     private static final Cleaner CLEANER = Cleaner.create();
 
+    private final DeviceRuntime runtime;
     private final Map<Long, ArrayDeque<Long>> free = new HashMap<>();
     private long inUse, peak, cached, releasedByCleaner;
+
+    DeviceAllocator(DeviceRuntime runtime) { this.runtime = runtime; }
 
     /**
      * One tensor's hold on a block: released once, either by its owner or (as a fallback) by the Cleaner
@@ -81,6 +81,7 @@ final class DeviceAllocator implements AutoCloseable {
     }
 
     synchronized void release(Block block) {
+        runtime.poison(block.address(), block.bytes());
         free.computeIfAbsent(block.bytes(), k -> new ArrayDeque<>()).push(block.address());
         inUse -= block.bytes();
         cached += block.bytes();
@@ -96,27 +97,23 @@ final class DeviceAllocator implements AutoCloseable {
     synchronized void resetPeak() { peak = inUse; }
 
     private long cudaMalloc(long size) {
-        Pointer p = new Pointer();
-        int status = cudart.cudaMalloc(p, size);
-        if (status == cudart.cudaErrorMemoryAllocation) {
-            cudart.cudaGetLastError(); // an allocation failure is not sticky; clear it
-            freeUnreachable();
-            emptyCache();
-            p = new Pointer();
-            status = cudart.cudaMalloc(p, size);
+        try {
+            return runtime.malloc(size);
+        } catch (CudaException e) {
+            if (!e.outOfMemory()) throw e;
         }
-        if (status == cudart.cudaErrorMemoryAllocation) {
-            cudart.cudaGetLastError();
-            SizeTPointer freeBytes = new SizeTPointer(1), total = new SizeTPointer(1);
-            cudart.cudaMemGetInfo(freeBytes, total);
+        freeUnreachable();
+        emptyCache();
+        try {
+            return runtime.malloc(size);
+        } catch (CudaException e) {
+            if (!e.outOfMemory()) throw e;
+            long[] info = runtime.memoryInfo();
             throw new CudaException(String.format(Locale.ROOT,
                     "out of GPU memory: asked for %.1f MiB with %.1f MiB in use by Classwise; the device has %.1f MiB free of %.1f MiB "
-                            + "(try a smaller --batch)", size / 1048576.0, inUse / 1048576.0, freeBytes.get() / 1048576.0, total.get() / 1048576.0),
+                            + "(try a smaller --batch)", size / 1048576.0, inUseBytes() / 1048576.0, info[0] / 1048576.0, info[1] / 1048576.0),
                     true);
         }
-        // Anything else (e.g. a sticky cudaErrorIllegalAddress left by a faulting kernel) is reported as what it is.
-        Cuda.check(status, "cudaMalloc(" + size + " bytes)");
-        return p.address();
     }
 
     /**
@@ -145,9 +142,9 @@ final class DeviceAllocator implements AutoCloseable {
 
     /** Gives every cached block back to the driver. */
     synchronized void emptyCache() {
-        cudart.cudaDeviceSynchronize();
+        runtime.synchronize();
         for (ArrayDeque<Long> list : free.values()) {
-            for (long a : list) cudart.cudaFree(Cuda.at(a));
+            for (long a : list) runtime.free(a);
         }
         free.clear();
         cached = 0;

@@ -1,58 +1,29 @@
 package io.classwise.tensor.cuda;
 
-import org.bytedeco.cuda.cudart.CUfunc_st;
-import org.bytedeco.cuda.cudart.CUmod_st;
-import org.bytedeco.cuda.cudart.CUstream_st;
-import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.PointerPointer;
-
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
- * The jar's classwise_kernels.fatbin (native/cuda, compiled by nvcc at build time), loaded with the
- * driver API, and launches of its kernels by name.
+ * Launches native/cuda's kernels by name on a {@link DeviceRuntime}, with the launch shapes every kernel is
+ * written for: "elements" kernels run a grid-stride loop (blocks of {@value #BLOCK}, at most 32 blocks per SM),
+ * "rows" kernels one block of {@value #ROW_BLOCK} per row.
  *
- * <p>Arguments: cuLaunchKernel wants an array of pointers to host memory holding each argument's
- * value. One 8-byte slot per argument lives in a preallocated arena, and the pointer array points at
- * the slots once and for all; a launch only writes the values ({@link Args}), so it allocates nothing.
- * Not thread-safe: one thread drives the GPU.
+ * <p>Arguments: one 8-byte slot per argument lives in a preallocated arena; a launch only writes the values
+ * ({@link Args}), so it allocates nothing. Not thread-safe: one thread drives the device.
  */
 final class KernelModule implements AutoCloseable {
-    /** Where the build puts nvcc's output on the classpath (native/CMakeLists.txt, pom.xml). */
-    static final String FATBIN = "/io/classwise/tensor/cuda/classwise_kernels.fatbin";
     static final int BLOCK = 256;
     /** Threads per block of the row kernels (one block per example row). */
     static final int ROW_BLOCK = 128;
-    private static final int MAX_ARGS = 16;
+    static final int MAX_ARGS = 16;
 
-    private final CUmod_st module = new CUmod_st();
-    private final Map<String, CUfunc_st> functions = new HashMap<>();
+    private final DeviceRuntime runtime;
     private final BytePointer arena = new BytePointer(MAX_ARGS * 8L);
-    private final PointerPointer<Pointer> slots = new PointerPointer<>(MAX_ARGS);
     private final Args args = new Args();
-    private final CUstream_st stream;
     private final int maxGrid;
 
-    KernelModule(CUstream_st stream, int multiprocessors) {
-        this.stream = stream;
-        this.maxGrid = Math.max(1, multiprocessors) * 32;
-        byte[] fatbin;
-        try (InputStream in = KernelModule.class.getResourceAsStream(FATBIN)) {
-            if (in == null) throw new CudaException("classwise_kernels.fatbin is missing from the jar (built without nvcc)");
-            fatbin = in.readAllBytes();
-        } catch (IOException e) {
-            throw new CudaException("cannot read classwise_kernels.fatbin: " + e.getMessage());
-        }
-        BytePointer image = new BytePointer(fatbin.length);
-        image.put(fatbin, 0, fatbin.length);
-        Cuda.checkDriver(cudart.cuModuleLoadData(module, image), "cuModuleLoadData(classwise_kernels.fatbin)");
-        image.close();
-        for (int i = 0; i < MAX_ARGS; i++) slots.put(i, Cuda.at(arena.address() + 8L * i));
+    KernelModule(DeviceRuntime runtime) {
+        this.runtime = runtime;
+        this.maxGrid = Math.max(1, runtime.multiprocessors()) * 32;
     }
 
     /** Starts a launch: {@code args().ptr(..).f(..).i64(..)} then {@link #launch}. */
@@ -73,14 +44,7 @@ final class KernelModule implements AutoCloseable {
     /** One block of ROW_BLOCK threads per row. */
     void launchRows(String kernel, int rows) { launch(kernel, Math.max(1, rows), ROW_BLOCK); }
 
-    void launch(String kernel, int blocks, int threads) {
-        CUfunc_st f = functions.computeIfAbsent(kernel, name -> {
-            CUfunc_st fn = new CUfunc_st();
-            Cuda.checkDriver(cudart.cuModuleGetFunction(fn, module, name), "cuModuleGetFunction(" + name + ")");
-            return fn;
-        });
-        Cuda.checkDriver(cudart.cuLaunchKernel(f, blocks, 1, 1, threads, 1, 1, 0, stream, slots, null), "cuLaunchKernel(" + kernel + ")");
-    }
+    void launch(String kernel, int blocks, int threads) { runtime.launch(kernel, blocks, threads, arena, args.next); }
 
     /** The values of the next launch's arguments, in the kernel's order. */
     final class Args {
@@ -90,6 +54,7 @@ final class KernelModule implements AutoCloseable {
 
         private long slot() {
             if (next == MAX_ARGS) throw new IllegalStateException("more than " + MAX_ARGS + " kernel arguments");
+            arena.putLong(8L * next, 0L); // a float or int fills half a slot: the other half is zero, not stale
             return 8L * next++;
         }
 
@@ -104,9 +69,5 @@ final class KernelModule implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        cudart.cuModuleUnload(module);
-        arena.close();
-        slots.close();
-    }
+    public void close() { arena.close(); }
 }

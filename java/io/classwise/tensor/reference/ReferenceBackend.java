@@ -621,6 +621,7 @@ public class ReferenceBackend implements Backend {
     @Override
     public void boostedCrossEntropy(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale) {
         int N = logits.dim(0), K = logits.size() / N;
+        Backend.requireClasses(K, 2, "MART's boosted cross-entropy");
         FloatBuffer z = buf(logits), lb = buf(labels), lo = buf(loss);
         double[] ls = new double[K];
         for (int i = 0; i < N; i++) {
@@ -648,6 +649,7 @@ public class ReferenceBackend implements Backend {
     @Override
     public void marginLoss(Tensor logits, Tensor labels, float kappa, Tensor loss, Tensor dLogits, float gradScale) {
         int N = logits.dim(0), K = logits.size() / N;
+        Backend.requireClasses(K, 2, "the margin loss");
         FloatBuffer z = buf(logits), lb = buf(labels), lo = buf(loss);
         for (int i = 0; i < N; i++) {
             int y = label(lb, i, K), m = -1;
@@ -772,7 +774,7 @@ public class ReferenceBackend implements Backend {
     @Override
     public void dlrLoss(Tensor logits, Tensor labels, Tensor loss, Tensor dLogits, float gradScale) {
         int N = logits.dim(0), K = logits.size() / N;
-        if (K < 3) throw new IllegalArgumentException("the DLR loss needs at least 3 classes, got " + K);
+        Backend.requireClasses(K, 3, "the DLR loss");
         FloatBuffer z = buf(logits), lb = buf(labels), lo = buf(loss);
         for (int i = 0; i < N; i++) {
             int y = label(lb, i, K);
