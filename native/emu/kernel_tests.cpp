@@ -292,6 +292,20 @@ std::vector<float> labelsFor(int64_t rows, int64_t k, bool invalid) {
 
 int64_t labelOf(float v, int64_t k) { return v >= 0 && v < (float) k && v == std::floor(v) ? (int64_t) v : -1; }
 
+/** The largest other class than the label y in row r (the first on ties); −1 when y is invalid or there is no other class. */
+int64_t bestOther(const std::vector<float>& z, int64_t r, int64_t k, int64_t y) {
+    if (y < 0) return -1;
+    int64_t m = -1;
+    for (int64_t j = 0; j < k; j++) if (j != y && (m < 0 || z[r * k + j] > z[r * k + m])) m = j;
+    return m;
+}
+
+/** What a kernel writes for a row it cannot compute: NaN loss and gradient. */
+void nanRow(std::vector<double>& loss, std::vector<double>& grad, int64_t r, int64_t k) {
+    loss[r] = NAN;
+    for (int64_t j = 0; j < k; j++) grad[r * k + j] = NAN;
+}
+
 std::vector<std::pair<int64_t, int64_t>> lossShapes() {
     if (quick) return {{1, 1}, {6, 10}, {3, 300}};
     return {{1, 1}, {1, 2}, {5, 3}, {6, 10}, {4096, 10}, {1, 100003}, {2, 65537}, {33, 100}};
@@ -358,15 +372,9 @@ void testLosses() {
             // MART's boosted CE and the CW margin need a class other than the label: with k = 1 every row is NaN.
             rowsLaunch(cw_boosted_cross_entropy, rows, (const float*) z.data(), (const float*) labels.data(), loss.data(), d.data(), 1.f, rows, k);
             for (int64_t r = 0; r < rows; r++) {
-                int64_t y = labelOf(labels[r], k);
-                if (y < 0 || k < 2) {
-                    wl[r] = NAN;
-                    for (int64_t j = 0; j < k; j++) wd[r * k + j] = NAN;
-                    continue;
-                }
+                int64_t y = labelOf(labels[r], k), m = bestOther(z, r, k, y);
+                if (m < 0) { nanRow(wl, wd, r, k); continue; }
                 auto ls = lsm(z, r, 1);
-                int64_t m = -1;
-                for (int64_t j = 0; j < k; j++) if (j != y && (m < 0 || z[r * k + j] > z[r * k + m])) m = j;
                 double pm = std::exp(ls[m]), one = 1.0001 - pm;
                 wl[r] = -ls[y] - std::log(one);
                 for (int64_t j = 0; j < k; j++) {
@@ -379,14 +387,8 @@ void testLosses() {
             for (float kappa : {0.5f, INFINITY}) {
                 rowsLaunch(cw_margin_loss, rows, (const float*) z.data(), (const float*) labels.data(), kappa, loss.data(), d.data(), 1.f, rows, k);
                 for (int64_t r = 0; r < rows; r++) {
-                    int64_t y = labelOf(labels[r], k);
-                    if (y < 0 || k < 2) {
-                        wl[r] = NAN;
-                        for (int64_t j = 0; j < k; j++) wd[r * k + j] = NAN;
-                        continue;
-                    }
-                    int64_t m = -1;
-                    for (int64_t j = 0; j < k; j++) if (j != y && (m < 0 || z[r * k + j] > z[r * k + m])) m = j;
+                    int64_t y = labelOf(labels[r], k), m = bestOther(z, r, k, y);
+                    if (m < 0) { nanRow(wl, wd, r, k); continue; }
                     double margin = (double) z[r * k + m] - z[r * k + y];
                     bool clamped = margin >= kappa;
                     wl[r] = clamped ? kappa : margin;

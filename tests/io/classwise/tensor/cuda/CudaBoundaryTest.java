@@ -86,4 +86,17 @@ class CudaBoundaryTest {
         assertTrue(!backend.contains("kernels.args()") && !backend.contains("launch(\""),
                 "CudaBackend launches only through the typed methods");
     }
+
+    /** The CPU execution of the kernels leaves none out: each is tested in native/emu and launchable on the emulated device. */
+    @Test
+    void everyKernelIsEmulatedAndTested() throws IOException {
+        Set<String> declared = signatures(Files.readString(HEADER)).keySet();
+        String tests = Files.readString(Path.of("native", "emu", "kernel_tests.cpp"));
+        String launcher = Files.readString(Path.of("native", "emu", "cuda_emu_launch.h"));
+        for (String k : declared) {
+            assertTrue(Pattern.compile("\\b" + k + "\\b,").matcher(tests).find(), k + " is launched by native/emu/kernel_tests.cpp");
+            assertTrue(launcher.contains("CW_KERNEL(" + k + ")"), k + " is in the emulated device's launch table");
+        }
+        if (EmulatedKernels.unavailabilityCause() == null) assertEquals(declared.size(), EmulatedKernels.kernelCount());
+    }
 }
