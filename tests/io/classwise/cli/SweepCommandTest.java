@@ -26,6 +26,23 @@ class SweepCommandTest extends CommandLineTest {
         assertTrue(stdout().contains("method=natural,seed=1: finished earlier") && !stdout().contains("starting in"), stdout());
     }
 
+    /** The example specs in the repository parse, name real settings, and have the grids their comments promise. */
+    @Test
+    void theExampleSweepsParse() throws Exception {
+        io.classwise.api.Sweep.Spec laptop = io.classwise.api.Sweep.read(Path.of("examples", "sweeps", "laptop.yaml"));
+        assertEquals(4, io.classwise.api.Sweep.runs(laptop).size());
+        assertTrue(laptop.embedded() && laptop.compare() != null && !io.classwise.api.Sweep.isUri(laptop.location()));
+        io.classwise.api.Sweep.Spec gpu = io.classwise.api.Sweep.read(Path.of("examples", "sweeps", "cifar10-gpu.yaml"));
+        assertEquals(21, io.classwise.api.Sweep.runs(gpu).size());
+        assertTrue(io.classwise.api.Sweep.isUri(gpu.location()) && gpu.compare().autoAttack());
+        // Every run's settings resolve into a valid training configuration (a typo in a field name would be refused here).
+        for (io.classwise.api.Sweep.Spec spec : java.util.List.of(laptop, gpu)) {
+            for (io.classwise.api.Sweep.Run r : io.classwise.api.Sweep.runs(spec)) {
+                io.classwise.train.Presets.resolve(io.classwise.data.DatasetId.parse(spec.dataset()), null, r.settings());
+            }
+        }
+    }
+
     @Test
     void aSpecWithAnUnknownFieldIsRefusedNamingTheRun(@TempDir Path dir) throws Exception {
         Path spec = dir.resolve("bad.yaml");
