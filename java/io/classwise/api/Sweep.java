@@ -270,6 +270,11 @@ public final class Sweep {
 
     /** Writes summary.csv and summary.json under the output directory, prints the table, then the compare report if asked. */
     public static void finish(Spec spec, List<Result> results, Backend compareBackend, PrintStream log) throws IOException {
+        finish(spec, results, compareBackend, log, spec.out().toString());
+    }
+
+    /** As above; shownAs: where the outputs end up, for the printed lines (a Hadoop URI the local copy is uploaded to). */
+    public static void finish(Spec spec, List<Result> results, Backend compareBackend, PrintStream log, String shownAs) throws IOException {
         Files.createDirectories(spec.out());
         StringBuilder csv = new StringBuilder("run,epochs,attack,robust_average,worst,worst_class,gap");
         List<String> classes = results.get(0).classNames();
@@ -287,14 +292,14 @@ public final class Sweep {
         for (Result r : results) {
             log.printf(Locale.ROOT, "%-40s %8.4f %8.4f %-14s %8.4f%n", r.name(), r.robustAverage(), r.worst(), r.worstClass(), r.gap());
         }
-        log.println("summary: " + spec.out().resolve("summary.csv") + ", " + spec.out().resolve("summary.json"));
+        log.println("summary: " + shownAs + "/summary.csv, " + shownAs + "/summary.json");
         if (spec.compare() != null && results.size() >= 2) {
             List<Path> dirs = new ArrayList<>();
             for (Result r : results) dirs.add(spec.out().resolve(r.directory()));
             CompareSettings c = spec.compare();
             CompareRuns.run(new CompareRuns.Request(dirs, spec.out().resolve("comparison"), null, null, c.steps(), c.examples(), c.autoAttack(),
                     c.batchSize(), spec.dataDir(), 0, true), compareBackend, log);
-            log.println("compare report: " + spec.out().resolve("comparison"));
+            log.println("compare report: " + shownAs + "/comparison/report.html");
         }
     }
 }

@@ -15,6 +15,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import io.classwise.util.FileDigests;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -29,6 +32,11 @@ import java.util.stream.Stream;
 final class HadoopRunCopy {
     private final FileSystem fs;
     private final org.apache.hadoop.fs.Path remote;
+    /**
+     * relative path → "size:SHA-256" of what the remote directory is known to hold (downloaded from it or uploaded to it
+     * by this copy): an upload sends only files that are new or changed. One task writes a run's directory at a time.
+     */
+    private final Map<String, String> known = new HashMap<>();
 
     HadoopRunCopy(String remoteUri) throws IOException {
         this.remote = new org.apache.hadoop.fs.Path(remoteUri);
@@ -59,8 +67,14 @@ final class HadoopRunCopy {
             Path target = local.resolve(rel);
             Files.createDirectories(target.getParent());
             fs.copyToLocalFile(false, f.getPath(), new org.apache.hadoop.fs.Path(target.toUri()), true);
+            known.put(rel, fingerprint(target));
         }
     }
+
+    private static String fingerprint(Path f) throws IOException { return Files.size(f) + ":" + FileDigests.hex(f, "SHA-256"); }
+
+    /** Files uploaded by the last {@link #upload} (new or changed ones only). */
+    int lastUploaded;
 
     /** Makes the remote directory hold exactly local's files (the run's lock file aside). */
     void upload(Path local) throws IOException {
@@ -71,10 +85,15 @@ final class HadoopRunCopy {
         // metrics and config first, checkpoints after (see the class comment).
         files.sort(Comparator.comparing((Path p) -> p.toString().contains("/checkpoints/") ? 1 : 0).thenComparing(Path::toString));
         Set<String> present = new HashSet<>();
+        lastUploaded = 0;
         for (Path f : files) {
             String rel = local.relativize(f).toString().replace('\\', '/');
             present.add(rel);
+            String print = fingerprint(f);
+            if (print.equals(known.get(rel))) continue; // the remote copy is this file already
             uploadFile(f, rel);
+            known.put(rel, print);
+            lastUploaded++;
         }
         if (!fs.exists(remote)) return;
         RemoteIterator<LocatedFileStatus> it = fs.listFiles(remote, true);
@@ -84,6 +103,7 @@ final class HadoopRunCopy {
             if (!present.contains(relative(f))) stale.add(f.getPath());
         }
         for (org.apache.hadoop.fs.Path p : stale) fs.delete(p, false);
+        known.keySet().retainAll(present);
     }
 
     /** Copies one remote file to local. */

@@ -1,6 +1,8 @@
 package io.classwise.spark;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import io.classwise.api.Sweep;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.Backends;
@@ -55,9 +57,7 @@ final class SweepJob implements Callable<Integer> {
             String fail = failOnce;
             json = sc.parallelize(IntStream.range(0, n).boxed().toList(), n).map(i -> SweepTask.run(text, origin, out, i, fail)).collect();
         }
-        ObjectMapper mapper = new ObjectMapper();
-        List<Sweep.Result> results = new ArrayList<>();
-        for (String j : json) results.add(mapper.readValue(j, Sweep.Result.class));
+        List<Sweep.Result> results = received(json, remote ? null : Path.of(out));
         String device = String.valueOf(s.settings().getOrDefault("device", "auto"));
         try (Backend b = Backends.create(device, 0)) {
             if (!remote) {
@@ -67,17 +67,41 @@ final class SweepJob implements Callable<Integer> {
                 Path local = Files.createTempDirectory("classwise-sweep-summary-");
                 try {
                     if (s.compare() != null) for (Sweep.Result r : results) new HadoopRunCopy(out + "/" + r.directory()).download(local.resolve(r.directory()));
-                    Sweep.finish(s.withOut(local), results, b, System.out);
+                    Sweep.finish(s.withOut(local), results, b, System.out, out);
                     HadoopRunCopy top = new HadoopRunCopy(out);
                     top.uploadFile(local.resolve("summary.csv"), "summary.csv");
                     top.uploadFile(local.resolve("summary.json"), "summary.json");
                     if (Files.isDirectory(local.resolve("comparison"))) new HadoopRunCopy(out + "/comparison").upload(local.resolve("comparison"));
-                    System.out.println("copied to " + out + ": summary.csv, summary.json" + (s.compare() != null ? ", comparison/" : ""));
+                    for (Sweep.Result r : results) System.out.println("run " + r.name() + ": " + out + "/" + r.directory());
                 } finally {
                     SweepTask.deleteRecursively(local);
                 }
             }
         }
         return 0;
+    }
+
+    /**
+     * The tasks' results; with a local out (not a URI), each run is checked to be where the driver sees it: a task on a
+     * node that does not share out's filesystem writes the run to that node's own disk, and the sweep would report
+     * runs nobody can open.
+     */
+    static List<Sweep.Result> received(List<String> json, Path out) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        List<Sweep.Result> results = new ArrayList<>();
+        for (String j : json) {
+            ObjectNode o = (ObjectNode) mapper.readTree(j);
+            String host = o.path(SweepTask.EXECUTOR_HOST).asText("?"), path = o.path(SweepTask.RUN_PATH).asText("?");
+            o.remove(SweepTask.EXECUTOR_HOST);
+            o.remove(SweepTask.RUN_PATH);
+            Sweep.Result r = mapper.treeToValue(o, Sweep.Result.class);
+            if (out != null && !Files.isRegularFile(out.resolve(r.directory()).resolve(Sweep.RESULT))) {
+                throw new IllegalStateException("run " + r.name() + " finished on executor host " + host + " in " + path + ", but the driver "
+                        + "does not see " + out.resolve(r.directory()).resolve(Sweep.RESULT) + ": out must be a path every node sees (a "
+                        + "shared filesystem mounted at the same place) or a Hadoop URI (hdfs://, s3a://, ...)");
+            }
+            results.add(r);
+        }
+        return results;
     }
 }

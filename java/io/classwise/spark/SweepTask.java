@@ -1,6 +1,7 @@
 package io.classwise.spark;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.classwise.api.Sweep;
 
 import java.io.FileOutputStream;
@@ -52,10 +53,12 @@ final class SweepTask {
                     Sweep.runOne(spec, run, failAfter, machine, log);
                     throw injected(run, failAfter, log);
                 }
-                return new ObjectMapper().writeValueAsString(Sweep.runOne(spec, run, null, machine, log));
+                return reported(Sweep.runOne(spec, run, null, machine, log), Sweep.directory(spec, run).toString());
             }
         }
-        Path scratch = Files.createTempDirectory("classwise-sweep-");
+        removeAbandonedScratch(run);
+        Path scratch = Files.createTempDirectory(scratchPrefix(run));
+        Files.writeString(scratch.resolve(OWNER), Long.toString(ProcessHandle.current().pid()));
         try {
             Sweep.Spec spec = parsed.withOut(scratch);
             HadoopRunCopy remote = new HadoopRunCopy(out + "/" + run.directory()), logs = new HadoopRunCopy(out + "/logs");
@@ -68,13 +71,17 @@ final class SweepTask {
                 Path local = Sweep.directory(spec, run);
                 remote.download(local);
                 try {
-                    if (Files.exists(local.resolve(Sweep.RESULT))) return new ObjectMapper().writeValueAsString(Sweep.runOne(spec, run, null, machine, log));
+                    if (Files.exists(local.resolve(Sweep.RESULT))) return reported(Sweep.runOne(spec, run, null, machine, log), out + "/" + run.directory());
                     // One epoch at a time, copied up after each; epochs the copy already holds are not asked for again.
-                    for (int e = Math.max(1, committedEpochs(local)); ; e++) {
+                    // A retried attempt starts at the first epoch the remote copy has not committed (no empty resume step).
+                    for (int e = committedEpochs(local) + 1; ; e++) {
                         Sweep.Result r = Sweep.runOne(spec, run, e, machine, log);
                         remote.upload(local);
+                        log.println("== epoch " + e + " copied up to " + out + "/" + run.directory() + " (" + remote.lastUploaded + " new or changed files)");
+                        log.flush();
+                        logs.uploadFile(logFile, logName); // a killed attempt's log survives up to its last epoch
                         if (failAfter != null && e == failAfter) throw injected(run, e, log);
-                        if (r != null) return new ObjectMapper().writeValueAsString(r);
+                        if (r != null) return reported(r, out + "/" + run.directory());
                     }
                 } finally {
                     log.flush();
@@ -83,6 +90,42 @@ final class SweepTask {
             }
         } finally {
             deleteRecursively(scratch);
+        }
+    }
+
+    /** A run's result as the driver receives it: the result, and where (host, path) the task wrote the run. */
+    static String reported(Sweep.Result result, String path) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode o = json.valueToTree(result);
+        o.put(EXECUTOR_HOST, InetAddress.getLocalHost().getHostName());
+        o.put(RUN_PATH, path);
+        return json.writeValueAsString(o);
+    }
+
+    static final String EXECUTOR_HOST = "executor_host", RUN_PATH = "run_path";
+
+    private static final String OWNER = "owner.pid";
+
+    private static String scratchPrefix(Sweep.Run run) { return "classwise-sweep-" + run.directory() + "-"; }
+
+    /**
+     * Deletes this run's scratch directories left by attempts whose process has died (an executor killed mid-task
+     * cannot clean up after itself); a live owner's directory is left alone.
+     */
+    private static void removeAbandonedScratch(Sweep.Run run) throws IOException {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (Stream<Path> dirs = Files.list(tmp)) {
+            for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith(scratchPrefix(run))).toList()) {
+                Path owner = d.resolve(OWNER);
+                long pid;
+                try {
+                    pid = Long.parseLong(Files.readString(owner).trim());
+                } catch (IOException | NumberFormatException unreadable) {
+                    pid = -1;
+                }
+                if (pid < 0 || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
+                deleteRecursively(d);
+            }
         }
     }
 

@@ -9,6 +9,7 @@ import io.classwise.api.TrainRun;
 import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.tensor.cpu.CpuBackend;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintStream;
@@ -75,6 +76,16 @@ class SparkJobsTest {
         assertTrue(killed.contains("injected failure after epoch 1") && killed.contains("attempt 1"), killed);
         String retry = killed.substring(killed.indexOf("attempt 1"));
         assertTrue(retry.contains("resuming in") && !retry.contains("starting in"), "the retry resumes: " + retry);
+        // The retry starts at epoch 2 (no empty step for the epoch the copy holds), and each epoch's upload sends only what
+        // changed: config.json and epoch-001.safetensors stay where they are (8 files otherwise, with sweep-result.json).
+        assertTrue(retry.contains("== epoch 2 copied up") && !retry.contains("== epoch 1 copied up"), retry);
+        String first = killed.substring(0, killed.indexOf("attempt 1"));
+        int firstUpload = Integer.parseInt(first.replaceAll("(?s).*== epoch 1 copied up to \\S+ \\((\\d+) new.*", "$1"));
+        int secondUpload = Integer.parseInt(retry.replaceAll("(?s).*== epoch 2 copied up to \\S+ \\((\\d+) new.*", "$1"));
+        assertTrue(secondUpload <= firstUpload, "epoch 2 sent " + secondUpload + " files, epoch 1 " + firstUpload);
+        try (var scratch = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertTrue(scratch.noneMatch(p -> p.getFileName().toString().startsWith("classwise-sweep-method-pgd-at")), "no scratch copy left");
+        }
         List<String> metrics = Files.readAllLines(out.resolve("method-pgd-at_seed-1").resolve("metrics.jsonl"));
         assertEquals(2, metrics.size(), "epoch 1 once (committed before the failure), then epoch 2");
 
@@ -117,6 +128,16 @@ class SparkJobsTest {
         assertTrue(killed.contains("injected failure after epoch 1") && killed.contains("attempt 1"), killed);
         String retry = killed.substring(killed.indexOf("attempt 1"));
         assertTrue(retry.contains("resuming in") && !retry.contains("starting in"), "the retry resumes: " + retry);
+        // The retry starts at epoch 2 (no empty step for the epoch the copy holds), and each epoch's upload sends only what
+        // changed: config.json and epoch-001.safetensors stay where they are (8 files otherwise, with sweep-result.json).
+        assertTrue(retry.contains("== epoch 2 copied up") && !retry.contains("== epoch 1 copied up"), retry);
+        String first = killed.substring(0, killed.indexOf("attempt 1"));
+        int firstUpload = Integer.parseInt(first.replaceAll("(?s).*== epoch 1 copied up to \\S+ \\((\\d+) new.*", "$1"));
+        int secondUpload = Integer.parseInt(retry.replaceAll("(?s).*== epoch 2 copied up to \\S+ \\((\\d+) new.*", "$1"));
+        assertTrue(secondUpload <= firstUpload, "epoch 2 sent " + secondUpload + " files, epoch 1 " + firstUpload);
+        try (var scratch = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertTrue(scratch.noneMatch(p -> p.getFileName().toString().startsWith("classwise-sweep-method-pgd-at")), "no scratch copy left");
+        }
         try (var files = Files.walk(remote)) {
             assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".uploading")), "no half-copied file left");
         }
@@ -128,6 +149,19 @@ class SparkJobsTest {
             for (String k : a.keySet()) assertTrue(Arrays.equals(a.get(k).data(), b.get(k).data()), r.name() + ": " + k + " differs");
             assertEquals(2, Files.readAllLines(remote.resolve(r.directory()).resolve("metrics.jsonl")).size());
         }
+    }
+
+    /** A task on a node without the shared out wrote its run where the driver cannot see it: the sweep fails saying where. */
+    @Test
+    void runsTheDriverCannotSeeAreReportedWithTheirHost(@TempDir Path dir) throws Exception {
+        String j = "{\"name\":\"method=pgd-at\",\"directory\":\"method-pgd-at\",\"executor_host\":\"worker-7\",\"run_path\":\"/data/out/method-pgd-at\"}";
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> SweepJob.received(List.of(j), dir));
+        assertTrue(e.getMessage().contains("run method=pgd-at finished on executor host worker-7 in /data/out/method-pgd-at")
+                && e.getMessage().contains("out must be a path every node sees"), e.getMessage());
+        Files.createDirectories(dir.resolve("method-pgd-at"));
+        Files.writeString(dir.resolve("method-pgd-at").resolve(io.classwise.api.Sweep.RESULT), "{}");
+        assertEquals("method-pgd-at", SweepJob.received(List.of(j), dir).get(0).directory());
+        assertEquals(1, SweepJob.received(List.of(j), null).size(), "under a URI the driver reads the runs through Hadoop");
     }
 
     @Test
