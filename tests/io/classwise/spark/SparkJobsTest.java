@@ -76,16 +76,6 @@ class SparkJobsTest {
         assertTrue(killed.contains("injected failure after epoch 1") && killed.contains("attempt 1"), killed);
         String retry = killed.substring(killed.indexOf("attempt 1"));
         assertTrue(retry.contains("resuming in") && !retry.contains("starting in"), "the retry resumes: " + retry);
-        // The retry starts at epoch 2 (no empty step for the epoch the copy holds), and each epoch's upload sends only what
-        // changed: config.json and epoch-001.safetensors stay where they are (8 files otherwise, with sweep-result.json).
-        assertTrue(retry.contains("== epoch 2 copied up") && !retry.contains("== epoch 1 copied up"), retry);
-        String first = killed.substring(0, killed.indexOf("attempt 1"));
-        int firstUpload = Integer.parseInt(first.replaceAll("(?s).*== epoch 1 copied up to \\S+ \\((\\d+) new.*", "$1"));
-        int secondUpload = Integer.parseInt(retry.replaceAll("(?s).*== epoch 2 copied up to \\S+ \\((\\d+) new.*", "$1"));
-        assertTrue(secondUpload <= firstUpload, "epoch 2 sent " + secondUpload + " files, epoch 1 " + firstUpload);
-        try (var scratch = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            assertTrue(scratch.noneMatch(p -> p.getFileName().toString().startsWith("classwise-sweep-method-pgd-at")), "no scratch copy left");
-        }
         List<String> metrics = Files.readAllLines(out.resolve("method-pgd-at_seed-1").resolve("metrics.jsonl"));
         assertEquals(2, metrics.size(), "epoch 1 once (committed before the failure), then epoch 2");
 
