@@ -6,6 +6,8 @@ import io.classwise.analysis.ClassCounts;
 import io.classwise.analysis.FlipMatrix;
 import io.classwise.analysis.RobustFairness;
 import io.classwise.api.CheckpointAttack;
+import io.classwise.api.ImportModel;
+import io.classwise.util.OutputPaths;
 import io.classwise.util.AtomicFiles;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
@@ -66,9 +68,14 @@ final class EvaluateJob implements Callable<Integer> {
         return out;
     }
 
+    @Option(names = "--overwrite", description = "Replace --out if it exists.") boolean overwrite;
+
     @Override
     public Integer call() throws Exception {
         if (shards < 0) throw new IllegalArgumentException("--shards must be >= 0, got " + shards);
+        if (out != null) OutputPaths.checkFile(out, "--out", overwrite, checkpoint);
+        // A run directory stands for its verified final model; the file itself travels to the executors.
+        checkpoint = ImportModel.checkpointFile(checkpoint);
         CheckpointAttack.Request r = request();
         CheckpointAttack.Plan plan = CheckpointAttack.plan(r);
         ObjectMapper json = new ObjectMapper();

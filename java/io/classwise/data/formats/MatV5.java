@@ -159,6 +159,8 @@ public final class MatV5 {
     private static void addMatrix(byte[] body, ByteOrder order, Path file, long at, Map<String, Array> out) throws DataFormatException {
         ByteBuffer bb = ByteBuffer.wrap(body).order(order);
         Object[] flags = subElement(bb, file, at, "array flags");
+        if (((byte[]) flags[1]).length < 4) throw new DataFormatException(file, "matrix at byte " + at + ": its array flags hold "
+                + ((byte[]) flags[1]).length + " bytes (at least 4)");
         int mxClass = ByteBuffer.wrap((byte[]) flags[1]).order(order).getInt() & 0xFF;
         boolean complex = (ByteBuffer.wrap((byte[]) flags[1]).order(order).getInt() & 0x800) != 0;
         Object[] dimsEl = subElement(bb, file, at, "dimensions");
