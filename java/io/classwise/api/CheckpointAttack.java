@@ -17,6 +17,7 @@ import io.classwise.report.ExampleGallery;
 import io.classwise.tensor.Backend;
 import io.classwise.train.Evaluation;
 import io.classwise.train.Presets;
+import io.classwise.train.RemovedClasses;
 import io.classwise.train.RunDirectory;
 import io.classwise.train.TrainConfig;
 
@@ -81,7 +82,7 @@ public final class CheckpointAttack {
         String recorded = meta.get("classwise.dataset");
         if (r.dataset() == null && recorded == null) throw new IllegalArgumentException(r.checkpoint() + " does not record its dataset; pass --dataset");
         DatasetId id = DatasetId.parse(r.dataset() != null ? r.dataset() : recorded);
-        ImageDataset test = testSet(r, id, embedded(meta, r));
+        ImageDataset test = testSet(r, id, embedded(meta, r), meta);
         return new Plan(test.size(), id.cliName, test.classNames());
     }
 
@@ -90,10 +91,11 @@ public final class CheckpointAttack {
         return "embedded".equals(meta.get("classwise.source")) && r.dataset() == null;
     }
 
-    private static ImageDataset testSet(Request r, DatasetId id, boolean embedded) throws IOException {
+    /** The evaluated test examples: the balanced subset (or all), without the classes the model was trained without. */
+    private static ImageDataset testSet(Request r, DatasetId id, boolean embedded, Map<String, String> meta) throws IOException {
         ImageDataset test = Datasets.load(id, Split.TEST, embedded, DataDirs.resolve(r.dataDir()));
         if (r.examples() > 0) test = SubsetDataset.balanced(test, Math.max(1, r.examples() / test.numClasses()), r.seed(), "--examples");
-        return test;
+        return RemovedClasses.apply(test, RemovedClasses.of(meta));
     }
 
     /**
@@ -113,7 +115,7 @@ public final class CheckpointAttack {
         if (r.target() != null && !Attacks.targetable(atk)) {
             throw new IllegalArgumentException("--target: " + r.attack() + " is untargeted here; use fgsm, fgsm-rs, pgd, tpgd, cw, mi-fgsm or l2-pgd");
         }
-        ImageDataset test = testSet(r, id, embedded(meta, r));
+        ImageDataset test = testSet(r, id, embedded(meta, r), meta);
         int from = 0;
         if (shard != null) {
             if (shard.from() < 0 || shard.to() > test.size() || shard.from() >= shard.to() || shard.from() % r.batchSize() != 0) {

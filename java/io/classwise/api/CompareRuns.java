@@ -20,6 +20,7 @@ import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.report.ComparisonReport;
 import io.classwise.tensor.Backend;
 import io.classwise.train.Evaluation;
+import io.classwise.train.RemovedClasses;
 import io.classwise.train.RunDirectory;
 import io.classwise.util.OutputPaths;
 import io.classwise.train.TrainConfig;
@@ -51,6 +52,29 @@ public final class CompareRuns {
     public record Request(List<Path> runs, Path out, Path baseline, Float eps, int steps, int examples, boolean autoAttack, int batchSize,
                           String dataDir, long seed, boolean overwrite) {}
 
+    /**
+     * Null when the runs were trained on the same classes; else why they cannot be compared class by class (a run
+     * trained without Shirt has no Shirt output: its per-class numbers are over other classes).
+     */
+    public static String classSetMismatch(List<Path> runs, List<Map<String, String>> metas) {
+        java.util.Set<Integer> first = RemovedClasses.of(metas.get(0));
+        for (int i = 1; i < runs.size(); i++) {
+            java.util.Set<Integer> other = RemovedClasses.of(metas.get(i));
+            if (!other.equals(first)) {
+                return runs.get(0) + " was trained without classes " + first + ", " + runs.get(i) + " without " + other + ": compare runs "
+                        + "trained on the same classes (the class-removal experiment itself: diagnose or remove-class)";
+            }
+        }
+        return null;
+    }
+
+    /** The metadata of each run's verified final model. */
+    public static List<Map<String, String>> finalModelMetadata(List<Path> runs) throws IOException {
+        List<Map<String, String>> out = new ArrayList<>();
+        for (Path p : runs) out.add(Safetensors.read(new RunDirectory(p).finalWeights()).metadata());
+        return out;
+    }
+
     public static RunComparison run(Request r, Backend b, PrintStream log) throws IOException {
         if (r.runs().size() < 2) throw new IllegalArgumentException("compare needs at least two run directories, got " + r.runs().size());
         OutputPaths.checkDirectory(r.out(), "--out", r.overwrite(), RunDirectory::holdsComparison, "a Classwise comparison (comparison.json)",
@@ -64,6 +88,8 @@ public final class CompareRuns {
             configs.add(json.readValue(run.config().toFile(), TrainConfig.class));
             metas.add(Safetensors.read(run.finalWeights()).metadata());
         }
+        String mismatch = classSetMismatch(r.runs(), metas);
+        if (mismatch != null) throw new IllegalArgumentException(mismatch);
         TrainConfig first = configs.get(0);
         for (int i = 1; i < configs.size(); i++) {
             if (!configs.get(i).dataset.equals(first.dataset)) {
@@ -87,6 +113,10 @@ public final class CompareRuns {
         // The first run's data source (the files, the embedded subset, or synthetic data) gives the test set.
         ImageDataset test = Datasets.load(id, Split.TEST, first.source, first.seed, DataDirs.resolve(r.dataDir()));
         if (r.examples() > 0) test = SubsetDataset.balanced(test, Math.max(1, r.examples() / test.numClasses()), r.seed(), "--examples");
+        // Runs trained without some classes are evaluated without them too (their models know only the others).
+        java.util.Set<Integer> removed = RemovedClasses.of(metas.get(0));
+        if (!removed.isEmpty()) log.println("compare: classes " + removed + " are left out of the test set (the runs were trained without them)");
+        test = RemovedClasses.apply(test, removed);
         List<Attack> attacks = new ArrayList<>(List.of(Pgd.pgd(eps, eps / 4, r.steps(), 1)));
         if (r.autoAttack()) attacks.add(AutoAttack.standard(eps));
         List<String> attackNames = attacks.stream().map(Attack::name).toList();

@@ -155,6 +155,12 @@ public final class Sweep {
     }
 
     /** Every grid combination, the last grid key varying fastest. */
+    /** A grid value in a directory name: a list as its items joined by '+' ("none" when empty), other values as written. */
+    private static String dirValue(Object v) {
+        if (v instanceof List<?> l) return l.isEmpty() ? "none" : String.join("+", l.stream().map(String::valueOf).toList());
+        return String.valueOf(v).replaceAll("[^A-Za-z0-9.+-]", "_");
+    }
+
     public static List<Run> runs(Spec spec) {
         List<Run> out = new ArrayList<>();
         List<String> keys = new ArrayList<>(spec.grid().keySet());
@@ -167,7 +173,7 @@ public final class Sweep {
                 s.put(keys.get(i), v);
                 if (i > 0) { name.append(','); dir.append('_'); }
                 name.append(keys.get(i)).append('=').append(v);
-                dir.append(keys.get(i)).append('-').append(String.valueOf(v).replaceAll("[^A-Za-z0-9.+-]", "_"));
+                dir.append(keys.get(i)).append('-').append(dirValue(v));
             }
             out.add(new Run(name.toString(), dir.toString(), s));
             int i = keys.size() - 1;
@@ -296,6 +302,11 @@ public final class Sweep {
         if (spec.compare() != null && results.size() >= 2) {
             List<Path> dirs = new ArrayList<>();
             for (Result r : results) dirs.add(spec.out().resolve(r.directory()));
+            String mismatch = CompareRuns.classSetMismatch(dirs, CompareRuns.finalModelMetadata(dirs));
+            if (mismatch != null) {
+                log.println("compare report skipped: " + mismatch);
+                return;
+            }
             CompareSettings c = spec.compare();
             CompareRuns.run(new CompareRuns.Request(dirs, spec.out().resolve("comparison"), null, null, c.steps(), c.examples(), c.autoAttack(),
                     c.batchSize(), spec.dataDir(), 0, true), compareBackend, log);

@@ -51,6 +51,12 @@ public final class TrainConfig {
      * pre-trained model; initSha256 is its SHA-256, recorded when the run starts (the config digest then covers it).
      */
     public String init = "";
+    /**
+     * Classes left out of training and evaluation (ids), the study's class-removal experiment as a run of its own
+     * (e.g. a sweep's grid dimension); recorded in every checkpoint (classwise.removed_classes), so that attack,
+     * evaluate and compare evaluate it on the same classes. The model keeps all outputs.
+     */
+    public List<Integer> removeClasses = new ArrayList<>();
     public String initSha256 = "";
     /** Where the preset's numbers come from. */
     public String presetSource = "";
@@ -142,6 +148,9 @@ public final class TrainConfig {
     public static final int MAX_BATCH = 65_536;
 
     public void validate() {
+        for (int k : removeClasses) if (k < 0) throw new IllegalArgumentException("removeClasses must hold class ids >= 0, got " + k);
+        if (new java.util.HashSet<>(removeClasses).size() != removeClasses.size()) throw new IllegalArgumentException("removeClasses names a "
+                + "class twice: " + removeClasses);
         methodEnum();
         Precision.parse(precision);
         lrSchedule();

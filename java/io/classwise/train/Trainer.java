@@ -85,7 +85,12 @@ public final class Trainer {
         this.datasetId = datasetId;
         ImageDataset used = cfg.trainExamples > 0 ? SubsetDataset.balanced(train, Math.max(1, cfg.trainExamples / train.numClasses()),
                 cfg.seed, "--train-examples") : train;
-        this.policy = ClassPolicy.of(method, cfg, train.numClasses());
+        for (int c : cfg.removeClasses) {
+            if (c >= train.numClasses()) throw new IllegalArgumentException("removeClasses: class " + c + " does not exist (" + train.numClasses()
+                    + " classes)");
+        }
+        if (!cfg.removeClasses.isEmpty()) used = SubsetDataset.withoutClasses(used, new java.util.TreeSet<>(cfg.removeClasses));
+        this.policy = ClassPolicy.of(method, cfg, used.numClasses());
         if (policy != null && policy.needsValidation()) {
             SubsetDataset[] split = SubsetDataset.heldOut(used, cfg.validationFraction, cfg.seed + 5);
             this.train = split[0];
@@ -94,12 +99,13 @@ public final class Trainer {
             this.train = used;
             this.validation = null;
         }
-        this.test = cfg.evalExamples > 0 ? SubsetDataset.balanced(test, Math.max(1, cfg.evalExamples / test.numClasses()),
+        ImageDataset evaluated = cfg.evalExamples > 0 ? SubsetDataset.balanced(test, Math.max(1, cfg.evalExamples / test.numClasses()),
                 cfg.seed + 1, "--eval-examples") : test;
+        this.test = cfg.removeClasses.isEmpty() ? evaluated : SubsetDataset.withoutClasses(evaluated, new java.util.TreeSet<>(cfg.removeClasses));
         this.run = run;
         this.log = log;
         this.progress = progress;
-        Models.Spec spec = new Models.Spec(cfg.architecture, train.numClasses(), datasetId.inputShape(), datasetId.mean(), datasetId.std(),
+        Models.Spec spec = new Models.Spec(cfg.architecture, this.train.numClasses(), datasetId.inputShape(), datasetId.mean(), datasetId.std(),
                 method == Method.HE ? (float) cfg.heScale : 0f);
         this.model = Models.create(backend, spec, cfg.seed);
         this.sgd = new Sgd(model.parameters(), (float) cfg.momentum, 0f, (float) cfg.weightDecay, cfg.nesterov);
@@ -271,9 +277,11 @@ public final class Trainer {
 
     /** What every checkpoint of the run records about itself (mutable, sorted: equal runs write equal files). */
     private Map<String, String> checkpointMeta(int epoch) {
-        return new TreeMap<>(Map.of("classwise.epoch", Integer.toString(epoch), "classwise.seed", Long.toString(cfg.seed),
+        TreeMap<String, String> meta = new TreeMap<>(Map.of("classwise.epoch", Integer.toString(epoch), "classwise.seed", Long.toString(cfg.seed),
                 "classwise.dataset", cfg.dataset, "classwise.source", cfg.source, "classwise.method", cfg.method,
                 "classwise.eps", Double.toString(cfg.eps)));
+        if (!cfg.removeClasses.isEmpty()) meta.put(RemovedClasses.KEY, RemovedClasses.format(cfg.removeClasses));
+        return meta;
     }
 
     /** A resumed class-aware run continues with the multipliers / weights / average its last committed epoch saved. */

@@ -26,6 +26,33 @@ class SweepCommandTest extends CommandLineTest {
         assertTrue(stdout().contains("method=natural,seed=1: finished earlier") && !stdout().contains("starting in"), stdout());
     }
 
+    /**
+     * "Class removed" as a sweep dimension: a run trained without Shirt (6) records it in its checkpoints; attack evaluates
+     * it without Shirt; runs on different class sets are not compared class by class (the sweep says so), runs on the same one are.
+     */
+    @Test
+    void aRemovedClassIsASweepDimensionEvaluatedOnTheSameClasses(@TempDir Path dir) throws Exception {
+        Path spec = dir.resolve("sweep.yaml");
+        Files.writeString(spec, "out: " + dir.resolve("out") + "\ndataset: fashion-mnist\nembedded: true\nsettings:\n  epochs: 1\n  method: natural\n"
+                + "  trainExamples: 200\n  evalExamples: 100\n  batchSize: 50\n  evalSteps: 1\n  device: cpu\n  threads: 1\n"
+                + "grid:\n  removeClasses: [[], [6]]\ncompare:\n  examples: 100\n  steps: 1\n");
+        assertEquals(0, Main.execute("sweep", spec.toString()), stderr());
+        Path kept = dir.resolve("out").resolve("removeClasses-none"), removed = dir.resolve("out").resolve("removeClasses-6");
+        assertEquals("6", io.classwise.nn.checkpoint.Safetensors.read(removed.resolve("checkpoints/last.safetensors")).metadata()
+                .get(io.classwise.train.RemovedClasses.KEY));
+        assertTrue(io.classwise.nn.checkpoint.Safetensors.read(kept.resolve("checkpoints/last.safetensors")).metadata()
+                .get(io.classwise.train.RemovedClasses.KEY) == null);
+        String metrics = Files.readAllLines(removed.resolve("metrics.jsonl")).get(0);
+        assertTrue(metrics.contains("\"per_class\""), metrics);
+        assertTrue(stdout().contains("compare report skipped: ") && stdout().contains("was trained without classes []"), stdout());
+        out.reset();
+        assertEquals(0, Main.execute("attack", "--checkpoint", removed.toString(), "--attack", "fgsm", "--examples", "100", "--device", "cpu"), stderr());
+        assertTrue(stdout().contains("(90 test images"), "Shirt's 10 examples are not evaluated: " + stdout());
+        out.reset();
+        assertEquals(0, Main.execute("attack", "--checkpoint", kept.toString(), "--attack", "fgsm", "--examples", "100", "--device", "cpu"), stderr());
+        assertTrue(stdout().contains("(100 test images"), stdout());
+    }
+
     /** The example specs in the repository parse, name real settings, and have the grids their comments promise. */
     @Test
     void theExampleSweepsParse() throws Exception {
