@@ -4,6 +4,7 @@
 // pointer or an int64 in all 8, a float or an int in the first 4). Slow by design: it exists to execute the CUDA
 // backend's own code on machines without a GPU.
 #pragma once
+#if defined(__linux__) && defined(__x86_64__) && defined(__GNUC__)
 #include "cuda_emu.h"
 #include "../cuda/kernels.cu"
 
@@ -72,3 +73,12 @@ inline const char* cw_emu_launch(const char* kernel, int blocks, int threads, co
 
 /** How many kernels the launcher knows (the Java side checks it against its own list). */
 inline int cw_emu_kernel_count() { return (int) cw_emu_dispatch::kernels().size(); }
+
+#else
+// cuda_emu switches fibers in x86-64 assembly and finds __shared__ variables through an ELF section: elsewhere the
+// emulated device is not built, and says so (the rest of the jar is unaffected).
+inline const char* cw_emu_launch(const char*, int, int, const void*, int, long long) {
+    return "the CUDA emulation is built only on Linux x86-64 with GCC or Clang";
+}
+inline int cw_emu_kernel_count() { return 0; }
+#endif

@@ -18,6 +18,7 @@ final class EmulatedKernels {
         String why = null;
         try {
             Loader.load();
+            if (kernelCount() == 0) why = "the CUDA emulation is built only on Linux x86-64 (native/emu/cuda_emu.h)";
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             why = "the emulated CUDA kernels could not be loaded (" + e.getMessage() + ")";
         }
