@@ -61,8 +61,8 @@ __device__ inline int64_t cw_block_argmax(const float* z, int64_t k, int64_t ski
     if (lane == 0) { bestValue[warp] = v; bestIndex[warp] = idx; }
     __syncthreads();
     if (warp == 0) {
-        v = lane < (blockDim.x >> 5) ? bestValue[lane] : -INFINITY;
-        idx = lane < (blockDim.x >> 5) ? bestIndex[lane] : -1;
+        v = lane < (int) (blockDim.x >> 5) ? bestValue[lane] : -INFINITY;
+        idx = lane < (int) (blockDim.x >> 5) ? bestIndex[lane] : -1;
         for (int o = 16; o > 0; o >>= 1) {
             const float ov = __shfl_down_sync(0xffffffffu, v, o);
             const int64_t oi = __shfl_down_sync(0xffffffffu, idx, o);
