@@ -18,7 +18,7 @@ for m in "${methods[@]}"; do
   java -jar "$jar" train "${recipe[@]}" --method "$m" --out "$out/$m" | tail -1
 done
 runs=(); for m in "${methods[@]}"; do runs+=("$out/$m"); done
-java -jar "$jar" compare "${runs[@]}" --out "$out/compare-pgd20" --examples 2000 --data-dir "$data"
-java -jar "$jar" compare "${runs[@]}" --out "$out/compare-autoattack" --examples 500 --autoattack --data-dir "$data"
+java -jar "$jar" compare "${runs[@]}" --out "$out/compare-pgd20" --overwrite --examples 2000 --data-dir "$data"
+java -jar "$jar" compare "${runs[@]}" --out "$out/compare-autoattack" --overwrite --examples 500 --autoattack --data-dir "$data"
 column -s, -t < "$out/compare-pgd20/summary.csv"
 column -s, -t < "$out/compare-autoattack/summary.csv"
