@@ -74,8 +74,10 @@ abstract class CudaMemoryOwnershipCases {
         ImageDataset train = SubsetDataset.balanced(DemoData.fashionMnist(Split.TRAIN), 20, 1);
         ImageDataset test = SubsetDataset.balanced(DemoData.fashionMnist(Split.TEST), 5, 1);
         try (CudaBackend b = open()) {
-            // A first run fills the backend's own caches (cuDNN workspace, batch-norm scratch), which it keeps by design.
-            trainer(b, train, test, dir.resolve("warm-up")).fit(false);
+            // A first run fills the backend's own caches (cuDNN workspace, batch-norm scratch), which it keeps by design. It
+            // stays reachable until the end: the garbage collector handing its model back mid-measurement would skew it.
+            Trainer warmUp = trainer(b, train, test, dir.resolve("warm-up"));
+            warmUp.fit(false);
             Trainer t = trainer(b, train, test, dir.resolve("measured"));
             // The first epoch allocates the weights' gradients (by the first backward) and the momentum buffers: model and
             // optimizer state, kept by design. The second, resumed, must give back everything it allocates.
@@ -86,6 +88,7 @@ abstract class CudaMemoryOwnershipCases {
             b.synchronize();
             assertEquals(before, b.inUseBytes(), "bytes in use after an epoch (resumed: training, evaluation, checkpoint) vs before");
             assertEquals(cleanerBefore, b.bytesReleasedByCleaner(), "memory was handed back by the garbage collector, not its owner");
+            java.lang.ref.Reference.reachabilityFence(warmUp);
         }
     }
 
