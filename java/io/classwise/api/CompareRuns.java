@@ -22,8 +22,8 @@ import io.classwise.tensor.Backend;
 import io.classwise.train.Evaluation;
 import io.classwise.train.RemovedClasses;
 import io.classwise.train.RunDirectory;
-import io.classwise.util.OutputPaths;
 import io.classwise.train.TrainConfig;
+import io.classwise.util.OutputPaths;
 import io.classwise.util.Rng;
 
 import java.io.IOException;
@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code compare}: evaluates the final model of each run on one common balanced test subset under PGD-20
@@ -53,26 +54,23 @@ public final class CompareRuns {
                           String dataDir, long seed, boolean overwrite) {}
 
     /**
-     * Null when the runs were trained on the same classes; else why they cannot be compared class by class (a run
-     * trained without Shirt has no Shirt output: its per-class numbers are over other classes).
+     * Runs trained on different classes (TrainConfig.removeClasses) cannot be compared class by class: a run trained
+     * without Shirt has no Shirt output, and its per-class numbers are over other classes. Thrown before anything is
+     * written; a sweep catches it and skips its comparison.
      */
-    public static String classSetMismatch(List<Path> runs, List<Map<String, String>> metas) {
-        java.util.Set<Integer> first = RemovedClasses.of(metas.get(0));
-        for (int i = 1; i < runs.size(); i++) {
-            java.util.Set<Integer> other = RemovedClasses.of(metas.get(i));
-            if (!other.equals(first)) {
-                return runs.get(0) + " was trained without classes " + first + ", " + runs.get(i) + " without " + other + ": compare runs "
-                        + "trained on the same classes (the class-removal experiment itself: diagnose or remove-class)";
-            }
-        }
-        return null;
+    public static final class DifferentClassSets extends IllegalArgumentException {
+        DifferentClassSets(String message) { super(message); }
     }
 
-    /** The metadata of each run's verified final model. */
-    public static List<Map<String, String>> finalModelMetadata(List<Path> runs) throws IOException {
-        List<Map<String, String>> out = new ArrayList<>();
-        for (Path p : runs) out.add(Safetensors.read(new RunDirectory(p).finalWeights()).metadata());
-        return out;
+    private static void requireOneClassSet(List<Path> runs, List<Map<String, String>> metas) {
+        Set<Integer> first = RemovedClasses.of(metas.get(0));
+        for (int i = 1; i < runs.size(); i++) {
+            Set<Integer> other = RemovedClasses.of(metas.get(i));
+            if (!other.equals(first)) {
+                throw new DifferentClassSets(runs.get(0) + " was trained without classes " + first + ", " + runs.get(i) + " without " + other
+                        + ": compare runs trained on the same classes (the class-removal experiment itself: diagnose or remove-class)");
+            }
+        }
     }
 
     public static RunComparison run(Request r, Backend b, PrintStream log) throws IOException {
@@ -88,8 +86,7 @@ public final class CompareRuns {
             configs.add(json.readValue(run.config().toFile(), TrainConfig.class));
             metas.add(Safetensors.read(run.finalWeights()).metadata());
         }
-        String mismatch = classSetMismatch(r.runs(), metas);
-        if (mismatch != null) throw new IllegalArgumentException(mismatch);
+        requireOneClassSet(r.runs(), metas);
         TrainConfig first = configs.get(0);
         for (int i = 1; i < configs.size(); i++) {
             if (!configs.get(i).dataset.equals(first.dataset)) {
@@ -114,7 +111,7 @@ public final class CompareRuns {
         ImageDataset test = Datasets.load(id, Split.TEST, first.source, first.seed, DataDirs.resolve(r.dataDir()));
         if (r.examples() > 0) test = SubsetDataset.balanced(test, Math.max(1, r.examples() / test.numClasses()), r.seed(), "--examples");
         // Runs trained without some classes are evaluated without them too (their models know only the others).
-        java.util.Set<Integer> removed = RemovedClasses.of(metas.get(0));
+        Set<Integer> removed = RemovedClasses.of(metas.get(0));
         if (!removed.isEmpty()) log.println("compare: classes " + removed + " are left out of the test set (the runs were trained without them)");
         test = RemovedClasses.apply(test, removed);
         List<Attack> attacks = new ArrayList<>(List.of(Pgd.pgd(eps, eps / 4, r.steps(), 1)));

@@ -7,7 +7,6 @@ import io.classwise.data.InMemoryDataset;
 import io.classwise.data.Split;
 import io.classwise.nn.Model;
 import io.classwise.nn.checkpoint.Checkpoint;
-import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.tensor.Backend;
 import io.classwise.train.RunDirectory;
 import io.classwise.util.OutputPaths;
@@ -76,7 +75,7 @@ public final class Demo {
         // 60 per class: enough correctly classified examples that the class-removal source has ≥ 5 to measure on.
         s.reachableExamples = 600;
         s.squareQueries = 200;
-        RunDiagnosis.run(b, run, Safetensors.read(run.finalWeights()).metadata(), s, r.evalExamples(), surrogate, null,
+        RunDiagnosis.run(b, run, s, r.evalExamples(), surrogate, null,
                 r.removal() ? List.of() : null, out);
     }
 }

@@ -3,7 +3,9 @@ package io.classwise.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.classwise.report.AnalysisSeal;
 import io.classwise.train.RunDirectory;
+import io.classwise.train.RunManifest;
 import io.classwise.util.AtomicFiles;
+import io.classwise.util.FileTrees;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,7 +32,7 @@ final class DiagnosisStaging {
     /** Starts a diagnosis (the caller holds the run's lock): what an interrupted one staged is removed first. */
     static DiagnosisStaging begin(RunDirectory run) throws IOException {
         DiagnosisStaging s = new DiagnosisStaging(run);
-        deleteRecursively(s.dir);
+        FileTrees.deleteRecursively(s.dir);
         Files.createDirectories(s.analysis());
         Files.createDirectories(s.examples());
         return s;
@@ -41,7 +43,7 @@ final class DiagnosisStaging {
     Path examples() { return dir.resolve("examples"); }
 
     /** Swaps the staged diagnosis in place of the previous one and seals it with its settings and model. */
-    void commit(JsonNode settings, Path model) throws IOException {
+    void commit(JsonNode settings, RunManifest.FinalModel model) throws IOException {
         Files.deleteIfExists(AnalysisSeal.file(run));
         // A report of the previous diagnosis must not outlive it.
         Files.deleteIfExists(run.report());
@@ -49,22 +51,12 @@ final class DiagnosisStaging {
         replace(analysis(), run.analysis());
         replace(examples(), run.examples());
         AnalysisSeal.write(run, settings, model);
-        deleteRecursively(dir);
+        FileTrees.deleteRecursively(dir);
     }
 
     private void replace(Path staged, Path target) throws IOException {
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) Files.move(target, dir.resolve("previous-" + target.getFileName()));
         Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
         AtomicFiles.syncDirectory(run.root());
-    }
-
-    static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            try (var children = Files.list(p)) {
-                for (Path c : children.toList()) deleteRecursively(c);
-            }
-        }
-        Files.delete(p);
     }
 }

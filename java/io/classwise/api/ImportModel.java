@@ -150,9 +150,9 @@ public final class ImportModel {
         if (root != null && dir.getFileName().toString().equals("checkpoints") && RunDirectory.holdsRun(root)) {
             RunDirectory run = new RunDirectory(root);
             if (abs.equals(run.lastWeights().toAbsolutePath().normalize())) {
-                Path fin = run.finalWeights();
-                if (!fin.equals(run.lastWeights()) && !FileDigests.hex(fin, "SHA-256").equals(FileDigests.hex(given, "SHA-256"))) {
-                    throw new IllegalStateException("--checkpoint: " + given + " is not the run's committed final model (" + fin.getFileName()
+                RunManifest.FinalModel fin = run.finalModel();
+                if (!fin.file().equals(run.lastWeights()) && !FileDigests.hex(given, "SHA-256").equals(fin.sha256())) {
+                    throw new IllegalStateException("--checkpoint: " + given + " is not the run's committed final model (" + fin.file().getFileName()
                             + " per " + run.manifest().getFileName() + "; a crash left an older copy): engine.jar train --resume --out "
                             + root + " repairs it; or pass --checkpoint " + root + " to open the committed model");
                 }

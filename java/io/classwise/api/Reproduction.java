@@ -11,7 +11,6 @@ import io.classwise.data.Split;
 import io.classwise.data.SubsetDataset;
 import io.classwise.nn.Model;
 import io.classwise.nn.checkpoint.Checkpoint;
-import io.classwise.nn.checkpoint.Safetensors;
 import io.classwise.report.AnalysisFiles;
 import io.classwise.report.AnalysisSeal;
 import io.classwise.report.ReportWriter;
@@ -19,6 +18,7 @@ import io.classwise.report.Tables;
 import io.classwise.tensor.Backend;
 import io.classwise.train.Presets;
 import io.classwise.train.RunDirectory;
+import io.classwise.train.RunManifest;
 import io.classwise.train.TrainConfig;
 import io.classwise.train.Trainer;
 
@@ -62,7 +62,7 @@ public final class Reproduction {
         TrainConfig nat = config(r, "natural");
         nat.epochs = Math.max(1, nat.epochs / 4);
         new Trainer(nat, b, id, train, test, surrogate, new PrintStream(OutputStream.nullOutputStream()), false).overwrite(r.overwrite()).fit(false);
-        RunDiagnosis.run(b, main, Safetensors.read(main.finalWeights()).metadata(), settings(r, main), r.evalExamples(),
+        RunDiagnosis.run(b, main, settings(r, main), r.evalExamples(),
                 Checkpoint.load(b, surrogate.finalWeights()), r.dataDir(), r.removal() ? List.of() : null, out);
         collect(main.analysis().resolve("temperature_pgd.json"), "pgd-at", byMethod, rows);
         List<Path> compared = new ArrayList<>(List.of(main.root()));
@@ -71,17 +71,18 @@ public final class Reproduction {
             compared.add(root.resolve(m));
             RunDirectory run = new RunDirectory(root.resolve(m));
             train(r, b, m, train, test, run, out);
-            Model model = Checkpoint.load(b, run.finalWeights());
+            RunManifest.FinalModel fin = run.finalModel();
+            Model model = Checkpoint.load(b, fin.file());
             ImageDataset sub = r.evalExamples() > 0 ? SubsetDataset.balanced(test, Math.max(1, r.evalExamples() / test.numClasses()),
                     r.seed(), "--eval-examples") : test;
             Diagnosis.Settings settings = settings(r, run);
             new Diagnosis(model, sub, id, settings, new AnalysisFiles(run.analysis()), out).temperatureSweep();
-            AnalysisSeal.extend(run, new ObjectMapper().valueToTree(settings), run.finalWeights());
+            AnalysisSeal.extend(run, new ObjectMapper().valueToTree(settings), fin);
             collect(run.analysis().resolve("temperature_pgd.json"), m, byMethod, rows);
         }
         Tables.json(main.analysis().resolve("temperature_pgd_by_method.json"), byMethod);
         Tables.csv(main.analysis().resolve("temperature_pgd_by_method.csv"), List.of("method", "temperature", "overall_robust_accuracy"), rows);
-        AnalysisSeal.extend(main, new ObjectMapper().valueToTree(settings(r, main)), main.finalWeights());
+        AnalysisSeal.extend(main, new ObjectMapper().valueToTree(settings(r, main)), main.finalModel());
         // The report again, now with the comparison across methods.
         Path report = new ReportWriter(main).write();
         out.println("report: " + report.toAbsolutePath() + "; Temperature-PGD by method: " + main.analysis().resolve("temperature_pgd_by_method.csv"));

@@ -15,11 +15,11 @@ import io.classwise.report.AnalysisFiles;
 import io.classwise.tensor.Backend;
 import io.classwise.train.RunDirectory;
 import io.classwise.train.RunLock;
+import io.classwise.train.RunManifest;
 import io.classwise.report.AnalysisSeal;
 import io.classwise.train.TrainConfig;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -53,8 +53,8 @@ public final class RunClassRemoval {
     }
 
     private static Path runLocked(Request r, RunDirectory run, Backend b, PrintStream out) throws Exception {
-        Path model = run.finalWeights();
-        Map<String, String> meta = Safetensors.read(model).metadata();
+        RunManifest.FinalModel model = run.finalModel();
+        Map<String, String> meta = Safetensors.read(model.file()).metadata();
         TrainConfig recipe = new ObjectMapper().readValue(run.config().toFile(), TrainConfig.class);
         DatasetId id = DatasetId.parse(recipe.dataset);
         boolean embedded = "embedded".equals(recipe.source);
@@ -72,7 +72,7 @@ public final class RunClassRemoval {
         s.step = s.eps / 4;
         s.reachableExamples = r.reachableExamples();
         s.seed = r.seed();
-        Diagnosis d = new Diagnosis(Checkpoint.load(b, model), test, id, s, new AnalysisFiles(run.analysis()), out);
+        Diagnosis d = new Diagnosis(Checkpoint.load(b, model.file()), test, id, s, new AnalysisFiles(run.analysis()), out);
         out.println("finding the classes each example can be attacked into ...");
         Reachability reach = d.reachableClasses();
         d.classRemoval(reach, train, recipe, List.of(src), ids(r.remove(), names), ids(r.control(), names), run.root().resolve("class-removal"));

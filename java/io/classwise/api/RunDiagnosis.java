@@ -16,6 +16,7 @@ import io.classwise.tensor.Backend;
 import io.classwise.train.Presets;
 import io.classwise.train.RunDirectory;
 import io.classwise.train.RunLock;
+import io.classwise.train.RunManifest;
 import io.classwise.util.CommittedState;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -70,7 +71,7 @@ public final class RunDiagnosis {
         s.ladderPgd100 = r.pgd100();
         s.ladderAutoAttack = r.autoAttack();
         s.seed = r.seed();
-        run(b, run, meta, s, r.examples(), r.surrogate() == null ? null : Checkpoint.load(b, r.surrogate()), r.dataDir(), r.removalSources(), out);
+        run(b, run, s, r.examples(), r.surrogate() == null ? null : Checkpoint.load(b, r.surrogate()), r.dataDir(), r.removalSources(), out);
     }
 
     /**
@@ -78,16 +79,19 @@ public final class RunDiagnosis {
      * Holds the run's lock throughout (a run still training is refused, and two diagnoses never interleave) and
      * writes the diagnosis as one transaction ({@link DiagnosisStaging}).
      */
-    public static void run(Backend b, RunDirectory run, Map<String, String> meta, Diagnosis.Settings s, int examples, Model surrogate,
+    public static void run(Backend b, RunDirectory run, Diagnosis.Settings s, int examples, Model surrogate,
                     String dataDir, List<Integer> removalSources, PrintStream out) throws Exception {
         try (RunLock lock = RunLock.acquire(run.root(), "diagnose")) {
-            runLocked(b, run, meta, s, examples, surrogate, dataDir, removalSources, out);
+            runLocked(b, run, s, examples, surrogate, dataDir, removalSources, out);
         }
     }
 
-    private static void runLocked(Backend b, RunDirectory run, Map<String, String> meta, Diagnosis.Settings s, int examples, Model surrogate,
+    /** The model and its metadata are read under the lock: what is diagnosed is the final model at that moment. */
+    private static void runLocked(Backend b, RunDirectory run, Diagnosis.Settings s, int examples, Model surrogate,
                     String dataDir, List<Integer> removalSources, PrintStream out) throws Exception {
-        Path modelFile = run.finalWeights();
+        RunManifest.FinalModel fin = run.finalModel();
+        Path modelFile = fin.file();
+        Map<String, String> meta = Safetensors.read(modelFile).metadata();
         String ds = meta.get("classwise.dataset");
         if (ds == null) throw new IllegalArgumentException(modelFile
                 + " does not record its dataset (classwise.dataset); it was not written by train");
@@ -142,7 +146,7 @@ public final class RunDiagnosis {
                 wn.pearson(), wn.spearman());
         ObjectNode settings = new ObjectMapper().valueToTree(s);
         settings.put("examples", test.size());
-        staging.commit(settings, modelFile);
+        staging.commit(settings, fin);
         CommittedState.set("the diagnosis of " + run.root() + " is complete (analysis/); its report was being written: engine.jar report --run "
                 + run.root() + " writes it");
         out.println("analysis files: " + run.analysis() + " "

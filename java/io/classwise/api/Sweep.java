@@ -11,6 +11,7 @@ import io.classwise.train.Presets;
 import io.classwise.train.RunDirectory;
 import io.classwise.train.TrainConfig;
 import io.classwise.util.AtomicFiles;
+import io.classwise.util.OutputPaths;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.HashSet;
-import io.classwise.util.OutputPaths;
 import java.util.Locale;
 import java.util.Map;
 
@@ -154,13 +154,13 @@ public final class Sweep {
         return n.asText();
     }
 
-    /** Every grid combination, the last grid key varying fastest. */
     /** A grid value in a directory name: a list as its items joined by '+' ("none" when empty), other values as written. */
     private static String dirValue(Object v) {
         if (v instanceof List<?> l) return l.isEmpty() ? "none" : String.join("+", l.stream().map(String::valueOf).toList());
         return String.valueOf(v).replaceAll("[^A-Za-z0-9.+-]", "_");
     }
 
+    /** Every grid combination, the last grid key varying fastest. */
     public static List<Run> runs(Spec spec) {
         List<Run> out = new ArrayList<>();
         List<String> keys = new ArrayList<>(spec.grid().keySet());
@@ -302,14 +302,14 @@ public final class Sweep {
         if (spec.compare() != null && results.size() >= 2) {
             List<Path> dirs = new ArrayList<>();
             for (Result r : results) dirs.add(spec.out().resolve(r.directory()));
-            String mismatch = CompareRuns.classSetMismatch(dirs, CompareRuns.finalModelMetadata(dirs));
-            if (mismatch != null) {
-                log.println("compare report skipped: " + mismatch);
+            CompareSettings c = spec.compare();
+            try {
+                CompareRuns.run(new CompareRuns.Request(dirs, spec.out().resolve("comparison"), null, null, c.steps(), c.examples(),
+                        c.autoAttack(), c.batchSize(), spec.dataDir(), 0, true), compareBackend, log);
+            } catch (CompareRuns.DifferentClassSets e) {
+                log.println("compare report skipped: " + e.getMessage());
                 return;
             }
-            CompareSettings c = spec.compare();
-            CompareRuns.run(new CompareRuns.Request(dirs, spec.out().resolve("comparison"), null, null, c.steps(), c.examples(), c.autoAttack(),
-                    c.batchSize(), spec.dataDir(), 0, true), compareBackend, log);
             log.println("compare report: " + shownAs + "/comparison/report.html");
         }
     }

@@ -13,7 +13,6 @@ import io.classwise.train.Presets;
 import io.classwise.train.RunDirectory;
 import io.classwise.train.TrainConfig;
 import io.classwise.train.Trainer;
-import io.classwise.util.FileDigests;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -87,12 +86,8 @@ public final class TrainRun {
             f.put("source", "synthetic:" + r.synthetic());
         }
         TrainConfig c = Presets.resolve(id, r.configFile(), f);
-        if (!c.init.isEmpty()) {
-            // A run directory stands for its verified final model; the file's digest goes into config.json (and so into the manifest).
-            Path init = ImportModel.checkpointFile(Path.of(c.init));
-            c.init = init.toAbsolutePath().normalize().toString();
-            c.initSha256 = FileDigests.hex(init, "SHA-256");
-        }
+        // A run directory stands for its verified final model; the Trainer records the file's digest in config.json.
+        if (!c.init.isEmpty()) c.init = ImportModel.checkpointFile(Path.of(c.init)).toAbsolutePath().normalize().toString();
         return c;
     }
 }

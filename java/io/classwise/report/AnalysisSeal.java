@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.classwise.train.RunDirectory;
+import io.classwise.train.RunManifest;
 import io.classwise.util.AtomicFiles;
 import io.classwise.util.FileDigests;
 
@@ -29,12 +30,12 @@ public final class AnalysisSeal {
     public static Path file(RunDirectory run) { return run.analysis().resolve(FILE); }
 
     /** Seals every file now in RUN/analysis as one diagnosis of the given model with the given settings. */
-    public static void write(RunDirectory run, JsonNode settings, Path model) throws IOException {
+    public static void write(RunDirectory run, JsonNode settings, RunManifest.FinalModel model) throws IOException {
         ObjectNode seal = JSON.createObjectNode();
         seal.set("settings", settings);
         ObjectNode m = seal.putObject("model");
-        m.put("file", run.root().toAbsolutePath().relativize(model.toAbsolutePath()).toString());
-        m.put("sha256", FileDigests.hex(model, "SHA-256"));
+        m.put("file", run.root().toAbsolutePath().relativize(model.file().toAbsolutePath()).toString());
+        m.put("sha256", model.sha256());
         ObjectNode files = seal.putObject("files");
         try (var list = Files.list(run.analysis())) {
             for (Path f : list.sorted().toList()) {
@@ -51,7 +52,7 @@ public final class AnalysisSeal {
      * reproduce's Temperature-PGD by method), keeping the settings and model; seals a first time with the
      * given settings when there is no seal yet.
      */
-    public static void extend(RunDirectory run, JsonNode settingsIfNew, Path model) throws IOException {
+    public static void extend(RunDirectory run, JsonNode settingsIfNew, RunManifest.FinalModel model) throws IOException {
         Path f = file(run);
         JsonNode settings = settingsIfNew;
         if (Files.exists(f)) settings = JSON.readTree(f.toFile()).path("settings");

@@ -6,6 +6,7 @@ import java.io.IOException;
 import io.classwise.api.Sweep;
 import io.classwise.tensor.Backend;
 import io.classwise.tensor.Backends;
+import io.classwise.util.FileTrees;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -74,7 +75,7 @@ final class SweepJob implements Callable<Integer> {
                     if (Files.isDirectory(local.resolve("comparison"))) new HadoopRunCopy(out + "/comparison").upload(local.resolve("comparison"));
                     for (Sweep.Result r : results) System.out.println("run " + r.name() + ": " + out + "/" + r.directory());
                 } finally {
-                    SweepTask.deleteRecursively(local);
+                    FileTrees.deleteRecursively(local);
                 }
             }
         }

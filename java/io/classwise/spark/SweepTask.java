@@ -3,6 +3,7 @@ package io.classwise.spark;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.classwise.api.Sweep;
+import io.classwise.util.FileTrees;
 
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -89,7 +89,7 @@ final class SweepTask {
                 }
             }
         } finally {
-            deleteRecursively(scratch);
+            FileTrees.deleteRecursively(scratch);
         }
     }
 
@@ -124,7 +124,7 @@ final class SweepTask {
                     pid = -1;
                 }
                 if (pid < 0 || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
-                deleteRecursively(d);
+                FileTrees.deleteRecursively(d);
             }
         }
     }
@@ -138,12 +138,5 @@ final class SweepTask {
     private static IllegalStateException injected(Sweep.Run run, int epoch, PrintStream log) {
         log.println("== injected failure after epoch " + epoch + " (--fail-once)");
         return new IllegalStateException("injected failure of " + run.name() + " after epoch " + epoch + " (--fail-once)");
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
     }
 }

@@ -45,13 +45,13 @@ public final class Backends {
     /** The one description of the backends: {@code info}, {@code bench} and {@link #create} all use it. */
     public static Description describe() {
         int cores = Runtime.getRuntime().availableProcessors();
-        String cuda = CudaProbe.reasonUnusable(), cpu = Blas.unavailabilityCause();
+        String cuda = CudaProbe.reasonUnusable(), cpu = Blas.unavailabilityCause(), emulated = CudaBackend.emulatedUnavailabilityCause();
         List<Choice> choices = List.of(
                 new Choice("cuda", cuda, cuda == null ? "NVIDIA GPU: cuDNN convolutions and batch norm, cuBLAS GEMM, native/cuda kernels" : null),
                 new Choice("cpu", cpu, cpu == null ? "OpenBLAS sgemm + " + CpuBackend.kernelDescription() + ", " + cores
                         + " threads" : null),
                 new Choice("reference", null, "plain Java loops, the oracle every backend is tested against"),
-                new Choice(EMULATED_CUDA, CudaBackend.emulatedUnavailabilityCause(), CudaBackend.emulatedUnavailabilityCause() != null ? null
+                new Choice(EMULATED_CUDA, emulated, emulated != null ? null
                         : "a correctness device, slow, not a GPU: the CUDA backend's own code with native/cuda's kernels run on the CPU "
                         + "(cuda_emu) and the CPU backend's convolutions, GEMM and batch norm in place of cuDNN/cuBLAS"));
         List<String> skipped = new ArrayList<>();

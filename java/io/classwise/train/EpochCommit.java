@@ -19,6 +19,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import io.classwise.nn.checkpoint.Safetensors;
 
 /**
@@ -183,7 +185,7 @@ final class EpochCommit {
         int n = 0;
         try (var files = Files.list(run.checkpoints())) {
             for (Path p : files.toList()) {
-                java.util.regex.Matcher m = STATE_FILE.matcher(p.getFileName().toString());
+                Matcher m = STATE_FILE.matcher(p.getFileName().toString());
                 if (m.matches() && Integer.parseInt(m.group(1)) != committedEpoch) {
                     Files.delete(p);
                     n++;
@@ -193,15 +195,13 @@ final class EpochCommit {
         return n;
     }
 
-    private static final java.util.regex.Pattern STATE_FILE = java.util.regex.Pattern.compile("epoch-(\\d{3,})\\.state\\.safetensors");
+    private static final Pattern STATE_FILE = Pattern.compile("epoch-(\\d{3,})\\.state\\.safetensors");
 
     /** Makes last.safetensors the committed final model again (a crash may have left an older copy). */
     static void repairLast(RunDirectory run) throws IOException {
-        Path fin = run.finalWeights();
-        if (!fin.equals(run.lastWeights()) && (!Files.exists(run.lastWeights())
-                || !sha256(run.lastWeights()).equals(sha256(fin)))) {
-            copy(fin, run.lastWeights());
-        }
+        RunManifest.FinalModel fin = run.finalModel();
+        Path last = run.lastWeights();
+        if (!fin.file().equals(last) && (!Files.exists(last) || !sha256(last).equals(fin.sha256()))) copy(fin.file(), last);
     }
 
     static String sha256(Path file) throws IOException { return RunManifest.sha256(file); }

@@ -83,5 +83,8 @@ public record RunDirectory(Path root) {
      * eval, attack, diagnose, compare and the sweep's read-back open. A run whose manifest is missing while
      * epochs exist, or whose final file changed after the commit, is refused with the fix ({@code --resume}).
      */
-    public Path finalWeights() throws IOException { return RunManifest.finalWeights(this); }
+    public Path finalWeights() throws IOException { return finalModel().file(); }
+
+    /** As {@link #finalWeights()}, with the file's SHA-256 as the manifest records it (no second hash of the file). */
+    public RunManifest.FinalModel finalModel() throws IOException { return RunManifest.finalModel(this); }
 }

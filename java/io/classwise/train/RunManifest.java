@@ -64,8 +64,16 @@ public final class RunManifest {
         write(run, m);
     }
 
-    /** See {@link RunDirectory#finalWeights()}. */
-    static Path finalWeights(RunDirectory run) throws IOException {
+    /**
+     * A run's final model: the file, and its SHA-256 as the manifest records it (already checked against the file),
+     * or null for a run written before manifests (then computed when asked for).
+     */
+    public record FinalModel(Path file, String recordedSha256) {
+        public String sha256() throws IOException { return recordedSha256 != null ? recordedSha256 : RunManifest.sha256(file); }
+    }
+
+    /** See {@link RunDirectory#finalModel()}. */
+    static FinalModel finalModel(RunDirectory run) throws IOException {
         Path root = run.root();
         if (!Files.isDirectory(root)) throw new IllegalArgumentException(root + (Files.exists(root) ? " is a file, not a run directory"
                 : " does not exist"));
@@ -82,14 +90,16 @@ public final class RunManifest {
                 throw new IOException(f + " is not the file " + run.manifest() + " committed (its SHA-256 differs): it was changed or "
                         + "corrupted after the commit; " + repairHint(run));
             }
-            return f;
+            return new FinalModel(f, sha);
         }
-        if (!epochFiles(run).isEmpty()) {
-            throw new IOException(run.manifest() + " is missing although " + root + " holds committed epochs (" + epochFiles(run).get(0)
+        List<Path> epochs = epochFiles(run);
+        if (!epochs.isEmpty()) {
+            throw new IOException(run.manifest() + " is missing although " + root + " holds committed epochs (" + epochs.get(0)
                     .getFileName() + " ...): its final model cannot be verified. engine.jar train --resume --out " + root
                     + " rebuilds the manifest from the checkpoints' own checksums");
         }
-        if (Files.isRegularFile(run.lastWeights())) return run.lastWeights(); // written before manifests; its own checksum is verified on reading
+        // Written before manifests: its own checksum is verified on reading.
+        if (Files.isRegularFile(run.lastWeights())) return new FinalModel(run.lastWeights(), null);
         throw new IllegalArgumentException(root + " holds no trained model (neither " + run.manifest().getFileName() + " nor "
                 + run.lastWeights().getFileName() + " in " + run.checkpoints() + "): train first");
     }

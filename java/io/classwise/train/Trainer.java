@@ -24,6 +24,7 @@ import io.classwise.tensor.Backend;
 import io.classwise.tensor.Tensor;
 import io.classwise.util.AtomicFiles;
 import io.classwise.util.CommittedState;
+import io.classwise.util.FileTrees;
 import io.classwise.util.Rng;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -34,7 +35,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -336,11 +336,16 @@ public final class Trainer {
         }
     }
 
-    /** A fresh run's starting weights (--init), checked against the digest recorded when the run was configured. */
+    /**
+     * A fresh run's starting weights (--init). Their SHA-256 goes into config.json (written next), and so into every
+     * commit's manifest; a digest the configuration already gives (a library caller's) must match the file.
+     */
     private void startFrom(Path init) throws IOException {
-        if (!cfg.initSha256.isEmpty() && !EpochCommit.sha256(init).equals(cfg.initSha256)) {
-            throw new IllegalStateException("--init " + init + " changed since the run was configured (SHA-256 differs)");
+        String sha = RunManifest.sha256(init);
+        if (!cfg.initSha256.isEmpty() && !sha.equals(cfg.initSha256)) {
+            throw new IllegalStateException("--init " + init + " is not the file the configuration names (initSha256 differs)");
         }
+        cfg.initSha256 = sha;
         Checkpoint.loadInto(model, init);
         LOG.info("{}: starting from the weights of {}", run.root(), init);
     }
@@ -348,17 +353,8 @@ public final class Trainer {
     /** With overwrite, removes the previous run's entries (checked to be only what Classwise writes); the lock stays. */
     private void clearForOverwrite() throws IOException {
         try (var files = Files.list(run.root())) {
-            for (Path p : files.filter(f -> !f.getFileName().toString().equals(RunLock.FILE)).toList()) deleteRecursively(p);
+            for (Path p : files.filter(f -> !f.getFileName().toString().equals(RunLock.FILE)).toList()) FileTrees.deleteRecursively(p);
         }
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            try (var children = Files.list(p)) {
-                for (Path c : children.toList()) deleteRecursively(c);
-            }
-        }
-        Files.delete(p);
     }
 
     public Pgd evalAttack() { return Pgd.pgd((float) cfg.eps, (float) cfg.evalStep, cfg.evalSteps, 1); }

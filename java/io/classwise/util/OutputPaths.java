@@ -31,12 +31,6 @@ public final class OutputPaths {
         return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
-    /** Whether path is dir or lies inside it. */
-    public static boolean inside(Path path, Path dir) {
-        Path p = path.toAbsolutePath().normalize(), d = dir.toAbsolutePath().normalize();
-        return p.startsWith(d);
-    }
-
     /**
      * Checks an output file before anything is written. flag names it in messages ("OUT", "--out"); inputs are
      * the files the command reads (null entries are skipped).

@@ -76,7 +76,7 @@ class DiagnosisTest {
         sweep = d.temperatureSweep();
         d.weightNorms(Diagnosis.rung(ladder, Diagnosis.REFERENCE_RUNG).perClass(), run.checkpoints(), run.metrics());
         // Written by hand here rather than by RunDiagnosis's staging: sealed as one diagnosis, as diagnose does.
-        AnalysisSeal.write(run, JSON.valueToTree(s), run.finalWeights());
+        AnalysisSeal.write(run, JSON.valueToTree(s), run.finalModel());
     }
 
     @AfterAll

@@ -77,7 +77,7 @@ class ReportWriterTest {
         Path model = run.checkpoints().resolve("model.safetensors");
         Files.createDirectories(model.getParent());
         Files.writeString(model, "a model");
-        AnalysisSeal.write(run, new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode(), model);
+        AnalysisSeal.write(run, new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode(), new io.classwise.train.RunManifest.FinalModel(model, null));
         Path report = new ReportWriter(run).write();
         String html = Files.readString(report);
         String pairs = html.substring(html.indexOf("<table id=\"confused-pairs\">"), html.indexOf("</table>",

@@ -14,6 +14,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The safetensors file format (huggingface/safetensors): an 8-byte little-endian header length,
@@ -113,13 +115,13 @@ public final class Safetensors {
      */
     public static final String METADATA_CHECKSUM = "classwise.metadata_sha256";
 
-    private static String metadataDigests(Map<String, String> metadata) {
+    private static ObjectNode metadataDigests(Map<String, String> metadata) {
         ObjectNode o = JSON.createObjectNode();
         for (Map.Entry<String, String> e : new TreeMap<>(metadata).entrySet()) {
             if (e.getKey().equals(CHECKSUM) || e.getKey().equals(METADATA_CHECKSUM)) continue;
             o.put(e.getKey(), HexFormat.of().formatHex(FileDigests.digest("SHA-256").digest(e.getValue().getBytes(StandardCharsets.UTF_8))));
         }
-        return o.toString();
+        return o;
     }
 
     /** The first metadata key whose value, presence or absence disagrees with the recorded digests, described; null when all agree. */
@@ -130,16 +132,11 @@ public final class Safetensors {
         } catch (JsonProcessingException e) {
             return METADATA_CHECKSUM + " itself is not valid JSON";
         }
-        JsonNode have;
-        try {
-            have = JSON.readTree(metadataDigests(metadata));
-        } catch (JsonProcessingException impossible) {
-            throw new IllegalStateException(impossible);
-        }
-        TreeMap<String, Boolean> keys = new TreeMap<>();
-        want.fieldNames().forEachRemaining(k -> keys.put(k, true));
-        have.fieldNames().forEachRemaining(k -> keys.put(k, true));
-        for (String k : keys.keySet()) {
+        JsonNode have = metadataDigests(metadata);
+        TreeSet<String> keys = new TreeSet<>();
+        want.fieldNames().forEachRemaining(keys::add);
+        have.fieldNames().forEachRemaining(keys::add);
+        for (String k : keys) {
             if (!want.has(k)) return "metadata key '" + k + "' was added";
             if (!have.has(k)) return "metadata key '" + k + "' was removed";
             if (!want.get(k).asText().equals(have.get(k).asText())) return "metadata '" + k + "' was changed (now " + metadata.get(k) + ")";
@@ -159,7 +156,7 @@ public final class Safetensors {
         for (Entry t : tensors.values()) sha.update(t.data);
         sorted.put(CHECKSUM, HexFormat.of().formatHex(sha.digest()));
         sorted.remove(METADATA_CHECKSUM);
-        sorted.put(METADATA_CHECKSUM, metadataDigests(sorted));
+        sorted.put(METADATA_CHECKSUM, metadataDigests(sorted).toString());
         ObjectNode meta = header.putObject("__metadata__");
         sorted.forEach(meta::put);
         long offset = 0;
@@ -317,7 +314,7 @@ public final class Safetensors {
      */
     static void requireRegularFile(Path file) throws IOException {
         if (Files.isRegularFile(file)) return;
-        if (!Files.exists(file)) throw new java.nio.file.NoSuchFileException(file.toString(), null, "does not exist");
+        if (!Files.exists(file)) throw new NoSuchFileException(file.toString(), null, "does not exist");
         throw new SafetensorsFormatException(file, Files.isDirectory(file) ? "is a directory, not a checkpoint file"
                 : "is not a regular file (a pipe, device or socket); give a file");
     }

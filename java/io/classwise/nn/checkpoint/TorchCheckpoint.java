@@ -52,10 +52,7 @@ public final class TorchCheckpoint {
      */
     public static boolean isTorchFile(Path file) throws IOException {
         Safetensors.requireRegularFile(file);
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] head = in.readNBytes(4);
-            return (head.length == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) || looksLikeLegacy(file);
-        }
+        return isZip(file) || looksLikeLegacy(file);
     }
 
     private static boolean isZip(Path file) throws IOException {

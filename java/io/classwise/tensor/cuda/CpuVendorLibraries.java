@@ -21,12 +21,8 @@ final class CpuVendorLibraries implements VendorLibraries {
     /** The floats at a device address as a CPU tensor of the given shape (a view: nothing is copied or owned). */
     private Tensor at(long address, int... shape) {
         int size = Tensor.sizeOf(shape);
-        FloatPointer p = new FloatPointer(new HostView(address)).capacity(size);
+        FloatPointer p = new FloatPointer(EmulatedRuntime.at(address)).capacity(size);
         return Tensor.of(cpu, HostStorage.view(p.asBuffer()), shape);
-    }
-
-    private static final class HostView extends org.bytedeco.javacpp.Pointer {
-        HostView(long address) { this.address = address; }
     }
 
     private Tensor atOrNull(long address, int... shape) { return address == 0 ? null : at(address, shape); }

@@ -39,7 +39,7 @@ final class EmulatedRuntime implements DeviceRuntime {
     }
 
     /** A Pointer at a host address (no deallocator: the blocks are this runtime's). Not Cuda.at: no CUDA class is touched here. */
-    private static Pointer at(long address) { return new HostAddress(address); }
+    static Pointer at(long address) { return new HostAddress(address); }
 
     private static final class HostAddress extends Pointer {
         HostAddress(long address) { this.address = address; }
