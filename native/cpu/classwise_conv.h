@@ -287,6 +287,22 @@ static void cw_ukr_avx2(int64_t kc, const float* a, const float* b, float* c, in
 #define CW_HAVE_VECTOR_KERNELS 0
 #endif
 
+// y (N, K, P·Q) for the pixels [jb, jb + nj) of the batch = cbuf (K rows, ldc) + bias (null = none):
+// pixel runs inside one image are contiguous in y.
+static inline void cw_conv_scatter(const float* cbuf, int64_t ldc, float* ys, const float* bs, int64_t jb, int64_t nj,
+                                   int64_t k, int64_t pq) {
+    for (int64_t t = 0; t < nj;) {
+        const int64_t j = jb + t, img = j / pq, at = j % pq, run = pq - at < nj - t ? pq - at : nj - t;
+        for (int64_t ch = 0; ch < k; ch++) {
+            const float bv = bs ? bs[ch] : 0.f;
+            const float* src = cbuf + ch * ldc + t;
+            float* dst = ys + (img * k + ch) * pq + at;
+            for (int64_t l = 0; l < run; l++) dst[l] = src[l] + bv;
+        }
+        t += run;
+    }
+}
+
 // Which micro-kernel cw_conv2d_forward_implicit runs
 #define CW_KERNEL_PORTABLE 0
 #define CW_KERNEL_AVX2 1
@@ -342,17 +358,7 @@ static inline void cw_conv2d_forward_implicit(int64_t xp, int64_t wp, int64_t bi
                     ukr(kc, wps + k0 * kpad + ir * kc * CW_MR, panel, cbuf + ir * CW_MR * CW_NC + jr * CW_NR, CW_NC, k0 > 0);
             }
         }
-        // Scatter the block: pixel runs inside one image are contiguous in y.
-        for (int64_t t = 0; t < nj;) {
-            const int64_t j = jb + t, img = j / pq, at = j % pq, run = pq - at < nj - t ? pq - at : nj - t;
-            for (int64_t ch = 0; ch < k; ch++) {
-                const float bv = bs ? bs[ch] : 0.f;
-                const float* src = cbuf + ch * CW_NC + t;
-                float* dst = ys + (img * k + ch) * pq + at;
-                for (int64_t l = 0; l < run; l++) dst[l] = src[l] + bv;
-            }
-            t += run;
-        }
+        cw_conv_scatter(cbuf, CW_NC, ys, bs, jb, nj, k, pq);
     }
 }
 

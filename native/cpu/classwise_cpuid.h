@@ -10,6 +10,10 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
+#if defined(__linux__)
+#include <unistd.h>
+#include <sys/syscall.h>
+#endif
 
 // 1 when CPUID's vendor string is "AuthenticAMD", else 0 (also on non-x86 machines)
 static inline int cw_cpu_is_amd(void) {
@@ -44,6 +48,21 @@ static inline int cw_cpu_avx512_level(void) {
     if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw")
           && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))) return 0;
     return __builtin_cpu_supports("avx512bf16") ? 2 : 1;
+#else
+    return 0;
+#endif
+}
+
+// 1 when the CPU has AMX with bf16 tiles (CPUID 7.0 EDX bits 22, 24), AVX-512 (the packers use it) and the OS
+// lets this process use tile data: Linux grants it on request (arch_prctl ARCH_REQ_XCOMP_PERM, once per
+// process, since 5.16); elsewhere, or refused, 0.
+static inline int cw_cpu_amx_ready(void) {
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+    unsigned int a, b, c, d;
+    if (cw_cpu_avx512_level() < 1 || !__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    if (!((d >> 22) & 1u) || !((d >> 24) & 1u)) return 0;
+    const long archReqXcompPerm = 0x1023, xfeatureXtiledata = 18;
+    return syscall(SYS_arch_prctl, archReqXcompPerm, xfeatureXtiledata) == 0;
 #else
     return 0;
 #endif

@@ -37,8 +37,12 @@ public class CpuBackend implements Backend {
     private final CpuConvolution convolution;
     /** Null when convolutions run as im2col + sgemm. */
     private final ImplicitConvolution implicit;
-    /** Non-null in bf16 precision: the operands of convolutions and GEMMs are rounded to bf16 first. */
+    /** Non-null in bf16 precision: how convolutions and GEMMs multiply bf16 operands. */
+    private Bf16Kernel bf16Kernel;
+    /** Non-null in bf16 precision: operands rounded to bf16 for the fp32 kernels (the emulation, and what the native kernels leave). */
     private Bf16Operands bf16;
+    /** Non-null with a native bf16 kernel: the matrix products. */
+    private Bf16Gemm bf16Gemm;
 
     public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
 
@@ -68,13 +72,30 @@ public class CpuBackend implements Backend {
     public CpuConvolution convolution() { return convolution; }
 
     /**
-     * Sets the precision of convolutions and GEMMs: BF16 rounds their operands to bf16 and accumulates in
-     * fp32 (emulating bf16 tensor cores; see {@link Bf16Operands}). Returns this backend.
+     * Sets the precision of convolutions and GEMMs: BF16 multiplies bf16-rounded operands and sums in fp32, with
+     * the fastest {@link Bf16Kernel} this CPU runs. Returns this backend.
      */
-    public CpuBackend precision(Precision p) {
+    public CpuBackend precision(Precision p) { return precision(p, Bf16Kernel.best()); }
+
+    /** As above with the bf16 kernel chosen by the caller (tests and benchmarks force each one; fp32 ignores it). */
+    public CpuBackend precision(Precision p, Bf16Kernel kernel) {
+        if (p == Precision.BF16) {
+            String why = kernel.unavailabilityCause();
+            if (why != null) throw new IllegalStateException("bf16 kernel " + kernel.flag() + " is unavailable: " + why);
+        }
         if (bf16 != null) bf16.close();
         bf16 = p == Precision.BF16 ? new Bf16Operands(this::allocate) : null;
+        bf16Kernel = p == Precision.BF16 ? kernel : null;
+        bf16Gemm = p == Precision.BF16 && kernel.isNative() ? new Bf16Gemm(threads) : null;
         return this;
+    }
+
+    /** The kernel that multiplies in bf16 precision; null in fp32. */
+    public Bf16Kernel bf16Kernel() { return bf16Kernel; }
+
+    /** A native bf16 kernel for the convolutions the implicit GEMM handles, else null (fp32, or the emulation). */
+    private Bf16Kernel nativeBf16Convolution() {
+        return bf16Kernel != null && bf16Kernel.isNative() && implicit != null ? bf16Kernel : null;
     }
 
     @Override public Precision precision() { return bf16 == null ? Precision.FP32 : Precision.BF16; }
@@ -108,7 +129,8 @@ public class CpuBackend implements Backend {
 
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        if (bf16 != null) gemmFp32(transA, transB, m, n, k, alpha, bf16.rounded(a, 0), bf16.rounded(b, 1), beta, c);
+        if (bf16Gemm != null && k > 0) bf16Gemm.multiply(transA, transB, m, n, k, alpha, a, b, beta, c, bf16Kernel);
+        else if (bf16 != null) gemmFp32(transA, transB, m, n, k, alpha, bf16.rounded(a, 0), bf16.rounded(b, 1), beta, c);
         else gemmFp32(transA, transB, m, n, k, alpha, a, b, beta, c);
     }
 
@@ -132,13 +154,17 @@ public class CpuBackend implements Backend {
 
     @Override
     public void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
-        if (bf16 != null) conv2dForwardFp32(bf16.rounded(x, 0), bf16.rounded(w, 1), b, y, g);
+        Bf16Kernel kernel = nativeBf16Convolution();
+        if (kernel != null) {
+            g.requireShapes(x, w, y);
+            implicit.forward(x, w, b, y, g, kernel);
+        } else if (bf16 != null) conv2dForwardFp32(bf16.rounded(x, 0), bf16.rounded(w, 1), b, y, g);
         else conv2dForwardFp32(x, w, b, y, g);
     }
 
     private void conv2dForwardFp32(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
         g.requireShapes(x, w, y);
-        if (implicit != null) { implicit.forward(x, w, b, y, g); return; }
+        if (implicit != null) { implicit.forward(x, w, b, y, g, null); return; }
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
         FloatPointer px = Blas.pointer(x), pw = Blas.pointer(w), py = Blas.pointer(y);
         FloatBuffer yb = HostStorage.of(y), bb = b == null ? null : HostStorage.of(b);
@@ -166,13 +192,17 @@ public class CpuBackend implements Backend {
 
     @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
-        if (bf16 != null) conv2dBackwardDataFp32(bf16.rounded(dy, 0), bf16.rounded(w, 1), dx, g);
+        Bf16Kernel kernel = nativeBf16Convolution();
+        if (kernel != null && ImplicitConvolution.handlesBackwardData(g)) {
+            g.requireShapes(dx, w, dy);
+            implicit.backwardData(dy, w, dx, g, kernel);
+        } else if (bf16 != null) conv2dBackwardDataFp32(bf16.rounded(dy, 0), bf16.rounded(w, 1), dx, g);
         else conv2dBackwardDataFp32(dy, w, dx, g);
     }
 
     private void conv2dBackwardDataFp32(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
         g.requireShapes(dx, w, dy);
-        if (implicit != null && ImplicitConvolution.handlesBackwardData(g)) { implicit.backwardData(dy, w, dx, g); return; }
+        if (implicit != null && ImplicitConvolution.handlesBackwardData(g)) { implicit.backwardData(dy, w, dx, g, null); return; }
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
         FloatPointer pdy = Blas.pointer(dy), pw = Blas.pointer(w), pdx = Blas.pointer(dx);
         FloatBuffer dxb = HostStorage.of(dx);

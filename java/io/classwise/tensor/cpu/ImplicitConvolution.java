@@ -1,7 +1,6 @@
 package io.classwise.tensor.cpu;
 
 import io.classwise.tensor.ConvGeometry;
-import io.classwise.tensor.HostStorage;
 import io.classwise.tensor.Tensor;
 
 /**
@@ -19,16 +18,16 @@ final class ImplicitConvolution {
 
     private final CpuThreads threads;
     private final int kernel;
-    private final Buffer padded = new Buffer(), packed = new Buffer(), turned = new Buffer();
-    private final Buffer[] workspaces;
+    private final ScratchBuffer padded = new ScratchBuffer(), packed = new ScratchBuffer(), turned = new ScratchBuffer();
+    private final ScratchBuffer[] workspaces;
 
     /** {@code kernel}: an implicit-GEMM choice the caller checked this CPU runs. */
     ImplicitConvolution(CpuThreads threads, CpuConvolution kernel) {
         if (kernel.kernelId < 0) throw new IllegalArgumentException(kernel + " is not an implicit GEMM");
         this.threads = threads;
         this.kernel = kernel.kernelId;
-        this.workspaces = new Buffer[threads.count()];
-        for (int t = 0; t < workspaces.length; t++) workspaces[t] = new Buffer();
+        this.workspaces = new ScratchBuffer[threads.count()];
+        for (int t = 0; t < workspaces.length; t++) workspaces[t] = new ScratchBuffer();
     }
 
     /**
@@ -39,43 +38,44 @@ final class ImplicitConvolution {
         return g.stride() == 1 && g.r() == g.s() && g.pad() <= g.r() - 1 && g.c() >= 8;
     }
 
-    /** y (N, K, P, Q) = conv(x, w) + b; b nullable. */
-    void forward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
-        convolve(address(x), address(w), b == null ? 0 : address(b), address(y), g);
+    /** y (N, K, P, Q) = conv(x, w) + b; b nullable. bf16: a native {@link Bf16Kernel} for bf16 operands, or null for fp32. */
+    void forward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g, Bf16Kernel bf16) {
+        convolve(address(x), address(w), b == null ? 0 : address(b), address(y), g, bf16);
     }
 
-    /** dx (N, C, H, W) = the input gradient of a convolution handled by {@link #handlesBackwardData}. */
-    void backwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
+    /** dx (N, C, H, W) = the input gradient of a convolution handled by {@link #handlesBackwardData}; bf16 as in forward. */
+    void backwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g, Bf16Kernel bf16) {
         if (!handlesBackwardData(g)) throw new IllegalArgumentException("implicit input gradient needs stride 1 and a square kernel: " + g);
-        long turnedAddress = turned.ensure((long) g.k() * g.c() * g.r() * g.s());
+        long turnedAddress = turned.floats((long) g.k() * g.c() * g.r() * g.s());
         NativeCpuKernels.convFlipWeights(address(w), turnedAddress, g.k(), g.c(), g.r(), g.s());
         ConvGeometry transposed = new ConvGeometry(g.n(), g.k(), g.p(), g.q(), g.c(), g.r(), g.s(), 1, g.r() - 1 - g.pad());
-        convolve(address(dy), turnedAddress, 0, address(dx), transposed);
+        convolve(address(dy), turnedAddress, 0, address(dx), transposed, bf16);
     }
 
-    private void convolve(long x, long w, long bias, long y, ConvGeometry g) {
-        long paddedAddress = padded.ensure(NativeCpuKernels.convPaddedInputFloats(g.n(), g.c(), g.h(), g.w(), g.pad()));
+    private void convolve(long x, long w, long bias, long y, ConvGeometry g, Bf16Kernel bf16) {
+        if (bf16 != null && !bf16.isNative()) throw new IllegalArgumentException(bf16 + " is not a native bf16 kernel");
+        long paddedAddress = padded.floats(NativeCpuKernels.convPaddedInputFloats(g.n(), g.c(), g.h(), g.w(), g.pad()));
         threads.forRange(g.n(), (t, n0, n1) -> NativeCpuKernels.convPadInput(x, paddedAddress, n0, n1, g.c(), g.h(), g.w(), g.pad()));
         long crs = (long) g.c() * g.r() * g.s();
-        long packedAddress = packed.ensure(NativeCpuKernels.convPackedWeightsFloats(g.k(), crs));
-        NativeCpuKernels.convPackWeights(w, packedAddress, g.k(), crs);
         long pixels = (long) g.n() * g.p() * g.q();
-        long workspaceFloats = NativeCpuKernels.convWorkspaceFloats(g.k());
         int panels = Math.toIntExact((pixels + PANEL - 1) / PANEL);
+        if (bf16 != null) {
+            // weights (K, C·R·S) rounded to bf16 into the kernels' row panels: the rows operand of the product
+            long packedAddress = packed.bytes(2 * NativeCpuKernels.bf16PackedAElems(g.k(), crs));
+            NativeCpuKernels.bf16PackA(w, crs, 1, g.k(), crs, 0, g.k(), packedAddress, bf16.id);
+            long workspaceBytes = NativeCpuKernels.bf16ConvWorkspaceBytes(g.k());
+            threads.forRange(panels, (t, a, b) -> NativeCpuKernels.bf16Conv2dForward(paddedAddress, packedAddress, bias, y,
+                    g.n(), g.c(), g.h(), g.w(), g.k(), g.r(), g.s(), g.stride(), g.pad(),
+                    (long) a * PANEL, Math.min((long) b * PANEL, pixels), workspaces[t].bytes(workspaceBytes), bf16.id));
+            return;
+        }
+        long packedAddress = packed.floats(NativeCpuKernels.convPackedWeightsFloats(g.k(), crs));
+        NativeCpuKernels.convPackWeights(w, packedAddress, g.k(), crs);
+        long workspaceFloats = NativeCpuKernels.convWorkspaceFloats(g.k());
         threads.forRange(panels, (t, a, b) -> NativeCpuKernels.conv2dForwardImplicit(paddedAddress, packedAddress, bias, y,
                 g.n(), g.c(), g.h(), g.w(), g.k(), g.r(), g.s(), g.stride(), g.pad(),
-                (long) a * PANEL, Math.min((long) b * PANEL, pixels), workspaces[t].ensure(workspaceFloats), kernel));
+                (long) a * PANEL, Math.min((long) b * PANEL, pixels), workspaces[t].floats(workspaceFloats), kernel));
     }
 
     private static long address(Tensor t) { return HostAddresses.of(t); }
-
-    /** Off-heap floats grown on demand; returns the address. */
-    private static final class Buffer {
-        private HostStorage storage;
-
-        long ensure(long floats) {
-            if (storage == null || storage.capacity() < floats) storage = new HostStorage(Math.toIntExact(floats));
-            return HostAddresses.of(storage);
-        }
-    }
 }

@@ -5,7 +5,7 @@ import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Platform;
 
 /**
- * JNI binding of native/cpu/classwise_cpu.h, classwise_conv.h and classwise_cpuid.h, generated and compiled at build time by JavaCPP's
+ * JNI binding of native/cpu/classwise_cpu.h, classwise_conv.h, classwise_bf16.h and classwise_cpuid.h, generated and compiled at build time by JavaCPP's
  * builder (pom.xml, phase process-classes) and carried in the jar. Arguments are raw addresses of
  * direct buffers ({@link CpuBackend} resolves them once per tensor) and sizes; every kernel has a
  * plain-Java twin in ReferenceBackend that the tests compare it with.
@@ -13,7 +13,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * <p>If the library cannot be loaded (a platform the jar was not built on), {@link #AVAILABLE} is
  * false, {@link #REASON} says why, and CpuBackend uses its Java loops instead.
  */
-@Platform(include = {"classwise_cpu.h", "classwise_cpuid.h", "classwise_conv.h"})
+@Platform(include = {"classwise_cpu.h", "classwise_cpuid.h", "classwise_conv.h", "classwise_bf16.h"})
 final class NativeCpuKernels {
     static final boolean AVAILABLE;
     static final String REASON;
@@ -91,6 +91,29 @@ final class NativeCpuKernels {
             long r, long s,
                                              long stride, long pad, long j0, long j1, long workspace, int kernel);
 
+    // ---- classwise_bf16.h: bf16 operands, fp32 sums (Bf16Kernel, ImplicitConvolution, Bf16Gemm)
+
+    @Name("cw_bf16_has_vector_kernels") static native int bf16HasVectorKernels();
+
+    @Name("cw_bf16_dot_speedup") static native double bf16DotSpeedup();
+
+    @Name("cw_bf16_packed_a_elems") static native long bf16PackedAElems(long m, long k);
+
+    @Name("cw_bf16_pack_a")
+    static native void bf16PackA(long a, long lda, int kContiguous, long m, long k, long m0, long m1, long packed, int kernel);
+
+    @Name("cw_bf16_conv_workspace_bytes") static native long bf16ConvWorkspaceBytes(long k);
+
+    @Name("cw_bf16_conv2d_forward")
+    static native void bf16Conv2dForward(long padded, long packed, long bias, long y, long n, long c, long h, long w, long k, long r,
+                                         long s, long stride, long pad, long j0, long j1, long workspace, int kernel);
+
+    @Name("cw_bf16_gemm_workspace_bytes") static native long bf16GemmWorkspaceBytes(long m0, long m1);
+
+    @Name("cw_bf16_gemm")
+    static native void bf16Gemm(long packedA, long m, long k, long b, long ldb, int bNContiguous, long c, long ldc, int cTransposed,
+                                float alpha, float beta, long m0, long m1, long n0, long n1, long workspace, int kernel);
+
     // ---- classwise_cpuid.h: what the CPU is (for BlasCoreType), and setenv before OpenBLAS loads
 
     @Name("cw_cpu_is_amd") static native int cpuIsAmd();
@@ -100,6 +123,8 @@ final class NativeCpuKernels {
     @Name("cw_cpu_avx512_level") static native int cpuAvx512Level();
 
     @Name("cw_cpu_has_avx2_fma") static native int cpuHasAvx2Fma();
+
+    @Name("cw_cpu_amx_ready") static native int cpuAmxReady();
 
     @Name("cw_setenv_if_unset") static native int setenvIfUnset(String name, String value);
 }

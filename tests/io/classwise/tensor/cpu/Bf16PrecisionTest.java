@@ -45,7 +45,7 @@ class Bf16PrecisionTest {
 
     @Test
     void aConvolutionInBf16IsTheFp32ConvolutionOfRoundedOperands() {
-        try (CpuBackend fp32 = new CpuBackend(1); CpuBackend bf16 = new CpuBackend(1).precision(Precision.BF16)) {
+        try (CpuBackend fp32 = new CpuBackend(1); CpuBackend bf16 = new CpuBackend(1).precision(Precision.BF16, Bf16Kernel.EMULATED)) {
             ConvGeometry g = new ConvGeometry(2, 3, 9, 9, 4, 3, 3, 2, 1);
             Rng rng = new Rng(2);
             float[] x = randn(rng, 2 * 3 * 9 * 9, 1), w = randn(rng, 4 * 3 * 3 * 3, 0.5), xr = x.clone(), wr = w.clone();

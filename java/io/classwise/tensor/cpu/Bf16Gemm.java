@@ -1,0 +1,80 @@
+package io.classwise.tensor.cpu;
+
+import io.classwise.tensor.Tensor;
+
+import static io.classwise.tensor.Tensor.requireSize;
+
+/**
+ * C = alpha · op(A) · op(B) + beta · C with bf16 operands and fp32 sums (native/cpu/classwise_bf16.h). The kernels
+ * want one operand as rows with K contiguous (packed once per call) and the other as columns, packed panel by
+ * panel; either C or Cᵀ is computed, whichever needs fewer elements transposed while packing. Threads split the
+ * larger of the two output dimensions in blocks of 32; every output element is the same sequence of operations
+ * whatever the split.
+ */
+final class Bf16Gemm {
+    private static final int BLOCK = 32;
+    /** Rows one kernel call accumulates at most: its fp32 block of C is (rows, 384), 1.5 MiB here. */
+    private static final int ROWS_PER_PASS = 1024;
+
+    private final CpuThreads threads;
+    private final ScratchBuffer packedA = new ScratchBuffer();
+    private final ScratchBuffer[] workspaces;
+
+    Bf16Gemm(CpuThreads threads) {
+        this.threads = threads;
+        this.workspaces = new ScratchBuffer[threads.count()];
+        for (int t = 0; t < workspaces.length; t++) workspaces[t] = new ScratchBuffer();
+    }
+
+    /** One way to pose the product to the kernels: rows (M × K) times columns (K × N), C or Cᵀ. */
+    private record Orientation(long rows, int lda, boolean rowsKContiguous, int m,
+                               long columns, int ldb, boolean columnsNContiguous, int n, boolean transposedC) {
+        /** Elements the packers must gather across rows (the slow case), for K deep. */
+        long transposedElements(int k) {
+            return (rowsKContiguous ? 0 : (long) m * k) + (columnsNContiguous ? 0 : (long) n * k);
+        }
+    }
+
+    void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c,
+                  Bf16Kernel kernel) {
+        requireSize(a, m * k, "gemm A");
+        requireSize(b, k * n, "gemm B");
+        requireSize(c, m * n, "gemm C");
+        if (!kernel.isNative()) throw new IllegalArgumentException(kernel + " is not a native bf16 kernel");
+        long pa = HostAddresses.of(a), pb = HostAddresses.of(b), pc = HostAddresses.of(c);
+        // C (m × n) = op(A) · op(B): op(A)'s rows have K contiguous unless transA; op(B)'s columns N contiguous unless transB.
+        Orientation direct = new Orientation(pa, transA ? m : k, !transA, m, pb, transB ? k : n, !transB, n, false);
+        // Cᵀ (n × m) = op(B)ᵀ · op(A)ᵀ, written into C transposed.
+        Orientation flipped = new Orientation(pb, transB ? k : n, transB, n, pa, transA ? m : k, transA, m, true);
+        Orientation o = flipped.transposedElements(k) < direct.transposedElements(k) ? flipped : direct;
+        run(o, k, pc, n, alpha, beta, kernel.id);
+    }
+
+    private void run(Orientation o, int k, long c, int ldc, float alpha, float beta, int kernel) {
+        long packed = packedA.bytes(2 * NativeCpuKernels.bf16PackedAElems(o.m(), k));
+        int rowBlocks = (o.m() + BLOCK - 1) / BLOCK, columnBlocks = (o.n() + BLOCK - 1) / BLOCK;
+        int kContiguous = o.rowsKContiguous() ? 1 : 0, nContiguous = o.columnsNContiguous() ? 1 : 0, transposed = o.transposedC() ? 1 : 0;
+        if (o.m() >= o.n()) {
+            // Each thread packs and multiplies its own rows: the rows operand (the larger) is read once.
+            threads.forRange(rowBlocks, (t, r0, r1) -> {
+                for (long m0 = (long) r0 * BLOCK; m0 < Math.min((long) r1 * BLOCK, o.m()); m0 += ROWS_PER_PASS) {
+                    long m1 = Math.min(Math.min(m0 + ROWS_PER_PASS, (long) r1 * BLOCK), o.m());
+                    NativeCpuKernels.bf16PackA(o.rows(), o.lda(), kContiguous, o.m(), k, m0, m1, packed, kernel);
+                    NativeCpuKernels.bf16Gemm(packed, o.m(), k, o.columns(), o.ldb(), nContiguous, c, ldc, transposed, alpha, beta,
+                            m0, m1, 0, o.n(), workspaces[t].bytes(NativeCpuKernels.bf16GemmWorkspaceBytes(m0, m1)), kernel);
+                }
+            });
+        } else {
+            threads.forRange(rowBlocks, (t, r0, r1) -> NativeCpuKernels.bf16PackA(o.rows(), o.lda(), kContiguous, o.m(), k,
+                    (long) r0 * BLOCK, Math.min((long) r1 * BLOCK, o.m()), packed, kernel));
+            threads.forRange(columnBlocks, (t, b0, b1) -> {
+                for (long m0 = 0; m0 < o.m(); m0 += ROWS_PER_PASS) {
+                    long m1 = Math.min(m0 + ROWS_PER_PASS, o.m());
+                    NativeCpuKernels.bf16Gemm(packed, o.m(), k, o.columns(), o.ldb(), nContiguous, c, ldc, transposed, alpha, beta,
+                            m0, m1, (long) b0 * BLOCK, Math.min((long) b1 * BLOCK, o.n()),
+                            workspaces[t].bytes(NativeCpuKernels.bf16GemmWorkspaceBytes(m0, m1)), kernel);
+                }
+            });
+        }
+    }
+}

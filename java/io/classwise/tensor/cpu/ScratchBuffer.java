@@ -1,0 +1,17 @@
+package io.classwise.tensor.cpu;
+
+import io.classwise.tensor.HostStorage;
+
+/** Off-heap scratch memory grown on demand, never shrunk: packed operands and per-thread workspaces of the native kernels. */
+final class ScratchBuffer {
+    private HostStorage storage;
+
+    /** The address of at least {@code floats} floats (contents undefined). */
+    long floats(long floats) {
+        if (storage == null || storage.capacity() < floats) storage = new HostStorage(Math.toIntExact(floats));
+        return HostAddresses.of(storage);
+    }
+
+    /** The address of at least {@code bytes} bytes (contents undefined). */
+    long bytes(long bytes) { return floats((bytes + Float.BYTES - 1) / Float.BYTES); }
+}
