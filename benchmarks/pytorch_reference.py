@@ -19,8 +19,9 @@ Workloads (the same definitions as io.classwise.bench.Workloads):
 ARCH: madry-cnn, small-cnn (1x28x28, eps 0.3, step 0.01) or preact-resnet18, wrn-34-10 (3x32x32,
 eps 8/255, step 2/255).
 
-Modes: eager (fp32; on CUDA TF32 is switched off so fp32 means fp32) and fast (CUDA only:
-channels_last, bf16 autocast, torch.compile) -- PyTorch's fastest settings.
+Modes: eager (fp32; on CUDA TF32 is switched off so fp32 means fp32), bf16 (eager with bf16 autocast:
+on the CPU, oneDNN's bf16 convolutions and matrix products; fp32 weights, SGD and sign step) and fast
+(CUDA only: channels_last, bf16 autocast, torch.compile) -- PyTorch's fastest settings.
 """
 import argparse
 import json
@@ -216,6 +217,7 @@ def make_workload(kind, arch, batch, device, mode):
     torch.manual_seed(0)
     model = ctor().to(device)
     fast = mode == "fast"
+    amp = mode in ("fast", "bf16")  # bf16: eager with bf16 autocast (on the CPU, oneDNN's bf16 kernels)
     memory_format = torch.channels_last if fast else torch.contiguous_format
     model = model.to(memory_format=memory_format)
     net = torch.compile(model) if fast else model
@@ -225,14 +227,14 @@ def make_workload(kind, arch, batch, device, mode):
 
     if kind == "pgd-step":
         model.train()
-        return lambda: pgd(net, x, y, eps, step, 1, False, fast)
+        return lambda: pgd(net, x, y, eps, step, 1, False, amp)
     if kind == "pgd10-train":
         model.train()
 
         def train_step():
-            x_adv = pgd(net, x, y, eps, step, 10, True, fast)
+            x_adv = pgd(net, x, y, eps, step, 10, True, amp)
             opt.zero_grad(set_to_none=True)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=fast):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 loss = F.cross_entropy(net(x_adv), y)
             loss.backward()
             opt.step()
@@ -242,8 +244,8 @@ def make_workload(kind, arch, batch, device, mode):
         model.eval()
 
         def evaluate():
-            x_adv = pgd(net, x, y, eps, step, 20, True, fast)
-            with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=fast):
+            x_adv = pgd(net, x, y, eps, step, 20, True, amp)
+            with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 return net(x_adv).argmax(1)
         return evaluate
     raise SystemExit("unknown workload kind '%s' (expected pgd-step, pgd10-train or pgd20-eval)" % kind)
@@ -272,7 +274,7 @@ def main():
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--threads", type=int, default=0, help="CPU threads (torch.set_num_threads), 0 = PyTorch's default")
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--mode", default="eager", choices=["eager", "fast"])
+    p.add_argument("--mode", default="eager", choices=["eager", "bf16", "fast"])
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--workload", action="append", required=True, help="KIND:ARCH, repeatable")

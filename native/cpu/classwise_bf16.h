@@ -25,8 +25,14 @@
 #include <stdint.h>
 #include <string.h>
 #include "classwise_conv.h"
+#include "classwise_cpuid.h"
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+// gcc 12's intrinsics (_mm512_max_ps, _mm512_srli_epi32, …) pass _mm512_undefined_*() and then warn about it
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #define CW_BF_KC 256  // rows of K per block: A and B panels of 16 KiB each, together in L1
@@ -62,6 +68,34 @@ static inline int64_t cw_bf16_padded_depth(int64_t k) {
 
 // bf16 elements of packed A for m rows and depth k
 static inline int64_t cw_bf16_packed_a_elems(int64_t m, int64_t k) { return cw_bf16_round32(m) * cw_bf16_padded_depth(k); }
+
+// dst[i] = src[i] rounded to bf16, as fp32 (cw_bf16_bits << 16), for i < n: the emulation's operand rounding,
+// bit for bit Precision.roundToBf16 (subnormals kept, unlike vcvtne2ps2bf16), 16 lanes at a time with AVX-512F.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512f")))
+static void cw_bf16_round_floats_avx512(const float* src, float* dst, int64_t n) {
+    int64_t i = 0;
+    for (; i < n; i += 16) {
+        const __mmask16 m = n - i >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (n - i)) - 1u);
+        const __m512 v = _mm512_maskz_loadu_ps(m, src + i);
+        const __m512i bits = _mm512_castps_si512(v);
+        const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+        const __m512i rounded = _mm512_add_epi32(bits, _mm512_add_epi32(odd, _mm512_set1_epi32(0x7fff)));
+        const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        const __m512i kept = _mm512_mask_blend_epi32(nan, rounded, _mm512_or_si512(bits, _mm512_set1_epi32(0x00400000)));
+        _mm512_mask_storeu_ps(dst + i, m, _mm512_castsi512_ps(_mm512_and_si512(kept, _mm512_set1_epi32((int) 0xffff0000u))));
+    }
+}
+#endif
+
+static inline void cw_bf16_round_floats(int64_t src, int64_t dst, int64_t n) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (cw_cpu_avx512_level() >= 1) { cw_bf16_round_floats_avx512(CW_F(src), CW_F(dst), n); return; }
+#endif
+    const float* s = CW_F(src);
+    uint32_t* d = (uint32_t*) (intptr_t) dst;
+    for (int64_t i = 0; i < n; i++) d[i] = cw_bf16_bits(s[i]) << 16;
+}
 
 // ---------------------------------------------------------------- B panels
 

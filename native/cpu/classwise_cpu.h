@@ -13,6 +13,15 @@
 #include <math.h>
 #include <string.h>
 #include "../include/classwise_pool_window.h"
+#include "classwise_cpuid.h"
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+// gcc 12's intrinsics (_mm512_max_ps, _mm512_srli_epi32, …) pass _mm512_undefined_*() and then warn about it
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 
 #define CW_F(a) ((float*) (intptr_t) (a))
 
@@ -45,6 +54,66 @@ static inline void cw_add_channel_bias(int64_t y, int64_t bias, int64_t n, int64
 
 // cw_pool_argmax: the window argmax, shared with the CUDA kernels (../include/classwise_pool_window.h).
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CW_POOL_VECTOR 1
+// 2×2 stride-2 pooling, 16 windows of an output row at a time with AVX-512: the two input rows' 32 values
+// split into even and odd columns (a b / c d per window), then the scalar code's comparisons lane by lane.
+// _mm512_max_ps(u, v) is exactly `u > v ? u : v` (it returns v for NaN and for equal values), so the
+// results are the scalar loop's bit for bit.
+static inline __mmask16 cw_pool_lanes(int64_t n) { return n >= 16 ? (__mmask16) 0xffff : n <= 0 ? (__mmask16) 0 : (__mmask16) ((1u << n) - 1u); }
+
+__attribute__((target("avx512f")))
+static inline void cw_pool_load_window_row(const float* row, int64_t n, __m512* even, __m512* odd) {
+    const __m512 lo = _mm512_maskz_loadu_ps(cw_pool_lanes(2 * n), row), hi = _mm512_maskz_loadu_ps(cw_pool_lanes(2 * n - 16), row + 16);
+    const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    *even = _mm512_permutex2var_ps(lo, evens, hi);
+    *odd = _mm512_permutex2var_ps(lo, _mm512_add_epi32(evens, _mm512_set1_epi32(1)), hi);
+}
+
+__attribute__((target("avx512f")))
+static void cw_max_pool_2x2_forward_avx512(const float* in, float* out, int64_t w, int64_t P, int64_t Q, float floor) {
+    for (int64_t p = 0; p < P; p++)
+        for (int64_t q = 0; q < Q; q += 16) {
+            const int64_t n = Q - q < 16 ? Q - q : 16;
+            __m512 a, b, c, d;
+            cw_pool_load_window_row(in + 2 * p * w + 2 * q, n, &a, &b);
+            cw_pool_load_window_row(in + (2 * p + 1) * w + 2 * q, n, &c, &d);
+            const __m512 m = _mm512_max_ps(_mm512_max_ps(a, b), _mm512_max_ps(c, d));
+            _mm512_mask_storeu_ps(out + p * Q + q, cw_pool_lanes(n), _mm512_max_ps(m, _mm512_set1_ps(floor)));
+        }
+}
+
+__attribute__((target("avx512f")))
+static void cw_max_pool_2x2_backward_avx512(const float* in, const float* g, float* out, int64_t w, int64_t P, int64_t Q, int relu) {
+    const __m512i first = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i second = _mm512_add_epi32(first, _mm512_set1_epi32(8));
+    for (int64_t p = 0; p < P; p++)
+        for (int64_t q = 0; q < Q; q += 16) {
+            const int64_t n = Q - q < 16 ? Q - q : 16;
+            __m512 a, b, c, d;
+            cw_pool_load_window_row(in + 2 * p * w + 2 * q, n, &a, &b);
+            cw_pool_load_window_row(in + (2 * p + 1) * w + 2 * q, n, &c, &d);
+            const __m512 m = _mm512_max_ps(_mm512_max_ps(a, b), _mm512_max_ps(c, d));
+            const __mmask16 ia = _mm512_cmp_ps_mask(a, m, _CMP_EQ_OQ);
+            const __mmask16 ib = _mm512_cmp_ps_mask(b, m, _CMP_EQ_OQ) & ~ia;
+            const __mmask16 ic = _mm512_cmp_ps_mask(c, m, _CMP_EQ_OQ) & ~(ia | ib);
+            const __mmask16 id = ~(ia | ib | ic);
+            const __mmask16 pass = relu ? _mm512_cmp_ps_mask(m, _mm512_setzero_ps(), _CMP_GT_OQ) : (__mmask16) 0xffff;
+            const __m512 v = _mm512_maskz_loadu_ps(cw_pool_lanes(n), g + p * Q + q);
+            const __m512 v0 = _mm512_maskz_mov_ps(ia & pass, v), v1 = _mm512_maskz_mov_ps(ib & pass, v);
+            const __m512 v2 = _mm512_maskz_mov_ps(ic & pass, v), v3 = _mm512_maskz_mov_ps(id & pass, v);
+            float* o0 = out + 2 * p * w + 2 * q;
+            float* o1 = o0 + w;
+            _mm512_mask_storeu_ps(o0, cw_pool_lanes(2 * n), _mm512_permutex2var_ps(v0, first, v1));
+            _mm512_mask_storeu_ps(o0 + 16, cw_pool_lanes(2 * n - 16), _mm512_permutex2var_ps(v0, second, v1));
+            _mm512_mask_storeu_ps(o1, cw_pool_lanes(2 * n), _mm512_permutex2var_ps(v2, first, v3));
+            _mm512_mask_storeu_ps(o1 + 16, cw_pool_lanes(2 * n - 16), _mm512_permutex2var_ps(v2, second, v3));
+        }
+}
+#else
+#define CW_POOL_VECTOR 0
+#endif
+
 // y (planes, P, Q) = window maxima of x (planes, H, W); relu != 0: max(that, 0) (ReLU fused in front)
 static inline void cw_max_pool_forward(int64_t x, int64_t y, int64_t planes, int64_t h, int64_t w,
                                        int64_t kernel, int64_t stride, int64_t pad, int32_t relu) {
@@ -55,6 +124,12 @@ static inline void cw_max_pool_forward(int64_t x, int64_t y, int64_t planes, int
     for (int64_t c = 0; c < planes; c++) {
         const float* in = xs + c * h * w;
         float* out = ys + c * P * Q;
+#if CW_POOL_VECTOR
+        if (kernel == 2 && stride == 2 && pad == 0 && cw_cpu_avx512_level() >= 1) {
+            cw_max_pool_2x2_forward_avx512(in, out, w, P, Q, floor);
+            continue;
+        }
+#endif
         if (kernel == 2 && stride == 2 && pad == 0) {
             for (int64_t p = 0; p < P; p++) {
                 const float* r0 = in + 2 * p * w;
@@ -85,6 +160,9 @@ static inline void cw_max_pool_backward(int64_t x, int64_t dy, int64_t dx, int64
     float* dxs = CW_F(dx);
     const int64_t P = (h + 2 * pad - kernel) / stride + 1, Q = (w + 2 * pad - kernel) / stride + 1;
     const int two = kernel == 2 && stride == 2 && pad == 0;
+#if CW_POOL_VECTOR
+    const int vector = cw_cpu_avx512_level() >= 1;
+#endif
     // 2×2 windows tile the plane: each is written whole (gradient at its maximum, zeros beside it),
     // so only a leftover odd last row/column needs clearing; other geometries accumulate into zeros.
     if (!two) memset(dxs, 0, (size_t) (planes * h * w) * sizeof(float));
@@ -92,6 +170,14 @@ static inline void cw_max_pool_backward(int64_t x, int64_t dy, int64_t dx, int64
         const float* in = xs + c * h * w;
         const float* g = dys + c * P * Q;
         float* out = dxs + c * h * w;
+#if CW_POOL_VECTOR
+        if (two && vector) {
+            cw_max_pool_2x2_backward_avx512(in, g, out, w, P, Q, relu);
+            for (int64_t p = 0; w % 2 && p < P; p++) out[2 * p * w + w - 1] = out[(2 * p + 1) * w + w - 1] = 0.f;
+            if (h % 2) memset(out + (h - 1) * w, 0, (size_t) w * sizeof(float));
+            continue;
+        }
+#endif
         if (two) {
             for (int64_t p = 0; p < P; p++) {
                 const float* r0 = in + 2 * p * w;

@@ -45,10 +45,10 @@ public final class TrainRun {
         DatasetId id = DatasetId.parse(c.dataset);
         ImageDataset train = Datasets.load(id, Split.TRAIN, c.source, c.seed, DataDirs.resolve(r.dataDir()));
         ImageDataset test = Datasets.load(id, Split.TEST, c.source, c.seed, DataDirs.resolve(r.dataDir()));
-        try (Backend b = Backends.create(c.device, c.threads, false, Precision.parse(c.precision))) {
+        try (Backend b = Backends.create(c.device, c.threads, false, Precision.parse(c.precision), c.bf16Kernel)) {
             Trainer t = new Trainer(c, b, id, train, test, run, out, r.progress()).overwrite(r.overwrite())
                     .announce("training " + c.architecture + " on " + c.dataset + " with " + c.method + " (" + c.epochs + " epochs, "
-                            + b.name() + "); run directory " + r.out());
+                            + b.name() + ", " + Backends.arithmeticOf(b) + "); run directory " + r.out());
             t.fit(r.resume(), r.stopAfter() == null ? c.epochs : r.stopAfter());
             if (b.peakBytes() > 0) out.printf(Locale.ROOT, "peak device memory: %.1f MiB%n", b.peakBytes() / 1048576.0);
         }

@@ -19,6 +19,8 @@ import io.classwise.tensor.ConvGeometry;
 public final class BackendProfile {
     /** Per operation: calls and nanoseconds since the last {@link #reset}. */
     private final Map<String, long[]> totals = new LinkedHashMap<>();
+    /** Multiply-add FLOPs of the convolutions and matrix products since the last {@link #reset}. */
+    private double flops;
     private final Backend profiled;
 
     public BackendProfile(Backend backend) {
@@ -33,6 +35,7 @@ public final class BackendProfile {
                 long[] t = totals.computeIfAbsent(key(method.getName(), args), k -> new long[2]);
                 t[0]++;
                 t[1] += System.nanoTime() - start;
+                flops += flopsOf(method.getName(), args);
             }
         });
     }
@@ -51,10 +54,24 @@ public final class BackendProfile {
         return op;
     }
 
+    /** 2·M·N·K of a product, 2·N·K·C·R·S·P·Q of each of a convolution's three passes; 0 for everything else. */
+    private static double flopsOf(String op, Object[] args) {
+        if (args == null) return 0;
+        if (op.equals("gemm")) return 2.0 * (int) args[2] * (int) args[3] * (int) args[4];
+        if (op.startsWith("conv2d")) for (Object a : args) if (a instanceof ConvGeometry g) return g.flops();
+        return 0;
+    }
+
+    /** FLOPs of the convolutions and matrix products per run ({@code runs} runs since the reset): the work a GEMM peak bounds. */
+    public double flopsPerRun(int runs) { return flops / runs; }
+
     /** The backend to hand to the workload. */
     public Backend backend() { return profiled; }
 
-    public void reset() { totals.clear(); }
+    public void reset() {
+        totals.clear();
+        flops = 0;
+    }
 
     /** Prints operations by total time, per run of the workload ({@code runs} runs since the reset). */
     public void print(String title, int runs, PrintStream out) {

@@ -1,6 +1,7 @@
 package io.classwise.bench;
 
 import io.classwise.tensor.Backend;
+import io.classwise.tensor.Precision;
 import io.classwise.tensor.Backends;
 import io.classwise.tensor.Tensor;
 import io.classwise.tensor.ConvGeometry;
@@ -132,53 +133,126 @@ public final class BenchRunner {
         }
     }
 
+    /** (n×n)·(n×n) on {@code backend} with all its threads, in its arithmetic: the GEMM peak a whole step is measured against. */
+    public Result gemmPeak(Backend backend, int n) {
+        Rng rng = new Rng(5);
+        Tensor a = backend.allocate(n, n), b = backend.allocate(n, n), c = backend.allocate(n, n);
+        float[] v = new float[n * n];
+        for (int i = 0; i < v.length; i++) v[i] = (float) rng.uniform(-1, 1);
+        a.copyFrom(v);
+        b.copyFrom(v);
+        String name = "gemm " + n + "x" + n + "x" + n + " [" + Backends.arithmeticOf(backend) + ", " + Backends.threadsOf(backend) + " threads]";
+        try {
+            return measure(new Workload() {
+                public String name() { return name; }
+                public int images() { return 0; }
+                public double flops() { return 2.0 * n * n * n; }
+                public double run() { backend.gemm(false, false, n, n, n, 1f, a, b, 0f, c); return 1; }
+            });
+        } finally {
+            Tensor.release(a, b, c);
+        }
+    }
+
+    /** One row of {@link #stepEfficiency}: a workload's rate, the FLOPs of its products, and the share of its arithmetic's peak. */
+    public record Efficiency(String workload, String arithmetic, double imagesPerSecond, double gflopPerRun, double gflops, double peakGflops) {
+        public double shareOfPeak() { return gflops / peakGflops; }
+    }
+
+    /**
+     * For each backend (one per arithmetic: fp32, bf16) and workload: images/s, the convolution and matrix-product
+     * FLOPs of one run (counted through {@link BackendProfile}), their rate, and its share of that arithmetic's GEMM
+     * peak on the same threads (the larger of 1024³ and 2048³) — how much of the step is not multiplication.
+     */
+    public List<Efficiency> stepEfficiency(List<Backend> backends, List<Workloads.Spec> specs, int batch) {
+        List<Efficiency> rows = new ArrayList<>();
+        List<Result> peaks = new ArrayList<>();
+        for (Backend b : backends) {
+            Result peak = List.of(gemmPeak(b, 1024), gemmPeak(b, 2048)).stream().max(Comparator.comparingDouble(Result::gflops)).orElseThrow();
+            peaks.add(peak);
+            for (Workloads.Spec spec : specs) {
+                BackendProfile counter = new BackendProfile(b);
+                double gflop;
+                try (Workload w = Workloads.create(counter.backend(), spec, batch)) {
+                    w.run();
+                    counter.reset();
+                    w.run();
+                    gflop = counter.flopsPerRun(1) / 1e9;
+                }
+                Result r;
+                try (Workload w = Workloads.create(b, spec, batch)) {
+                    r = measure(w);
+                }
+                rows.add(new Efficiency(r.name() + " (batch " + batch + ")", Backends.arithmeticOf(b), r.imagesPerSecond(), gflop,
+                        gflop / r.medianSeconds(), peak.gflops()));
+            }
+        }
+        for (Result p : peaks) out.printf(Locale.ROOT, "GEMM peak: %s %.1f GFLOP/s%n", p.name(), p.gflops());
+        out.println();
+        out.println("| workload | arithmetic | images/s | GFLOP of products per step | GFLOP/s | share of that arithmetic's GEMM peak |");
+        out.println("|---|---|---:|---:|---:|---:|");
+        for (Efficiency e : rows) {
+            out.printf(Locale.ROOT, "| %s | %s | %.1f | %.2f | %.1f | %.0f %% of %.0f |%n", e.workload(), e.arithmetic(), e.imagesPerSecond(),
+                    e.gflopPerRun(), e.gflops(), 100 * e.shareOfPeak(), e.peakGflops());
+        }
+        return rows;
+    }
+
     /** One row of the side-by-side table: medians over rounds; PyTorch fast mode is NaN off CUDA. */
-    public record Comparison(String kind, String architecture, int batch, double classwise, double pytorchEager, double pytorchFast,
-                             long peakBytes, long pytorchPeakBytes) {
+    public record Comparison(String kind, String architecture, int batch, String arithmetic, String pytorchMode, double classwise,
+                             double pytorchEager, double pytorchFast, long peakBytes, long pytorchPeakBytes) {
         public double ratioEager() { return classwise / pytorchEager; }
         public double ratioFast() { return classwise / pytorchFast; }
     }
 
     /**
      * Runs each workload alternately in Classwise and in PyTorch ({@code rounds} times each, so a noisy
-     * machine affects both alike) and prints a Markdown table of images/second and their ratio.
+     * machine affects both alike) and prints a Markdown table of images/second and their ratio. On the CPU
+     * each backend is compared with PyTorch in the same arithmetic: fp32 with eager fp32, bf16 with eager
+     * bf16 autocast (oneDNN); on CUDA also with PyTorch's fast mode.
      */
-    public List<Comparison> compare(Backend backend, int threads, List<Workloads.Spec> workloads, int[] batches,
+    public List<Comparison> compare(List<Backend> backends, int threads, List<Workloads.Spec> workloads, int[] batches,
             PytorchReference torch, int rounds)
             throws IOException {
-        String device = backend.name().equals("cuda") ? "cuda" : "cpu";
+        String device = backends.get(0).name().equals("cuda") ? "cuda" : "cpu";
         boolean fast = device.equals("cuda");
         List<Comparison> rows = new ArrayList<>();
         for (Workloads.Spec spec : workloads) {
             String kind = spec.kind(), arch = spec.architecture();
             for (int batch : batches) {
-                double[] ours = new double[rounds], eager = new double[rounds], compiled = new double[rounds];
-                long peak = -1, torchPeak = -1;
-                try (Workload w = Workloads.create(backend, spec, batch)) {
-                    for (int r = 0; r < rounds; r++) {
-                        backend.resetPeakBytes();
-                        ours[r] = measure(w).imagesPerSecond();
-                        peak = Math.max(peak, backend.peakBytes());
-                        PytorchReference.Measurement m = torch.measure(device, kind, arch, batch, threads, "eager", warmup, reps);
-                        eager[r] = m.imagesPerSecond();
-                        torchPeak = Math.max(torchPeak, m.peakBytes());
-                        compiled[r] = fast ? torch.measure(device, kind, arch, batch, threads, "fast", warmup,
-                                reps).imagesPerSecond() : Double.NaN;
+                for (Backend backend : backends) {
+                    String arithmetic = Backends.arithmeticOf(backend);
+                    String mode = fast || backend.precision() == Precision.FP32 ? "eager" : "bf16";
+                    double[] ours = new double[rounds], eager = new double[rounds], compiled = new double[rounds];
+                    long peak = -1, torchPeak = -1;
+                    try (Workload w = Workloads.create(backend, spec, batch)) {
+                        for (int r = 0; r < rounds; r++) {
+                            backend.resetPeakBytes();
+                            ours[r] = measure(w).imagesPerSecond();
+                            peak = Math.max(peak, backend.peakBytes());
+                            PytorchReference.Measurement m = torch.measure(device, kind, arch, batch, threads, mode, warmup, reps);
+                            eager[r] = m.imagesPerSecond();
+                            torchPeak = Math.max(torchPeak, m.peakBytes());
+                            compiled[r] = fast ? torch.measure(device, kind, arch, batch, threads, "fast", warmup,
+                                    reps).imagesPerSecond() : Double.NaN;
+                        }
                     }
+                    Comparison c = new Comparison(kind, arch, batch, arithmetic, mode, median(ours), median(eager), median(compiled), peak,
+                            torchPeak);
+                    rows.add(c);
+                    out.printf(Locale.ROOT, "%s:%s batch %d, %s: Classwise %.1f images/s, PyTorch %s %.1f (%.2fx)%n", kind, arch, batch,
+                            arithmetic, c.classwise(), mode, c.pytorchEager(), c.ratioEager());
                 }
-                Comparison c = new Comparison(kind, arch, batch, median(ours), median(eager), median(compiled), peak, torchPeak);
-                rows.add(c);
-                out.printf(Locale.ROOT, "%s:%s batch %d: Classwise %.1f images/s, PyTorch %.1f (%.2fx)%n", kind, arch, batch,
-                        c.classwise(), c.pytorchEager(), c.ratioEager());
             }
         }
         out.println();
-        out.printf(Locale.ROOT, "| workload | batch | Classwise images/s | PyTorch eager images/s | ratio |%s%n",
+        out.printf(Locale.ROOT, "| workload | batch | Classwise arithmetic | Classwise images/s | PyTorch | PyTorch images/s | ratio |%s%n",
                 fast ? " PyTorch fast images/s | ratio | Classwise peak MiB | PyTorch peak MiB |" : "");
-        out.printf("|---|---:|---:|---:|---:|%s%n", fast ? "---:|---:|---:|---:|" : "");
+        out.printf("|---|---:|---|---:|---|---:|---:|%s%n", fast ? "---:|---:|---:|---:|" : "");
         for (Comparison c : rows) {
-            out.printf(Locale.ROOT, "| %s:%s | %d | %.1f | %.1f | %.2f× |", c.kind(), c.architecture(), c.batch(), c.classwise(),
-                    c.pytorchEager(), c.ratioEager());
+            String torchLabel = c.pytorchMode().equals("bf16") ? "eager, bf16 autocast" : "eager fp32";
+            out.printf(Locale.ROOT, "| %s:%s | %d | %s | %.1f | %s | %.1f | %.2f× |", c.kind(), c.architecture(), c.batch(), c.arithmetic(),
+                    c.classwise(), torchLabel, c.pytorchEager(), c.ratioEager());
             if (fast) {
                 out.printf(Locale.ROOT, " %.1f | %.2f× | %.0f | %.0f |", c.pytorchFast(), c.ratioFast(), c.peakBytes() / 1048576.0,
                         c.pytorchPeakBytes() / 1048576.0);
@@ -187,8 +261,10 @@ public final class BenchRunner {
         }
         if (!fast) {
             out.println();
-            out.println("Classwise: convolutions " + Backends.convolutionOf(backend) + "; OpenBLAS kernels: " + Backends.blasCores());
-            out.println("PyTorch: OpenBLAS kernels " + torch.blasCore());
+            out.println("Classwise: convolutions " + Backends.convolutionOf(backends.get(0)) + "; OpenBLAS kernels: " + Backends.blasCores()
+                    + "; bf16 kernel: " + Backends.bf16KernelChoice());
+            out.println("PyTorch: " + torch.version() + ", OpenBLAS kernels " + torch.blasCore() + "; bf16 autocast runs its convolutions "
+                    + "and matrix products in oneDNN (" + torch.onednnIsa() + ")");
         }
         return rows;
     }

@@ -26,8 +26,12 @@ public final class PytorchReference {
 
     private final String python;
     private final Path script;
+    private String version = "?";
 
     private PytorchReference(String python, Path script) { this.python = python; this.script = script; }
+
+    /** "PyTorch " + torch.__version__ of the interpreter. */
+    public String version() { return "PyTorch " + version; }
 
     /** Extracts the script next to nothing else (a temp file) and checks that {@code python} imports torch. */
     public static PytorchReference start(String python) throws IOException {
@@ -43,6 +47,7 @@ public final class PytorchReference {
             throw new IllegalArgumentException("--python " + python + ": cannot import torch with it; install PyTorch "
                     + "(Debian: apt-get install python3-torch) or pass --python with an interpreter that has it");
         }
+        ref.version = out.strip();
         return ref;
     }
 
@@ -87,6 +92,30 @@ public final class PytorchReference {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "unknown (interrupted)";
+        }
+    }
+
+    /**
+     * The instruction set oneDNN dispatches to on this CPU (its verbose "isa:" line for a bf16 convolution), or a
+     * sentence saying it could not be told.
+     */
+    public String onednnIsa() {
+        try {
+            ProcessBuilder pb = environment(new ProcessBuilder(python, "-c", "import torch\n"
+                    + "with torch.autocast('cpu', dtype=torch.bfloat16):\n"
+                    + "    torch.nn.functional.conv2d(torch.ones(1, 8, 8, 8), torch.ones(8, 8, 3, 3))"));
+            pb.environment().put("ONEDNN_VERBOSE", "1");
+            pb.environment().put("DNNL_VERBOSE", "1");
+            Process p = pb.redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(2, TimeUnit.MINUTES);
+            return out.lines().filter(l -> l.contains("isa:")).findFirst().map(l -> l.substring(l.indexOf("isa:") + 4).strip())
+                    .orElse("isa unknown: no oneDNN verbose line");
+        } catch (IOException e) {
+            return "isa unknown (" + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "isa unknown (interrupted)";
         }
     }
 

@@ -17,9 +17,21 @@ final class BackendOptions {
             + "difference from fp32). Default: fp32.")
     boolean tf32;
 
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32, or bf16: convolutions and GEMMs on bf16 operands with fp32 "
-            + "accumulation (emulated on the CPU, to measure its accuracy effect; not yet on CUDA) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--precision", description = "fp32, or bf16: convolutions and GEMMs on bf16 operands with fp32 "
+            + "accumulation, fp32 master weights, the attack's sign step in fp32 (CPU: AMX tiles or vdpbf16ps where the CPU has "
+            + "them, else emulated; not yet on CUDA) (default: fp32).")
     String precision;
 
-    Backend create() { return Backends.create(device, threads, tf32, Precision.parse(precision)); }
+    @Option(names = "--bf16-kernel", defaultValue = "auto", description = "With --precision bf16 on the CPU: auto (the fastest this "
+            + "CPU runs; `info` says which and why), amx, avx512-bf16, portable (the C reference kernel) or emulated "
+            + "(bf16-rounded operands through the fp32 kernels, any CPU) (default: ${DEFAULT-VALUE}).")
+    String bf16Kernel;
+
+    Backend create() { return create(Precision.parse(precision)); }
+
+    /** The backend in the given precision (bench runs fp32 and bf16 side by side). */
+    Backend create(Precision p) { return Backends.create(device, threads, tf32, p, bf16Kernel); }
+
+    /** Whether --precision was given (bench then runs only that one). */
+    boolean precisionGiven() { return precision != null; }
 }

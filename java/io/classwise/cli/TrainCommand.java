@@ -69,7 +69,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--device", description = "auto, cpu, cuda, cuda:N, reference, or cuda-emulated (a slow correctness device).") String device;
     @Option(names = "--threads", description = "CPU threads (default: all cores).") Integer threads;
     @Option(names = "--precision", description = "fp32 (default), or bf16: convolutions and GEMMs on bf16 operands with fp32 accumulation and "
-            + "fp32 master weights (emulated on the CPU to measure its accuracy effect; not yet on CUDA).") String precision;
+            + "fp32 master weights (CPU: AMX tiles or vdpbf16ps where the CPU has them, else emulated; not yet on CUDA).") String precision;
+    @Option(names = "--bf16-kernel", description = "With --precision bf16: auto (default; `info` says which), amx, avx512-bf16, "
+            + "portable or emulated.") String bf16Kernel;
     @Option(names = "--init", description = "Start from these weights instead of a random initialisation (a checkpoint or a run "
             + "directory of the same architecture), e.g. FRL's fine-tuning of a pre-trained model.") String init;
     @Option(names = "--stop-after", description = "Stop after this epoch (resume later with --resume).") Integer stopAfter;
@@ -90,7 +92,7 @@ final class TrainCommand implements Callable<Integer> {
             {"fawaDecay", "--fawa-decay"}, {"fawaThreshold", "--fawa-threshold"}, {"dafaLambda", "--dafa-lambda"},
             {"dafaWarmup", "--dafa-warmup"},
             {"evalExamples", "--eval-examples"}, {"seed", "--seed"}, {"device", "--device"}, {"threads", "--threads"},
-            {"precision", "--precision"}, {"init", "--init"}};
+            {"precision", "--precision"}, {"bf16Kernel", "--bf16-kernel"}, {"init", "--init"}};
         for (String[] p : pairs) FLAG_OF.put(p[0], p[1]);
     }
 

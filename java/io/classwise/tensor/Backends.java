@@ -1,5 +1,6 @@
 package io.classwise.tensor;
 
+import io.classwise.tensor.cpu.Bf16Kernel;
 import io.classwise.tensor.cpu.Blas;
 import io.classwise.tensor.cpu.CpuBackend;
 import io.classwise.tensor.cpu.CpuConvolution;
@@ -67,6 +68,7 @@ public final class Backends {
             notes.add("BLAS: " + Blas.description() + ", BLAS threads " + Blas.threads()
                     + " (Classwise parallelises over the batch and runs BLAS single-threaded)");
             notes.add("BLAS cores: " + blasCores());
+            notes.add("bf16 (--precision bf16) kernel: " + Bf16Kernel.choiceReason());
         }
         return new Description(choices, auto, skipped, notes);
     }
@@ -93,6 +95,18 @@ public final class Backends {
         for (CpuConvolution c : CpuConvolution.values()) if (c != CpuConvolution.IMPLICIT_GEMM_PORTABLE
                 && c.unavailabilityCause() == null) out.add(c.name());
         return out;
+    }
+
+    /** Which bf16 kernel the CPU backend picks on this machine, and why. */
+    public static String bf16KernelChoice() { return Bf16Kernel.choiceReason(); }
+
+    /** Throws IllegalArgumentException naming --bf16-kernel unless {@code name} is one of its values. */
+    public static void checkBf16Kernel(String name) { Bf16Kernel.parse(name); }
+
+    /** How a backend multiplies: "fp32", or "bf16 (KERNEL)" with the CPU's bf16 kernel. */
+    public static String arithmeticOf(Backend b) {
+        if (b instanceof CpuBackend cpu && cpu.bf16Kernel() != null) return "bf16 (" + cpu.bf16Kernel().flag() + ")";
+        return b.precision().name().toLowerCase(Locale.ROOT);
     }
 
     /** The algorithm the CPU backend picks on this machine. */
@@ -130,17 +144,33 @@ public final class Backends {
 
     /**
      * As above, with the precision of convolutions and GEMMs: {@link Precision#BF16} rounds their operands to
-     * bf16 and accumulates in fp32. On the CPU that is emulated (a reference for accuracy, not for speed); the
-     * CUDA backend has no bf16 path yet.
+     * bf16 and accumulates in fp32, on the CPU with the fastest bf16 kernel it runs (AMX tiles, vdpbf16ps, or the
+     * emulation: bf16-rounded operands through the fp32 kernels); the CUDA backend has no bf16 path yet.
      */
     public static Backend create(String device, int threads, boolean tf32, Precision precision) {
+        return create(device, threads, tf32, precision, "auto");
+    }
+
+    /**
+     * As above; {@code bf16Kernel} chooses how the CPU backend multiplies in bf16: auto (the fastest this CPU runs),
+     * amx, avx512-bf16, portable or emulated (the --bf16-kernel flag). Checked even in fp32, so a typo is never ignored.
+     */
+    public static Backend create(String device, int threads, boolean tf32, Precision precision, String bf16Kernel) {
+        Bf16Kernel kernel = Bf16Kernel.parse(bf16Kernel);
         Backend b = createFp32(device, threads, tf32);
         if (precision == Precision.FP32) return b;
-        if (b instanceof CpuBackend cpu) return cpu.precision(precision);
+        if (b instanceof CpuBackend cpu) {
+            try {
+                return cpu.precision(precision, kernel);
+            } catch (IllegalStateException e) {
+                b.close();
+                throw new IllegalArgumentException("--bf16-kernel " + bf16Kernel + ": " + e.getMessage());
+            }
+        }
         String name = b.name();
         b.close();
         throw new IllegalArgumentException("--precision " + precision.name().toLowerCase(Locale.ROOT) + " is not available on the " + name
-                + " backend yet (the CPU backend emulates it; a CUDA bf16 path is still to be written)");
+                + " backend yet (the CPU backend has it; a CUDA bf16 path is still to be written)");
     }
 
     private static Backend createFp32(String device, int threads, boolean tf32) {

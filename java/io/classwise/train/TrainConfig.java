@@ -46,6 +46,8 @@ public final class TrainConfig {
     public String device = "auto";
     /** fp32, or bf16 (convolutions and GEMMs on bf16 operands, fp32 accumulation and master weights). */
     public String precision = "fp32";
+    /** How the CPU multiplies in bf16: auto, amx, avx512-bf16, portable or emulated (the sums' order differs between them). */
+    public String bf16Kernel = "auto";
     /**
      * A checkpoint the run starts from instead of a random initialisation (empty: none), e.g. FRL's fine-tuning of a
      * pre-trained model; initSha256 is its SHA-256, recorded when the run starts (the config digest then covers it).
@@ -153,6 +155,7 @@ public final class TrainConfig {
                 + "class twice: " + removeClasses);
         methodEnum();
         Precision.parse(precision);
+        io.classwise.tensor.Backends.checkBf16Kernel(bf16Kernel);
         lrSchedule();
         if (epochs < 1 || epochs > 100_000) throw new IllegalArgumentException("--epochs must be in 1..100000, got " + epochs);
         if (batchSize < 1 || batchSize > MAX_BATCH) throw new IllegalArgumentException("--batch-size must be in 1.." + MAX_BATCH

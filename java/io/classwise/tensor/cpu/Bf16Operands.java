@@ -19,10 +19,15 @@ import java.util.function.Function;
  */
 final class Bf16Operands implements AutoCloseable {
     private final Function<int[], Tensor> allocate;
+    /** Round with native/cpu's vector loop (the same bits), split over these threads; null: the Java loop. */
+    private final CpuThreads threads;
     /** One scratch tensor per (operand slot, shape): a network has a handful of distinct layer shapes. */
     private final Map<List<Integer>, Tensor> scratch = new HashMap<>();
 
-    Bf16Operands(Function<int[], Tensor> allocate) { this.allocate = allocate; }
+    Bf16Operands(Function<int[], Tensor> allocate, CpuThreads threads) {
+        this.allocate = allocate;
+        this.threads = threads;
+    }
 
     /** t rounded to bf16, in the scratch tensor of this slot and shape (valid until the next call for them). */
     Tensor rounded(Tensor t, int slot) {
@@ -30,7 +35,12 @@ final class Bf16Operands implements AutoCloseable {
         key.add(slot);
         for (int d : t.shape()) key.add(d);
         Tensor s = scratch.computeIfAbsent(key, k -> allocate.apply(t.shape()));
-        Precision.roundToBf16(HostStorage.of(t), HostStorage.of(s), t.size());
+        if (threads == null) {
+            Precision.roundToBf16(HostStorage.of(t), HostStorage.of(s), t.size());
+            return s;
+        }
+        long from = HostAddresses.of(t), to = HostAddresses.of(s);
+        threads.forRange(t.size(), (thread, i0, i1) -> NativeCpuKernels.bf16RoundFloats(from + 4L * i0, to + 4L * i0, i1 - i0));
         return s;
     }
 

@@ -84,7 +84,7 @@ public class CpuBackend implements Backend {
             if (why != null) throw new IllegalStateException("bf16 kernel " + kernel.flag() + " is unavailable: " + why);
         }
         if (bf16 != null) bf16.close();
-        bf16 = p == Precision.BF16 ? new Bf16Operands(this::allocate) : null;
+        bf16 = p == Precision.BF16 ? new Bf16Operands(this::allocate, nativeKernels ? threads : null) : null;
         bf16Kernel = p == Precision.BF16 ? kernel : null;
         bf16Gemm = p == Precision.BF16 && kernel.isNative() ? new Bf16Gemm(threads) : null;
         return this;

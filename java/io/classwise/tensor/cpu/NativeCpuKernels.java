@@ -97,6 +97,8 @@ final class NativeCpuKernels {
 
     @Name("cw_bf16_dot_speedup") static native double bf16DotSpeedup();
 
+    @Name("cw_bf16_round_floats") static native void bf16RoundFloats(long src, long dst, long n);
+
     @Name("cw_bf16_packed_a_elems") static native long bf16PackedAElems(long m, long k);
 
     @Name("cw_bf16_pack_a")
