@@ -193,7 +193,7 @@ public class CpuBackend implements Backend {
     @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
         Bf16Kernel kernel = nativeBf16Convolution();
-        if (kernel != null && ImplicitConvolution.handlesBackwardData(g)) {
+        if (kernel != null && ImplicitConvolution.handlesBackwardData(g, kernel)) {
             g.requireShapes(dx, w, dy);
             implicit.backwardData(dy, w, dx, g, kernel);
         } else if (bf16 != null) conv2dBackwardDataFp32(bf16.rounded(dy, 0), bf16.rounded(w, 1), dx, g);

@@ -43,9 +43,26 @@ final class ImplicitConvolution {
         convolve(address(x), address(w), b == null ? 0 : address(b), address(y), g, bf16);
     }
 
-    /** dx (N, C, H, W) = the input gradient of a convolution handled by {@link #handlesBackwardData}; bf16 as in forward. */
+    /**
+     * Whether {@link #backwardData} computes this geometry with this bf16 kernel: as {@link #handlesBackwardData}, and with AMX
+     * any number of input channels (the direct AMX convolution has no 8-channel granularity).
+     */
+    static boolean handlesBackwardData(ConvGeometry g, Bf16Kernel bf16) {
+        if (bf16 != Bf16Kernel.AMX) return handlesBackwardData(g);
+        return g.stride() == 1 && g.r() == g.s() && g.pad() <= g.r() - 1;
+    }
+
+    /** Whether a convolution runs directly on AMX tiles (classwise_amx_conv.h) instead of as an implicit GEMM. */
+    private static boolean runsDirectlyOnAmx(ConvGeometry g, Bf16Kernel bf16) {
+        return bf16 == Bf16Kernel.AMX && g.stride() == 1 && g.c() >= MIN_DIRECT_CHANNELS;
+    }
+
+    /** Below this many input channels the direct AMX convolution wastes most of a tile's depth (32): the implicit GEMM is faster. */
+    private static final int MIN_DIRECT_CHANNELS = 16;
+
+    /** dx (N, C, H, W) = the input gradient of a convolution handled by {@link #handlesBackwardData(ConvGeometry, Bf16Kernel)}. */
     void backwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g, Bf16Kernel bf16) {
-        if (!handlesBackwardData(g)) throw new IllegalArgumentException("implicit input gradient needs stride 1 and a square kernel: " + g);
+        if (!handlesBackwardData(g, bf16)) throw new IllegalArgumentException("implicit input gradient needs stride 1 and a square kernel: " + g);
         long turnedAddress = turned.floats((long) g.k() * g.c() * g.r() * g.s());
         NativeCpuKernels.convFlipWeights(address(w), turnedAddress, g.k(), g.c(), g.r(), g.s());
         ConvGeometry transposed = new ConvGeometry(g.n(), g.k(), g.p(), g.q(), g.c(), g.r(), g.s(), 1, g.r() - 1 - g.pad());
@@ -54,6 +71,7 @@ final class ImplicitConvolution {
 
     private void convolve(long x, long w, long bias, long y, ConvGeometry g, Bf16Kernel bf16) {
         if (bf16 != null && !bf16.isNative()) throw new IllegalArgumentException(bf16 + " is not a native bf16 kernel");
+        if (runsDirectlyOnAmx(g, bf16)) { convolveOnAmx(x, w, bias, y, g); return; }
         long paddedAddress = padded.floats(NativeCpuKernels.convPaddedInputFloats(g.n(), g.c(), g.h(), g.w(), g.pad()));
         threads.forRange(g.n(), (t, n0, n1) -> NativeCpuKernels.convPadInput(x, paddedAddress, n0, n1, g.c(), g.h(), g.w(), g.pad()));
         long crs = (long) g.c() * g.r() * g.s();
@@ -75,6 +93,18 @@ final class ImplicitConvolution {
         threads.forRange(panels, (t, a, b) -> NativeCpuKernels.conv2dForwardImplicit(paddedAddress, packedAddress, bias, y,
                 g.n(), g.c(), g.h(), g.w(), g.k(), g.r(), g.s(), g.stride(), g.pad(),
                 (long) a * PANEL, Math.min((long) b * PANEL, pixels), workspaces[t].floats(workspaceFloats), kernel));
+    }
+
+    /** A stride-1 convolution straight from a channels-last bf16 copy of the image (classwise_amx_conv.h). */
+    private void convolveOnAmx(long x, long w, long bias, long y, ConvGeometry g) {
+        long image = padded.bytes(2 * NativeCpuKernels.amxConvInputElems(g.n(), g.c(), g.h(), g.w(), g.r(), g.pad()));
+        long weights = packed.bytes(2 * NativeCpuKernels.amxConvWeightElems(g.k(), g.c(), g.r(), g.s()));
+        threads.forRange(g.r() * g.s(), (t, a, b) -> NativeCpuKernels.amxConvPackWeights(w, weights, g.k(), g.c(), g.r(), g.s(), a, b));
+        threads.forRange(g.n(), (t, n0, n1) -> NativeCpuKernels.amxConvPackInput(x, image, n0, n1, g.c(), g.h(), g.w(), g.pad()));
+        long tiles = NativeCpuKernels.amxConvTiles(g.n(), g.h(), g.w(), g.r(), g.s(), g.pad());
+        int pairs = Math.toIntExact((tiles + 1) / 2);
+        threads.forRange(pairs, (t, a, b) -> NativeCpuKernels.amxConvForward(image, weights, bias, y, g.n(), g.c(), g.h(), g.w(), g.k(),
+                g.r(), g.s(), g.pad(), 2L * a, Math.min(2L * b, tiles)));
     }
 
     private static long address(Tensor t) { return HostAddresses.of(t); }

@@ -13,7 +13,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * <p>If the library cannot be loaded (a platform the jar was not built on), {@link #AVAILABLE} is
  * false, {@link #REASON} says why, and CpuBackend uses its Java loops instead.
  */
-@Platform(include = {"classwise_cpu.h", "classwise_cpuid.h", "classwise_conv.h", "classwise_bf16.h"})
+@Platform(include = {"classwise_cpu.h", "classwise_cpuid.h", "classwise_conv.h", "classwise_bf16.h", "classwise_amx_conv.h"})
 final class NativeCpuKernels {
     static final boolean AVAILABLE;
     static final String REASON;
@@ -115,6 +115,22 @@ final class NativeCpuKernels {
     @Name("cw_bf16_gemm")
     static native void bf16Gemm(long packedA, long m, long k, long b, long ldb, int bNContiguous, long c, long ldc, int cTransposed,
                                 float alpha, float beta, long m0, long m1, long n0, long n1, long workspace, int kernel);
+
+    // ---- classwise_amx_conv.h: stride-1 convolutions straight from a channels-last bf16 image (AMX)
+
+    @Name("cw_amx_conv_tiles") static native long amxConvTiles(long n, long h, long w, long r, long s, long pad);
+
+    @Name("cw_amx_conv_input_elems") static native long amxConvInputElems(long n, long c, long h, long w, long r, long pad);
+
+    @Name("cw_amx_conv_weight_elems") static native long amxConvWeightElems(long k, long c, long r, long s);
+
+    @Name("cw_amx_conv_pack_weights") static native void amxConvPackWeights(long w, long packed, long k, long c, long r, long s, long rs0, long rs1);
+
+    @Name("cw_amx_conv_pack_input") static native void amxConvPackInput(long x, long packed, long n0, long n1, long c, long h, long w, long pad);
+
+    @Name("cw_amx_conv_forward")
+    static native void amxConvForward(long packedInput, long packedWeights, long bias, long y, long n, long c, long h, long w, long k,
+                                      long r, long s, long pad, long t0, long t1);
 
     // ---- classwise_cpuid.h: what the CPU is (for BlasCoreType), and setenv before OpenBLAS loads
 

@@ -67,6 +67,8 @@ class Bf16KernelsTest {
             new ConvGeometry(2, 3, 9, 11, 16, 3, 3, 2, 1),     // stride 2, 16 output channels (half a panel)
             new ConvGeometry(2, 24, 8, 8, 40, 1, 1, 1, 0),     // 1×1
             new ConvGeometry(1, 9, 7, 5, 70, 3, 3, 1, 0),      // no padding, odd sizes
+            new ConvGeometry(3, 40, 4, 4, 48, 3, 3, 1, 1),     // AMX: tiles along the padded width (short rows), an odd tile count
+            new ConvGeometry(2, 33, 5, 37, 20, 3, 3, 1, 1),    // AMX: row tiles, two channel blocks, rows longer than a tile
     };
 
     @ParameterizedTest

@@ -1,0 +1,205 @@
+// Stride-1 convolution with AMX tiles, computed directly from the image: no unrolled receptive fields.
+//
+// y[n, k, p, q] = Σ_{r, s} Σ_c W[k, c, r, s] · x[n, c, p + r − pad, q + s − pad] is, for each kernel offset
+// (r, s), a product of the image shifted by (r, s) (pixels × C) with W[:, :, r, s]ᵀ (C × K). With the
+// zero-bordered image stored channels-last in blocks of 32 channels — 64 bytes of bf16 per pixel — an AMX A
+// tile (16 pixels × 32 channels) at offset (r, s) is 1 KiB of consecutive, aligned memory: the R·S-fold
+// copies an implicit GEMM packs (classwise_bf16.h; 57 % of its time on the Madry CNN's conv2) are never
+// made, and the sums stay in tile registers across every offset and channel block.
+//
+// A pixel tile is 16 consecutive pixels of an output row, or, where that wastes more lanes (short rows), 16
+// consecutive "virtual pixels" along the padded width (j = p·Wp + q, q < Wp), so that a 4 × 4 image wastes 1/3
+// of a tile's lanes instead of 3/4; lanes past a row, or past the image, read the border or the next image and
+// are never stored. Two pixel tiles and 32 output channels at a time: the four fp32 accumulator tiles of
+// cw_bf16_ukr_amx, the tiles in groups that stay in L2 while the weights pass over them. Results
+// differ from the implicit GEMM's only in the order of the fp32 sums (Bf16KernelsTest bounds it).
+#ifndef CLASSWISE_AMX_CONV_H
+#define CLASSWISE_AMX_CONV_H
+
+#include "classwise_bf16.h"
+
+// Whether pixel tiles are cut row by row (16 consecutive pixels of one output row, the last of a row partly
+// empty) rather than along the padded width: whichever needs fewer tiles per image
+static inline int cw_amx_conv_row_tiles(int64_t h, int64_t w, int64_t r, int64_t s, int64_t pad) {
+    const int64_t P = h + 2 * pad - r + 1, Q = w + 2 * pad - s + 1;
+    return P * ((Q + 15) / 16) <= (P * (w + 2 * pad) + 15) / 16;
+}
+
+// Pixel tiles of one output image
+static inline int64_t cw_amx_conv_image_tiles(int64_t h, int64_t w, int64_t r, int64_t s, int64_t pad) {
+    const int64_t P = h + 2 * pad - r + 1, Q = w + 2 * pad - s + 1;
+    return cw_amx_conv_row_tiles(h, w, r, s, pad) ? P * ((Q + 15) / 16) : (P * (w + 2 * pad) + 15) / 16;
+}
+
+// Number of pixel tiles of the batch (threads split [0, tiles) at even indices)
+static inline int64_t cw_amx_conv_tiles(int64_t n, int64_t h, int64_t w, int64_t r, int64_t s, int64_t pad) {
+    return n * cw_amx_conv_image_tiles(h, w, r, s, pad);
+}
+
+// bf16 elements of the channels-last image (N, C/32, H + 2·pad, W + 2·pad, 32), with slack for the lanes of
+// the last tile that read past the last image (up to 16 pixels + R − 1 rows + S − 1 further)
+static inline int64_t cw_amx_conv_input_elems(int64_t n, int64_t c, int64_t h, int64_t w, int64_t r, int64_t pad) {
+    const int64_t wp = w + 2 * pad;
+    return (n * (cw_bf16_round32(c) / 32) * (h + 2 * pad) * wp + 16 + r * wp + 32) * 32;
+}
+
+// bf16 elements of the weights: per offset (r, s), channel block and 16 output channels, a (16 pairs × 16) B tile
+static inline int64_t cw_amx_conv_weight_elems(int64_t k, int64_t c, int64_t r, int64_t s) {
+    return r * s * cw_bf16_round32(k) * cw_bf16_round32(c);
+}
+
+// wv[rs][cb][kb][pair][kk][e] = bf16(w[kb·16 + kk, cb·32 + 2·pair + e, r, s]), zero past K and C, for the kernel
+// offsets rs ∈ [rs0, rs1) (threads split them)
+static inline void cw_amx_conv_pack_weights(int64_t w, int64_t wv, int64_t k, int64_t c, int64_t r, int64_t s, int64_t rs0, int64_t rs1) {
+    const float* ws = CW_F(w);
+    uint16_t* out = (uint16_t*) (intptr_t) wv;
+    const int64_t cbs = cw_bf16_round32(c) / 32, kbs = cw_bf16_round32(k) / 16;
+    for (int64_t rs = rs0; rs < rs1; rs++)
+        for (int64_t cb = 0; cb < cbs; cb++)
+            for (int64_t kb = 0; kb < kbs; kb++)
+                for (int64_t pair = 0; pair < 16; pair++)
+                    for (int64_t kk = 0; kk < 16; kk++)
+                        for (int64_t e = 0; e < 2; e++) {
+                            const int64_t ch = cb * 32 + 2 * pair + e, ko = kb * 16 + kk;
+                            out[((((rs * cbs + cb) * kbs + kb) * 16 + pair) * 16 + kk) * 2 + e] =
+                                    ch < c && ko < k ? (uint16_t) cw_bf16_bits(ws[(ko * c + ch) * r * s + rs]) : 0;
+                        }
+}
+
+#if CW_BF16_HAVE_VECTOR
+// xv = x (N, C, H, W) channels-last in blocks of 32, zero-bordered, for images [n0, n1): per channel pair and
+// 16 pixels, two loads, the rounding into pairs, and a scatter of the 16 words to their pixels.
+__attribute__((target("avx512f,avx512bw,avx512bf16")))
+static void cw_amx_conv_pack_input(int64_t x, int64_t xv, int64_t n0, int64_t n1, int64_t c, int64_t h, int64_t w, int64_t pad) {
+    const float* xs = CW_F(x);
+    uint16_t* out = (uint16_t*) (intptr_t) xv;
+    const int64_t cbs = cw_bf16_round32(c) / 32, hp = h + 2 * pad, wp = w + 2 * pad;
+    const __m512i pixelWords = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                                  _mm512_set1_epi32(16));  // a pixel is 16 words apart from the next
+    for (int64_t img = n0; img < n1; img++)
+        for (int64_t cb = 0; cb < cbs; cb++) {
+            uint16_t* plane = out + (img * cbs + cb) * hp * wp * 32;
+            memset(plane, 0, (size_t) (pad * wp * 64));
+            memset(plane + (pad + h) * wp * 32, 0, (size_t) (pad * wp * 64));
+            for (int64_t row = 0; row < h; row++) {
+                uint16_t* line = plane + (row + pad) * wp * 32;
+                memset(line, 0, (size_t) (pad * 64));
+                memset(line + (pad + w) * 32, 0, (size_t) (pad * 64));
+                for (int64_t col = 0; col < w; col += 16) {
+                    const __mmask16 m = w - col >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (w - col)) - 1u);
+                    int* dst = (int*) (line + (pad + col) * 32);
+                    for (int64_t pair = 0; pair < 16; pair++) {
+                        const int64_t c0 = cb * 32 + 2 * pair, c1 = c0 + 1;
+                        const __m512 a = c0 < c ? _mm512_maskz_loadu_ps(m, xs + ((img * c + c0) * h + row) * w + col) : _mm512_setzero_ps();
+                        const __m512 b = c1 < c ? _mm512_maskz_loadu_ps(m, xs + ((img * c + c1) * h + row) * w + col) : _mm512_setzero_ps();
+                        _mm512_mask_i32scatter_epi32(dst + pair, m, pixelWords, cw_bf16_pairs16(a, b), 4);
+                    }
+                }
+            }
+        }
+}
+
+// Tile ti of an image: its first virtual pixel j0 (p·Wp + q), and where each of its 16 pixels lands in an output
+// plane (p·Q + q), or −1 for lanes off the image
+static inline int64_t cw_amx_conv_tile_pixels(int64_t ti, int rowTiles, int64_t P, int64_t Q, int64_t wp, int64_t at[16]) {
+    int64_t j0;
+    if (rowTiles) {
+        const int64_t perRow = (Q + 15) / 16, p = ti / perRow, q0 = ti % perRow * 16;
+        j0 = p * wp + q0;
+        for (int64_t l = 0; l < 16; l++) at[l] = q0 + l < Q ? p * Q + q0 + l : -1;
+    } else {
+        j0 = ti * 16;
+        for (int64_t l = 0; l < 16; l++) {
+            const int64_t p = (j0 + l) / wp, q = (j0 + l) % wp;
+            at[l] = p < P && q < Q ? p * Q + q : -1;
+        }
+    }
+    return j0;
+}
+
+// The accumulator tile (16 pixels × 16 channels, row-major) into y (N, K, P, Q) + bias, the real pixels only:
+// per channel one gather of its 16 pixels from the tile, then a scatter to where they land (at[l] ≥ 0) — a
+// scalar loop here cost twice the convolution's own tile arithmetic.
+__attribute__((target("avx512f")))
+static inline void cw_amx_conv_store(const float* acc, float* ys, const float* bias, int64_t img, const int64_t at[16], int64_t k0,
+                                     int64_t k, int64_t pq) {
+    __mmask16 lanes = 0;
+    int32_t where[16];
+    for (int l = 0; l < 16; l++) {
+        where[l] = at[l] >= 0 ? (int32_t) at[l] : 0;
+        if (at[l] >= 0) lanes |= (__mmask16) (1u << l);
+    }
+    const __m512i to = _mm512_loadu_si512(where);
+    const __m512i column = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(16));
+    for (int64_t i = 0; i < 16 && k0 + i < k; i++) {
+        const __m512 v = _mm512_add_ps(_mm512_i32gather_ps(column, acc + i, 4), _mm512_set1_ps(bias ? bias[k0 + i] : 0.f));
+        _mm512_mask_i32scatter_ps(ys + (img * k + k0 + i) * pq, lanes, to, v, 4);
+    }
+}
+
+// y for the pixel tiles [t0, t1) (t0 even): xv from cw_amx_conv_pack_input, wv from cw_amx_conv_pack_weights
+__attribute__((target("amx-tile,amx-bf16")))
+static void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t y, int64_t n, int64_t c, int64_t h, int64_t w,
+                                int64_t k, int64_t r, int64_t s, int64_t pad, int64_t t0, int64_t t1) {
+    const uint16_t* xs = (const uint16_t*) (intptr_t) xv;
+    const uint16_t* ws = (const uint16_t*) (intptr_t) wv;
+    const float* bs = bias ? CW_F(bias) : 0;
+    const int64_t P = h + 2 * pad - r + 1, Q = w + 2 * pad - s + 1, hp = h + 2 * pad, wp = w + 2 * pad;
+    const int64_t cbs = cw_bf16_round32(c) / 32, kbs = cw_bf16_round32(k) / 16, per = cw_amx_conv_image_tiles(h, w, r, s, pad);
+    float acc[4][256] __attribute__((aligned(64)));
+    const int rowTiles = cw_amx_conv_row_tiles(h, w, r, s, pad);
+    // Tiles in groups whose input (≈ 512 KiB) stays in L2 while every block of 32 output channels passes over
+    // them: each block's weights are then read from L2 once per group, not streamed from memory per tile.
+    const int64_t imageBytes = cbs * hp * wp * 64, groupImages = imageBytes >= (512 << 10) ? 1 : (512 << 10) / imageBytes;
+    const int64_t group = (groupImages * per + 1) / 2 * 2;
+    (void) n;
+    cw_amx_begin();
+    for (int64_t g0 = t0; g0 < t1; g0 += group) {
+        const int64_t g1 = t1 - g0 < group ? t1 : g0 + group;
+        for (int64_t kb = 0; kb < kbs; kb += 2)
+            for (int64_t t = g0; t < g1; t += 2) {
+                const int64_t tb = t + 1 < g1 ? t + 1 : t;  // an odd last tile is computed twice, stored once
+                const int64_t na = t / per, nb = tb / per;
+                int64_t atA[16], atB[16];
+                const int64_t ja = cw_amx_conv_tile_pixels(t % per, rowTiles, P, Q, wp, atA);
+                const int64_t jb = cw_amx_conv_tile_pixels(tb % per, rowTiles, P, Q, wp, atB);
+                const uint16_t* xa = xs + (na * cbs * hp * wp + ja) * 32;
+                const uint16_t* xb = xs + (nb * cbs * hp * wp + jb) * 32;
+                _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
+                for (int64_t rr = 0; rr < r; rr++)
+                    for (int64_t ss = 0; ss < s; ss++)
+                        for (int64_t cb = 0; cb < cbs; cb++) {
+                            const int64_t shift = (cb * hp * wp + rr * wp + ss) * 32;
+                            const uint16_t* wt = ws + (((rr * s + ss) * cbs + cb) * kbs + kb) * 512;
+                            _tile_loadd(4, xa + shift, 64);
+                            _tile_loadd(5, xb + shift, 64);
+                            _tile_loadd(6, wt, 64);
+                            _tile_loadd(7, wt + 512, 64);
+                            _tile_dpbf16ps(0, 4, 6);
+                            _tile_dpbf16ps(1, 4, 7);
+                            _tile_dpbf16ps(2, 5, 6);
+                            _tile_dpbf16ps(3, 5, 7);
+                        }
+                _tile_stored(0, acc[0], 64); _tile_stored(1, acc[1], 64); _tile_stored(2, acc[2], 64); _tile_stored(3, acc[3], 64);
+                cw_amx_conv_store(acc[0], CW_F(y), bs, na, atA, kb * 16, k, P * Q);
+                cw_amx_conv_store(acc[1], CW_F(y), bs, na, atA, kb * 16 + 16, k, P * Q);
+                if (tb != t) {
+                    cw_amx_conv_store(acc[2], CW_F(y), bs, nb, atB, kb * 16, k, P * Q);
+                    cw_amx_conv_store(acc[3], CW_F(y), bs, nb, atB, kb * 16 + 16, k, P * Q);
+                }
+            }
+    }
+    cw_amx_end();
+}
+#else
+static inline void cw_amx_conv_pack_input(int64_t x, int64_t xv, int64_t n0, int64_t n1, int64_t c, int64_t h, int64_t w, int64_t pad) {
+    (void) x; (void) xv; (void) n0; (void) n1; (void) c; (void) h; (void) w; (void) pad;
+}
+static inline void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t y, int64_t n, int64_t c, int64_t h, int64_t w,
+                                       int64_t k, int64_t r, int64_t s, int64_t pad, int64_t t0, int64_t t1) {
+    (void) xv; (void) wv; (void) bias; (void) y; (void) n; (void) c; (void) h; (void) w; (void) k; (void) r; (void) s; (void) pad;
+    (void) t0; (void) t1;
+}
+#endif
+
+#endif
