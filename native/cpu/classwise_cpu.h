@@ -298,9 +298,10 @@ static inline void cw_linf_pgd_step(int64_t xAdv, int64_t grad, int64_t xNat, fl
 
 // Training mode: batch statistics, y = (x − mean)·invStd·γ + β, saved mean/invStd, running
 // statistics updated PyTorch's way ((1 − m)·running + m·batch, unbiased variance).
-static inline void cw_bn_train_forward(int64_t x, int64_t gamma, int64_t beta, int64_t runMean, int64_t runVar, float momentum,
-                                       float eps, int64_t y, int64_t saveMean, int64_t saveInvStd, int64_t n, int64_t c,
-                                       int64_t hw, int64_t c0, int64_t c1) {
+// relu != 0: y = max(that, 0), the ReLU that follows the batch norm fused into its last pass
+static inline void cw_bn_relu_train_forward(int64_t x, int64_t gamma, int64_t beta, int64_t runMean, int64_t runVar, float momentum,
+                                            float eps, int64_t y, int64_t saveMean, int64_t saveInvStd, int64_t n, int64_t c,
+                                            int64_t hw, int64_t c0, int64_t c1, int32_t relu) {
     const float* xs = CW_F(x);
     float* ys = CW_F(y);
     const double m = (double) n * hw;
@@ -320,7 +321,8 @@ static inline void cw_bn_train_forward(int64_t x, int64_t gamma, int64_t beta, i
         for (int64_t b = 0; b < n; b++) {
             const float* row = xs + (b * c + ch) * hw;
             float* out = ys + (b * c + ch) * hw;
-            for (int64_t i = 0; i < hw; i++) out[i] = (float) ((row[i] - mean) * k + bt);
+            if (relu) for (int64_t i = 0; i < hw; i++) { const float v = (float) ((row[i] - mean) * k + bt); out[i] = v > 0.f ? v : 0.f; }
+            else for (int64_t i = 0; i < hw; i++) out[i] = (float) ((row[i] - mean) * k + bt);
         }
         CW_F(saveMean)[ch] = (float) mean;
         CW_F(saveInvStd)[ch] = (float) invStd;
@@ -330,10 +332,20 @@ static inline void cw_bn_train_forward(int64_t x, int64_t gamma, int64_t beta, i
     }
 }
 
-// Training-mode backward: dx = γ·invStd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M); dγ += Σ dy·x̂, dβ += Σ dy (0 = null)
-static inline void cw_bn_train_backward(int64_t x, int64_t dy, int64_t gamma, int64_t saveMean, int64_t saveInvStd, int64_t dx,
-                                        int64_t dGamma, int64_t dBeta, int64_t n, int64_t c, int64_t hw, int64_t c0, int64_t c1) {
+static inline void cw_bn_train_forward(int64_t x, int64_t gamma, int64_t beta, int64_t runMean, int64_t runVar, float momentum,
+                                       float eps, int64_t y, int64_t saveMean, int64_t saveInvStd, int64_t n, int64_t c,
+                                       int64_t hw, int64_t c0, int64_t c1) {
+    cw_bn_relu_train_forward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd, n, c, hw, c0, c1, 0);
+}
+
+// Training-mode backward: dx = γ·invStd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M); dγ += Σ dy·x̂, dβ += Σ dy (0 = null).
+// y ≠ 0: the output of cw_bn_relu_train_forward, and dy is the ReLU's output gradient: where y = 0 it is taken
+// as 0 (ReLU's backward fused into the reads of dy, never written out).
+static inline void cw_bn_relu_train_backward(int64_t x, int64_t y, int64_t dy, int64_t gamma, int64_t saveMean, int64_t saveInvStd,
+                                             int64_t dx, int64_t dGamma, int64_t dBeta, int64_t n, int64_t c, int64_t hw, int64_t c0,
+                                             int64_t c1) {
     const float* xs = CW_F(x);
+    const float* ys = y ? CW_F(y) : 0;
     const float* dys = CW_F(dy);
     float* dxs = CW_F(dx);
     const double m = (double) n * hw;
@@ -343,18 +355,40 @@ static inline void cw_bn_train_backward(int64_t x, int64_t dy, int64_t gamma, in
         for (int64_t b = 0; b < n; b++) {
             const float* row = xs + (b * c + ch) * hw;
             const float* grow = dys + (b * c + ch) * hw;
-            for (int64_t i = 0; i < hw; i++) { sumDy += grow[i]; sumDyXhat += grow[i] * ((row[i] - mean) * invStd); }
+            if (ys) {
+                const float* yrow = ys + (b * c + ch) * hw;
+                for (int64_t i = 0; i < hw; i++) {
+                    const float gi = yrow[i] > 0.f ? grow[i] : 0.f;
+                    sumDy += gi;
+                    sumDyXhat += gi * ((row[i] - mean) * invStd);
+                }
+            } else {
+                for (int64_t i = 0; i < hw; i++) { sumDy += grow[i]; sumDyXhat += grow[i] * ((row[i] - mean) * invStd); }
+            }
         }
         const double k = g * invStd, a = sumDy / m, bcoef = sumDyXhat / m;
         for (int64_t b = 0; b < n; b++) {
             const float* row = xs + (b * c + ch) * hw;
             const float* grow = dys + (b * c + ch) * hw;
             float* out = dxs + (b * c + ch) * hw;
-            for (int64_t i = 0; i < hw; i++) out[i] = (float) (k * (grow[i] - a - (row[i] - mean) * invStd * bcoef));
+            if (ys) {
+                const float* yrow = ys + (b * c + ch) * hw;
+                for (int64_t i = 0; i < hw; i++) {
+                    const float gi = yrow[i] > 0.f ? grow[i] : 0.f;
+                    out[i] = (float) (k * (gi - a - (row[i] - mean) * invStd * bcoef));
+                }
+            } else {
+                for (int64_t i = 0; i < hw; i++) out[i] = (float) (k * (grow[i] - a - (row[i] - mean) * invStd * bcoef));
+            }
         }
         if (dGamma) CW_F(dGamma)[ch] += (float) sumDyXhat;
         if (dBeta) CW_F(dBeta)[ch] += (float) sumDy;
     }
+}
+
+static inline void cw_bn_train_backward(int64_t x, int64_t dy, int64_t gamma, int64_t saveMean, int64_t saveInvStd, int64_t dx,
+                                        int64_t dGamma, int64_t dBeta, int64_t n, int64_t c, int64_t hw, int64_t c0, int64_t c1) {
+    cw_bn_relu_train_backward(x, 0, dy, gamma, saveMean, saveInvStd, dx, dGamma, dBeta, n, c, hw, c0, c1);
 }
 
 // Inference mode: y = (x − running mean)·γ/√(running var + ε) + β

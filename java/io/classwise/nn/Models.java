@@ -167,11 +167,10 @@ public final class Models {
         return new Built(net, head, PYTORCH_DEFAULTS);
     }
 
-    /** kuangliu BasicBlock: conv1 bn1 relu conv2 bn2 (+ shortcut conv/bn) relu. */
+    /** kuangliu BasicBlock: conv1 bn1 relu conv2 bn2 (+ shortcut conv/bn) relu; bn1 and its ReLU as one layer. */
     private static ResidualBlock basicBlock(Backend b, int in, int planes, int stride) {
         ResidualBlock blk = new ResidualBlock()
-                .main("conv1", new Conv2d(b, in, planes, 3, stride, 1, false)).main("bn1", new BatchNorm2d(b, planes)).main(null,
-                        new ReLU())
+                .main("conv1", new Conv2d(b, in, planes, 3, stride, 1, false)).main("bn1", BatchNorm2d.thenRelu(b, planes))
                 .main("conv2", new Conv2d(b, planes, planes, 3, 1, 1, false)).main("bn2", new BatchNorm2d(b, planes))
                 .reluAfterSum();
         if (stride != 1 || in != planes) {
@@ -202,13 +201,14 @@ public final class Models {
 
     /**
      * Pre-activation block (PreActResNet and WideResNet): a = relu(bn1(x)); conv1(a) → bn2 → relu →
-     * conv2, plus the identity on x or a 1×1 projection of a.
+     * conv2, plus the identity on x or a 1×1 projection of a. Each batch norm and its ReLU are one layer
+     * ({@link BatchNorm2d#thenRelu}).
      */
     private static ResidualBlock preActBlock(Backend b, int in, int planes, int stride, String shortcutName, boolean shortcutIsSequential) {
         ResidualBlock blk = new ResidualBlock()
-                .pre("bn1", new BatchNorm2d(b, in)).pre(null, new ReLU())
+                .pre("bn1", BatchNorm2d.thenRelu(b, in))
                 .main("conv1", new Conv2d(b, in, planes, 3, stride, 1, false))
-                .main("bn2", new BatchNorm2d(b, planes)).main(null, new ReLU())
+                .main("bn2", BatchNorm2d.thenRelu(b, planes))
                 .main("conv2", new Conv2d(b, planes, planes, 3, 1, 1, false));
         if (stride != 1 || in != planes) {
             Conv2d proj = new Conv2d(b, in, planes, 1, stride, 0, false);

@@ -106,6 +106,31 @@ public interface Backend extends AutoCloseable {
     void batchNormTrainBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
                                 Tensor dx, Tensor dGamma, Tensor dBeta);
 
+    /**
+     * y = max({@link #batchNormTrainForward}, 0): a batch norm followed by a ReLU (pre-activation blocks). Backends
+     * that can fuse the ReLU into the batch norm's last pass override this; the default runs the two operations.
+     */
+    default void batchNormReluTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                           float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        batchNormTrainForward(x, gamma, beta, runningMean, runningVar, momentum, eps, y, saveMean, saveInvStd);
+        relu(y, y);
+    }
+
+    /**
+     * Backward of {@link #batchNormReluTrainForward}, y its output and dy the gradient at y: dx overwritten,
+     * dGamma/dBeta accumulated (nullable). The default runs ReLU's backward into a scratch tensor, then the batch norm's.
+     */
+    default void batchNormReluTrainBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+                                            Tensor dx, Tensor dGamma, Tensor dBeta) {
+        Tensor masked = allocate(dy.shape());
+        try {
+            reluBackward(y, dy, masked);
+            batchNormTrainBackward(x, masked, gamma, saveMean, saveInvStd, dx, dGamma, dBeta);
+        } finally {
+            masked.release();
+        }
+    }
+
     /** Backward of {@link #batchNormInferenceForward}: dx overwritten, dGamma/dBeta accumulated (nullable). */
     void batchNormInferenceBackward(Tensor x, Tensor dy, Tensor gamma, Tensor runningMean, Tensor runningVar,
                                     float eps, Tensor dx, Tensor dGamma, Tensor dBeta);

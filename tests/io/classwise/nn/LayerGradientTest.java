@@ -85,6 +85,19 @@ class LayerGradientTest {
         checker.check("batchnorm", bn, x, new int[] {n, c, h, w}, training);
     }
 
+    /** Batch norm → ReLU as one layer (BatchNorm2d.thenRelu), in training and in evaluation. */
+    @ParameterizedTest(name = "batchnorm+relu N={0} C={1} {2}x{3} training={4} seed={5}")
+    @CsvSource({"4, 3, 3, 3, true, 15", "3, 2, 4, 4, false, 18"})
+    void batchNormThenRelu(int n, int c, int h, int w, boolean training, long seed) {
+        BatchNorm2d bn = BatchNorm2d.thenRelu(B, c);
+        Rng rng = new Rng(seed);
+        bn.parameters().get(0).value().copyFrom(uniform(rng, c, 0.5, 1.5));
+        bn.parameters().get(1).value().copyFrom(uniform(rng, c, -0.5, 0.5));
+        bn.runningMean().copyFrom(uniform(rng, c, -0.3, 0.3));
+        bn.runningVar().copyFrom(uniform(rng, c, 0.5, 2));
+        checker.check("batchnorm+relu", bn, randn(rng, n * c * h * w, 1), new int[] {n, c, h, w}, training);
+    }
+
     @Test
     void relu() {
         checker.check("relu", new ReLU(), awayFromZero(new Rng(6), 2 * 3 * 4 * 4), new int[] {2, 3, 4, 4}, true);
@@ -141,8 +154,8 @@ class LayerGradientTest {
 
     private static ResidualBlock preActBlock(int in, int out, int stride) {
         ResidualBlock blk = new ResidualBlock()
-                .pre("bn1", new BatchNorm2d(B, in)).pre(null, new ReLU())
-                .main("conv1", new Conv2d(B, in, out, 3, stride, 1, false)).main("bn2", new BatchNorm2d(B, out)).main(null, new ReLU())
+                .pre("bn1", BatchNorm2d.thenRelu(B, in))
+                .main("conv1", new Conv2d(B, in, out, 3, stride, 1, false)).main("bn2", BatchNorm2d.thenRelu(B, out))
                 .main("conv2", new Conv2d(B, out, out, 3, 1, 1, false));
         if (stride != 1 || in != out) blk.projection("shortcut", new Conv2d(B, in, out, 1, stride, 0, false));
         return init(blk, 14);

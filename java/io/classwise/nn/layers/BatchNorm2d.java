@@ -15,19 +15,24 @@ import java.util.List;
  * Batch normalisation over (N, C, H, W) with PyTorch's semantics: batch statistics in training
  * (biased variance to normalise, unbiased variance into the running estimate, momentum 0.1,
  * eps 1e-5), running statistics in evaluation. State: weight, bias, running_mean, running_var,
- * num_batches_tracked.
+ * num_batches_tracked. {@link #thenRelu} builds batch norm → ReLU as one layer: the same function, state and
+ * gradient, with the ReLU fused into the batch norm's passes over memory instead of two more of its own.
  */
 public final class BatchNorm2d extends Layer {
     public final int channels;
     public final float momentum, eps;
+    /** Whether a ReLU follows inside this layer. */
+    public final boolean relu;
     private final Parameter weight, bias;
     private final Tensor runningMean, runningVar;
     private final StateDict.LongEntry numBatchesTracked = new StateDict.LongEntry();
 
     public BatchNorm2d(Backend b, int channels) { this(b, channels, 0.1f, 1e-5f); }
 
-    public BatchNorm2d(Backend b, int channels, float momentum, float eps) {
-        this.channels = channels; this.momentum = momentum; this.eps = eps;
+    public BatchNorm2d(Backend b, int channels, float momentum, float eps) { this(b, channels, momentum, eps, false); }
+
+    private BatchNorm2d(Backend b, int channels, float momentum, float eps, boolean relu) {
+        this.channels = channels; this.momentum = momentum; this.eps = eps; this.relu = relu;
         this.weight = new Parameter(b, channels);
         this.bias = new Parameter(b, channels);
         this.runningMean = b.allocate(channels);
@@ -36,13 +41,16 @@ public final class BatchNorm2d extends Layer {
         b.fill(runningVar, 1f);
     }
 
+    /** Batch norm followed by a ReLU, as one layer (its state is the batch norm's; a ReLU has none). */
+    public static BatchNorm2d thenRelu(Backend b, int channels) { return new BatchNorm2d(b, channels, 0.1f, 1e-5f, true); }
+
     public Tensor runningMean() { return runningMean; }
 
     public Tensor runningVar() { return runningVar; }
 
     public long numBatchesTracked() { return numBatchesTracked.get(); }
 
-    private static final class Cache { Tensor x, y, dx, saveMean, saveInvStd; boolean trainedForward; }
+    private static final class Cache { Tensor x, y, dx, masked, saveMean, saveInvStd; boolean trainedForward; }
 
     @Override
     public Tensor forward(Tape tape, Tensor x) {
@@ -55,10 +63,13 @@ public final class BatchNorm2d extends Layer {
         if (tape.training()) {
             c.saveMean = tape.reuse(c.saveMean, channels);
             c.saveInvStd = tape.reuse(c.saveInvStd, channels);
-            b.batchNormTrainForward(x, weight.value(), bias.value(), runningMean, runningVar, momentum, eps, c.y, c.saveMean, c.saveInvStd);
+            if (relu) b.batchNormReluTrainForward(x, weight.value(), bias.value(), runningMean, runningVar, momentum, eps, c.y, c.saveMean,
+                    c.saveInvStd);
+            else b.batchNormTrainForward(x, weight.value(), bias.value(), runningMean, runningVar, momentum, eps, c.y, c.saveMean, c.saveInvStd);
             numBatchesTracked.set(numBatchesTracked.get() + 1);
         } else {
             b.batchNormInferenceForward(x, weight.value(), bias.value(), runningMean, runningVar, eps, c.y);
+            if (relu) b.relu(c.y, c.y);
         }
         return c.y;
     }
@@ -69,10 +80,18 @@ public final class BatchNorm2d extends Layer {
         Backend b = tape.backend();
         Tensor dGamma = grad.params() ? weight.grad() : null, dBeta = grad.params() ? bias.grad() : null;
         c.dx = tape.reuse(c.dx, c.x.shape());
-        if (c.trainedForward) {
+        if (c.trainedForward && relu) {
+            b.batchNormReluTrainBackward(c.x, c.y, dy, weight.value(), c.saveMean, c.saveInvStd, c.dx, dGamma, dBeta);
+        } else if (c.trainedForward) {
             b.batchNormTrainBackward(c.x, dy, weight.value(), c.saveMean, c.saveInvStd, c.dx, dGamma, dBeta);
         } else {
-            b.batchNormInferenceBackward(c.x, dy, weight.value(), runningMean, runningVar, eps, c.dx, dGamma, dBeta);
+            Tensor through = dy;
+            if (relu) {
+                c.masked = tape.reuse(c.masked, dy.shape());
+                b.reluBackward(c.y, dy, c.masked);
+                through = c.masked;
+            }
+            b.batchNormInferenceBackward(c.x, through, weight.value(), runningMean, runningVar, eps, c.dx, dGamma, dBeta);
         }
         return grad.input() ? c.dx : null;
     }

@@ -364,6 +364,30 @@ public class CpuBackend implements Backend {
     }
 
     @Override
+    public void batchNormReluTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                          float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        if (!nativeKernels) { Backend.super.batchNormReluTrainForward(x, gamma, beta, runningMean, runningVar, momentum, eps, y, saveMean,
+                saveInvStd); return; }
+        int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
+        requireSize(y, x.size(), "batchNormReluTrainForward");
+        threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormReluTrainForward(addr(x, 0), addr(gamma, 0), addr(beta, 0),
+                addr(runningMean, 0), addr(runningVar, 0), momentum, eps, addr(y, 0), addr(saveMean, 0), addr(saveInvStd, 0), n, c, hw,
+                c0, c1, 1));
+    }
+
+    @Override
+    public void batchNormReluTrainBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+                                           Tensor dx, Tensor dGamma, Tensor dBeta) {
+        if (!nativeKernels) { Backend.super.batchNormReluTrainBackward(x, y, dy, gamma, saveMean, saveInvStd, dx, dGamma, dBeta); return; }
+        int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
+        requireSize(dx, x.size(), "batchNormReluTrainBackward");
+        requireSize(y, x.size(), "batchNormReluTrainBackward y");
+        threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormReluTrainBackward(addr(x, 0), addr(y, 0), addr(dy, 0), addr(gamma, 0),
+                addr(saveMean, 0), addr(saveInvStd, 0), addr(dx, 0), dGamma == null ? 0 : addr(dGamma, 0),
+                dBeta == null ? 0 : addr(dBeta, 0), n, c, hw, c0, c1));
+    }
+
+    @Override
     public void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps, Tensor y) {
         if (!nativeKernels) { loops.batchNormInferenceForward(x, gamma, beta, runningMean, runningVar, eps, y); return; }
         int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);

@@ -56,6 +56,14 @@ final class NativeCpuKernels {
     static native void batchNormTrainBackward(long x, long dy, long gamma, long saveMean, long saveInvStd, long dx, long dGamma, long dBeta,
                                               long n, long c, long hw, long c0, long c1);
 
+    @Name("cw_bn_relu_train_forward")
+    static native void batchNormReluTrainForward(long x, long gamma, long beta, long runMean, long runVar, float momentum, float eps, long y,
+                                                 long saveMean, long saveInvStd, long n, long c, long hw, long c0, long c1, int relu);
+
+    @Name("cw_bn_relu_train_backward")
+    static native void batchNormReluTrainBackward(long x, long y, long dy, long gamma, long saveMean, long saveInvStd, long dx, long dGamma,
+                                                  long dBeta, long n, long c, long hw, long c0, long c1);
+
     @Name("cw_bn_inference_forward")
     static native void batchNormInferenceForward(long x, long gamma, long beta, long runMean, long runVar, float eps, long y,
                                                  long n, long c, long hw, long c0, long c1);

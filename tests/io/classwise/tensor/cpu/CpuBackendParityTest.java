@@ -123,6 +123,33 @@ class CpuBackendParityTest {
         }
     }
 
+    /** Batch norm with its ReLU fused (native: one kernel each way) against the reference's two operations. */
+    @ParameterizedTest(name = "N={0} C={1} HW={2}")
+    @CsvSource({"4, 3, 25", "16, 64, 64"})
+    void fusedBatchNormReluMatchesReference(int n, int c, int hw) {
+        Rng rng = new Rng(n * 31L + c);
+        Tensor x = randn(REF, rng, 2, n, c, hw), dy = randn(REF, rng, 1, n, c, hw);
+        Tensor gamma = randn(REF, rng, 1, c), beta = randn(REF, rng, 1, c);
+        for (CpuBackend cpu : BOTH) {
+            String what = cpu.usesNativeKernels() ? " native" : " java";
+            Tensor rm = REF.allocate(c), rv = REF.allocate(c), y = REF.allocate(x.shape()), sm = REF.allocate(c), si = REF.allocate(c);
+            Tensor crm = cpu.allocate(c), crv = cpu.allocate(c), cy = cpu.allocate(x.shape()), csm = cpu.allocate(c), csi = cpu.allocate(c);
+            REF.batchNormReluTrainForward(x, gamma, beta, rm, rv, 0.1f, 1e-5f, y, sm, si);
+            cpu.batchNormReluTrainForward(to(cpu, x), to(cpu, gamma), to(cpu, beta), crm, crv, 0.1f, 1e-5f, cy, csm, csi);
+            assertClose(y.toArray(), cy.toArray(), 1e-5, 1e-5, "bn+relu train forward" + what);
+            int zeros = 0;
+            for (float v : cy.toArray()) if (v == 0f) zeros++;
+            assertTrue(zeros > x.size() / 4 && zeros < 3 * x.size() / 4, "the ReLU clips about half: " + zeros + " of " + x.size());
+            Tensor dx = REF.allocate(x.shape()), cdx = cpu.allocate(x.shape()), dg = REF.allocate(c), db = REF.allocate(c), cdg = cpu.allocate(c),
+                    cdb = cpu.allocate(c);
+            REF.batchNormReluTrainBackward(x, y, dy, gamma, sm, si, dx, dg, db);
+            cpu.batchNormReluTrainBackward(to(cpu, x), cy, to(cpu, dy), to(cpu, gamma), csm, csi, cdx, cdg, cdb);
+            assertClose(dx.toArray(), cdx.toArray(), 1e-5, 1e-4, "bn+relu train backward" + what);
+            assertClose(dg.toArray(), cdg.toArray(), 1e-4, 1e-5, "bn+relu dgamma" + what);
+            assertClose(db.toArray(), cdb.toArray(), 1e-4, 1e-5, "bn+relu dbeta" + what);
+        }
+    }
+
     @Test
     void fusedAttackUpdateMatchesReferenceExactly() {
         Rng rng = new Rng(21);
