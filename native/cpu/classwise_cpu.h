@@ -32,6 +32,14 @@ static inline void cw_relu(int64_t x, int64_t y, int64_t n) {
     for (int64_t i = 0; i < n; i++) ys[i] = xs[i] > 0.f ? xs[i] : 0.f;
 }
 
+// out[i] = a[i] + b[i] for i < n (residual sums; out may be a or b)
+static inline void cw_add(int64_t a, int64_t b, int64_t out, int64_t n) {
+    const float* as = CW_F(a);
+    const float* bs = CW_F(b);
+    float* os = CW_F(out);
+    for (int64_t i = 0; i < n; i++) os[i] = as[i] + bs[i];
+}
+
 // dx[i] = y[i] > 0 ? dy[i] : 0 for i < n  (y: the ReLU's output)
 static inline void cw_relu_backward(int64_t y, int64_t dy, int64_t dx, int64_t n) {
     const float* __restrict__ ys = CW_F(y);
@@ -296,8 +304,125 @@ static inline void cw_linf_pgd_step(int64_t xAdv, int64_t grad, int64_t xNat, fl
 // ---- batch norm over x (N, C, HW), channels [c0, c1) (callers split channels over threads).
 // Sums in double, as ReferenceBackend, so both agree to float rounding.
 
-// Training mode: batch statistics, y = (x − mean)·invStd·γ + β, saved mean/invStd, running
-// statistics updated PyTorch's way ((1 − m)·running + m·batch, unbiased variance).
+// Rows of one channel's plane, for batch norm: plain loops, and AVX-512 twins that keep 16 fp32 partial sums
+// per row (each row's total then goes into the channel's double sum) and run branch-free (a ReLU mask as a
+// compare, not a jump: its outcome is unpredictable). The vector sums group the additions differently, so
+// the two agree to fp32 rounding, not bit for bit.
+typedef struct { double sum, sumXhat; } cw_bn_sums;
+
+static inline double cw_bn_row_sum(const float* row, int64_t n) {
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += row[i];
+    return s;
+}
+
+static inline double cw_bn_row_square_deviation(const float* row, int64_t n, double mean) {
+    double v = 0;
+    for (int64_t i = 0; i < n; i++) { const double e = row[i] - mean; v += e * e; }
+    return v;
+}
+
+// out = (row − mean)·k + bt, max(·, 0) when relu
+static inline void cw_bn_row_affine(const float* row, float* out, int64_t n, double mean, double k, double bt, int relu) {
+    if (relu) for (int64_t i = 0; i < n; i++) { const float v = (float) ((row[i] - mean) * k + bt); out[i] = v > 0.f ? v : 0.f; }
+    else for (int64_t i = 0; i < n; i++) out[i] = (float) ((row[i] - mean) * k + bt);
+}
+
+// Σ g and Σ g·x̂ over a row, g = dy masked by y > 0 when y is given
+static inline cw_bn_sums cw_bn_row_grad_sums(const float* row, const float* g, const float* y, int64_t n, double mean, double invStd) {
+    cw_bn_sums r = { 0, 0 };
+    for (int64_t i = 0; i < n; i++) {
+        const float gi = !y || y[i] > 0.f ? g[i] : 0.f;
+        r.sum += gi;
+        r.sumXhat += gi * ((row[i] - mean) * invStd);
+    }
+    return r;
+}
+
+// out = k·(g − a − x̂·b), g masked as above
+static inline void cw_bn_row_grad(const float* row, const float* g, const float* y, float* out, int64_t n, double mean, double invStd,
+                                  double k, double a, double b) {
+    for (int64_t i = 0; i < n; i++) {
+        const float gi = !y || y[i] > 0.f ? g[i] : 0.f;
+        out[i] = (float) (k * (gi - a - (row[i] - mean) * invStd * b));
+    }
+}
+
+#if CW_POOL_VECTOR
+static inline __mmask16 cw_bn_lanes(int64_t left) { return left >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << left) - 1u); }
+
+__attribute__((target("avx512f")))
+static double cw_bn_row_sum_avx512(const float* row, int64_t n) {
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n; i += 16) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(cw_bn_lanes(n - i), row + i));
+    return (double) _mm512_reduce_add_ps(acc);
+}
+
+__attribute__((target("avx512f")))
+static double cw_bn_row_square_deviation_avx512(const float* row, int64_t n, double mean) {
+    const __m512 mu = _mm512_set1_ps((float) mean);
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n; i += 16) {
+        const __mmask16 m = cw_bn_lanes(n - i);
+        const __m512 e = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, row + i), mu);
+        acc = _mm512_fmadd_ps(e, e, acc);
+    }
+    return (double) _mm512_reduce_add_ps(acc);
+}
+
+__attribute__((target("avx512f")))
+static void cw_bn_row_affine_avx512(const float* row, float* out, int64_t n, double mean, double k, double bt, int relu) {
+    const __m512 mu = _mm512_set1_ps((float) mean), kv = _mm512_set1_ps((float) k), bv = _mm512_set1_ps((float) bt);
+    const __m512 floor = _mm512_set1_ps(relu ? 0.f : -__builtin_inff());
+    for (int64_t i = 0; i < n; i += 16) {
+        const __mmask16 m = cw_bn_lanes(n - i);
+        const __m512 v = _mm512_fmadd_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mu), kv, bv);
+        _mm512_mask_storeu_ps(out + i, m, _mm512_max_ps(v, floor));
+    }
+}
+
+__attribute__((target("avx512f")))
+static inline __m512 cw_bn_masked_grad(const float* g, const float* y, int64_t i, __mmask16 m) {
+    const __m512 gv = _mm512_maskz_loadu_ps(m, g + i);
+    if (!y) return gv;
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(m, y + i), _mm512_setzero_ps(), _CMP_GT_OQ), gv);
+}
+
+__attribute__((target("avx512f")))
+static cw_bn_sums cw_bn_row_grad_sums_avx512(const float* row, const float* g, const float* y, int64_t n, double mean, double invStd) {
+    const __m512 mu = _mm512_set1_ps((float) mean), is = _mm512_set1_ps((float) invStd);
+    __m512 s = _mm512_setzero_ps(), sx = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n; i += 16) {
+        const __mmask16 m = cw_bn_lanes(n - i);
+        const __m512 gi = cw_bn_masked_grad(g, y, i, m);
+        const __m512 xhat = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mu), is);
+        s = _mm512_add_ps(s, gi);
+        sx = _mm512_fmadd_ps(gi, xhat, sx);
+    }
+    cw_bn_sums r = { (double) _mm512_reduce_add_ps(s), (double) _mm512_reduce_add_ps(sx) };
+    return r;
+}
+
+__attribute__((target("avx512f")))
+static void cw_bn_row_grad_avx512(const float* row, const float* g, const float* y, float* out, int64_t n, double mean, double invStd,
+                                  double k, double a, double b) {
+    const __m512 mu = _mm512_set1_ps((float) mean), is = _mm512_set1_ps((float) invStd), kv = _mm512_set1_ps((float) k);
+    const __m512 av = _mm512_set1_ps((float) a), bv = _mm512_set1_ps((float) b);
+    for (int64_t i = 0; i < n; i += 16) {
+        const __mmask16 m = cw_bn_lanes(n - i);
+        const __m512 gi = cw_bn_masked_grad(g, y, i, m);
+        const __m512 xhat = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mu), is);
+        const __m512 v = _mm512_mul_ps(kv, _mm512_sub_ps(_mm512_sub_ps(gi, av), _mm512_mul_ps(xhat, bv)));
+        _mm512_mask_storeu_ps(out + i, m, v);
+    }
+}
+#define CW_BN_ROW(vector, name, ...) ((vector) ? name##_avx512(__VA_ARGS__) : name(__VA_ARGS__))
+#else
+#define CW_BN_ROW(vector, name, ...) name(__VA_ARGS__)
+#endif
+
+// Training mode: y = (x − batch mean)·γ/√(batch var + ε) + β per channel, channels [c0, c1) of (N, C, HW);
+// saves the mean and 1/std for the backward pass and updates the running statistics (unbiased variance).
 // relu != 0: y = max(that, 0), the ReLU that follows the batch norm fused into its last pass
 static inline void cw_bn_relu_train_forward(int64_t x, int64_t gamma, int64_t beta, int64_t runMean, int64_t runVar, float momentum,
                                             float eps, int64_t y, int64_t saveMean, int64_t saveInvStd, int64_t n, int64_t c,
@@ -305,25 +430,17 @@ static inline void cw_bn_relu_train_forward(int64_t x, int64_t gamma, int64_t be
     const float* xs = CW_F(x);
     float* ys = CW_F(y);
     const double m = (double) n * hw;
+    const int vector = cw_cpu_avx512_level() >= 1;
+    (void) vector;
     for (int64_t ch = c0; ch < c1; ch++) {
         double s = 0;
-        for (int64_t b = 0; b < n; b++) {
-            const float* row = xs + (b * c + ch) * hw;
-            for (int64_t i = 0; i < hw; i++) s += row[i];
-        }
+        for (int64_t b = 0; b < n; b++) s += CW_BN_ROW(vector, cw_bn_row_sum, xs + (b * c + ch) * hw, hw);
         const double mean = s / m;
         double v = 0;
-        for (int64_t b = 0; b < n; b++) {
-            const float* row = xs + (b * c + ch) * hw;
-            for (int64_t i = 0; i < hw; i++) { const double e = row[i] - mean; v += e * e; }
-        }
+        for (int64_t b = 0; b < n; b++) v += CW_BN_ROW(vector, cw_bn_row_square_deviation, xs + (b * c + ch) * hw, hw, mean);
         const double var = v / m, invStd = 1.0 / sqrt(var + eps), k = invStd * CW_F(gamma)[ch], bt = CW_F(beta)[ch];
-        for (int64_t b = 0; b < n; b++) {
-            const float* row = xs + (b * c + ch) * hw;
-            float* out = ys + (b * c + ch) * hw;
-            if (relu) for (int64_t i = 0; i < hw; i++) { const float v = (float) ((row[i] - mean) * k + bt); out[i] = v > 0.f ? v : 0.f; }
-            else for (int64_t i = 0; i < hw; i++) out[i] = (float) ((row[i] - mean) * k + bt);
-        }
+        for (int64_t b = 0; b < n; b++)
+            CW_BN_ROW(vector, cw_bn_row_affine, xs + (b * c + ch) * hw, ys + (b * c + ch) * hw, hw, mean, k, bt, relu);
         CW_F(saveMean)[ch] = (float) mean;
         CW_F(saveInvStd)[ch] = (float) invStd;
         const double unbiased = m > 1 ? var * m / (m - 1) : var;
@@ -349,37 +466,21 @@ static inline void cw_bn_relu_train_backward(int64_t x, int64_t y, int64_t dy, i
     const float* dys = CW_F(dy);
     float* dxs = CW_F(dx);
     const double m = (double) n * hw;
+    const int vector = cw_cpu_avx512_level() >= 1;
+    (void) vector;
     for (int64_t ch = c0; ch < c1; ch++) {
         const double mean = CW_F(saveMean)[ch], invStd = CW_F(saveInvStd)[ch], g = CW_F(gamma)[ch];
         double sumDy = 0, sumDyXhat = 0;
         for (int64_t b = 0; b < n; b++) {
-            const float* row = xs + (b * c + ch) * hw;
-            const float* grow = dys + (b * c + ch) * hw;
-            if (ys) {
-                const float* yrow = ys + (b * c + ch) * hw;
-                for (int64_t i = 0; i < hw; i++) {
-                    const float gi = yrow[i] > 0.f ? grow[i] : 0.f;
-                    sumDy += gi;
-                    sumDyXhat += gi * ((row[i] - mean) * invStd);
-                }
-            } else {
-                for (int64_t i = 0; i < hw; i++) { sumDy += grow[i]; sumDyXhat += grow[i] * ((row[i] - mean) * invStd); }
-            }
+            const int64_t at = (b * c + ch) * hw;
+            const cw_bn_sums r = CW_BN_ROW(vector, cw_bn_row_grad_sums, xs + at, dys + at, ys ? ys + at : 0, hw, mean, invStd);
+            sumDy += r.sum;
+            sumDyXhat += r.sumXhat;
         }
         const double k = g * invStd, a = sumDy / m, bcoef = sumDyXhat / m;
         for (int64_t b = 0; b < n; b++) {
-            const float* row = xs + (b * c + ch) * hw;
-            const float* grow = dys + (b * c + ch) * hw;
-            float* out = dxs + (b * c + ch) * hw;
-            if (ys) {
-                const float* yrow = ys + (b * c + ch) * hw;
-                for (int64_t i = 0; i < hw; i++) {
-                    const float gi = yrow[i] > 0.f ? grow[i] : 0.f;
-                    out[i] = (float) (k * (gi - a - (row[i] - mean) * invStd * bcoef));
-                }
-            } else {
-                for (int64_t i = 0; i < hw; i++) out[i] = (float) (k * (grow[i] - a - (row[i] - mean) * invStd * bcoef));
-            }
+            const int64_t at = (b * c + ch) * hw;
+            CW_BN_ROW(vector, cw_bn_row_grad, xs + at, dys + at, ys ? ys + at : 0, dxs + at, hw, mean, invStd, k, a, bcoef);
         }
         if (dGamma) CW_F(dGamma)[ch] += (float) sumDyXhat;
         if (dBeta) CW_F(dBeta)[ch] += (float) sumDy;

@@ -457,7 +457,13 @@ public class CpuBackend implements Backend {
 
     @Override public void scale(Tensor x, float a) { loops.scale(x, a); }
 
-    @Override public void add(Tensor a, Tensor b, Tensor out) { loops.add(a, b, out); }
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out) {
+        if (!nativeKernels) { loops.add(a, b, out); return; }
+        requireSize(b, a.size(), "add b");
+        requireSize(out, a.size(), "add out");
+        threads.forRange(a.size(), (t, i0, i1) -> NativeCpuKernels.add(addr(a, i0), addr(b, i0), addr(out, i0), i1 - i0));
+    }
 
     @Override public double sum(Tensor x) { return loops.sum(x); }
 

@@ -38,6 +38,8 @@ final class NativeCpuKernels {
 
     @Name("cw_relu") static native void relu(long x, long y, long n);
 
+    @Name("cw_add") static native void add(long a, long b, long out, long n);
+
     @Name("cw_relu_backward") static native void reluBackward(long y, long dy, long dx, long n);
 
     @Name("cw_add_channel_bias") static native void addChannelBias(long y, long bias, long n, long channels, long plane);

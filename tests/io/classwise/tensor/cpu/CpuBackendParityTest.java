@@ -123,6 +123,20 @@ class CpuBackendParityTest {
         }
     }
 
+    @Test
+    void addMatchesReferenceExactly() {
+        Rng rng = new Rng(41);
+        Tensor a = randn(REF, rng, 1, 3, 1001), b = randn(REF, rng, 1, 3, 1001), sum = REF.allocate(3, 1001);
+        REF.add(a, b, sum);
+        for (CpuBackend cpu : BOTH) {
+            Tensor out = cpu.allocate(3, 1001), ca = to(cpu, a);
+            cpu.add(ca, to(cpu, b), out);
+            assertArrayEquals(sum.toArray(), out.toArray(), "add");
+            cpu.add(ca, to(cpu, b), ca);
+            assertArrayEquals(sum.toArray(), ca.toArray(), "add into its first operand");
+        }
+    }
+
     /** Batch norm with its ReLU fused (native: one kernel each way) against the reference's two operations. */
     @ParameterizedTest(name = "N={0} C={1} HW={2}")
     @CsvSource({"4, 3, 25", "16, 64, 64"})
