@@ -197,6 +197,7 @@ public final class Workloads {
                 b.gemm(false, false, batch, in, out, 1f, y, w, 0f, dx);
                 return 1;
             }
+            @Override public float[] output() { return dx.toArray(); }
         };
     }
 
