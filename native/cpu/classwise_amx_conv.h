@@ -49,8 +49,9 @@ static inline int64_t cw_amx_conv_weight_elems(int64_t k, int64_t c, int64_t r, 
 }
 
 // wv[rs][cb][kb][pair][kk][e] = bf16(w[kb·16 + kk, cb·32 + 2·pair + e, r, s]), zero past K and C, for the kernel
-// offsets rs ∈ [rs0, rs1) (threads split them)
-static inline void cw_amx_conv_pack_weights(int64_t w, int64_t wv, int64_t k, int64_t c, int64_t r, int64_t s, int64_t rs0, int64_t rs1) {
+// offsets rs ∈ [rs0, rs1) (threads split them). The plain loop; the AMX path packs with cw_amx_conv_pack_weights_avx512.
+static inline void cw_amx_conv_pack_weights_ref(int64_t w, int64_t wv, int64_t k, int64_t c, int64_t r, int64_t s, int64_t rs0,
+                                                int64_t rs1) {
     const float* ws = CW_F(w);
     uint16_t* out = (uint16_t*) (intptr_t) wv;
     const int64_t cbs = cw_bf16_round32(c) / 32, kbs = cw_bf16_round32(k) / 16;
@@ -67,6 +68,39 @@ static inline void cw_amx_conv_pack_weights(int64_t w, int64_t wv, int64_t k, in
 }
 
 #if CW_BF16_HAVE_VECTOR
+// cw_amx_conv_pack_weights with AVX-512: per offset, channel block and output channel, the 32 channels' weights
+// gathered (they lie R·S apart), rounded into 16 pairs, and scattered to their rows of the B tile
+__attribute__((target("avx512f,avx512bw,avx512bf16")))
+static void cw_amx_conv_pack_weights_avx512(int64_t w, int64_t wv, int64_t k, int64_t c, int64_t r, int64_t s, int64_t rs0,
+                                            int64_t rs1) {
+    const float* ws = CW_F(w);
+    uint32_t* out = (uint32_t*) (intptr_t) wv;
+    const int64_t cbs = cw_bf16_round32(c) / 32, kbs = cw_bf16_round32(k) / 16, taps = r * s;
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i stride = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int) taps));  // channel i at i·R·S
+    const __m512i rows = _mm512_slli_epi32(lane, 4);                                    // pair i is B-tile row i: 16 words apart
+    for (int64_t rs = rs0; rs < rs1; rs++)
+        for (int64_t cb = 0; cb < cbs; cb++) {
+            const int64_t left = c - cb * 32;
+            const __mmask16 lo = left >= 16 ? 0xffff : left <= 0 ? 0 : (__mmask16) ((1u << left) - 1u);
+            const __mmask16 hi = left >= 32 ? 0xffff : left <= 16 ? 0 : (__mmask16) ((1u << (left - 16)) - 1u);
+            for (int64_t kb = 0; kb < kbs; kb++)
+                for (int64_t kk = 0; kk < 16; kk++) {
+                    const int64_t ko = kb * 16 + kk;
+                    uint32_t* tile = out + (((rs * cbs + cb) * kbs + kb) * 16) * 16 + kk;
+                    __m512i pairs = _mm512_setzero_si512();
+                    if (ko < k) {
+                        const float* base = ws + (ko * c + cb * 32) * taps + rs;
+                        const __m512 even = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lo, stride, base, 4);
+                        const __m512 odd = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), hi, stride, base + 16 * taps, 4);
+                        // channels 0–15 and 16–31 in order; pair p = channels (2p, 2p + 1)
+                        pairs = (__m512i) _mm512_cvtne2ps_pbh(odd, even);
+                    }
+                    _mm512_i32scatter_epi32((int*) tile, rows, pairs, 4);
+                }
+        }
+}
+
 // xv = x (N, C, H, W) channels-last in blocks of 32, zero-bordered, for images [n0, n1): per channel pair and
 // 16 pixels, two loads, the rounding into pairs, and a scatter of the 16 words to their pixels.
 __attribute__((target("avx512f,avx512bw,avx512bf16")))
@@ -191,7 +225,14 @@ static void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t y,
     }
     cw_amx_end();
 }
+
+static inline void cw_amx_conv_pack_weights(int64_t w, int64_t wv, int64_t k, int64_t c, int64_t r, int64_t s, int64_t rs0, int64_t rs1) {
+    cw_amx_conv_pack_weights_avx512(w, wv, k, c, r, s, rs0, rs1);
+}
 #else
+static inline void cw_amx_conv_pack_weights(int64_t w, int64_t wv, int64_t k, int64_t c, int64_t r, int64_t s, int64_t rs0, int64_t rs1) {
+    cw_amx_conv_pack_weights_ref(w, wv, k, c, r, s, rs0, rs1);
+}
 static inline void cw_amx_conv_pack_input(int64_t x, int64_t xv, int64_t n0, int64_t n1, int64_t c, int64_t h, int64_t w, int64_t pad) {
     (void) x; (void) xv; (void) n0; (void) n1; (void) c; (void) h; (void) w; (void) pad;
 }
