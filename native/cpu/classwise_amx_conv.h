@@ -151,23 +151,53 @@ static inline int64_t cw_amx_conv_tile_pixels(int64_t ti, int rowTiles, int64_t 
     return j0;
 }
 
+// rows[i] = column i of the 16 × 16 matrix m (row-major): unpack, shuffle, and two 128-bit lane shuffles
+__attribute__((target("avx512f")))
+static inline void cw_amx_transpose16(const float* m, __m512 rows[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i++) rows[i] = _mm512_loadu_ps(m + 16 * i);
+    for (int i = 0; i < 16; i += 2) { t[i] = _mm512_unpacklo_ps(rows[i], rows[i + 1]); t[i + 1] = _mm512_unpackhi_ps(rows[i], rows[i + 1]); }
+    for (int i = 0; i < 16; i += 4) {
+        rows[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        rows[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        rows[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        rows[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int h = 0; h < 16; h += 8)
+        for (int i = 0; i < 4; i++) {
+            t[h + i] = _mm512_shuffle_f32x4(rows[h + i], rows[h + i + 4], 0x88);
+            t[h + i + 4] = _mm512_shuffle_f32x4(rows[h + i], rows[h + i + 4], 0xdd);
+        }
+    for (int i = 0; i < 8; i++) {
+        rows[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        rows[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+    }
+}
+
 // The accumulator tile (16 pixels × 16 channels, row-major) into y (N, K, P, Q) + bias, the real pixels only:
-// per channel one gather of its 16 pixels from the tile, then a scatter to where they land (at[l] ≥ 0) — a
-// scalar loop here cost twice the convolution's own tile arithmetic.
+// transposed in registers, then per channel one masked store where the tile's pixels are consecutive in y (row
+// tiles), else a scatter (tiles along the padded width that wrap a row). Scalar stores, one value at a time,
+// cost twice the tile arithmetic.
 __attribute__((target("avx512f")))
 static inline void cw_amx_conv_store(const float* acc, float* ys, const float* bias, int64_t img, const int64_t at[16], int64_t k0,
                                      int64_t k, int64_t pq) {
     __mmask16 lanes = 0;
+    int consecutive = 1;
     int32_t where[16];
     for (int l = 0; l < 16; l++) {
         where[l] = at[l] >= 0 ? (int32_t) at[l] : 0;
         if (at[l] >= 0) lanes |= (__mmask16) (1u << l);
+        if (at[l] >= 0 && at[l] != at[0] + l) consecutive = 0;
     }
+    if (at[0] < 0 || (lanes & (lanes + 1))) consecutive = 0;  // the real lanes must be 0, 1, … in order
+    __m512 channel[16];
+    cw_amx_transpose16(acc, channel);
     const __m512i to = _mm512_loadu_si512(where);
-    const __m512i column = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(16));
     for (int64_t i = 0; i < 16 && k0 + i < k; i++) {
-        const __m512 v = _mm512_add_ps(_mm512_i32gather_ps(column, acc + i, 4), _mm512_set1_ps(bias ? bias[k0 + i] : 0.f));
-        _mm512_mask_i32scatter_ps(ys + (img * k + k0 + i) * pq, lanes, to, v, 4);
+        const __m512 v = _mm512_add_ps(channel[i], _mm512_set1_ps(bias ? bias[k0 + i] : 0.f));
+        float* plane = ys + (img * k + k0 + i) * pq;
+        if (consecutive) _mm512_mask_storeu_ps(plane + at[0], lanes, v);
+        else _mm512_mask_i32scatter_ps(plane, lanes, to, v, 4);
     }
 }
 

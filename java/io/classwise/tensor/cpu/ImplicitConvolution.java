@@ -45,11 +45,13 @@ final class ImplicitConvolution {
 
     /**
      * Whether {@link #backwardData} computes this geometry with this bf16 kernel: as {@link #handlesBackwardData}, and with AMX
-     * any number of input channels (the direct AMX convolution has no 8-channel granularity).
+     * (the direct convolution) stride 1 with at least 16 input channels.
      */
     static boolean handlesBackwardData(ConvGeometry g, Bf16Kernel bf16) {
         if (bf16 != Bf16Kernel.AMX) return handlesBackwardData(g);
-        return g.stride() == 1 && g.r() == g.s() && g.pad() <= g.r() - 1;
+        // Its output channels are the layer's input channels: below 16 (an image's 1 or 3), AMX would compute a whole
+        // 32-channel tile for each and the implicit GEMM would pack R·S·K rows per pixel; im2col + sgemm is faster.
+        return g.stride() == 1 && g.r() == g.s() && g.pad() <= g.r() - 1 && g.c() >= MIN_DIRECT_CHANNELS;
     }
 
     /** Whether a convolution runs directly on AMX tiles (classwise_amx_conv.h) instead of as an implicit GEMM. */
