@@ -26,14 +26,6 @@
 #include <string.h>
 #include "classwise_conv.h"
 #include "classwise_cpuid.h"
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
-#if defined(__GNUC__) && !defined(__clang__)
-// gcc 12's intrinsics (_mm512_max_ps, _mm512_srli_epi32, …) pass _mm512_undefined_*() and then warn about it
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
 
 #define CW_BF_KC 256  // rows of K per block: A and B panels of 16 KiB each, together in L1
 #define CW_BF_MR 32   // rows of A per panel

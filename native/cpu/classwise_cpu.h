@@ -14,14 +14,6 @@
 #include <string.h>
 #include "../include/classwise_pool_window.h"
 #include "classwise_cpuid.h"
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
-#if defined(__GNUC__) && !defined(__clang__)
-// gcc 12's intrinsics (_mm512_max_ps, _mm512_srli_epi32, …) pass _mm512_undefined_*() and then warn about it
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
 
 #define CW_F(a) ((float*) (intptr_t) (a))
 
@@ -78,15 +70,22 @@ static inline void cw_pool_load_window_row(const float* row, int64_t n, __m512* 
     *odd = _mm512_permutex2var_ps(lo, _mm512_add_epi32(evens, _mm512_set1_epi32(1)), hi);
 }
 
+// The 16 windows of output row p from column q (n of them real): their four values and their maximum
+__attribute__((target("avx512f")))
+static inline __m512 cw_pool_windows(const float* in, int64_t w, int64_t p, int64_t q, int64_t n, __m512* a, __m512* b, __m512* c,
+                                     __m512* d) {
+    cw_pool_load_window_row(in + 2 * p * w + 2 * q, n, a, b);
+    cw_pool_load_window_row(in + (2 * p + 1) * w + 2 * q, n, c, d);
+    return _mm512_max_ps(_mm512_max_ps(*a, *b), _mm512_max_ps(*c, *d));
+}
+
 __attribute__((target("avx512f")))
 static void cw_max_pool_2x2_forward_avx512(const float* in, float* out, int64_t w, int64_t P, int64_t Q, float floor) {
     for (int64_t p = 0; p < P; p++)
         for (int64_t q = 0; q < Q; q += 16) {
             const int64_t n = Q - q < 16 ? Q - q : 16;
             __m512 a, b, c, d;
-            cw_pool_load_window_row(in + 2 * p * w + 2 * q, n, &a, &b);
-            cw_pool_load_window_row(in + (2 * p + 1) * w + 2 * q, n, &c, &d);
-            const __m512 m = _mm512_max_ps(_mm512_max_ps(a, b), _mm512_max_ps(c, d));
+            const __m512 m = cw_pool_windows(in, w, p, q, n, &a, &b, &c, &d);
             _mm512_mask_storeu_ps(out + p * Q + q, cw_pool_lanes(n), _mm512_max_ps(m, _mm512_set1_ps(floor)));
         }
 }
@@ -99,9 +98,7 @@ static void cw_max_pool_2x2_backward_avx512(const float* in, const float* g, flo
         for (int64_t q = 0; q < Q; q += 16) {
             const int64_t n = Q - q < 16 ? Q - q : 16;
             __m512 a, b, c, d;
-            cw_pool_load_window_row(in + 2 * p * w + 2 * q, n, &a, &b);
-            cw_pool_load_window_row(in + (2 * p + 1) * w + 2 * q, n, &c, &d);
-            const __m512 m = _mm512_max_ps(_mm512_max_ps(a, b), _mm512_max_ps(c, d));
+            const __m512 m = cw_pool_windows(in, w, p, q, n, &a, &b, &c, &d);
             const __mmask16 ia = _mm512_cmp_ps_mask(a, m, _CMP_EQ_OQ);
             const __mmask16 ib = _mm512_cmp_ps_mask(b, m, _CMP_EQ_OQ) & ~ia;
             const __mmask16 ic = _mm512_cmp_ps_mask(c, m, _CMP_EQ_OQ) & ~(ia | ib);

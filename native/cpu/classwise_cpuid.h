@@ -14,6 +14,14 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>  // for the vector kernels of the headers that include this one
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+// gcc 12's intrinsics (_mm512_max_ps, _mm512_srli_epi32, …) pass _mm512_undefined_*() and then warn about it
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 
 // 1 when CPUID's vendor string is "AuthenticAMD", else 0 (also on non-x86 machines)
 static inline int cw_cpu_is_amd(void) {
