@@ -153,27 +153,41 @@ static void cw_bf16_round_row_avx512(const float* src, int64_t n, int64_t kcp, u
     }
 }
 
-// cw_bf16_pack_pixels_ref for stride 1 with AVX-512: per run of ≤ 16 pixels and pair of rows, two masked
+// The len (≤ 16) pixels of a run, stride 1 or 2 apart in the padded input: one masked load, or two and the even lanes
+__attribute__((target("avx512f")))
+static inline __m512 cw_bf16_load_run(const float* src, int64_t len, int64_t stride) {
+    const __mmask16 m = (__mmask16) ((1u << len) - 1u);
+    if (stride == 1) return _mm512_maskz_loadu_ps(m, src);
+    const int64_t span = 2 * len - 1;  // elements the run covers
+    const __mmask16 lo = span >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << span) - 1u);
+    const __mmask16 hi = span <= 16 ? (__mmask16) 0 : (__mmask16) ((1u << (span - 16)) - 1u);
+    const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    return _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(lo, src), evens, _mm512_maskz_loadu_ps(hi, src + 16));
+}
+
+// cw_bf16_pack_pixels_ref for stride 1 or 2 with AVX-512: per run of ≤ 16 pixels and pair of rows, the two rows'
 // loads, the rounding, one masked store.
 __attribute__((target("avx512f,avx512bw,avx512bf16")))
 static void cw_bf16_pack_pixels_avx512(const float* xp, const cw_conv_runs* runs, const int64_t* offsets, int64_t kc,
-                                       int64_t kcp, uint32_t* panel) {
+                                       int64_t kcp, int64_t stride, uint32_t* panel) {
     int64_t filled = 0;
     for (int64_t t = 0; t < runs->count; t++) {
-        const __mmask16 m = (__mmask16) ((1u << runs->len[t]) - 1u);
+        const int64_t len = runs->len[t];
+        const __mmask16 m = (__mmask16) ((1u << len) - 1u);
         const float* src = xp + runs->base[t];
         uint32_t* dst = panel + runs->lane[t];
         int64_t kp = 0;
         for (; 2 * kp + 1 < kc; kp++) {
-            const __m512 lo = _mm512_maskz_loadu_ps(m, src + offsets[2 * kp]), hi = _mm512_maskz_loadu_ps(m, src + offsets[2 * kp + 1]);
+            const __m512 lo = cw_bf16_load_run(src + offsets[2 * kp], len, stride), hi = cw_bf16_load_run(src + offsets[2 * kp + 1], len, stride);
             _mm512_mask_storeu_epi32(dst + kp * CW_BF_NR, m, cw_bf16_pairs16(lo, hi));
         }
         if (2 * kp < kc) {  // odd depth: the last pair's high half is zero
-            _mm512_mask_storeu_epi32(dst + kp * CW_BF_NR, m, cw_bf16_pairs16(_mm512_maskz_loadu_ps(m, src + offsets[2 * kp]), _mm512_setzero_ps()));
+            _mm512_mask_storeu_epi32(dst + kp * CW_BF_NR, m, cw_bf16_pairs16(cw_bf16_load_run(src + offsets[2 * kp], len, stride),
+                                                                             _mm512_setzero_ps()));
             kp++;
         }
         for (; kp < kcp / 2; kp++) _mm512_mask_storeu_epi32(dst + kp * CW_BF_NR, m, _mm512_setzero_si512());
-        filled += runs->len[t];
+        filled += len;
     }
     for (int64_t kp = 0; filled < CW_BF_NR && kp < kcp / 2; kp++)
         for (int64_t l = filled; l < CW_BF_NR; l++) panel[kp * CW_BF_NR + l] = 0;  // past the batch's last pixel
@@ -440,7 +454,7 @@ static inline void cw_bf16_conv2d_forward(int64_t xp, int64_t wp, int64_t bias, 
                     cw_conv_panel_runs(&g, jb + jr * CW_BF_NR, len, &runs[jr]);
                 }
 #if CW_BF16_HAVE_VECTOR
-                if (stride == 1 && kernel != CW_BF16_KERNEL_REF) cw_bf16_pack_pixels_avx512(xs, &runs[jr], offsets, kc, kcp, panel);
+                if (stride <= 2 && kernel != CW_BF16_KERNEL_REF) cw_bf16_pack_pixels_avx512(xs, &runs[jr], offsets, kc, kcp, stride, panel);
                 else
 #endif
                 cw_bf16_pack_pixels_ref(xs, &g, &runs[jr], offsets, kc, kcp, panel);

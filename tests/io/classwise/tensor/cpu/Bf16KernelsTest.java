@@ -65,6 +65,7 @@ class Bf16KernelsTest {
             new ConvGeometry(3, 1, 28, 28, 32, 5, 5, 1, 2),    // Madry CNN conv1: depth 25
             new ConvGeometry(2, 32, 14, 14, 64, 5, 5, 1, 2),   // Madry CNN conv2: depth 800 (blocks of 256)
             new ConvGeometry(2, 3, 9, 11, 16, 3, 3, 2, 1),     // stride 2, 16 output channels (half a panel)
+            new ConvGeometry(2, 20, 18, 37, 24, 3, 3, 2, 1),   // stride 2, output rows longer than a 16-pixel run
             new ConvGeometry(2, 24, 8, 8, 40, 1, 1, 1, 0),     // 1×1
             new ConvGeometry(1, 9, 7, 5, 70, 3, 3, 1, 0),      // no padding, odd sizes
             new ConvGeometry(3, 40, 4, 4, 48, 3, 3, 1, 1),     // AMX: tiles along the padded width (short rows), an odd tile count
