@@ -50,6 +50,31 @@ final class Bf16Gemm {
         run(o, k, pc, n, alpha, beta, kernel.id);
     }
 
+    /**
+     * Packs a rows operand once for many products ({@link #multiplyPacked}): A (m × k), A[i, kk] = a[i·lda + kk] when
+     * kContiguous, else a[kk·lda + i]; threads split the rows. Returns the packed rows' address, valid until the next
+     * packing by this object.
+     */
+    long packRows(long a, int lda, boolean kContiguous, int m, int k, Bf16Kernel kernel) {
+        long packed = packedA.bytes(2 * NativeCpuKernels.bf16PackedAElems(m, k));
+        threads.forRange((m + BLOCK - 1) / BLOCK, (t, r0, r1) -> NativeCpuKernels.bf16PackA(a, lda, kContiguous ? 1 : 0, m, k,
+                (long) r0 * BLOCK, Math.min((long) r1 * BLOCK, m), packed, kernel.id));
+        return packed;
+    }
+
+    /**
+     * C (m × n, row stride ldc) = packed rows (from {@link #packRows}) · B (k × n, B[kk, j] = b[kk·ldb + j]), on the
+     * calling thread, which is thread {@code thread} of this object's pool (its workspace): for products inside a
+     * loop the caller already split over threads, such as one per image.
+     */
+    void multiplyPacked(int thread, long packed, int m, int k, long b, int ldb, long c, int ldc, int n, Bf16Kernel kernel) {
+        for (long m0 = 0; m0 < m; m0 += ROWS_PER_PASS) {
+            long m1 = Math.min(m0 + ROWS_PER_PASS, m);
+            NativeCpuKernels.bf16Gemm(packed, m, k, b, ldb, 1, c, ldc, 0, 1f, 0f, m0, m1, 0, n,
+                    workspaces[thread].bytes(NativeCpuKernels.bf16GemmWorkspaceBytes(m0, m1)), kernel.id);
+        }
+    }
+
     private void run(Orientation o, int k, long c, int ldc, float alpha, float beta, int kernel) {
         long packed = packedA.bytes(2 * NativeCpuKernels.bf16PackedAElems(o.m(), k));
         int rowBlocks = (o.m() + BLOCK - 1) / BLOCK, columnBlocks = (o.n() + BLOCK - 1) / BLOCK;

@@ -196,8 +196,31 @@ public class CpuBackend implements Backend {
         if (kernel != null && ImplicitConvolution.handlesBackwardData(g, kernel)) {
             g.requireShapes(dx, w, dy);
             implicit.backwardData(dy, w, dx, g, kernel);
-        } else if (bf16 != null) conv2dBackwardDataFp32(bf16.rounded(dy, 0), bf16.rounded(w, 1), dx, g);
+        } else if (bf16Gemm != null) conv2dBackwardDataBf16(dy, w, dx, g, bf16Kernel);
+        else if (bf16 != null) conv2dBackwardDataFp32(bf16.rounded(dy, 0), bf16.rounded(w, 1), dx, g);
         else conv2dBackwardDataFp32(dy, w, dx, g);
+    }
+
+    /**
+     * The input gradient of the convolutions the bf16 convolution kernels leave (stride 2, few input channels) with the
+     * bf16 matrix product: per image, cols (C·R·S, P·Q) = Wᵀ (C·R·S × K, packed once) · dy[n] (K × P·Q), then col2im
+     * (a 1×1 stride-1 convolution writes dx[n] directly).
+     */
+    private void conv2dBackwardDataBf16(Tensor dy, Tensor w, Tensor dx, ConvGeometry g, Bf16Kernel kernel) {
+        g.requireShapes(dx, w, dy);
+        int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w(), k = g.k();
+        long packed = bf16Gemm.packRows(addr(w, 0), crs, false, crs, k, kernel); // Wᵀ[i, kk] = w[kk·crs + i]
+        boolean pointwise = isPointwise(g);
+        threads.forRange(g.n(), (t, n0, n1) -> {
+            Workspace ws = workspaces[t];
+            if (!pointwise) ws.cols(crs * pq);
+            for (int n = n0; n < n1; n++) {
+                long out = pointwise ? addr(dx, (long) n * chw) : ws.colsAddress();
+                bf16Gemm.multiplyPacked(t, packed, crs, k, addr(dy, (long) n * k * pq), pq, out, pq, pq, kernel);
+                if (!pointwise) NativeCpuKernels.col2im(ws.colsAddress(), addr(dx, (long) n * chw), g.c(), g.h(), g.w(), g.r(), g.s(),
+                        g.stride(), g.pad());
+            }
+        });
     }
 
     private void conv2dBackwardDataFp32(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
