@@ -151,29 +151,6 @@ static inline int64_t cw_amx_conv_tile_pixels(int64_t ti, int rowTiles, int64_t 
     return j0;
 }
 
-// rows[i] = column i of the 16 × 16 matrix m (row-major): unpack, shuffle, and two 128-bit lane shuffles
-__attribute__((target("avx512f")))
-static inline void cw_amx_transpose16(const float* m, __m512 rows[16]) {
-    __m512 t[16];
-    for (int i = 0; i < 16; i++) rows[i] = _mm512_loadu_ps(m + 16 * i);
-    for (int i = 0; i < 16; i += 2) { t[i] = _mm512_unpacklo_ps(rows[i], rows[i + 1]); t[i + 1] = _mm512_unpackhi_ps(rows[i], rows[i + 1]); }
-    for (int i = 0; i < 16; i += 4) {
-        rows[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
-        rows[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
-        rows[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-        rows[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-    }
-    for (int h = 0; h < 16; h += 8)
-        for (int i = 0; i < 4; i++) {
-            t[h + i] = _mm512_shuffle_f32x4(rows[h + i], rows[h + i + 4], 0x88);
-            t[h + i + 4] = _mm512_shuffle_f32x4(rows[h + i], rows[h + i + 4], 0xdd);
-        }
-    for (int i = 0; i < 8; i++) {
-        rows[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-        rows[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
-    }
-}
-
 // The accumulator tile (16 pixels × 16 channels, row-major) into y (N, K, P, Q) + bias, the real pixels only:
 // transposed in registers, then per channel one masked store where the tile's pixels are consecutive in y (row
 // tiles), else a scatter (tiles along the padded width that wrap a row). Scalar stores, one value at a time,
@@ -191,7 +168,7 @@ static inline void cw_amx_conv_store(const float* acc, float* ys, const float* b
     }
     if (at[0] < 0 || (lanes & (lanes + 1))) consecutive = 0;  // the real lanes must be 0, 1, … in order
     __m512 channel[16];
-    cw_amx_transpose16(acc, channel);
+    cw_bf16_transpose16(acc, channel);
     const __m512i to = _mm512_loadu_si512(where);
     for (int64_t i = 0; i < 16 && k0 + i < k; i++) {
         const __m512 v = _mm512_add_ps(channel[i], _mm512_set1_ps(bias ? bias[k0 + i] : 0.f));

@@ -193,6 +193,55 @@ static void cw_bf16_pack_pixels_avx512(const float* xp, const cw_conv_runs* runs
         for (int64_t l = filled; l < CW_BF_NR; l++) panel[kp * CW_BF_NR + l] = 0;  // past the batch's last pixel
 }
 
+// rows[i] = column i of the 16 × 16 matrix m (row-major): unpack, shuffle, and two 128-bit lane shuffles
+__attribute__((target("avx512f")))
+static inline void cw_bf16_transpose16(const float* m, __m512 rows[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i++) rows[i] = _mm512_loadu_ps(m + 16 * i);
+    for (int i = 0; i < 16; i += 2) { t[i] = _mm512_unpacklo_ps(rows[i], rows[i + 1]); t[i + 1] = _mm512_unpackhi_ps(rows[i], rows[i + 1]); }
+    for (int i = 0; i < 16; i += 4) {
+        rows[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        rows[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        rows[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        rows[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int h = 0; h < 16; h += 8)
+        for (int i = 0; i < 4; i++) {
+            t[h + i] = _mm512_shuffle_f32x4(rows[h + i], rows[h + i + 4], 0x88);
+            t[h + i + 4] = _mm512_shuffle_f32x4(rows[h + i], rows[h + i + 4], 0xdd);
+        }
+    for (int i = 0; i < 8; i++) {
+        rows[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        rows[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+    }
+}
+
+// cw_bf16_pack_b_ref for a B stored by columns (B[kk, l] = b[l·ldb + kk]) with AVX-512: each column's K values rounded
+// into pairs (cvtne2ps2bf16 keeps them in order, so a column's words are its pairs), then 16 × 16 blocks of words
+// transposed into the panel's rows. Columns past len and rows past kc are zero.
+__attribute__((target("avx512f,avx512bw,avx512bf16")))
+static void cw_bf16_pack_b_columns_avx512(const float* b, int64_t ldb, int64_t k0, int64_t kc, int64_t kcp, int64_t j, int64_t len,
+                                          uint32_t* panel) {
+    float block[256] __attribute__((aligned(64)));
+    for (int64_t l0 = 0; l0 < CW_BF_NR; l0 += 16)
+        for (int64_t kp0 = 0; kp0 < kcp / 2; kp0 += 16) {
+            const int64_t left = kc - 2 * kp0;  // K values of this block still inside the depth
+            const __mmask16 lo = left >= 16 ? (__mmask16) 0xffff : left <= 0 ? 0 : (__mmask16) ((1u << left) - 1u);
+            const __mmask16 hi = left >= 32 ? (__mmask16) 0xffff : left <= 16 ? 0 : (__mmask16) ((1u << (left - 16)) - 1u);
+            for (int64_t l = 0; l < 16; l++) {
+                __m512i words = _mm512_setzero_si512();
+                if (l0 + l < len) {
+                    const float* column = b + (j + l0 + l) * ldb + k0 + 2 * kp0;
+                    words = (__m512i) _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(hi, column + 16), _mm512_maskz_loadu_ps(lo, column));
+                }
+                _mm512_store_si512(block + 16 * l, words);
+            }
+            __m512 rows[16];
+            cw_bf16_transpose16(block, rows);
+            for (int64_t i = 0; i < 16 && kp0 + i < kcp / 2; i++) _mm512_storeu_ps((float*) (panel + (kp0 + i) * CW_BF_NR + l0), rows[i]);
+        }
+}
+
 // cw_bf16_pack_b_ref for a row-major B (nContiguous) with AVX-512: rows 2kp and 2kp + 1 interleaved 16 columns at a time
 __attribute__((target("avx512f,avx512bw,avx512bf16")))
 static void cw_bf16_pack_b_rows_avx512(const float* b, int64_t ldb, int64_t k0, int64_t kc, int64_t kcp, int64_t j, int64_t len,
@@ -499,6 +548,7 @@ static inline void cw_bf16_gemm(int64_t pa, int64_t m, int64_t k, int64_t b, int
                 const int64_t len = nj - jr * CW_BF_NR < CW_BF_NR ? nj - jr * CW_BF_NR : CW_BF_NR;
 #if CW_BF16_HAVE_VECTOR
                 if (bNContiguous && kernel != CW_BF16_KERNEL_REF) cw_bf16_pack_b_rows_avx512(bs, ldb, k0, kc, kcp, jb + jr * CW_BF_NR, len, panel);
+                else if (kernel != CW_BF16_KERNEL_REF) cw_bf16_pack_b_columns_avx512(bs, ldb, k0, kc, kcp, jb + jr * CW_BF_NR, len, panel);
                 else
 #endif
                 cw_bf16_pack_b_ref(bs, ldb, bNContiguous, k0, kc, kcp, jb + jr * CW_BF_NR, len, panel);
