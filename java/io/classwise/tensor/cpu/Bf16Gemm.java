@@ -18,12 +18,16 @@ final class Bf16Gemm {
 
     private final CpuThreads threads;
     private final ScratchBuffer packedA = new ScratchBuffer();
-    private final ScratchBuffer[] workspaces;
+    private final ScratchBuffer[] workspaces, threadRows;
 
     Bf16Gemm(CpuThreads threads) {
         this.threads = threads;
         this.workspaces = new ScratchBuffer[threads.count()];
-        for (int t = 0; t < workspaces.length; t++) workspaces[t] = new ScratchBuffer();
+        this.threadRows = new ScratchBuffer[threads.count()];
+        for (int t = 0; t < workspaces.length; t++) {
+            workspaces[t] = new ScratchBuffer();
+            threadRows[t] = new ScratchBuffer();
+        }
     }
 
     /** One way to pose the product to the kernels: rows (M × K) times columns (K × N), C or Cᵀ. */
@@ -71,6 +75,21 @@ final class Bf16Gemm {
         for (long m0 = 0; m0 < m; m0 += ROWS_PER_PASS) {
             long m1 = Math.min(m0 + ROWS_PER_PASS, m);
             NativeCpuKernels.bf16Gemm(packed, m, k, b, ldb, 1, c, ldc, 0, 1f, 0f, m0, m1, 0, n,
+                    workspaces[thread].bytes(NativeCpuKernels.bf16GemmWorkspaceBytes(m0, m1)), kernel.id);
+        }
+    }
+
+    /**
+     * On the calling thread, thread {@code thread} of this object's pool: C (m × n, row stride ldc) = A · B + beta · C with
+     * A (m × k, A[i, kk] = a[i·lda + kk]) packed on this thread and B stored by columns (B[kk, j] = b[j·ldb + kk]):
+     * a weight gradient's dy[n] · colsᵀ, one image at a time inside the caller's split.
+     */
+    void multiplyOnThread(int thread, long a, int lda, int m, int k, long b, int ldb, long c, int ldc, int n, float beta, Bf16Kernel kernel) {
+        long packed = threadRows[thread].bytes(2 * NativeCpuKernels.bf16PackedAElems(m, k));
+        NativeCpuKernels.bf16PackA(a, lda, 1, m, k, 0, m, packed, kernel.id);
+        for (long m0 = 0; m0 < m; m0 += ROWS_PER_PASS) {
+            long m1 = Math.min(m0 + ROWS_PER_PASS, m);
+            NativeCpuKernels.bf16Gemm(packed, m, k, b, ldb, 0, c, ldc, 0, 1f, beta, m0, m1, 0, n,
                     workspaces[thread].bytes(NativeCpuKernels.bf16GemmWorkspaceBytes(m0, m1)), kernel.id);
         }
     }

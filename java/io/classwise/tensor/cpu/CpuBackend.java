@@ -249,43 +249,59 @@ public class CpuBackend implements Backend {
 
     @Override
     public void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
-        if (bf16 != null) conv2dBackwardFilterFp32(bf16.rounded(x, 0), bf16.rounded(dy, 1), dw, db, g);
-        else conv2dBackwardFilterFp32(x, dy, dw, db, g);
+        g.requireShapes(x, dw, dy);
+        if (bf16Gemm != null) weightGradient(x, dy, dw, g, bf16Kernel);
+        else if (bf16 != null) weightGradient(bf16.rounded(x, 0), bf16.rounded(dy, 1), dw, g, null);
+        else weightGradient(x, dy, dw, g, null);
+        if (db != null) biasGradient(dy, db, g); // a sum, not a product: from the fp32 dy in every precision
     }
 
-    private void conv2dBackwardFilterFp32(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
-        g.requireShapes(x, dw, dy);
+    /**
+     * dw (K, C·R·S) += Σ_n dy[n] (K, P·Q) · cols[n]ᵀ, per thread into a partial summed in thread order. bf16: a native
+     * bf16 kernel (each image's dy and columns rounded while packed), or null for sgemm.
+     */
+    private void weightGradient(Tensor x, Tensor dy, Tensor dw, ConvGeometry g, Bf16Kernel bf16) {
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w(), K = g.k();
         FloatPointer px = Blas.pointer(x), pdy = Blas.pointer(dy);
-        FloatBuffer dyb = HostStorage.of(dy);
+        boolean pointwise = isPointwise(g);
         int used = threads.forRange(g.n(), (t, n0, n1) -> {
             Workspace ws = workspaces[t];
-            ws.partial(K * crs + K);
+            ws.partial(K * crs);
             for (int n = n0; n < n1; n++) {
-                FloatPointer cols;
-                long colOff;
-                if (isPointwise(g)) { cols = px; colOff = (long) n * chw; }
-                else { im2col(x, n, g, ws); cols = ws.colsPointer(); colOff = 0; }
-                // partial (K, CRS) += dy[n] (K, PQ) · colsᵀ (PQ, CRS)
-                Blas.sgemm(false, true, K, crs, pq, 1f, pdy, (long) n * K * pq, pq, cols, colOff, pq,
-                        n == n0 ? 0f : 1f, ws.partialPointer(), 0, crs);
-                if (db != null) {
-                    FloatBuffer part = ws.partialBuffer();
-                    for (int k = 0; k < K; k++) {
-                        double s = 0;
-                        int base = (n * K + k) * pq;
-                        for (int i = 0; i < pq; i++) s += dyb.get(base + i);
-                        part.put(K * crs + k, (n == n0 ? 0f : part.get(K * crs + k)) + (float) s);
-                    }
+                if (!pointwise) im2col(x, n, g, ws);
+                if (bf16 != null) {
+                    // partial (K, CRS) (+)= dy[n] (K rows, P·Q deep) · columns stored by column: cols (CRS, P·Q)
+                    long cols = pointwise ? addr(x, (long) n * chw) : ws.colsAddress();
+                    bf16Gemm.multiplyOnThread(t, addr(dy, (long) n * K * pq), pq, K, pq, cols, pq, ws.partialAddress(), crs, crs,
+                            n == n0 ? 0f : 1f, bf16);
+                } else {
+                    // partial (K, CRS) += dy[n] (K, PQ) · colsᵀ (PQ, CRS)
+                    Blas.sgemm(false, true, K, crs, pq, 1f, pdy, (long) n * K * pq, pq, pointwise ? px : ws.colsPointer(),
+                            pointwise ? (long) n * chw : 0, pq, n == n0 ? 0f : 1f, ws.partialPointer(), 0, crs);
                 }
             }
         });
-        FloatBuffer dwb = HostStorage.of(dw), dbb = db == null ? null : HostStorage.of(db);
+        FloatBuffer dwb = HostStorage.of(dw);
         for (int t = 0; t < used; t++) {
             FloatBuffer part = workspaces[t].partialBuffer();
             for (int i = 0; i < K * crs; i++) dwb.put(i, dwb.get(i) + part.get(i));
-            if (dbb != null) for (int k = 0; k < K; k++) dbb.put(k, dbb.get(k) + part.get(K * crs + k));
         }
+    }
+
+    /** db (K) += Σ_{n, pixels} dy, each channel's sum in double. */
+    private void biasGradient(Tensor dy, Tensor db, ConvGeometry g) {
+        int pq = g.p() * g.q(), K = g.k();
+        FloatBuffer dyb = HostStorage.of(dy), dbb = HostStorage.of(db);
+        threads.forRange(K, (t, k0, k1) -> {
+            for (int k = k0; k < k1; k++) {
+                double s = 0;
+                for (int n = 0; n < g.n(); n++) {
+                    int base = (n * K + k) * pq;
+                    for (int i = 0; i < pq; i++) s += dyb.get(base + i);
+                }
+                dbb.put(k, dbb.get(k) + (float) s);
+            }
+        });
     }
 
     /** The columns of image n of x into the thread's workspace. */
@@ -459,6 +475,8 @@ public class CpuBackend implements Backend {
         FloatBuffer partialBuffer() { return partial.buffer(); }
 
         FloatPointer partialPointer() { return partialPtr; }
+
+        long partialAddress() { return HostAddresses.of(partial); }
     }
 
     // ---------------------------------------------------------------- memory and the primitives the reference loops compute

@@ -87,21 +87,27 @@ class Bf16KernelsTest {
                     float[] w = exact ? integers(rng, wSize, 4) : randn(rng, wSize, 0.2);
                     float[] dy = exact ? integers(rng, Tensor.sizeOf(g.outputShape()), 8) : randn(rng, Tensor.sizeOf(g.outputShape()), 1);
                     float[] bias = exact ? integers(rng, g.k(), 8) : randn(rng, g.k(), 1);
-                    float[][] forward = new float[2][], backward = new float[2][];
+                    float[][] forward = new float[2][], backward = new float[2][], weights = new float[2][], biases = new float[2][];
                     CpuBackend[] both = {fast, emulated};
                     for (int i = 0; i < 2; i++) {
                         CpuBackend b = both[i];
-                        Tensor y = b.allocate(g.outputShape()), dx = b.allocate(g.inputShape());
-                        Tensor wt = b.allocate(wShape).copyFrom(w);
-                        b.conv2dForward(b.allocate(g.inputShape()).copyFrom(x), wt, b.allocate(g.k()).copyFrom(bias), y, g);
-                        b.conv2dBackwardData(b.allocate(g.outputShape()).copyFrom(dy), wt, dx, g);
+                        Tensor y = b.allocate(g.outputShape()), dx = b.allocate(g.inputShape()), dw = b.allocate(wShape), db = b.allocate(g.k());
+                        Tensor wt = b.allocate(wShape).copyFrom(w), xt = b.allocate(g.inputShape()).copyFrom(x);
+                        Tensor dyt = b.allocate(g.outputShape()).copyFrom(dy);
+                        b.conv2dForward(xt, wt, b.allocate(g.k()).copyFrom(bias), y, g);
+                        b.conv2dBackwardData(dyt, wt, dx, g);
+                        b.conv2dBackwardFilter(xt, dyt, dw, db, g);
                         forward[i] = y.toArray();
                         backward[i] = dx.toArray();
+                        weights[i] = dw.toArray();
+                        biases[i] = db.toArray();
                     }
                     String what = kernel.flag() + " " + g + (exact ? " (integers)" : "");
+                    assertArrayEquals(biases[1], biases[0], what + " bias gradient (an fp32 sum of dy in both)");
                     if (exact) {
                         assertArrayEquals(forward[1], forward[0], what + " forward");
                         assertArrayEquals(backward[1], backward[0], what + " input gradient");
+                        assertArrayEquals(weights[1], weights[0], what + " weight gradient");
                         continue;
                     }
                     // Σ|x·w| per output (bias included) and Σ|dy·w| per input element, from the reference loops on |rounded operands|
@@ -112,6 +118,10 @@ class Bf16KernelsTest {
                     int depth = g.c() * g.r() * g.s();
                     assertWithinSummationBound(forward[1], forward[0], absY.toArray(), depth + 1, what + " forward");
                     assertWithinSummationBound(backward[1], backward[0], absDx.toArray(), g.k() * g.r() * g.s(), what + " input gradient");
+                    Tensor absDw = ref.allocate(wShape);
+                    ref.conv2dBackwardFilter(ref.allocate(g.inputShape()).copyFrom(rounded(x)), ref.allocate(g.outputShape()).copyFrom(rounded(dy)),
+                            absDw, null, g);
+                    assertWithinSummationBound(weights[1], weights[0], absDw.toArray(), g.n() * g.p() * g.q() + THREADS, what + " weight gradient");
                     assertTrue(!Arrays.equals(forward[0], new float[forward[0].length]), what + ": not all zero");
                 }
             }
