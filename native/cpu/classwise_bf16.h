@@ -309,15 +309,7 @@ static inline void cw_bf16_ukr_ref(int64_t kcp, const uint16_t* a, const uint32_
 // products whose A operand is one row's pair, broadcast.
 __attribute__((target("avx512f,avx512bf16")))
 static void cw_bf16_ukr_avx512_8x32(int64_t kcp, const uint16_t* a, const uint32_t* b, float* c, int64_t ldc, int accumulate) {
-    __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
-    if (accumulate) {
-#define CW_LOAD(i) c##i##0 = _mm512_loadu_ps(c + i * ldc); c##i##1 = _mm512_loadu_ps(c + i * ldc + 16);
-        CW_LOAD(0) CW_LOAD(1) CW_LOAD(2) CW_LOAD(3) CW_LOAD(4) CW_LOAD(5) CW_LOAD(6) CW_LOAD(7)
-#undef CW_LOAD
-    } else {
-        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = _mm512_setzero_ps();
-        c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = _mm512_setzero_ps();
-    }
+    CW_TILE_8X32_OPEN  // classwise_conv.h
     const uint32_t* a32 = (const uint32_t*) a;
     const int64_t row = kcp / 2;  // words per row of the A panel
     for (int64_t kp = 0; kp < kcp / 2; kp++, b += CW_BF_NR) {
@@ -327,9 +319,7 @@ static void cw_bf16_ukr_avx512_8x32(int64_t kcp, const uint16_t* a, const uint32
         CW_DP(0) CW_DP(1) CW_DP(2) CW_DP(3) CW_DP(4) CW_DP(5) CW_DP(6) CW_DP(7)
 #undef CW_DP
     }
-#define CW_STORE(i) _mm512_storeu_ps(c + i * ldc, c##i##0); _mm512_storeu_ps(c + i * ldc + 16, c##i##1);
-    CW_STORE(0) CW_STORE(1) CW_STORE(2) CW_STORE(3) CW_STORE(4) CW_STORE(5) CW_STORE(6) CW_STORE(7)
-#undef CW_STORE
+    CW_TILE_8X32_CLOSE
 }
 
 __attribute__((target("avx512f,avx512bf16")))

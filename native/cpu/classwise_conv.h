@@ -215,26 +215,33 @@ static inline void cw_ukr_ref(int64_t kc, const float* a, const float* b, float*
 #define CW_HAVE_VECTOR_KERNELS 1
 // The same tile with AVX-512: 16 accumulators (8 channels × 2 vectors of 16 pixels); per row of the
 // panels two vector loads and 16 FMAs whose weight operand is broadcast from memory.
+// An 8 × 32 fp32 tile in 16 zmm accumulators c00 … c71 (row i: c<i>0 columns 0–15, c<i>1 columns 16–31), with row
+// stride ldc in memory: declared and loaded (or zeroed), and stored back. Shared by the fp32 and bf16 micro-kernels.
+#define CW_TILE_ROW_LOAD(i) c##i##0 = _mm512_loadu_ps(c + i * ldc); c##i##1 = _mm512_loadu_ps(c + i * ldc + 16);
+#define CW_TILE_ROW_STORE(i) _mm512_storeu_ps(c + i * ldc, c##i##0); _mm512_storeu_ps(c + i * ldc + 16, c##i##1);
+#define CW_TILE_8X32_OPEN                                                                                  \
+    __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;                  \
+    if (accumulate) {                                                                                      \
+        CW_TILE_ROW_LOAD(0) CW_TILE_ROW_LOAD(1) CW_TILE_ROW_LOAD(2) CW_TILE_ROW_LOAD(3)                     \
+        CW_TILE_ROW_LOAD(4) CW_TILE_ROW_LOAD(5) CW_TILE_ROW_LOAD(6) CW_TILE_ROW_LOAD(7)                     \
+    } else {                                                                                               \
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = _mm512_setzero_ps();                               \
+        c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = _mm512_setzero_ps();                               \
+    }
+#define CW_TILE_8X32_CLOSE                                                                                 \
+    CW_TILE_ROW_STORE(0) CW_TILE_ROW_STORE(1) CW_TILE_ROW_STORE(2) CW_TILE_ROW_STORE(3)                     \
+    CW_TILE_ROW_STORE(4) CW_TILE_ROW_STORE(5) CW_TILE_ROW_STORE(6) CW_TILE_ROW_STORE(7)
+
 __attribute__((target("avx512f")))
 static void cw_ukr_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int accumulate) {
-    __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
-    if (accumulate) {
-#define CW_LOAD(i) c##i##0 = _mm512_loadu_ps(c + i * ldc); c##i##1 = _mm512_loadu_ps(c + i * ldc + 16);
-        CW_LOAD(0) CW_LOAD(1) CW_LOAD(2) CW_LOAD(3) CW_LOAD(4) CW_LOAD(5) CW_LOAD(6) CW_LOAD(7)
-#undef CW_LOAD
-    } else {
-        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = _mm512_setzero_ps();
-        c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = _mm512_setzero_ps();
-    }
+    CW_TILE_8X32_OPEN
     for (int64_t k = 0; k < kc; k++, a += CW_MR, b += CW_NR) {
         const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #define CW_FMA(i) { const __m512 ai = _mm512_set1_ps(a[i]); c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0); c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1); }
         CW_FMA(0) CW_FMA(1) CW_FMA(2) CW_FMA(3) CW_FMA(4) CW_FMA(5) CW_FMA(6) CW_FMA(7)
 #undef CW_FMA
     }
-#define CW_STORE(i) _mm512_storeu_ps(c + i * ldc, c##i##0); _mm512_storeu_ps(c + i * ldc + 16, c##i##1);
-    CW_STORE(0) CW_STORE(1) CW_STORE(2) CW_STORE(3) CW_STORE(4) CW_STORE(5) CW_STORE(6) CW_STORE(7)
-#undef CW_STORE
+    CW_TILE_8X32_CLOSE
 }
 
 // The 8 × 32 tile with AVX2 and FMA (no AVX-512) in three parts whose accumulators fit the 16 ymm
