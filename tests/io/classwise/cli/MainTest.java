@@ -1,6 +1,7 @@
 package io.classwise.cli;
 
 import io.classwise.tensor.Backends;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -40,6 +41,43 @@ class MainTest extends CommandLineTest {
         assertEquals(0, Main.execute("bench", "--batch", "4", "--reps", "1", "--warmup", "0", "--device", "reference"));
         String s = stdout();
         assertTrue(s.contains("images/s") && s.contains("PGD step madry-cnn") && s.contains("PGD step small-cnn"), s);
+    }
+
+    /**
+     * bf16 as a user meets it: info names the kernel auto picks; bench without --precision runs fp32 and bf16 side by side with
+     * the step's share of each GEMM peak; the fallback forced with --bf16-kernel emulated runs on any CPU; a wrong value is
+     * refused naming the flag.
+     */
+    @Test
+    void bf16KernelsAreNamedComparedAndForcible() {
+        Assumptions.assumeTrue(Backends.cpuUnavailabilityCause() == null, "no cpu backend");
+        assertEquals(0, Main.execute("info"));
+        assertTrue(stdout().contains("bf16 (--precision bf16) kernel: " + Backends.bf16KernelChoice()), stdout());
+        out.reset();
+        assertEquals(0, Main.execute("bench", "--device", "cpu", "--workload", "pgd10-train:small-cnn", "--batch", "4", "--reps", "1",
+                "--warmup", "0"));
+        String s = stdout();
+        assertTrue(s.contains("arithmetic: [fp32, bf16 (") && s.contains("share of that arithmetic's GEMM peak"), s);
+        assertTrue(s.lines().filter(l -> l.startsWith("| PGD-10 training step small-cnn")).count() == 2, s);
+        out.reset();
+        assertEquals(0, Main.execute("bench", "--device", "cpu", "--precision", "bf16", "--bf16-kernel", "emulated", "--workload",
+                "pgd-step:small-cnn", "--batch", "4", "--reps", "1", "--warmup", "0", "--efficiency=false"));
+        assertTrue(stdout().contains("arithmetic: [bf16 (emulated)]") && stdout().contains("PGD step small-cnn"), stdout());
+        assertNotEquals(0, Main.execute("bench", "--device", "cpu", "--precision", "bf16", "--bf16-kernel", "avx9", "--batch", "4"));
+        assertTrue(stderr().contains("--bf16-kernel") && stderr().contains("avx9"), stderr());
+    }
+
+    /** A bf16 run on the forced fallback: it trains, says how it multiplies, and records the kernel in its config. */
+    @Test
+    void aBf16RunRecordsItsKernel() throws IOException {
+        Assumptions.assumeTrue(Backends.cpuUnavailabilityCause() == null, "no cpu backend");
+        Path run = Files.createTempDirectory("classwise-bf16-run").resolve("run");
+        assertEquals(0, Main.execute("train", "--dataset", "fashion-mnist", "--synthetic", "64", "--arch", "small-cnn", "--epochs", "1",
+                "--eval-examples", "0", "--batch-size", "32", "--device", "cpu", "--precision", "bf16", "--bf16-kernel", "emulated",
+                "--out", run.toString(), "--no-progress"), stderr());
+        assertTrue(stdout().contains("bf16 (emulated)"), stdout());
+        String config = Files.readString(run.resolve("config.json"));
+        assertTrue(config.contains("\"precision\" : \"bf16\"") && config.contains("\"bf16Kernel\" : \"emulated\""), config);
     }
 
     @Test
