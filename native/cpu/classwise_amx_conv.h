@@ -48,31 +48,12 @@ static inline int64_t cw_amx_conv_weight_elems(int64_t k, int64_t c, int64_t r, 
     return r * s * cw_bf16_round32(k) * cw_bf16_round32(c);
 }
 
+#if CW_VECTOR
 // wv[rs][cb][kb][pair][kk][e] = bf16(w[kb·16 + kk, cb·32 + 2·pair + e, r, s]), zero past K and C, for the kernel
-// offsets rs ∈ [rs0, rs1) (threads split them). The plain loop; the AMX path packs with cw_amx_conv_pack_weights_avx512.
-static inline void cw_amx_conv_pack_weights_ref(int64_t w, int64_t wv, int64_t k, int64_t c, int64_t r, int64_t s, int64_t rs0,
-                                                int64_t rs1) {
-    const float* ws = CW_F(w);
-    uint16_t* out = (uint16_t*) (intptr_t) wv;
-    const int64_t cbs = cw_bf16_round32(c) / 32, kbs = cw_bf16_round32(k) / 16;
-    for (int64_t rs = rs0; rs < rs1; rs++)
-        for (int64_t cb = 0; cb < cbs; cb++)
-            for (int64_t kb = 0; kb < kbs; kb++)
-                for (int64_t pair = 0; pair < 16; pair++)
-                    for (int64_t kk = 0; kk < 16; kk++)
-                        for (int64_t e = 0; e < 2; e++) {
-                            const int64_t ch = cb * 32 + 2 * pair + e, ko = kb * 16 + kk;
-                            out[((((rs * cbs + cb) * kbs + kb) * 16 + pair) * 16 + kk) * 2 + e] =
-                                    ch < c && ko < k ? (uint16_t) cw_bf16_bits(ws[(ko * c + ch) * r * s + rs]) : 0;
-                        }
-}
-
-#if CW_BF16_HAVE_VECTOR
-// cw_amx_conv_pack_weights with AVX-512: per offset, channel block and output channel, the 32 channels' weights
-// gathered (they lie R·S apart), rounded into 16 pairs, and scattered to their rows of the B tile
+// offsets rs ∈ [rs0, rs1) (threads split them): per offset, channel block and output channel, the 32 channels'
+// weights gathered (they lie R·S apart), rounded into 16 pairs, and scattered to their rows of the B tile
 __attribute__((target("avx512f,avx512bw,avx512bf16")))
-static void cw_amx_conv_pack_weights_avx512(int64_t w, int64_t wv, int64_t k, int64_t c, int64_t r, int64_t s, int64_t rs0,
-                                            int64_t rs1) {
+static void cw_amx_conv_pack_weights(int64_t w, int64_t wv, int64_t k, int64_t c, int64_t r, int64_t s, int64_t rs0, int64_t rs1) {
     const float* ws = CW_F(w);
     uint32_t* out = (uint32_t*) (intptr_t) wv;
     const int64_t cbs = cw_bf16_round32(c) / 32, kbs = cw_bf16_round32(k) / 16, taps = r * s;
@@ -81,9 +62,7 @@ static void cw_amx_conv_pack_weights_avx512(int64_t w, int64_t wv, int64_t k, in
     const __m512i rows = _mm512_slli_epi32(lane, 4);                                    // pair i is B-tile row i: 16 words apart
     for (int64_t rs = rs0; rs < rs1; rs++)
         for (int64_t cb = 0; cb < cbs; cb++) {
-            const int64_t left = c - cb * 32;
-            const __mmask16 lo = left >= 16 ? 0xffff : left <= 0 ? 0 : (__mmask16) ((1u << left) - 1u);
-            const __mmask16 hi = left >= 32 ? 0xffff : left <= 16 ? 0 : (__mmask16) ((1u << (left - 16)) - 1u);
+            const __mmask16 lo = cw_lanes(c - cb * 32), hi = cw_lanes(c - cb * 32 - 16);
             for (int64_t kb = 0; kb < kbs; kb++)
                 for (int64_t kk = 0; kk < 16; kk++) {
                     const int64_t ko = kb * 16 + kk;
@@ -120,7 +99,7 @@ static void cw_amx_conv_pack_input(int64_t x, int64_t xv, int64_t n0, int64_t n1
                 memset(line, 0, (size_t) (pad * 64));
                 memset(line + (pad + w) * 32, 0, (size_t) (pad * 64));
                 for (int64_t col = 0; col < w; col += 16) {
-                    const __mmask16 m = w - col >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (w - col)) - 1u);
+                    const __mmask16 m = cw_lanes(w - col);
                     int* dst = (int*) (line + (pad + col) * 32);
                     for (int64_t pair = 0; pair < 16; pair++) {
                         const int64_t c0 = cb * 32 + 2 * pair, c1 = c0 + 1;
@@ -180,7 +159,7 @@ static inline void cw_amx_conv_store(const float* acc, float* ys, const float* b
 
 // y for the pixel tiles [t0, t1) (t0 even): xv from cw_amx_conv_pack_input, wv from cw_amx_conv_pack_weights
 __attribute__((target("amx-tile,amx-bf16")))
-static void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t y, int64_t n, int64_t c, int64_t h, int64_t w,
+static void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t y, int64_t c, int64_t h, int64_t w,
                                 int64_t k, int64_t r, int64_t s, int64_t pad, int64_t t0, int64_t t1) {
     const uint16_t* xs = (const uint16_t*) (intptr_t) xv;
     const uint16_t* ws = (const uint16_t*) (intptr_t) wv;
@@ -193,7 +172,6 @@ static void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t y,
     // them: each block's weights are then read from L2 once per group, not streamed from memory per tile.
     const int64_t imageBytes = cbs * hp * wp * 64, groupImages = imageBytes >= (512 << 10) ? 1 : (512 << 10) / imageBytes;
     const int64_t group = (groupImages * per + 1) / 2 * 2;
-    (void) n;
     cw_amx_begin();
     for (int64_t g0 = t0; g0 < t1; g0 += group) {
         const int64_t g1 = t1 - g0 < group ? t1 : g0 + group;
@@ -232,20 +210,17 @@ static void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t y,
     }
     cw_amx_end();
 }
-
-static inline void cw_amx_conv_pack_weights(int64_t w, int64_t wv, int64_t k, int64_t c, int64_t r, int64_t s, int64_t rs0, int64_t rs1) {
-    cw_amx_conv_pack_weights_avx512(w, wv, k, c, r, s, rs0, rs1);
-}
 #else
+// Without the x86-64 kernels AMX is never chosen (Bf16Kernel): these only keep the JNI bindings whole.
 static inline void cw_amx_conv_pack_weights(int64_t w, int64_t wv, int64_t k, int64_t c, int64_t r, int64_t s, int64_t rs0, int64_t rs1) {
-    cw_amx_conv_pack_weights_ref(w, wv, k, c, r, s, rs0, rs1);
+    (void) w; (void) wv; (void) k; (void) c; (void) r; (void) s; (void) rs0; (void) rs1;
 }
 static inline void cw_amx_conv_pack_input(int64_t x, int64_t xv, int64_t n0, int64_t n1, int64_t c, int64_t h, int64_t w, int64_t pad) {
     (void) x; (void) xv; (void) n0; (void) n1; (void) c; (void) h; (void) w; (void) pad;
 }
-static inline void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t y, int64_t n, int64_t c, int64_t h, int64_t w,
+static inline void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t y, int64_t c, int64_t h, int64_t w,
                                        int64_t k, int64_t r, int64_t s, int64_t pad, int64_t t0, int64_t t1) {
-    (void) xv; (void) wv; (void) bias; (void) y; (void) n; (void) c; (void) h; (void) w; (void) k; (void) r; (void) s; (void) pad;
+    (void) xv; (void) wv; (void) bias; (void) y; (void) c; (void) h; (void) w; (void) k; (void) r; (void) s; (void) pad;
     (void) t0; (void) t1;
 }
 #endif

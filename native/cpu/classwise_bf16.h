@@ -30,7 +30,6 @@
 #define CW_BF_KC 256  // rows of K per block: A and B panels of 16 KiB each, together in L1
 #define CW_BF_MR 32   // rows of A per panel
 #define CW_BF_NR 32   // columns of B per panel
-#define CW_BF_NC 384  // columns per block of C
 
 #define CW_BF16_KERNEL_REF 0
 #define CW_BF16_KERNEL_AVX512 1
@@ -63,12 +62,12 @@ static inline int64_t cw_bf16_packed_a_elems(int64_t m, int64_t k) { return cw_b
 
 // dst[i] = src[i] rounded to bf16, as fp32 (cw_bf16_bits << 16), for i < n: the emulation's operand rounding,
 // bit for bit Precision.roundToBf16 (subnormals kept, unlike vcvtne2ps2bf16), 16 lanes at a time with AVX-512F.
-#if defined(__x86_64__) && defined(__GNUC__)
+#if CW_VECTOR
 __attribute__((target("avx512f")))
 static void cw_bf16_round_floats_avx512(const float* src, float* dst, int64_t n) {
     int64_t i = 0;
     for (; i < n; i += 16) {
-        const __mmask16 m = n - i >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (n - i)) - 1u);
+        const __mmask16 m = cw_lanes(n - i);
         const __m512 v = _mm512_maskz_loadu_ps(m, src + i);
         const __m512i bits = _mm512_castps_si512(v);
         const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
@@ -81,7 +80,7 @@ static void cw_bf16_round_floats_avx512(const float* src, float* dst, int64_t n)
 #endif
 
 static inline void cw_bf16_round_floats(int64_t src, int64_t dst, int64_t n) {
-#if defined(__x86_64__) && defined(__GNUC__)
+#if CW_VECTOR
     if (cw_cpu_avx512_level() >= 1) { cw_bf16_round_floats_avx512(CW_F(src), CW_F(dst), n); return; }
 #endif
     const float* s = CW_F(src);
@@ -128,8 +127,7 @@ static inline void cw_bf16_pack_pixels_ref(const float* xp, const cw_conv_shape*
     }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define CW_BF16_HAVE_VECTOR 1
+#if CW_VECTOR
 // 16 words of a B panel from rows lo and hi (16 fp32 lanes each): vcvtne2ps2bf16 rounds both to bf16
 // (nearest even, as cw_bf16_bits, except that fp32 subnormals, below 1.2e-38, become zero), then one
 // word permutation interleaves them.
@@ -145,10 +143,7 @@ static inline __m512i cw_bf16_pairs16(__m512 lo, __m512 hi) {
 __attribute__((target("avx512f,avx512bw,avx512bf16")))
 static void cw_bf16_round_row_avx512(const float* src, int64_t n, int64_t kcp, uint16_t* dst) {
     for (int64_t i = 0; i < kcp; i += 32) {
-        const int64_t left = n - i;
-        const __mmask16 m0 = left >= 16 ? 0xffff : left <= 0 ? 0 : (__mmask16) ((1u << left) - 1u);
-        const __mmask16 m1 = left >= 32 ? 0xffff : left <= 16 ? 0 : (__mmask16) ((1u << (left - 16)) - 1u);
-        const __m512 lo = _mm512_maskz_loadu_ps(m0, src + i), hi = _mm512_maskz_loadu_ps(m1, src + i + 16);
+        const __m512 lo = _mm512_maskz_loadu_ps(cw_lanes(n - i), src + i), hi = _mm512_maskz_loadu_ps(cw_lanes(n - i - 16), src + i + 16);
         _mm512_storeu_si512(dst + i, (__m512i) _mm512_cvtne2ps_pbh(hi, lo));
     }
 }
@@ -156,11 +151,9 @@ static void cw_bf16_round_row_avx512(const float* src, int64_t n, int64_t kcp, u
 // The len (≤ 16) pixels of a run, stride 1 or 2 apart in the padded input: one masked load, or two and the even lanes
 __attribute__((target("avx512f")))
 static inline __m512 cw_bf16_load_run(const float* src, int64_t len, int64_t stride) {
-    const __mmask16 m = (__mmask16) ((1u << len) - 1u);
-    if (stride == 1) return _mm512_maskz_loadu_ps(m, src);
+    if (stride == 1) return _mm512_maskz_loadu_ps(cw_lanes(len), src);
     const int64_t span = 2 * len - 1;  // elements the run covers
-    const __mmask16 lo = span >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << span) - 1u);
-    const __mmask16 hi = span <= 16 ? (__mmask16) 0 : (__mmask16) ((1u << (span - 16)) - 1u);
+    const __mmask16 lo = cw_lanes(span), hi = cw_lanes(span - 16);
     const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     return _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(lo, src), evens, _mm512_maskz_loadu_ps(hi, src + 16));
 }
@@ -173,7 +166,7 @@ static void cw_bf16_pack_pixels_avx512(const float* xp, const cw_conv_runs* runs
     int64_t filled = 0;
     for (int64_t t = 0; t < runs->count; t++) {
         const int64_t len = runs->len[t];
-        const __mmask16 m = (__mmask16) ((1u << len) - 1u);
+        const __mmask16 m = cw_lanes(len);
         const float* src = xp + runs->base[t];
         uint32_t* dst = panel + runs->lane[t];
         int64_t kp = 0;
@@ -226,8 +219,7 @@ static void cw_bf16_pack_b_columns_avx512(const float* b, int64_t ldb, int64_t k
     for (int64_t l0 = 0; l0 < CW_BF_NR; l0 += 16)
         for (int64_t kp0 = 0; kp0 < kcp / 2; kp0 += 16) {
             const int64_t left = kc - 2 * kp0;  // K values of this block still inside the depth
-            const __mmask16 lo = left >= 16 ? (__mmask16) 0xffff : left <= 0 ? 0 : (__mmask16) ((1u << left) - 1u);
-            const __mmask16 hi = left >= 32 ? (__mmask16) 0xffff : left <= 16 ? 0 : (__mmask16) ((1u << (left - 16)) - 1u);
+            const __mmask16 lo = cw_lanes(left), hi = cw_lanes(left - 16);
             for (int64_t l = 0; l < 16; l++) {
                 __m512i words = _mm512_setzero_si512();
                 if (l0 + l < len) {
@@ -247,8 +239,7 @@ __attribute__((target("avx512f,avx512bw,avx512bf16")))
 static void cw_bf16_pack_b_rows_avx512(const float* b, int64_t ldb, int64_t k0, int64_t kc, int64_t kcp, int64_t j, int64_t len,
                                        uint32_t* panel) {
     for (int64_t h = 0; h < CW_BF_NR; h += 16) {
-        const int64_t n = len - h < 0 ? 0 : (len - h > 16 ? 16 : len - h);
-        const __mmask16 m = (__mmask16) ((1u << n) - 1u);
+        const __mmask16 m = cw_lanes(len - h);
         for (int64_t kp = 0; kp < kcp / 2; kp++) {
             const int64_t r0 = k0 + 2 * kp;
             const __m512 lo = 2 * kp < kc ? _mm512_maskz_loadu_ps(m, b + r0 * ldb + j + h) : _mm512_setzero_ps();
@@ -257,8 +248,6 @@ static void cw_bf16_pack_b_rows_avx512(const float* b, int64_t ldb, int64_t k0, 
         }
     }
 }
-#else
-#define CW_BF16_HAVE_VECTOR 0
 #endif
 
 // Packs rows [m0, m1) of A (m0 a multiple of 32) into packed, with the vector rounding unless kernel is CW_BF16_KERNEL_REF (layout above; packed holds all rows 0 …
@@ -276,7 +265,7 @@ static inline void cw_bf16_pack_a(int64_t a, int64_t lda, int32_t kContiguous, i
         for (int64_t i = m0; i < m1; i++) {
             uint16_t* row = block + i * kcp;  // panels of 32 rows are consecutive: row i at i·kcp
             if (i >= m) { memset(row, 0, (size_t) kcp * 2); continue; }
-#if CW_BF16_HAVE_VECTOR
+#if CW_VECTOR
             if (kContiguous && kernel != CW_BF16_KERNEL_REF) { cw_bf16_round_row_avx512(as + i * lda + k0, kc, kcp, row); continue; }
 #else
             (void) kernel;
@@ -304,7 +293,7 @@ static inline void cw_bf16_ukr_ref(int64_t kcp, const uint16_t* a, const uint32_
         }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if CW_VECTOR
 // 8 rows × 32 columns with vdpbf16ps: 16 accumulators; per pair of K rows two panel loads and 16 dot
 // products whose A operand is one row's pair, broadcast.
 __attribute__((target("avx512f,avx512bf16")))
@@ -369,7 +358,7 @@ static void cw_bf16_ukr_amx(int64_t kcp, const uint16_t* a, const uint32_t* b, f
 }
 #endif
 
-#if CW_BF16_HAVE_VECTOR
+#if CW_VECTOR
 // How many more multiply-adds per second vdpbf16ps does than an fp32 FMA on this core: two register-only
 // loops of 12 independent accumulators, 2^17 iterations each (≈ 1 ms), the faster of three tries each.
 // Some CPUs run vdpbf16ps at half the FMA's instruction rate, where it gains nothing (the caller checks
@@ -439,7 +428,7 @@ typedef void (*cw_bf16_ukr)(int64_t, const uint16_t*, const uint32_t*, float*, i
 
 // The micro-kernel for CW_BF16_KERNEL_* (the caller checked that the CPU runs it); AMX's tile state set up
 static inline cw_bf16_ukr cw_bf16_begin(int kernel) {
-#if CW_BF16_HAVE_VECTOR
+#if CW_VECTOR
     if (kernel == CW_BF16_KERNEL_AMX) { cw_amx_begin(); return cw_bf16_ukr_amx; }
     if (kernel == CW_BF16_KERNEL_AVX512) return cw_bf16_ukr_avx512;
 #else
@@ -449,15 +438,12 @@ static inline cw_bf16_ukr cw_bf16_begin(int kernel) {
 }
 
 static inline void cw_bf16_end(int kernel) {
-#if CW_BF16_HAVE_VECTOR
+#if CW_VECTOR
     if (kernel == CW_BF16_KERNEL_AMX) cw_amx_end();
 #else
     (void) kernel;
 #endif
 }
-
-// 1 when this build has the AVX-512 BF16 and AMX kernels (x86-64 with gcc/clang; the caller still checks the CPU)
-static inline int cw_bf16_has_vector_kernels(void) { return CW_BF16_HAVE_VECTOR; }
 
 // ---------------------------------------------------------------- convolution
 
@@ -492,7 +478,7 @@ static inline void cw_bf16_conv2d_forward(int64_t xp, int64_t wp, int64_t bias, 
                     const int64_t len = nj - jr * CW_BF_NR < CW_BF_NR ? nj - jr * CW_BF_NR : CW_BF_NR;
                     cw_conv_panel_runs(&g, jb + jr * CW_BF_NR, len, &runs[jr]);
                 }
-#if CW_BF16_HAVE_VECTOR
+#if CW_VECTOR
                 if (stride <= 2 && kernel != CW_BF16_KERNEL_REF) cw_bf16_pack_pixels_avx512(xs, &runs[jr], offsets, kc, kcp, stride, panel);
                 else
 #endif
@@ -510,14 +496,14 @@ static inline void cw_bf16_conv2d_forward(int64_t xp, int64_t wp, int64_t bias, 
 
 // Bytes of one thread's workspace for cw_bf16_gemm over rows [m0, m1)
 static inline int64_t cw_bf16_gemm_workspace_bytes(int64_t m0, int64_t m1) {
-    return (int64_t) CW_NC / CW_BF_NR * (CW_BF_KC / 2) * CW_BF_NR * 4 + cw_bf16_round32(m1 - m0) * CW_BF_NC * 4 + 128;
+    return (int64_t) CW_NC / CW_BF_NR * (CW_BF_KC / 2) * CW_BF_NR * 4 + cw_bf16_round32(m1 - m0) * CW_NC * 4 + 128;
 }
 
 // C[i, j] = alpha · Σ_kk A[i, kk] · B[kk, j] + beta · C[i, j] for i ∈ [m0, m1) (m0 a multiple of 32),
 // j ∈ [n0, n1), bf16 operands, fp32 sums. pa: cw_bf16_pack_a of A (m rows, depth k), covering [m0, m1);
 // B[kk, j] = b[kk·ldb + j] (bNContiguous) or b[j·ldb + kk]; C[i, j] at c[i·ldc + j], or c[j·ldc + i] when
 // cTransposed. beta = 0 never reads C. ws: cw_bf16_gemm_workspace_bytes(m0, m1) bytes.
-// Per block of CW_BF_NC columns and CW_BF_KC rows of K: every B panel of the block is packed first,
+// Per block of CW_NC columns and CW_BF_KC rows of K: every B panel of the block is packed first,
 // then each A panel meets all of them (A may be large: it is read once per column block).
 static inline void cw_bf16_gemm(int64_t pa, int64_t m, int64_t k, int64_t b, int64_t ldb, int32_t bNContiguous,
                                 int64_t c, int64_t ldc, int32_t cTransposed, float alpha, float beta,
@@ -527,16 +513,16 @@ static inline void cw_bf16_gemm(int64_t pa, int64_t m, int64_t k, int64_t b, int
     float* cs = CW_F(c);
     const int64_t mpad = cw_bf16_round32(m), mrows = cw_bf16_round32(m1 - m0);
     uint32_t* panels = (uint32_t*) (((uintptr_t) ws + 63) & ~(uintptr_t) 63);
-    float* cbuf = (float*) (panels + CW_NC / CW_BF_NR * (CW_BF_KC / 2) * CW_BF_NR);  // (mrows, CW_BF_NC)
+    float* cbuf = (float*) (panels + CW_NC / CW_BF_NR * (CW_BF_KC / 2) * CW_BF_NR);  // (mrows, CW_NC)
     const cw_bf16_ukr ukr = cw_bf16_begin(kernel);
-    for (int64_t jb = n0; jb < n1; jb += CW_BF_NC) {
-        const int64_t nj = n1 - jb < CW_BF_NC ? n1 - jb : CW_BF_NC, npanels = (nj + CW_BF_NR - 1) / CW_BF_NR;
+    for (int64_t jb = n0; jb < n1; jb += CW_NC) {
+        const int64_t nj = n1 - jb < CW_NC ? n1 - jb : CW_NC, npanels = (nj + CW_BF_NR - 1) / CW_BF_NR;
         for (int64_t k0 = 0; k0 < k; k0 += CW_BF_KC) {
             const int64_t kc = k - k0 < CW_BF_KC ? k - k0 : CW_BF_KC, kcp = cw_bf16_round32(kc);
             for (int64_t jr = 0; jr < npanels; jr++) {
                 uint32_t* panel = panels + jr * (CW_BF_KC / 2) * CW_BF_NR;
                 const int64_t len = nj - jr * CW_BF_NR < CW_BF_NR ? nj - jr * CW_BF_NR : CW_BF_NR;
-#if CW_BF16_HAVE_VECTOR
+#if CW_VECTOR
                 if (bNContiguous && kernel != CW_BF16_KERNEL_REF) cw_bf16_pack_b_rows_avx512(bs, ldb, k0, kc, kcp, jb + jr * CW_BF_NR, len, panel);
                 else if (kernel != CW_BF16_KERNEL_REF) cw_bf16_pack_b_columns_avx512(bs, ldb, k0, kc, kcp, jb + jr * CW_BF_NR, len, panel);
                 else
@@ -546,11 +532,11 @@ static inline void cw_bf16_gemm(int64_t pa, int64_t m, int64_t k, int64_t b, int
             for (int64_t ir = 0; ir < mrows / CW_BF_MR; ir++) {
                 const uint16_t* apanel = pas + mpad * k0 + (m0 + ir * CW_BF_MR) * kcp;
                 for (int64_t jr = 0; jr < npanels; jr++)
-                    ukr(kcp, apanel, panels + jr * (CW_BF_KC / 2) * CW_BF_NR, cbuf + ir * CW_BF_MR * CW_BF_NC + jr * CW_BF_NR, CW_BF_NC, k0 > 0);
+                    ukr(kcp, apanel, panels + jr * (CW_BF_KC / 2) * CW_BF_NR, cbuf + ir * CW_BF_MR * CW_NC + jr * CW_BF_NR, CW_NC, k0 > 0);
             }
         }
         for (int64_t i = m0; i < m1; i++) {
-            const float* src = cbuf + (i - m0) * CW_BF_NC;
+            const float* src = cbuf + (i - m0) * CW_NC;
             for (int64_t l = 0; l < nj; l++) {
                 float* dst = cTransposed ? cs + (jb + l) * ldc + i : cs + i * ldc + jb + l;
                 *dst = beta == 0.f ? alpha * src[l] : alpha * src[l] + beta * *dst;

@@ -54,17 +54,14 @@ static inline void cw_add_channel_bias(int64_t y, int64_t bias, int64_t n, int64
 
 // cw_pool_argmax: the window argmax, shared with the CUDA kernels (../include/classwise_pool_window.h).
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define CW_POOL_VECTOR 1
+#if CW_VECTOR
 // 2×2 stride-2 pooling, 16 windows of an output row at a time with AVX-512: the two input rows' 32 values
 // split into even and odd columns (a b / c d per window), then the scalar code's comparisons lane by lane.
 // _mm512_max_ps(u, v) is exactly `u > v ? u : v` (it returns v for NaN and for equal values), so the
 // results are the scalar loop's bit for bit.
-static inline __mmask16 cw_pool_lanes(int64_t n) { return n >= 16 ? (__mmask16) 0xffff : n <= 0 ? (__mmask16) 0 : (__mmask16) ((1u << n) - 1u); }
-
 __attribute__((target("avx512f")))
 static inline void cw_pool_load_window_row(const float* row, int64_t n, __m512* even, __m512* odd) {
-    const __m512 lo = _mm512_maskz_loadu_ps(cw_pool_lanes(2 * n), row), hi = _mm512_maskz_loadu_ps(cw_pool_lanes(2 * n - 16), row + 16);
+    const __m512 lo = _mm512_maskz_loadu_ps(cw_lanes(2 * n), row), hi = _mm512_maskz_loadu_ps(cw_lanes(2 * n - 16), row + 16);
     const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     *even = _mm512_permutex2var_ps(lo, evens, hi);
     *odd = _mm512_permutex2var_ps(lo, _mm512_add_epi32(evens, _mm512_set1_epi32(1)), hi);
@@ -86,7 +83,7 @@ static void cw_max_pool_2x2_forward_avx512(const float* in, float* out, int64_t 
             const int64_t n = Q - q < 16 ? Q - q : 16;
             __m512 a, b, c, d;
             const __m512 m = cw_pool_windows(in, w, p, q, n, &a, &b, &c, &d);
-            _mm512_mask_storeu_ps(out + p * Q + q, cw_pool_lanes(n), _mm512_max_ps(m, _mm512_set1_ps(floor)));
+            _mm512_mask_storeu_ps(out + p * Q + q, cw_lanes(n), _mm512_max_ps(m, _mm512_set1_ps(floor)));
         }
 }
 
@@ -104,19 +101,17 @@ static void cw_max_pool_2x2_backward_avx512(const float* in, const float* g, flo
             const __mmask16 ic = _mm512_cmp_ps_mask(c, m, _CMP_EQ_OQ) & ~(ia | ib);
             const __mmask16 id = ~(ia | ib | ic);
             const __mmask16 pass = relu ? _mm512_cmp_ps_mask(m, _mm512_setzero_ps(), _CMP_GT_OQ) : (__mmask16) 0xffff;
-            const __m512 v = _mm512_maskz_loadu_ps(cw_pool_lanes(n), g + p * Q + q);
+            const __m512 v = _mm512_maskz_loadu_ps(cw_lanes(n), g + p * Q + q);
             const __m512 v0 = _mm512_maskz_mov_ps(ia & pass, v), v1 = _mm512_maskz_mov_ps(ib & pass, v);
             const __m512 v2 = _mm512_maskz_mov_ps(ic & pass, v), v3 = _mm512_maskz_mov_ps(id & pass, v);
             float* o0 = out + 2 * p * w + 2 * q;
             float* o1 = o0 + w;
-            _mm512_mask_storeu_ps(o0, cw_pool_lanes(2 * n), _mm512_permutex2var_ps(v0, first, v1));
-            _mm512_mask_storeu_ps(o0 + 16, cw_pool_lanes(2 * n - 16), _mm512_permutex2var_ps(v0, second, v1));
-            _mm512_mask_storeu_ps(o1, cw_pool_lanes(2 * n), _mm512_permutex2var_ps(v2, first, v3));
-            _mm512_mask_storeu_ps(o1 + 16, cw_pool_lanes(2 * n - 16), _mm512_permutex2var_ps(v2, second, v3));
+            _mm512_mask_storeu_ps(o0, cw_lanes(2 * n), _mm512_permutex2var_ps(v0, first, v1));
+            _mm512_mask_storeu_ps(o0 + 16, cw_lanes(2 * n - 16), _mm512_permutex2var_ps(v0, second, v1));
+            _mm512_mask_storeu_ps(o1, cw_lanes(2 * n), _mm512_permutex2var_ps(v2, first, v3));
+            _mm512_mask_storeu_ps(o1 + 16, cw_lanes(2 * n - 16), _mm512_permutex2var_ps(v2, second, v3));
         }
 }
-#else
-#define CW_POOL_VECTOR 0
 #endif
 
 // y (planes, P, Q) = window maxima of x (planes, H, W); relu != 0: max(that, 0) (ReLU fused in front)
@@ -129,7 +124,7 @@ static inline void cw_max_pool_forward(int64_t x, int64_t y, int64_t planes, int
     for (int64_t c = 0; c < planes; c++) {
         const float* in = xs + c * h * w;
         float* out = ys + c * P * Q;
-#if CW_POOL_VECTOR
+#if CW_VECTOR
         if (kernel == 2 && stride == 2 && pad == 0 && cw_cpu_avx512_level() >= 1) {
             cw_max_pool_2x2_forward_avx512(in, out, w, P, Q, floor);
             continue;
@@ -165,7 +160,7 @@ static inline void cw_max_pool_backward(int64_t x, int64_t dy, int64_t dx, int64
     float* dxs = CW_F(dx);
     const int64_t P = (h + 2 * pad - kernel) / stride + 1, Q = (w + 2 * pad - kernel) / stride + 1;
     const int two = kernel == 2 && stride == 2 && pad == 0;
-#if CW_POOL_VECTOR
+#if CW_VECTOR
     const int vector = cw_cpu_avx512_level() >= 1;
 #endif
     // 2×2 windows tile the plane: each is written whole (gradient at its maximum, zeros beside it),
@@ -175,7 +170,7 @@ static inline void cw_max_pool_backward(int64_t x, int64_t dy, int64_t dx, int64
         const float* in = xs + c * h * w;
         const float* g = dys + c * P * Q;
         float* out = dxs + c * h * w;
-#if CW_POOL_VECTOR
+#if CW_VECTOR
         if (two && vector) {
             cw_max_pool_2x2_backward_avx512(in, g, out, w, P, Q, relu);
             for (int64_t p = 0; w % 2 && p < P; p++) out[2 * p * w + w - 1] = out[(2 * p + 1) * w + w - 1] = 0.f;
@@ -345,13 +340,11 @@ static inline void cw_bn_row_grad(const float* row, const float* g, const float*
     }
 }
 
-#if CW_POOL_VECTOR
-static inline __mmask16 cw_bn_lanes(int64_t left) { return left >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << left) - 1u); }
-
+#if CW_VECTOR
 __attribute__((target("avx512f")))
 static double cw_bn_row_sum_avx512(const float* row, int64_t n) {
     __m512 acc = _mm512_setzero_ps();
-    for (int64_t i = 0; i < n; i += 16) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(cw_bn_lanes(n - i), row + i));
+    for (int64_t i = 0; i < n; i += 16) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(cw_lanes(n - i), row + i));
     return (double) _mm512_reduce_add_ps(acc);
 }
 
@@ -360,7 +353,7 @@ static double cw_bn_row_square_deviation_avx512(const float* row, int64_t n, dou
     const __m512 mu = _mm512_set1_ps((float) mean);
     __m512 acc = _mm512_setzero_ps();
     for (int64_t i = 0; i < n; i += 16) {
-        const __mmask16 m = cw_bn_lanes(n - i);
+        const __mmask16 m = cw_lanes(n - i);
         const __m512 e = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, row + i), mu);
         acc = _mm512_fmadd_ps(e, e, acc);
     }
@@ -372,7 +365,7 @@ static void cw_bn_row_affine_avx512(const float* row, float* out, int64_t n, dou
     const __m512 mu = _mm512_set1_ps((float) mean), kv = _mm512_set1_ps((float) k), bv = _mm512_set1_ps((float) bt);
     const __m512 floor = _mm512_set1_ps(relu ? 0.f : -__builtin_inff());
     for (int64_t i = 0; i < n; i += 16) {
-        const __mmask16 m = cw_bn_lanes(n - i);
+        const __mmask16 m = cw_lanes(n - i);
         const __m512 v = _mm512_fmadd_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mu), kv, bv);
         _mm512_mask_storeu_ps(out + i, m, _mm512_max_ps(v, floor));
     }
@@ -390,7 +383,7 @@ static cw_bn_sums cw_bn_row_grad_sums_avx512(const float* row, const float* g, c
     const __m512 mu = _mm512_set1_ps((float) mean), is = _mm512_set1_ps((float) invStd);
     __m512 s = _mm512_setzero_ps(), sx = _mm512_setzero_ps();
     for (int64_t i = 0; i < n; i += 16) {
-        const __mmask16 m = cw_bn_lanes(n - i);
+        const __mmask16 m = cw_lanes(n - i);
         const __m512 gi = cw_bn_masked_grad(g, y, i, m);
         const __m512 xhat = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mu), is);
         s = _mm512_add_ps(s, gi);
@@ -406,7 +399,7 @@ static void cw_bn_row_grad_avx512(const float* row, const float* g, const float*
     const __m512 mu = _mm512_set1_ps((float) mean), is = _mm512_set1_ps((float) invStd), kv = _mm512_set1_ps((float) k);
     const __m512 av = _mm512_set1_ps((float) a), bv = _mm512_set1_ps((float) b);
     for (int64_t i = 0; i < n; i += 16) {
-        const __mmask16 m = cw_bn_lanes(n - i);
+        const __mmask16 m = cw_lanes(n - i);
         const __m512 gi = cw_bn_masked_grad(g, y, i, m);
         const __m512 xhat = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mu), is);
         const __m512 v = _mm512_mul_ps(kv, _mm512_sub_ps(_mm512_sub_ps(gi, av), _mm512_mul_ps(xhat, bv)));

@@ -5,6 +5,7 @@
 #ifndef CLASSWISE_CPUID_H
 #define CLASSWISE_CPUID_H
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -16,6 +17,12 @@
 #endif
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>  // for the vector kernels of the headers that include this one
+// 1 where this build has the x86-64 vector kernels (classwise_cpu.h, classwise_bf16.h; the caller still checks the CPU)
+#define CW_VECTOR 1
+// The first n of 16 lanes (none for n ≤ 0, all for n ≥ 16): the mask of a vector loop's last, partial step
+static inline __mmask16 cw_lanes(int64_t n) { return n >= 16 ? (__mmask16) 0xffff : n <= 0 ? (__mmask16) 0 : (__mmask16) ((1u << n) - 1u); }
+#else
+#define CW_VECTOR 0
 #endif
 #if defined(__GNUC__) && !defined(__clang__)
 // gcc 12's intrinsics (_mm512_max_ps, _mm512_srli_epi32, …) pass _mm512_undefined_*() and then warn about it
@@ -50,12 +57,18 @@ static inline int cw_cpu_family(void) {
 
 // 0: no usable AVX-512; 1: F, CD, BW, DQ and VL (what OpenBLAS's SKYLAKEX kernels need);
 // 2: that plus BF16 (COOPERLAKE). __builtin_cpu_supports also checks that the OS saves the zmm state.
+// Asked once per process and kept: kernels consult it per call (or per plane), so it must cost nothing there.
+// Threads that race on the first call store the same value.
 static inline int cw_cpu_avx512_level(void) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw")
-          && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))) return 0;
-    return __builtin_cpu_supports("avx512bf16") ? 2 : 1;
+    static int level = -1;
+    if (level < 0) {
+        __builtin_cpu_init();
+        level = !(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw")
+                  && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) ? 0
+                : __builtin_cpu_supports("avx512bf16") ? 2 : 1;
+    }
+    return level;
 #else
     return 0;
 #endif

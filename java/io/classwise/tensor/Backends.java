@@ -101,7 +101,7 @@ public final class Backends {
     public static String bf16KernelChoice() { return Bf16Kernel.choiceReason(); }
 
     /** Throws IllegalArgumentException naming --bf16-kernel unless {@code name} is one of its values. */
-    public static void checkBf16Kernel(String name) { Bf16Kernel.parse(name); }
+    public static void checkBf16Kernel(String name) { Bf16Kernel.named(name); }
 
     /** How a backend multiplies: "fp32", or "bf16 (KERNEL)" with the CPU's bf16 kernel. */
     public static String arithmeticOf(Backend b) {
@@ -156,12 +156,12 @@ public final class Backends {
      * amx, avx512-bf16, portable or emulated (the --bf16-kernel flag). Checked even in fp32, so a typo is never ignored.
      */
     public static Backend create(String device, int threads, boolean tf32, Precision precision, String bf16Kernel) {
-        Bf16Kernel kernel = Bf16Kernel.parse(bf16Kernel);
+        Bf16Kernel.named(bf16Kernel);
         Backend b = createFp32(device, threads, tf32);
         if (precision == Precision.FP32) return b;
         if (b instanceof CpuBackend cpu) {
             try {
-                return cpu.precision(precision, kernel);
+                return cpu.precision(precision, Bf16Kernel.parse(bf16Kernel));
             } catch (IllegalStateException e) {
                 b.close();
                 throw new IllegalArgumentException("--bf16-kernel " + bf16Kernel + ": " + e.getMessage());

@@ -4,10 +4,9 @@ import java.util.Locale;
 
 /**
  * How {@link CpuBackend} multiplies in {@link io.classwise.tensor.Precision#BF16}: operands rounded to bfloat16,
- * products summed in fp32 (native/cpu/classwise_bf16.h). The native kernels cover the implicit-GEMM
- * convolutions (forward, and the input gradient of stride-1 convolutions) and every matrix product; weight
- * gradients and the convolutions the implicit GEMM does not handle round their operands and run the fp32 kernels
- * ({@link #EMULATED}'s arithmetic).
+ * products summed in fp32 (native/cpu/classwise_bf16.h, classwise_amx_conv.h). A native kernel computes every
+ * convolution (forward, input and weight gradient) and every matrix product; only {@link #EMULATED} rounds the
+ * operands into copies and runs the fp32 kernels.
  */
 public enum Bf16Kernel {
     /** Operands rounded to bf16 into scratch copies, then the fp32 kernels: the reference, and the fallback on any CPU. */
@@ -39,8 +38,17 @@ public enum Bf16Kernel {
 
     /** auto (the {@link #best()} for this CPU), amx, avx512-bf16, portable or emulated. */
     public static Bf16Kernel parse(String s) {
+        Bf16Kernel named = named(s);
+        return named != null ? named : best();
+    }
+
+    /**
+     * The kernel a --bf16-kernel value names, or null for auto, without asking the CPU anything (AMX's permission request
+     * and the vdpbf16ps probe are for a run that multiplies in bf16, not for checking a flag).
+     */
+    public static Bf16Kernel named(String s) {
         String v = s == null ? "auto" : s.toLowerCase(Locale.ROOT);
-        if (v.equals("auto")) return best();
+        if (v.equals("auto")) return null;
         for (Bf16Kernel k : values()) if (k.flag.equals(v)) return k;
         throw new IllegalArgumentException("--bf16-kernel must be auto, amx, avx512-bf16, portable or emulated, got '" + s + "'");
     }
@@ -50,7 +58,7 @@ public enum Bf16Kernel {
         if (this == EMULATED) return null;
         if (!NativeCpuKernels.AVAILABLE) return NativeCpuKernels.REASON;
         if (this == PORTABLE) return null;
-        if (NativeCpuKernels.bf16HasVectorKernels() == 0) return "this build of native/cpu has no x86-64 bf16 kernels";
+        if (NativeCpuKernels.convHasVectorKernels() == 0) return "this build of native/cpu has no x86-64 bf16 kernels";
         if (NativeCpuKernels.cpuAvx512Level() < 2) return "this CPU has no AVX-512 BF16";
         if (this == AMX && !Probe.AMX_READY) return "this CPU has no AMX-BF16 tiles, or the OS refused this process tile state";
         return null;
@@ -78,7 +86,7 @@ public enum Bf16Kernel {
 
     /** The CPU questions asked once per process: AMX's permission request, and the vdpbf16ps speed probe (≈ 3 ms). */
     private static final class Probe {
-        static final boolean AMX_READY = NativeCpuKernels.AVAILABLE && NativeCpuKernels.bf16HasVectorKernels() != 0
+        static final boolean AMX_READY = NativeCpuKernels.AVAILABLE && NativeCpuKernels.convHasVectorKernels() != 0
                 && NativeCpuKernels.cpuAvx512Level() >= 2 && NativeCpuKernels.cpuAmxReady() != 0;
         private static volatile double dotSpeedup = Double.NaN;
 

@@ -48,10 +48,9 @@ final class ImplicitConvolution {
      * (the direct convolution) stride 1 with at least 16 input channels.
      */
     static boolean handlesBackwardData(ConvGeometry g, Bf16Kernel bf16) {
-        if (bf16 != Bf16Kernel.AMX) return handlesBackwardData(g);
         // Its output channels are the layer's input channels: below 16 (an image's 1 or 3), AMX would compute a whole
         // 32-channel tile for each and the implicit GEMM would pack R·S·K rows per pixel; im2col + sgemm is faster.
-        return g.stride() == 1 && g.r() == g.s() && g.pad() <= g.r() - 1 && g.c() >= MIN_DIRECT_CHANNELS;
+        return handlesBackwardData(g) && (bf16 != Bf16Kernel.AMX || g.c() >= MIN_DIRECT_CHANNELS);
     }
 
     /** Whether a convolution runs directly on AMX tiles (classwise_amx_conv.h) instead of as an implicit GEMM. */
@@ -105,7 +104,7 @@ final class ImplicitConvolution {
         threads.forRange(g.n(), (t, n0, n1) -> NativeCpuKernels.amxConvPackInput(x, image, n0, n1, g.c(), g.h(), g.w(), g.pad()));
         long tiles = NativeCpuKernels.amxConvTiles(g.n(), g.h(), g.w(), g.r(), g.s(), g.pad());
         int pairs = Math.toIntExact((tiles + 1) / 2);
-        threads.forRange(pairs, (t, a, b) -> NativeCpuKernels.amxConvForward(image, weights, bias, y, g.n(), g.c(), g.h(), g.w(), g.k(),
+        threads.forRange(pairs, (t, a, b) -> NativeCpuKernels.amxConvForward(image, weights, bias, y, g.c(), g.h(), g.w(), g.k(),
                 g.r(), g.s(), g.pad(), 2L * a, Math.min(2L * b, tiles)));
     }
 

@@ -103,8 +103,6 @@ final class NativeCpuKernels {
 
     // ---- classwise_bf16.h: bf16 operands, fp32 sums (Bf16Kernel, ImplicitConvolution, Bf16Gemm)
 
-    @Name("cw_bf16_has_vector_kernels") static native int bf16HasVectorKernels();
-
     @Name("cw_bf16_dot_speedup") static native double bf16DotSpeedup();
 
     @Name("cw_bf16_round_floats") static native void bf16RoundFloats(long src, long dst, long n);
@@ -139,7 +137,7 @@ final class NativeCpuKernels {
     @Name("cw_amx_conv_pack_input") static native void amxConvPackInput(long x, long packed, long n0, long n1, long c, long h, long w, long pad);
 
     @Name("cw_amx_conv_forward")
-    static native void amxConvForward(long packedInput, long packedWeights, long bias, long y, long n, long c, long h, long w, long k,
+    static native void amxConvForward(long packedInput, long packedWeights, long bias, long y, long c, long h, long w, long k,
                                       long r, long s, long pad, long t0, long t1);
 
     // ---- classwise_cpuid.h: what the CPU is (for BlasCoreType), and setenv before OpenBLAS loads
