@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import io.classwise.tensor.Backends;
 
@@ -79,20 +80,8 @@ public final class PytorchReference {
      * sentence saying it could not be told (a PyTorch on MKL, say).
      */
     public String blasCore() {
-        try {
-            ProcessBuilder pb = environment(new ProcessBuilder(python, "-c", "import torch; torch.ones(64, 64) @ torch.ones(64, 64)"));
-            pb.environment().put("OPENBLAS_VERBOSE", "2");
-            Process p = pb.redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor(2, TimeUnit.MINUTES);
-            return out.lines().filter(l -> l.startsWith("Core:")).findFirst().map(l -> l.substring(5).strip())
-                    .orElse("unknown (no OpenBLAS \"Core:\" line)");
-        } catch (IOException e) {
-            return "unknown (" + e.getMessage() + ")";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unknown (interrupted)";
-        }
+        return verboseLine("import torch; torch.ones(64, 64) @ torch.ones(64, 64)", Map.of("OPENBLAS_VERBOSE", "2"), "Core:", "unknown",
+                "unknown (no OpenBLAS \"Core:\" line)");
     }
 
     /**
@@ -100,22 +89,29 @@ public final class PytorchReference {
      * sentence saying it could not be told.
      */
     public String onednnIsa() {
+        return verboseLine("import torch\nwith torch.autocast('cpu', dtype=torch.bfloat16):\n"
+                + "    torch.nn.functional.conv2d(torch.ones(1, 8, 8, 8), torch.ones(8, 8, 3, 3))",
+                Map.of("ONEDNN_VERBOSE", "1", "DNNL_VERBOSE", "1"), "isa:", "isa unknown", "isa unknown: no oneDNN verbose line");
+    }
+
+    /**
+     * Runs {@code code} with a library's verbose switches in {@code env} and returns what follows {@code marker} on the first
+     * output line that has it; {@code missing} when none does, {@code unknown + " (why)"} when Python could not be run.
+     */
+    private String verboseLine(String code, Map<String, String> env, String marker, String unknown, String missing) {
         try {
-            ProcessBuilder pb = environment(new ProcessBuilder(python, "-c", "import torch\n"
-                    + "with torch.autocast('cpu', dtype=torch.bfloat16):\n"
-                    + "    torch.nn.functional.conv2d(torch.ones(1, 8, 8, 8), torch.ones(8, 8, 3, 3))"));
-            pb.environment().put("ONEDNN_VERBOSE", "1");
-            pb.environment().put("DNNL_VERBOSE", "1");
+            ProcessBuilder pb = environment(new ProcessBuilder(python, "-c", code));
+            pb.environment().putAll(env);
             Process p = pb.redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor(2, TimeUnit.MINUTES);
-            return out.lines().filter(l -> l.contains("isa:")).findFirst().map(l -> l.substring(l.indexOf("isa:") + 4).strip())
-                    .orElse("isa unknown: no oneDNN verbose line");
+            return out.lines().filter(l -> l.contains(marker)).findFirst()
+                    .map(l -> l.substring(l.indexOf(marker) + marker.length()).strip()).orElse(missing);
         } catch (IOException e) {
-            return "isa unknown (" + e.getMessage() + ")";
+            return unknown + " (" + e.getMessage() + ")";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "isa unknown (interrupted)";
+            return unknown + " (interrupted)";
         }
     }
 

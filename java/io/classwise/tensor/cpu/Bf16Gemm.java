@@ -51,7 +51,7 @@ final class Bf16Gemm {
         // Cᵀ (n × m) = op(B)ᵀ · op(A)ᵀ, written into C transposed.
         Orientation flipped = new Orientation(pb, transB ? k : n, transB, n, pa, transA ? m : k, transA, m, true);
         Orientation o = flipped.transposedElements(k) < direct.transposedElements(k) ? flipped : direct;
-        run(o, k, pc, n, alpha, beta, kernel.id);
+        run(o, k, pc, n, alpha, beta, kernel);
     }
 
     /**
@@ -72,11 +72,7 @@ final class Bf16Gemm {
      * loop the caller already split over threads, such as one per image.
      */
     void multiplyPacked(int thread, long packed, int m, int k, long b, int ldb, long c, int ldc, int n, Bf16Kernel kernel) {
-        for (long m0 = 0; m0 < m; m0 += ROWS_PER_PASS) {
-            long m1 = Math.min(m0 + ROWS_PER_PASS, m);
-            NativeCpuKernels.bf16Gemm(packed, m, k, b, ldb, 1, c, ldc, 0, 1f, 0f, m0, m1, 0, n,
-                    workspaces[thread].bytes(NativeCpuKernels.bf16GemmWorkspaceBytes(m0, m1)), kernel.id);
-        }
+        multiplyRows(thread, packed, m, k, b, ldb, true, c, ldc, false, 1f, 0f, 0, m, 0, n, kernel);
     }
 
     /**
@@ -87,38 +83,34 @@ final class Bf16Gemm {
     void multiplyOnThread(int thread, long a, int lda, int m, int k, long b, int ldb, long c, int ldc, int n, float beta, Bf16Kernel kernel) {
         long packed = threadRows[thread].bytes(2 * NativeCpuKernels.bf16PackedAElems(m, k));
         NativeCpuKernels.bf16PackA(a, lda, 1, m, k, 0, m, packed, kernel.id);
-        for (long m0 = 0; m0 < m; m0 += ROWS_PER_PASS) {
-            long m1 = Math.min(m0 + ROWS_PER_PASS, m);
-            NativeCpuKernels.bf16Gemm(packed, m, k, b, ldb, 0, c, ldc, 0, 1f, beta, m0, m1, 0, n,
-                    workspaces[thread].bytes(NativeCpuKernels.bf16GemmWorkspaceBytes(m0, m1)), kernel.id);
+        multiplyRows(thread, packed, m, k, b, ldb, false, c, ldc, false, 1f, beta, 0, m, 0, n, kernel);
+    }
+
+    private void run(Orientation o, int k, long c, int ldc, float alpha, float beta, Bf16Kernel kernel) {
+        if (o.m() >= o.n()) {
+            // Each thread packs and multiplies its own rows: the rows operand (the larger) is read once.
+            long packed = packedA.bytes(2 * NativeCpuKernels.bf16PackedAElems(o.m(), k));
+            threads.forRange((o.m() + BLOCK - 1) / BLOCK, (t, r0, r1) -> {
+                long m0 = (long) r0 * BLOCK, m1 = Math.min((long) r1 * BLOCK, o.m());
+                NativeCpuKernels.bf16PackA(o.rows(), o.lda(), o.rowsKContiguous() ? 1 : 0, o.m(), k, m0, m1, packed, kernel.id);
+                multiplyRows(t, packed, o.m(), k, o.columns(), o.ldb(), o.columnsNContiguous(), c, ldc, o.transposedC(), alpha, beta,
+                        m0, m1, 0, o.n(), kernel);
+            });
+        } else {
+            long packed = packRows(o.rows(), o.lda(), o.rowsKContiguous(), o.m(), k, kernel);
+            threads.forRange((o.n() + BLOCK - 1) / BLOCK, (t, b0, b1) -> multiplyRows(t, packed, o.m(), k, o.columns(), o.ldb(),
+                    o.columnsNContiguous(), c, ldc, o.transposedC(), alpha, beta, 0, o.m(), (long) b0 * BLOCK,
+                    Math.min((long) b1 * BLOCK, o.n()), kernel));
         }
     }
 
-    private void run(Orientation o, int k, long c, int ldc, float alpha, float beta, int kernel) {
-        long packed = packedA.bytes(2 * NativeCpuKernels.bf16PackedAElems(o.m(), k));
-        int rowBlocks = (o.m() + BLOCK - 1) / BLOCK, columnBlocks = (o.n() + BLOCK - 1) / BLOCK;
-        int kContiguous = o.rowsKContiguous() ? 1 : 0, nContiguous = o.columnsNContiguous() ? 1 : 0, transposed = o.transposedC() ? 1 : 0;
-        if (o.m() >= o.n()) {
-            // Each thread packs and multiplies its own rows: the rows operand (the larger) is read once.
-            threads.forRange(rowBlocks, (t, r0, r1) -> {
-                for (long m0 = (long) r0 * BLOCK; m0 < Math.min((long) r1 * BLOCK, o.m()); m0 += ROWS_PER_PASS) {
-                    long m1 = Math.min(Math.min(m0 + ROWS_PER_PASS, (long) r1 * BLOCK), o.m());
-                    NativeCpuKernels.bf16PackA(o.rows(), o.lda(), kContiguous, o.m(), k, m0, m1, packed, kernel);
-                    NativeCpuKernels.bf16Gemm(packed, o.m(), k, o.columns(), o.ldb(), nContiguous, c, ldc, transposed, alpha, beta,
-                            m0, m1, 0, o.n(), workspaces[t].bytes(NativeCpuKernels.bf16GemmWorkspaceBytes(m0, m1)), kernel);
-                }
-            });
-        } else {
-            threads.forRange(rowBlocks, (t, r0, r1) -> NativeCpuKernels.bf16PackA(o.rows(), o.lda(), kContiguous, o.m(), k,
-                    (long) r0 * BLOCK, Math.min((long) r1 * BLOCK, o.m()), packed, kernel));
-            threads.forRange(columnBlocks, (t, b0, b1) -> {
-                for (long m0 = 0; m0 < o.m(); m0 += ROWS_PER_PASS) {
-                    long m1 = Math.min(m0 + ROWS_PER_PASS, o.m());
-                    NativeCpuKernels.bf16Gemm(packed, o.m(), k, o.columns(), o.ldb(), nContiguous, c, ldc, transposed, alpha, beta,
-                            m0, m1, (long) b0 * BLOCK, Math.min((long) b1 * BLOCK, o.n()),
-                            workspaces[t].bytes(NativeCpuKernels.bf16GemmWorkspaceBytes(m0, m1)), kernel);
-                }
-            });
+    /** Rows [m0, m1) × columns [n0, n1) of packed rows times B on thread {@code thread}, at most ROWS_PER_PASS rows a kernel call. */
+    private void multiplyRows(int thread, long packed, int m, int k, long b, int ldb, boolean bNContiguous, long c, int ldc,
+                              boolean transposedC, float alpha, float beta, long m0, long m1, long n0, long n1, Bf16Kernel kernel) {
+        for (long r0 = m0; r0 < m1; r0 += ROWS_PER_PASS) {
+            long r1 = Math.min(r0 + ROWS_PER_PASS, m1);
+            NativeCpuKernels.bf16Gemm(packed, m, k, b, ldb, bNContiguous ? 1 : 0, c, ldc, transposedC ? 1 : 0, alpha, beta, r0, r1, n0, n1,
+                    workspaces[thread].bytes(NativeCpuKernels.bf16GemmWorkspaceBytes(r0, r1)), kernel.id);
         }
     }
 }
