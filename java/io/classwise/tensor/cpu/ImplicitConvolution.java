@@ -64,15 +64,16 @@ final class ImplicitConvolution {
     /** dx (N, C, H, W) = the input gradient of a convolution handled by {@link #handlesBackwardData(ConvGeometry, Bf16Kernel)}. */
     void backwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g, Bf16Kernel bf16) {
         if (!handlesBackwardData(g, bf16)) throw new IllegalArgumentException("implicit input gradient needs stride 1 and a square kernel: " + g);
+        ConvGeometry transposed = new ConvGeometry(g.n(), g.k(), g.p(), g.q(), g.c(), g.r(), g.s(), 1, g.r() - 1 - g.pad());
+        if (runsDirectlyOnAmx(transposed, bf16)) { convolveOnAmx(address(dy), address(w), true, 0, address(dx), transposed); return; }
         long turnedAddress = turned.floats((long) g.k() * g.c() * g.r() * g.s());
         NativeCpuKernels.convFlipWeights(address(w), turnedAddress, g.k(), g.c(), g.r(), g.s());
-        ConvGeometry transposed = new ConvGeometry(g.n(), g.k(), g.p(), g.q(), g.c(), g.r(), g.s(), 1, g.r() - 1 - g.pad());
         convolve(address(dy), turnedAddress, 0, address(dx), transposed, bf16);
     }
 
     private void convolve(long x, long w, long bias, long y, ConvGeometry g, Bf16Kernel bf16) {
         if (bf16 != null && !bf16.isNative()) throw new IllegalArgumentException(bf16 + " is not a native bf16 kernel");
-        if (runsDirectlyOnAmx(g, bf16)) { convolveOnAmx(x, w, bias, y, g); return; }
+        if (runsDirectlyOnAmx(g, bf16)) { convolveOnAmx(x, w, false, bias, y, g); return; }
         long paddedAddress = padded.floats(NativeCpuKernels.convPaddedInputFloats(g.n(), g.c(), g.h(), g.w(), g.pad()));
         threads.forRange(g.n(), (t, n0, n1) -> NativeCpuKernels.convPadInput(x, paddedAddress, n0, n1, g.c(), g.h(), g.w(), g.pad()));
         long crs = (long) g.c() * g.r() * g.s();
@@ -96,12 +97,16 @@ final class ImplicitConvolution {
                 (long) a * PANEL, Math.min((long) b * PANEL, pixels), workspaces[t].floats(workspaceFloats), kernel));
     }
 
-    /** A stride-1 convolution straight from a channels-last bf16 copy of the image (classwise_amx_conv.h). */
-    private void convolveOnAmx(long x, long w, long bias, long y, ConvGeometry g) {
-        long image = padded.bytes(2 * NativeCpuKernels.amxConvInputElems(g.n(), g.c(), g.h(), g.w(), g.r(), g.pad()));
+    /**
+     * A stride-1 convolution straight from a channels-last bf16 copy of the image (classwise_amx_conv.h). turned: w is the
+     * weights (C, K, R, S) of the layer whose input gradient this convolution computes, read turned by 180° while packed.
+     */
+    private void convolveOnAmx(long x, long w, boolean turned, long bias, long y, ConvGeometry g) {
+        long image = padded.bytes(2 * NativeCpuKernels.amxConvInputElems(g.n(), g.c(), g.h(), g.w(), g.r(), g.s(), g.pad()));
         long weights = packed.bytes(2 * NativeCpuKernels.amxConvWeightElems(g.k(), g.c(), g.r(), g.s()));
-        threads.forRange(g.r() * g.s(), (t, a, b) -> NativeCpuKernels.amxConvPackWeights(w, weights, g.k(), g.c(), g.r(), g.s(), a, b));
-        threads.forRange(g.n(), (t, n0, n1) -> NativeCpuKernels.amxConvPackInput(x, image, n0, n1, g.c(), g.h(), g.w(), g.pad()));
+        threads.forRange(g.r() * g.s(), (t, a, b) -> NativeCpuKernels.amxConvPackWeights(w, weights, g.k(), g.c(), g.r(), g.s(),
+                turned ? 1 : 0, a, b));
+        threads.forRange(g.n(), (t, n0, n1) -> NativeCpuKernels.amxConvPackInput(x, image, n0, n1, g.c(), g.h(), g.w(), g.r(), g.s(), g.pad()));
         long tiles = NativeCpuKernels.amxConvTiles(g.n(), g.h(), g.w(), g.r(), g.s(), g.pad());
         int pairs = Math.toIntExact((tiles + 1) / 2);
         threads.forRange(pairs, (t, a, b) -> NativeCpuKernels.amxConvForward(image, weights, bias, y, g.c(), g.h(), g.w(), g.k(),

@@ -126,15 +126,20 @@ final class NativeCpuKernels {
 
     // ---- classwise_amx_conv.h: stride-1 convolutions straight from a channels-last bf16 image (AMX)
 
+    /** 0: row tiles, 1: tiles along the padded width, 2: shifted copies (classwise_amx_conv.h). */
+    @Name("cw_amx_conv_layout") static native int amxConvLayout(long h, long w, long r, long s, long pad);
+
     @Name("cw_amx_conv_tiles") static native long amxConvTiles(long n, long h, long w, long r, long s, long pad);
 
-    @Name("cw_amx_conv_input_elems") static native long amxConvInputElems(long n, long c, long h, long w, long r, long pad);
+    @Name("cw_amx_conv_input_elems") static native long amxConvInputElems(long n, long c, long h, long w, long r, long s, long pad);
 
     @Name("cw_amx_conv_weight_elems") static native long amxConvWeightElems(long k, long c, long r, long s);
 
-    @Name("cw_amx_conv_pack_weights") static native void amxConvPackWeights(long w, long packed, long k, long c, long r, long s, long rs0, long rs1);
+    @Name("cw_amx_conv_pack_weights") static native void amxConvPackWeights(long w, long packed, long k, long c, long r, long s, int turned,
+                                                                            long rs0, long rs1);
 
-    @Name("cw_amx_conv_pack_input") static native void amxConvPackInput(long x, long packed, long n0, long n1, long c, long h, long w, long pad);
+    @Name("cw_amx_conv_pack_input") static native void amxConvPackInput(long x, long packed, long n0, long n1, long c, long h, long w, long r, long s,
+                                                                        long pad);
 
     @Name("cw_amx_conv_forward")
     static native void amxConvForward(long packedInput, long packedWeights, long bias, long y, long c, long h, long w, long k,

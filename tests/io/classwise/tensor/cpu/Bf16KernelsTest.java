@@ -11,6 +11,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static io.classwise.TestUtil.randn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -68,9 +70,21 @@ class Bf16KernelsTest {
             new ConvGeometry(2, 20, 18, 37, 24, 3, 3, 2, 1),   // stride 2, output rows longer than a 16-pixel run
             new ConvGeometry(2, 24, 8, 8, 40, 1, 1, 1, 0),     // 1×1
             new ConvGeometry(1, 9, 7, 5, 70, 3, 3, 1, 0),      // no padding, odd sizes
-            new ConvGeometry(3, 40, 4, 4, 48, 3, 3, 1, 1),     // AMX: tiles along the padded width (short rows), an odd tile count
+            new ConvGeometry(3, 40, 4, 4, 48, 3, 3, 1, 1),     // AMX: shifted copies (a 4×4 map is one tile), an odd tile count
+            new ConvGeometry(2, 48, 8, 8, 32, 3, 3, 1, 1),     // AMX: shifted copies, two output rows per tile, two channel blocks
+            new ConvGeometry(2, 32, 5, 5, 24, 5, 5, 1, 2),     // AMX: shifted copies of a 5×5 kernel, a part-filled last tile
+            new ConvGeometry(2, 16, 6, 6, 20, 3, 3, 1, 1),     // AMX: tiles along the padded width (short rows)
             new ConvGeometry(2, 33, 5, 37, 20, 3, 3, 1, 1),    // AMX: row tiles, two channel blocks, rows longer than a tile
     };
+
+    @Test
+    void theGeometriesCoverEveryAmxTileLayout() {
+        Assumptions.assumeTrue(NativeCpuKernels.AVAILABLE, "native CPU kernels not built for this platform");
+        Set<Integer> layouts = new TreeSet<>();
+        for (ConvGeometry g : GEOMETRIES)
+            if (g.stride() == 1) layouts.add(NativeCpuKernels.amxConvLayout(g.h(), g.w(), g.r(), g.s(), g.pad()));
+        assertEquals(Set.of(0, 1, 2), layouts, "row, wrapped and shifted tiles (classwise_amx_conv.h)");
+    }
 
     @ParameterizedTest
     @EnumSource(value = Bf16Kernel.class, names = {"PORTABLE", "AVX512_BF16", "AMX"})
