@@ -413,7 +413,12 @@ static void cw_bn_row_grad_avx512(const float* row, const float* g, const float*
 
 // Training mode: y = (x − batch mean)·γ/√(batch var + ε) + β per channel, channels [c0, c1) of (N, C, HW);
 // saves the mean and 1/std for the backward pass and updates the running statistics (unbiased variance).
-// relu != 0: y = max(that, 0), the ReLU that follows the batch norm fused into its last pass
+// relu != 0: y = max(that, 0), the ReLU that follows the batch norm fused into its last pass.
+// Memory is read in its order — per image, the thread's channels one after another — not channel by channel:
+// a channel's rows lie C·HW floats apart, a page or more for small maps, which defeats the prefetchers and
+// made the pass latency-bound. Each row's mean and squared deviations come from two passes over the row while
+// it sits in L1, and rows combine as partial sums of squares do (Chan et al.): x is read twice from memory
+// (statistics, output), not three times.
 static inline void cw_bn_relu_train_forward(int64_t x, int64_t gamma, int64_t beta, int64_t runMean, int64_t runVar, float momentum,
                                             float eps, int64_t y, int64_t saveMean, int64_t saveInvStd, int64_t n, int64_t c,
                                             int64_t hw, int64_t c0, int64_t c1, int32_t relu) {
@@ -422,21 +427,36 @@ static inline void cw_bn_relu_train_forward(int64_t x, int64_t gamma, int64_t be
     const double m = (double) n * hw;
     const int vector = cw_cpu_avx512_level() >= 1;
     (void) vector;
+    double* stats = (double*) malloc((size_t) (c1 - c0) * 4 * sizeof(double));  // per channel: mean, M2, k, bt
+    for (int64_t b = 0; b < n; b++)
+        for (int64_t ch = c0; ch < c1; ch++) {
+            const float* row = xs + (b * c + ch) * hw;
+            double* st = stats + (ch - c0) * 4;
+            const double rowMean = CW_BN_ROW(vector, cw_bn_row_sum, row, hw) / hw;
+            const double rowM2 = CW_BN_ROW(vector, cw_bn_row_square_deviation, row, hw, rowMean);
+            if (b == 0) { st[0] = rowMean; st[1] = rowM2; continue; }
+            // b rows so far, then one more: both hw long
+            const double delta = rowMean - st[0];
+            st[0] += delta / (b + 1);
+            st[1] += rowM2 + delta * delta * hw * b / (b + 1);
+        }
     for (int64_t ch = c0; ch < c1; ch++) {
-        double s = 0;
-        for (int64_t b = 0; b < n; b++) s += CW_BN_ROW(vector, cw_bn_row_sum, xs + (b * c + ch) * hw, hw);
-        const double mean = s / m;
-        double v = 0;
-        for (int64_t b = 0; b < n; b++) v += CW_BN_ROW(vector, cw_bn_row_square_deviation, xs + (b * c + ch) * hw, hw, mean);
-        const double var = v / m, invStd = 1.0 / sqrt(var + eps), k = invStd * CW_F(gamma)[ch], bt = CW_F(beta)[ch];
-        for (int64_t b = 0; b < n; b++)
-            CW_BN_ROW(vector, cw_bn_row_affine, xs + (b * c + ch) * hw, ys + (b * c + ch) * hw, hw, mean, k, bt, relu);
+        double* st = stats + (ch - c0) * 4;
+        const double mean = st[0], var = st[1] / m, invStd = 1.0 / sqrt(var + eps);
+        st[2] = invStd * CW_F(gamma)[ch];
+        st[3] = CW_F(beta)[ch];
         CW_F(saveMean)[ch] = (float) mean;
         CW_F(saveInvStd)[ch] = (float) invStd;
         const double unbiased = m > 1 ? var * m / (m - 1) : var;
         CW_F(runMean)[ch] = (float) ((1 - momentum) * CW_F(runMean)[ch] + momentum * mean);
         CW_F(runVar)[ch] = (float) ((1 - momentum) * CW_F(runVar)[ch] + momentum * unbiased);
     }
+    for (int64_t b = 0; b < n; b++)
+        for (int64_t ch = c0; ch < c1; ch++) {
+            const double* st = stats + (ch - c0) * 4;
+            CW_BN_ROW(vector, cw_bn_row_affine, xs + (b * c + ch) * hw, ys + (b * c + ch) * hw, hw, st[0], st[2], st[3], relu);
+        }
+    free(stats);
 }
 
 static inline void cw_bn_train_forward(int64_t x, int64_t gamma, int64_t beta, int64_t runMean, int64_t runVar, float momentum,
@@ -458,23 +478,32 @@ static inline void cw_bn_relu_train_backward(int64_t x, int64_t y, int64_t dy, i
     const double m = (double) n * hw;
     const int vector = cw_cpu_avx512_level() >= 1;
     (void) vector;
+    // per channel: Σg, Σg·x̂, then k, a, b; images outer, in memory order (as the forward)
+    double* sums = (double*) calloc((size_t) (c1 - c0) * 5, sizeof(double));
+    for (int64_t b = 0; b < n; b++)
+        for (int64_t ch = c0; ch < c1; ch++) {
+            const int64_t at = (b * c + ch) * hw;
+            const cw_bn_sums r = CW_BN_ROW(vector, cw_bn_row_grad_sums, xs + at, dys + at, ys ? ys + at : 0, hw,
+                                           CW_F(saveMean)[ch], CW_F(saveInvStd)[ch]);
+            sums[(ch - c0) * 5] += r.sum;
+            sums[(ch - c0) * 5 + 1] += r.sumXhat;
+        }
     for (int64_t ch = c0; ch < c1; ch++) {
-        const double mean = CW_F(saveMean)[ch], invStd = CW_F(saveInvStd)[ch], g = CW_F(gamma)[ch];
-        double sumDy = 0, sumDyXhat = 0;
-        for (int64_t b = 0; b < n; b++) {
-            const int64_t at = (b * c + ch) * hw;
-            const cw_bn_sums r = CW_BN_ROW(vector, cw_bn_row_grad_sums, xs + at, dys + at, ys ? ys + at : 0, hw, mean, invStd);
-            sumDy += r.sum;
-            sumDyXhat += r.sumXhat;
-        }
-        const double k = g * invStd, a = sumDy / m, bcoef = sumDyXhat / m;
-        for (int64_t b = 0; b < n; b++) {
-            const int64_t at = (b * c + ch) * hw;
-            CW_BN_ROW(vector, cw_bn_row_grad, xs + at, dys + at, ys ? ys + at : 0, dxs + at, hw, mean, invStd, k, a, bcoef);
-        }
-        if (dGamma) CW_F(dGamma)[ch] += (float) sumDyXhat;
-        if (dBeta) CW_F(dBeta)[ch] += (float) sumDy;
+        double* sc = sums + (ch - c0) * 5;
+        sc[2] = (double) CW_F(gamma)[ch] * CW_F(saveInvStd)[ch];
+        sc[3] = sc[0] / m;
+        sc[4] = sc[1] / m;
+        if (dGamma) CW_F(dGamma)[ch] += (float) sc[1];
+        if (dBeta) CW_F(dBeta)[ch] += (float) sc[0];
     }
+    for (int64_t b = 0; b < n; b++)
+        for (int64_t ch = c0; ch < c1; ch++) {
+            const int64_t at = (b * c + ch) * hw;
+            const double* sc = sums + (ch - c0) * 5;
+            CW_BN_ROW(vector, cw_bn_row_grad, xs + at, dys + at, ys ? ys + at : 0, dxs + at, hw, CW_F(saveMean)[ch],
+                      CW_F(saveInvStd)[ch], sc[2], sc[3], sc[4]);
+        }
+    free(sums);
 }
 
 static inline void cw_bn_train_backward(int64_t x, int64_t dy, int64_t gamma, int64_t saveMean, int64_t saveInvStd, int64_t dx,
