@@ -213,16 +213,17 @@ static inline void cw_max_pool_backward(int64_t x, int64_t dy, int64_t dx, int64
     }
 }
 
-// cols (C·R·S, P·Q) = the receptive fields of one image x (C, H, W); zero where the window is in the padding
-static inline void cw_im2col(int64_t x, int64_t cols, int64_t c, int64_t h, int64_t w, int64_t r, int64_t s,
-                             int64_t stride, int64_t pad) {
+// cols (C·R·S, P·Q), rows ld floats apart (ld ≥ P·Q) = the receptive fields of one image x (C, H, W); zero where the
+// window is in the padding. ld > P·Q places several images' columns side by side (grouped weight gradients).
+static inline void cw_im2col_strided(int64_t x, int64_t cols, int64_t ld, int64_t c, int64_t h, int64_t w, int64_t r, int64_t s,
+                                     int64_t stride, int64_t pad) {
     const float* xs = CW_F(x);
     float* out = CW_F(cols);
     const int64_t P = (h + 2 * pad - r) / stride + 1, Q = (w + 2 * pad - s) / stride + 1;
     for (int64_t ch = 0; ch < c; ch++)
         for (int64_t i = 0; i < r; i++)
             for (int64_t j = 0; j < s; j++) {
-                float* row = out + ((ch * r + i) * s + j) * P * Q;
+                float* row = out + ((ch * r + i) * s + j) * ld;
                 for (int64_t p = 0; p < P; p++) {
                     const int64_t ih = p * stride - pad + i;
                     float* dst = row + p * Q;
@@ -246,6 +247,18 @@ static inline void cw_im2col(int64_t x, int64_t cols, int64_t c, int64_t h, int6
                     }
                 }
             }
+}
+
+static inline void cw_im2col(int64_t x, int64_t cols, int64_t c, int64_t h, int64_t w, int64_t r, int64_t s, int64_t stride, int64_t pad) {
+    cw_im2col_strided(x, cols, ((h + 2 * pad - r) / stride + 1) * ((w + 2 * pad - s) / stride + 1), c, h, w, r, s, stride, pad);
+}
+
+// dst (K, n·PQ) = the images of src (n, K, PQ) side by side: row k holds image 0's channel k, then image 1's, …
+static inline void cw_side_by_side(int64_t src, int64_t dst, int64_t n, int64_t k, int64_t pq) {
+    const float* in = CW_F(src);
+    float* out = CW_F(dst);
+    for (int64_t kk = 0; kk < k; kk++)
+        for (int64_t j = 0; j < n; j++) memcpy(out + (kk * n + j) * pq, in + (j * k + kk) * pq, (size_t) pq * sizeof(float));
 }
 
 // x (C, H, W) = the sum of cols (C·R·S, P·Q) back over the receptive fields (overwrites x)

@@ -258,26 +258,46 @@ public class CpuBackend implements Backend {
 
     /**
      * dw (K, C·R·S) += Σ_n dy[n] (K, P·Q) · cols[n]ᵀ, per thread into a partial summed in thread order. bf16: a native
-     * bf16 kernel (each image's dy and columns rounded while packed), or null for sgemm.
+     * bf16 kernel (each group's dy and columns rounded while packed), or null for sgemm.
+     *
+     * <p>A product per image is only P·Q deep: 16 on a 4×4 map, half of one AMX tile's depth and too shallow for any
+     * GEMM to reach its rate. With the native kernels, images go in groups whose columns lie side by side,
+     * dy (K, G·P·Q) · cols (C·R·S, G·P·Q)ᵀ, at least {@link #WEIGHT_GRADIENT_DEPTH} deep.
      */
     private void weightGradient(Tensor x, Tensor dy, Tensor dw, ConvGeometry g, Bf16Kernel bf16) {
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w(), K = g.k();
         FloatPointer px = Blas.pointer(x), pdy = Blas.pointer(dy);
         boolean pointwise = isPointwise(g);
+        int group = nativeKernels ? Math.max(1, (WEIGHT_GRADIENT_DEPTH + pq - 1) / pq) : 1;
         int used = threads.forRange(g.n(), (t, n0, n1) -> {
             Workspace ws = workspaces[t];
             ws.partial(K * crs);
-            for (int n = n0; n < n1; n++) {
-                if (!pointwise) im2col(x, n, g, ws);
-                if (bf16 != null) {
-                    // partial (K, CRS) (+)= dy[n] (K rows, P·Q deep) · columns stored by column: cols (CRS, P·Q)
-                    long cols = pointwise ? addr(x, (long) n * chw) : ws.colsAddress();
-                    bf16Gemm.multiplyOnThread(t, addr(dy, (long) n * K * pq), pq, K, pq, cols, pq, ws.partialAddress(), crs, crs,
-                            n == n0 ? 0f : 1f, bf16);
+            for (int n = n0; n < n1; n += group) {
+                int images = Math.min(group, n1 - n), depth = images * pq;
+                float beta = n == n0 ? 0f : 1f;
+                // dy (K, depth) and cols (CRS, depth), rows depth floats apart: base pointer + offset in floats
+                FloatPointer dyRows = pdy, cols = px;
+                long dyOff = (long) n * K * pq, colsOff = (long) n * chw;
+                if (images == 1) {
+                    if (!pointwise) { im2col(x, n, g, ws); cols = ws.colsPointer(); colsOff = 0; }
                 } else {
-                    // partial (K, CRS) += dy[n] (K, PQ) · colsᵀ (PQ, CRS)
-                    Blas.sgemm(false, true, K, crs, pq, 1f, pdy, (long) n * K * pq, pq, pointwise ? px : ws.colsPointer(),
-                            pointwise ? (long) n * chw : 0, pq, n == n0 ? 0f : 1f, ws.partialPointer(), 0, crs);
+                    ws.cols(crs * depth);
+                    cols = ws.colsPointer();
+                    colsOff = 0;
+                    for (int j = 0; j < images; j++)
+                        NativeCpuKernels.im2colStrided(addr(x, (long) (n + j) * chw), ws.colsAddress() + 4L * j * pq, depth,
+                                g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad());
+                    dyRows = ws.sideBySide(K * depth);
+                    dyOff = 0;
+                    NativeCpuKernels.sideBySide(addr(dy, (long) n * K * pq), dyRows.address(), images, K, pq);
+                }
+                if (bf16 != null) {
+                    // partial (K, CRS) (+)= dy (K rows, depth deep) · columns stored by column: cols (CRS, depth)
+                    bf16Gemm.multiplyOnThread(t, dyRows.address() + 4 * dyOff, depth, K, depth, cols.address() + 4 * colsOff, depth,
+                            ws.partialAddress(), crs, crs, beta, bf16);
+                } else {
+                    // partial (K, CRS) (+)= dy (K, depth) · colsᵀ (depth, CRS)
+                    Blas.sgemm(false, true, K, crs, depth, 1f, dyRows, dyOff, depth, cols, colsOff, depth, beta, ws.partialPointer(), 0, crs);
                 }
             }
         });
@@ -287,6 +307,9 @@ public class CpuBackend implements Backend {
             for (int i = 0; i < K * crs; i++) dwb.put(i, dwb.get(i) + part.get(i));
         }
     }
+
+    /** Weight gradients multiply at least this deep (images grouped on small maps). */
+    private static final int WEIGHT_GRADIENT_DEPTH = 256;
 
     /** db (K) += Σ_{n, pixels} dy, each channel's sum in double. */
     private void biasGradient(Tensor dy, Tensor db, ConvGeometry g) {
@@ -462,6 +485,18 @@ public class CpuBackend implements Backend {
         }
 
         FloatPointer colsPointer() { return colsPtr; }
+
+        private HostStorage sideBySide;
+        private FloatPointer sideBySidePtr;
+
+        /** A group's dy side by side (K, G·P·Q): at least {@code floats} long. */
+        FloatPointer sideBySide(int floats) {
+            if (sideBySide == null || sideBySide.capacity() < floats) {
+                sideBySide = new HostStorage(floats);
+                sideBySidePtr = new FloatPointer(sideBySide.buffer());
+            }
+            return sideBySidePtr;
+        }
 
         long colsAddress() { return HostAddresses.of(cols); }
 

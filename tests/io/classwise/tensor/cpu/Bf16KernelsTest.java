@@ -68,9 +68,9 @@ class Bf16KernelsTest {
             new ConvGeometry(2, 32, 14, 14, 64, 5, 5, 1, 2),   // Madry CNN conv2: depth 800 (blocks of 256)
             new ConvGeometry(2, 3, 9, 11, 16, 3, 3, 2, 1),     // stride 2, 16 output channels (half a panel)
             new ConvGeometry(2, 20, 18, 37, 24, 3, 3, 2, 1),   // stride 2, output rows longer than a 16-pixel run
-            new ConvGeometry(2, 24, 8, 8, 40, 1, 1, 1, 0),     // 1×1
+            new ConvGeometry(4, 24, 8, 8, 40, 1, 1, 1, 0),     // 1×1; weight gradients of two images side by side per thread
             new ConvGeometry(1, 9, 7, 5, 70, 3, 3, 1, 0),      // no padding, odd sizes
-            new ConvGeometry(3, 40, 4, 4, 48, 3, 3, 1, 1),     // AMX: shifted copies (a 4×4 map is one tile), an odd tile count
+            new ConvGeometry(3, 40, 4, 4, 48, 3, 3, 1, 1),     // AMX: shifted copies (a 4×4 map is one tile), an odd tile count; grouped weight gradients
             new ConvGeometry(2, 48, 8, 8, 32, 3, 3, 1, 1),     // AMX: shifted copies, two output rows per tile, two channel blocks
             new ConvGeometry(2, 32, 5, 5, 24, 5, 5, 1, 2),     // AMX: shifted copies of a 5×5 kernel, a part-filled last tile
             new ConvGeometry(2, 16, 6, 6, 20, 3, 3, 1, 1),     // AMX: tiles along the padded width (short rows)
