@@ -76,14 +76,15 @@ static inline int64_t cw_amx_conv_weight_elems(int64_t k, int64_t c, int64_t r, 
 }
 
 #if CW_VECTOR
-// wv[rs][cb][kb][pair][kk][e] = bf16(w[kb·16 + kk, cb·32 + 2·pair + e, r, s]), zero past K and C, for the kernel
-// offsets rs ∈ [rs0, rs1) (threads split them): per offset, channel block and output channel, the 32 channels'
-// weights gathered, rounded into 16 pairs, and scattered to their rows of the B tile. turned: the weights of the
+// wv[rs][cb][kb][pair][kk][e] = bf16(w[kb·16 + kk, cb·32 + 2·pair + e, r, s]), zero past K and C, for the pairs
+// (kernel offset rs, channel block cb) numbered rs·C/32 + cb in [u0, u1) (threads split them: a 3×3 kernel's 9
+// offsets alone split unevenly): per pair and output channel, the 32 channels' weights gathered, rounded into 16
+// pairs, and scattered to their rows of the B tile. turned: the weights of the
 // input gradient's convolution, w[k, c, r, s] = wf[c, k, R − 1 − r, S − 1 − s] with wf (C, K, R, S) the layer's
 // own, gathered from wf as they are (no turned copy is made).
 __attribute__((target("avx512f,avx512bw,avx512bf16")))
 static void cw_amx_conv_pack_weights(int64_t w, int64_t wv, int64_t k, int64_t c, int64_t r, int64_t s, int64_t turned,
-                                     int64_t rs0, int64_t rs1) {
+                                     int64_t u0, int64_t u1) {
     const float* ws = CW_F(w);
     uint32_t* out = (uint32_t*) (intptr_t) wv;
     const int64_t cbs = cw_bf16_round32(c) / 32, kbs = cw_bf16_round32(k) / 16, taps = r * s;
@@ -92,49 +93,50 @@ static void cw_amx_conv_pack_weights(int64_t w, int64_t wv, int64_t k, int64_t c
     const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     const __m512i stride = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int) inStride));  // channel i at i·inStride
     const __m512i rows = _mm512_slli_epi32(lane, 4);                                       // pair i is B-tile row i: 16 words apart
-    for (int64_t rs = rs0; rs < rs1; rs++) {
-        const int64_t tap = turned ? taps - 1 - rs : rs;
-        for (int64_t cb = 0; cb < cbs; cb++) {
-            const __mmask16 lo = cw_lanes(c - cb * 32), hi = cw_lanes(c - cb * 32 - 16);
-            for (int64_t kb = 0; kb < kbs; kb++)
-                for (int64_t kk = 0; kk < 16; kk++) {
-                    const int64_t ko = kb * 16 + kk;
-                    uint32_t* tile = out + (((rs * cbs + cb) * kbs + kb) * 16) * 16 + kk;
-                    __m512i pairs = _mm512_setzero_si512();
-                    if (ko < k) {
-                        const float* base = ws + ko * outStride + cb * 32 * inStride + tap;
-                        const __m512 even = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lo, stride, base, 4);
-                        const __m512 odd = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), hi, stride, base + 16 * inStride, 4);
-                        // channels 0–15 and 16–31 in order; pair p = channels (2p, 2p + 1)
-                        pairs = (__m512i) _mm512_cvtne2ps_pbh(odd, even);
-                    }
-                    _mm512_i32scatter_epi32((int*) tile, rows, pairs, 4);
+    for (int64_t u = u0; u < u1; u++) {
+        const int64_t rs = u / cbs, cb = u % cbs, tap = turned ? taps - 1 - rs : rs;
+        const __mmask16 lo = cw_lanes(c - cb * 32), hi = cw_lanes(c - cb * 32 - 16);
+        for (int64_t kb = 0; kb < kbs; kb++)
+            for (int64_t kk = 0; kk < 16; kk++) {
+                const int64_t ko = kb * 16 + kk;
+                uint32_t* tile = out + (((rs * cbs + cb) * kbs + kb) * 16) * 16 + kk;
+                __m512i pairs = _mm512_setzero_si512();
+                if (ko < k) {
+                    const float* base = ws + ko * outStride + cb * 32 * inStride + tap;
+                    const __m512 even = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lo, stride, base, 4);
+                    const __m512 odd = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), hi, stride, base + 16 * inStride, 4);
+                    // channels 0–15 and 16–31 in order; pair p = channels (2p, 2p + 1)
+                    pairs = (__m512i) _mm512_cvtne2ps_pbh(odd, even);
                 }
-        }
+                _mm512_i32scatter_epi32((int*) tile, rows, pairs, 4);
+            }
     }
 }
 
 // One zero-bordered row of image img, channel block cb, as (Wp, 32) bf16 at line (row −pad … H + pad − 1; rows in
-// the border are zeros): per channel pair and 16 pixels, two loads, the rounding into pairs, and a scatter of the
-// 16 words to their pixels.
+// the border are zeros): per 16 pixels, the 16 channel pairs rounded into one vector each (a pair's word for each
+// pixel), then a 16 × 16 word transpose gives each pixel's 16 pairs — its 64 bytes, stored whole. (Scattering each
+// pair's 16 words to their pixels cost twice as much.)
 __attribute__((target("avx512f,avx512bw,avx512bf16")))
 static inline void cw_amx_conv_pack_row(const float* xs, uint16_t* line, int64_t img, int64_t cb, int64_t c, int64_t h, int64_t w,
                                         int64_t row, int64_t pad) {
     const int64_t wp = w + 2 * pad;
     if (row < 0 || row >= h) { memset(line, 0, (size_t) (wp * 64)); return; }
-    const __m512i pixelWords = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                                  _mm512_set1_epi32(16));  // a pixel is 16 words apart from the next
     memset(line, 0, (size_t) (pad * 64));
     memset(line + (pad + w) * 32, 0, (size_t) (pad * 64));
+    float block[256] __attribute__((aligned(64)));  // (pair, pixel) words
     for (int64_t col = 0; col < w; col += 16) {
         const __mmask16 m = cw_lanes(w - col);
-        int* dst = (int*) (line + (pad + col) * 32);
         for (int64_t pair = 0; pair < 16; pair++) {
             const int64_t c0 = cb * 32 + 2 * pair, c1 = c0 + 1;
             const __m512 a = c0 < c ? _mm512_maskz_loadu_ps(m, xs + ((img * c + c0) * h + row) * w + col) : _mm512_setzero_ps();
             const __m512 b = c1 < c ? _mm512_maskz_loadu_ps(m, xs + ((img * c + c1) * h + row) * w + col) : _mm512_setzero_ps();
-            _mm512_mask_i32scatter_epi32(dst + pair, m, pixelWords, cw_bf16_pairs16(a, b), 4);
+            _mm512_store_si512(block + 16 * pair, cw_bf16_pairs16(a, b));
         }
+        __m512 pixels[16];
+        cw_bf16_transpose16(block, pixels);
+        uint16_t* dst = line + (pad + col) * 32;
+        for (int64_t l = 0; l < 16 && col + l < w; l++) _mm512_storeu_ps((float*) (dst + l * 32), pixels[l]);
     }
 }
 
@@ -266,8 +268,8 @@ static void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t y,
 #else
 // Without the x86-64 kernels AMX is never chosen (Bf16Kernel): these only keep the JNI bindings whole.
 static inline void cw_amx_conv_pack_weights(int64_t w, int64_t wv, int64_t k, int64_t c, int64_t r, int64_t s, int64_t turned,
-                                            int64_t rs0, int64_t rs1) {
-    (void) w; (void) wv; (void) k; (void) c; (void) r; (void) s; (void) turned; (void) rs0; (void) rs1;
+                                            int64_t u0, int64_t u1) {
+    (void) w; (void) wv; (void) k; (void) c; (void) r; (void) s; (void) turned; (void) u0; (void) u1;
 }
 static inline void cw_amx_conv_pack_input(int64_t x, int64_t xv, int64_t n0, int64_t n1, int64_t c, int64_t h, int64_t w, int64_t r,
                                           int64_t s, int64_t pad) {

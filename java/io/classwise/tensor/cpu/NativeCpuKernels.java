@@ -143,7 +143,7 @@ final class NativeCpuKernels {
     @Name("cw_amx_conv_weight_elems") static native long amxConvWeightElems(long k, long c, long r, long s);
 
     @Name("cw_amx_conv_pack_weights") static native void amxConvPackWeights(long w, long packed, long k, long c, long r, long s, int turned,
-                                                                            long rs0, long rs1);
+                                                                            long u0, long u1);
 
     @Name("cw_amx_conv_pack_input") static native void amxConvPackInput(long x, long packed, long n0, long n1, long c, long h, long w, long r, long s,
                                                                         long pad);
