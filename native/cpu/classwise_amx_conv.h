@@ -184,13 +184,14 @@ static inline int64_t cw_amx_conv_tile_pixels(int64_t ti, int layout, int64_t P,
     return j0;
 }
 
-// The accumulator tile (16 pixels × 16 channels, row-major) into y (N, K, P, Q) + bias, the real pixels only:
+// The accumulator tile (16 pixels × 16 channels, row-major) into y (N, K, P, Q) + bias + residual (res: null or
+// (N, K, P, Q)), the real pixels only:
 // transposed in registers, then per channel one masked store where the tile's pixels are consecutive in y (row
 // tiles), else a scatter (tiles along the padded width that wrap a row). Scalar stores, one value at a time,
 // cost twice the tile arithmetic.
 __attribute__((target("avx512f")))
-static inline void cw_amx_conv_store(const float* acc, float* ys, const float* bias, int64_t img, const int64_t at[16], int64_t k0,
-                                     int64_t k, int64_t pq) {
+static inline void cw_amx_conv_store(const float* acc, float* ys, const float* bias, const float* res, int64_t img, const int64_t at[16],
+                                     int64_t k0, int64_t k, int64_t pq) {
     __mmask16 lanes = 0;
     int consecutive = 1;
     int32_t where[16];
@@ -204,20 +205,28 @@ static inline void cw_amx_conv_store(const float* acc, float* ys, const float* b
     cw_bf16_transpose16(acc, channel);
     const __m512i to = _mm512_loadu_si512(where);
     for (int64_t i = 0; i < 16 && k0 + i < k; i++) {
-        const __m512 v = _mm512_add_ps(channel[i], _mm512_set1_ps(bias ? bias[k0 + i] : 0.f));
+        __m512 v = _mm512_add_ps(channel[i], _mm512_set1_ps(bias ? bias[k0 + i] : 0.f));
         float* plane = ys + (img * k + k0 + i) * pq;
-        if (consecutive) _mm512_mask_storeu_ps(plane + at[0], lanes, v);
-        else _mm512_mask_i32scatter_ps(plane, lanes, to, v, 4);
+        const float* add = res ? res + (img * k + k0 + i) * pq : 0;
+        if (consecutive) {
+            if (add) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(lanes, add + at[0]));
+            _mm512_mask_storeu_ps(plane + at[0], lanes, v);
+        } else {
+            if (add) v = _mm512_add_ps(v, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, to, add, 4));
+            _mm512_mask_i32scatter_ps(plane, lanes, to, v, 4);
+        }
     }
 }
 
-// y for the pixel tiles [t0, t1) (t0 even): xv from cw_amx_conv_pack_input, wv from cw_amx_conv_pack_weights
+// y (+ residual, 0 = none) for the pixel tiles [t0, t1) (t0 even): xv from cw_amx_conv_pack_input, wv from
+// cw_amx_conv_pack_weights
 __attribute__((target("amx-tile,amx-bf16")))
-static void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t y, int64_t c, int64_t h, int64_t w,
+static void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t residual, int64_t y, int64_t c, int64_t h, int64_t w,
                                 int64_t k, int64_t r, int64_t s, int64_t pad, int64_t t0, int64_t t1) {
     const uint16_t* xs = (const uint16_t*) (intptr_t) xv;
     const uint16_t* ws = (const uint16_t*) (intptr_t) wv;
     const float* bs = bias ? CW_F(bias) : 0;
+    const float* res = residual ? CW_F(residual) : 0;
     const int64_t P = h + 2 * pad - r + 1, Q = w + 2 * pad - s + 1, wp = w + 2 * pad;
     const int64_t cbs = cw_bf16_round32(c) / 32, kbs = cw_bf16_round32(k) / 16, per = cw_amx_conv_image_tiles(h, w, r, s, pad);
     float acc[4][256] __attribute__((aligned(64)));
@@ -255,11 +264,11 @@ static void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t y,
                             _tile_dpbf16ps(3, 5, 7);
                         }
                 _tile_stored(0, acc[0], 64); _tile_stored(1, acc[1], 64); _tile_stored(2, acc[2], 64); _tile_stored(3, acc[3], 64);
-                cw_amx_conv_store(acc[0], CW_F(y), bs, na, atA, kb * 16, k, P * Q);
-                cw_amx_conv_store(acc[1], CW_F(y), bs, na, atA, kb * 16 + 16, k, P * Q);
+                cw_amx_conv_store(acc[0], CW_F(y), bs, res, na, atA, kb * 16, k, P * Q);
+                cw_amx_conv_store(acc[1], CW_F(y), bs, res, na, atA, kb * 16 + 16, k, P * Q);
                 if (tb != t) {
-                    cw_amx_conv_store(acc[2], CW_F(y), bs, nb, atB, kb * 16, k, P * Q);
-                    cw_amx_conv_store(acc[3], CW_F(y), bs, nb, atB, kb * 16 + 16, k, P * Q);
+                    cw_amx_conv_store(acc[2], CW_F(y), bs, res, nb, atB, kb * 16, k, P * Q);
+                    cw_amx_conv_store(acc[3], CW_F(y), bs, res, nb, atB, kb * 16 + 16, k, P * Q);
                 }
             }
     }
@@ -275,9 +284,9 @@ static inline void cw_amx_conv_pack_input(int64_t x, int64_t xv, int64_t n0, int
                                           int64_t s, int64_t pad) {
     (void) x; (void) xv; (void) n0; (void) n1; (void) c; (void) h; (void) w; (void) r; (void) s; (void) pad;
 }
-static inline void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t y, int64_t c, int64_t h, int64_t w,
-                                       int64_t k, int64_t r, int64_t s, int64_t pad, int64_t t0, int64_t t1) {
-    (void) xv; (void) wv; (void) bias; (void) y; (void) c; (void) h; (void) w; (void) k; (void) r; (void) s; (void) pad;
+static inline void cw_amx_conv_forward(int64_t xv, int64_t wv, int64_t bias, int64_t residual, int64_t y, int64_t c, int64_t h,
+                                       int64_t w, int64_t k, int64_t r, int64_t s, int64_t pad, int64_t t0, int64_t t1) {
+    (void) xv; (void) wv; (void) bias; (void) residual; (void) y; (void) c; (void) h; (void) w; (void) k; (void) r; (void) s; (void) pad;
     (void) t0; (void) t1;
 }
 #endif

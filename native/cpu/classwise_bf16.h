@@ -452,11 +452,12 @@ static inline int64_t cw_bf16_conv_workspace_bytes(int64_t k) {
     return (int64_t) CW_BF_KC / 2 * CW_BF_NR * 4 + cw_bf16_round32(k) * CW_NC * 4 + 128;
 }
 
-// y[n, k, p, q] for the pixels j ∈ [j0, j1) of the batch, bf16 operands: W·cols + bias (bias 0 = none).
+// y[n, k, p, q] for the pixels j ∈ [j0, j1) of the batch, bf16 operands: W·cols + bias + residual (0 = none; as
+// cw_conv2d_forward_implicit).
 // xp: cw_conv_pad_input of x (fp32; rounded while packed); wp: cw_bf16_pack_a of w (K, C·R·S); ws:
 // cw_bf16_conv_workspace_bytes(k) bytes. The loop order of cw_conv2d_forward_implicit: each pixel panel is
 // packed right before every output channel's product with it, while it is in L1.
-static inline void cw_bf16_conv2d_forward(int64_t xp, int64_t wp, int64_t bias, int64_t y,
+static inline void cw_bf16_conv2d_forward(int64_t xp, int64_t wp, int64_t bias, int64_t residual, int64_t y,
                                           int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t r, int64_t s,
                                           int64_t stride, int64_t pad, int64_t j0, int64_t j1, int64_t ws, int32_t kernel) {
     cw_conv_shape g = { n, c, h, w, k, r, s, stride, pad, cw_conv_out_size(h, r, stride, pad), cw_conv_out_size(w, s, stride, pad) };
@@ -487,7 +488,7 @@ static inline void cw_bf16_conv2d_forward(int64_t xp, int64_t wp, int64_t bias, 
                     ukr(kcp, wps + kpad * k0 + ir * CW_BF_MR * kcp, panel, cbuf + ir * CW_BF_MR * CW_NC + jr * CW_BF_NR, CW_NC, k0 > 0);
             }
         }
-        cw_conv_scatter(cbuf, CW_NC, CW_F(y), bias ? CW_F(bias) : 0, jb, nj, k, g.p * g.q);
+        cw_conv_scatter(cbuf, CW_NC, CW_F(y), bias ? CW_F(bias) : 0, residual ? CW_F(residual) : 0, jb, nj, k, g.p * g.q);
     }
     cw_bf16_end(kernel);
 }

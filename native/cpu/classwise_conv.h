@@ -294,17 +294,22 @@ static void cw_ukr_avx2(int64_t kc, const float* a, const float* b, float* c, in
 #define CW_HAVE_VECTOR_KERNELS 0
 #endif
 
-// y (N, K, P·Q) for the pixels [jb, jb + nj) of the batch = cbuf (K rows, ldc) + bias (null = none):
+// y (N, K, P·Q) for the pixels [jb, jb + nj) of the batch = cbuf (K rows, ldc) + bias + res (null = none; res as y):
 // pixel runs inside one image are contiguous in y.
-static inline void cw_conv_scatter(const float* cbuf, int64_t ldc, float* ys, const float* bs, int64_t jb, int64_t nj,
-                                   int64_t k, int64_t pq) {
+static inline void cw_conv_scatter(const float* cbuf, int64_t ldc, float* ys, const float* bs, const float* res, int64_t jb,
+                                   int64_t nj, int64_t k, int64_t pq) {
     for (int64_t t = 0; t < nj;) {
         const int64_t j = jb + t, img = j / pq, at = j % pq, run = pq - at < nj - t ? pq - at : nj - t;
         for (int64_t ch = 0; ch < k; ch++) {
             const float bv = bs ? bs[ch] : 0.f;
             const float* src = cbuf + ch * ldc + t;
             float* dst = ys + (img * k + ch) * pq + at;
-            for (int64_t l = 0; l < run; l++) dst[l] = src[l] + bv;
+            if (res) {
+                const float* add = res + (img * k + ch) * pq + at;
+                for (int64_t l = 0; l < run; l++) dst[l] = src[l] + bv + add[l];
+            } else {
+                for (int64_t l = 0; l < run; l++) dst[l] = src[l] + bv;
+            }
         }
         t += run;
     }
@@ -318,10 +323,11 @@ static inline void cw_conv_scatter(const float* cbuf, int64_t ldc, float* ys, co
 // 1 when this build has the AVX2 and AVX-512 micro-kernels (x86-64 with gcc/clang; the caller still checks the CPU)
 static inline int cw_conv_has_vector_kernels(void) { return CW_HAVE_VECTOR_KERNELS; }
 
-// y[n, k, p, q] for the pixels j ∈ [j0, j1) of the batch: W·cols + bias (bias 0 = none).
+// y[n, k, p, q] for the pixels j ∈ [j0, j1) of the batch: W·cols + bias + residual (bias, residual 0 = none; residual
+// (N, K, P, Q), a residual block's other path, added in the same store).
 // xp: cw_conv_pad_input of x; wp: cw_conv_pack_weights of w; ws: cw_conv_workspace_floats(k) floats;
 // kernel: CW_KERNEL_* (the caller checked that the CPU runs it).
-static inline void cw_conv2d_forward_implicit(int64_t xp, int64_t wp, int64_t bias, int64_t y,
+static inline void cw_conv2d_forward_implicit(int64_t xp, int64_t wp, int64_t bias, int64_t residual, int64_t y,
                                               int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t r, int64_t s,
                                               int64_t stride, int64_t pad, int64_t j0, int64_t j1, int64_t ws, int kernel) {
     cw_conv_shape g = { n, c, h, w, k, r, s, stride, pad, cw_conv_out_size(h, r, stride, pad), cw_conv_out_size(w, s, stride, pad) };
@@ -365,7 +371,7 @@ static inline void cw_conv2d_forward_implicit(int64_t xp, int64_t wp, int64_t bi
                     ukr(kc, wps + k0 * kpad + ir * kc * CW_MR, panel, cbuf + ir * CW_MR * CW_NC + jr * CW_NR, CW_NC, k0 > 0);
             }
         }
-        cw_conv_scatter(cbuf, CW_NC, ys, bs, jb, nj, k, pq);
+        cw_conv_scatter(cbuf, CW_NC, ys, bs, residual ? CW_F(residual) : 0, jb, nj, k, pq);
     }
 }
 

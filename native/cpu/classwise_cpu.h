@@ -344,12 +344,13 @@ static inline cw_bn_sums cw_bn_row_grad_sums(const float* row, const float* g, c
     return r;
 }
 
-// out = k·(g − a − x̂·b), g masked as above
-static inline void cw_bn_row_grad(const float* row, const float* g, const float* y, float* out, int64_t n, double mean, double invStd,
-                                  double k, double a, double b) {
+// out = k·(g − a − x̂·b) (+ plus, when not null), g masked as above
+static inline void cw_bn_row_grad(const float* row, const float* g, const float* y, const float* plus, float* out, int64_t n,
+                                  double mean, double invStd, double k, double a, double b) {
     for (int64_t i = 0; i < n; i++) {
         const float gi = !y || y[i] > 0.f ? g[i] : 0.f;
-        out[i] = (float) (k * (gi - a - (row[i] - mean) * invStd * b));
+        const float v = (float) (k * (gi - a - (row[i] - mean) * invStd * b));
+        out[i] = plus ? v + plus[i] : v;
     }
 }
 
@@ -407,15 +408,16 @@ static cw_bn_sums cw_bn_row_grad_sums_avx512(const float* row, const float* g, c
 }
 
 __attribute__((target("avx512f")))
-static void cw_bn_row_grad_avx512(const float* row, const float* g, const float* y, float* out, int64_t n, double mean, double invStd,
-                                  double k, double a, double b) {
+static void cw_bn_row_grad_avx512(const float* row, const float* g, const float* y, const float* plus, float* out, int64_t n,
+                                  double mean, double invStd, double k, double a, double b) {
     const __m512 mu = _mm512_set1_ps((float) mean), is = _mm512_set1_ps((float) invStd), kv = _mm512_set1_ps((float) k);
     const __m512 av = _mm512_set1_ps((float) a), bv = _mm512_set1_ps((float) b);
     for (int64_t i = 0; i < n; i += 16) {
         const __mmask16 m = cw_lanes(n - i);
         const __m512 gi = cw_bn_masked_grad(g, y, i, m);
         const __m512 xhat = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mu), is);
-        const __m512 v = _mm512_mul_ps(kv, _mm512_sub_ps(_mm512_sub_ps(gi, av), _mm512_mul_ps(xhat, bv)));
+        __m512 v = _mm512_mul_ps(kv, _mm512_sub_ps(_mm512_sub_ps(gi, av), _mm512_mul_ps(xhat, bv)));
+        if (plus) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, plus + i));
         _mm512_mask_storeu_ps(out + i, m, v);
     }
 }
@@ -480,11 +482,13 @@ static inline void cw_bn_train_forward(int64_t x, int64_t gamma, int64_t beta, i
 
 // Training-mode backward: dx = γ·invStd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M); dγ += Σ dy·x̂, dβ += Σ dy (0 = null).
 // y ≠ 0: the output of cw_bn_relu_train_forward, and dy is the ReLU's output gradient: where y = 0 it is taken
-// as 0 (ReLU's backward fused into the reads of dy, never written out).
+// as 0 (ReLU's backward fused into the reads of dy, never written out). plus ≠ 0: dx += plus, as dx is stored (a
+// residual block's identity shortcut).
 static inline void cw_bn_relu_train_backward(int64_t x, int64_t y, int64_t dy, int64_t gamma, int64_t saveMean, int64_t saveInvStd,
-                                             int64_t dx, int64_t dGamma, int64_t dBeta, int64_t n, int64_t c, int64_t hw, int64_t c0,
-                                             int64_t c1) {
+                                             int64_t plus, int64_t dx, int64_t dGamma, int64_t dBeta, int64_t n, int64_t c, int64_t hw,
+                                             int64_t c0, int64_t c1) {
     const float* xs = CW_F(x);
+    const float* ps = plus ? CW_F(plus) : 0;
     const float* ys = y ? CW_F(y) : 0;
     const float* dys = CW_F(dy);
     float* dxs = CW_F(dx);
@@ -513,7 +517,7 @@ static inline void cw_bn_relu_train_backward(int64_t x, int64_t y, int64_t dy, i
         for (int64_t ch = c0; ch < c1; ch++) {
             const int64_t at = (b * c + ch) * hw;
             const double* sc = sums + (ch - c0) * 5;
-            CW_BN_ROW(vector, cw_bn_row_grad, xs + at, dys + at, ys ? ys + at : 0, dxs + at, hw, CW_F(saveMean)[ch],
+            CW_BN_ROW(vector, cw_bn_row_grad, xs + at, dys + at, ys ? ys + at : 0, ps ? ps + at : 0, dxs + at, hw, CW_F(saveMean)[ch],
                       CW_F(saveInvStd)[ch], sc[2], sc[3], sc[4]);
         }
     free(sums);
@@ -521,7 +525,7 @@ static inline void cw_bn_relu_train_backward(int64_t x, int64_t y, int64_t dy, i
 
 static inline void cw_bn_train_backward(int64_t x, int64_t dy, int64_t gamma, int64_t saveMean, int64_t saveInvStd, int64_t dx,
                                         int64_t dGamma, int64_t dBeta, int64_t n, int64_t c, int64_t hw, int64_t c0, int64_t c1) {
-    cw_bn_relu_train_backward(x, 0, dy, gamma, saveMean, saveInvStd, dx, dGamma, dBeta, n, c, hw, c0, c1);
+    cw_bn_relu_train_backward(x, 0, dy, gamma, saveMean, saveInvStd, 0, dx, dGamma, dBeta, n, c, hw, c0, c1);
 }
 
 // Inference mode: y = (x − running mean)·γ/√(running var + ε) + β

@@ -81,6 +81,15 @@ public interface Backend extends AutoCloseable {
     /** y (N, K, P, Q) = conv(x (N, C, H, W), w (K, C, R, S)) + b (K); b nullable. */
     void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g);
 
+    /**
+     * y = conv(x, w) + b + residual, residual (N, K, P, Q): the sum that ends a residual block's main path, which a
+     * backend can add as it stores y instead of in a pass of its own. The default convolves, then adds.
+     */
+    default void conv2dForwardPlus(Tensor x, Tensor w, Tensor b, Tensor residual, Tensor y, ConvGeometry g) {
+        conv2dForward(x, w, b, y, g);
+        add(y, residual, y);
+    }
+
     /** dx (N, C, H, W) = gradient of the convolution w.r.t. its input (overwritten). */
     void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g);
 
@@ -129,6 +138,16 @@ public interface Backend extends AutoCloseable {
         } finally {
             masked.release();
         }
+    }
+
+    /**
+     * {@link #batchNormReluTrainBackward}, then dx += plus (same shape): a residual block's input gradient, the identity
+     * shortcut's share added as dx is stored instead of in a pass of its own. The default runs both.
+     */
+    default void batchNormReluTrainBackwardPlus(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+                                                Tensor plus, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        batchNormReluTrainBackward(x, y, dy, gamma, saveMean, saveInvStd, dx, dGamma, dBeta);
+        add(dx, plus, dx);
     }
 
     /** Backward of {@link #batchNormInferenceForward}: dx overwritten, dGamma/dBeta accumulated (nullable). */

@@ -96,6 +96,24 @@ public final class BatchNorm2d extends Layer {
         return grad.input() ? c.dx : null;
     }
 
+    /**
+     * backward(dy) + plus, the input gradient with another path's share added (a residual block's identity shortcut),
+     * as dx is stored where the backend can ({@link Backend#batchNormReluTrainBackwardPlus}). For callers that need the
+     * input gradient.
+     */
+    public Tensor backwardPlus(Tape tape, Tensor dy, Grad grad, Tensor plus) {
+        Cache c = tape.cache(this, Cache::new);
+        if (!(c.trainedForward && relu)) {
+            Tensor dx = backward(tape, dy, grad.inner());
+            tape.backend().add(dx, plus, dx);
+            return dx;
+        }
+        Tensor dGamma = grad.params() ? weight.grad() : null, dBeta = grad.params() ? bias.grad() : null;
+        c.dx = tape.reuse(c.dx, c.x.shape());
+        tape.backend().batchNormReluTrainBackwardPlus(c.x, c.y, dy, weight.value(), c.saveMean, c.saveInvStd, plus, c.dx, dGamma, dBeta);
+        return c.dx;
+    }
+
     @Override
     protected void ownState(String prefix, StateDict into) {
         into.put(prefix + "weight", new StateDict.FloatEntry(weight.value(), true));

@@ -20,7 +20,15 @@ public final class Conv2d extends WeightBiasLayer {
     private static final class Cache { Tensor x, y, dx; ConvGeometry g; }
 
     @Override
-    public Tensor forward(Tape tape, Tensor x) {
+    public Tensor forward(Tape tape, Tensor x) { return forward(tape, x, null); }
+
+    /**
+     * forward(x) + residual: the sum that ends a residual block's main path, added as the output is stored where the
+     * backend can ({@link Backend#conv2dForwardPlus}). The backward pass is this layer's own: the sum passes dy through.
+     */
+    public Tensor forwardPlus(Tape tape, Tensor x, Tensor residual) { return forward(tape, x, residual); }
+
+    private Tensor forward(Tape tape, Tensor x, Tensor residual) {
         if (x.rank() != 4 || x.dim(1) != in) {
             throw new IllegalArgumentException("Conv2d(" + in + "→" + out + ") expects (N, " + in + ", H, W), got " + x);
         }
@@ -28,7 +36,12 @@ public final class Conv2d extends WeightBiasLayer {
         c.x = x;
         c.g = new ConvGeometry(x.dim(0), in, x.dim(2), x.dim(3), out, kernel, kernel, stride, pad);
         c.y = tape.reuse(c.y, c.g.outputShape());
-        tape.backend().conv2dForward(x, weight.value(), bias == null ? null : bias.value(), c.y, c.g);
+        Tensor b = bias == null ? null : bias.value();
+        if (residual == null) tape.backend().conv2dForward(x, weight.value(), b, c.y, c.g);
+        else {
+            if (!c.y.sameShape(residual)) throw new IllegalStateException("residual shapes differ: " + c.y + " vs " + residual);
+            tape.backend().conv2dForwardPlus(x, weight.value(), b, residual, c.y, c.g);
+        }
         return c.y;
     }
 

@@ -41,13 +41,20 @@ public final class ResidualBlock extends Layer {
         c.x = x;
         Tensor a = x;
         for (Layer l : pre) a = l.forward(tape, a);
-        Tensor h = a;
-        for (Layer l : main) h = l.forward(tape, h);
         Tensor s = shortcut == null ? x : shortcut.forward(tape, a);
-        if (!h.sameShape(s)) throw new IllegalStateException("residual shapes differ: " + h + " vs " + s);
-        c.sum = tape.reuse(c.sum, h.shape());
-        tape.backend().add(h, s, c.sum);
-        return post == null ? c.sum : post.forward(tape, c.sum);
+        Tensor h = a;
+        int last = main.size() - 1;
+        for (int i = 0; i < last; i++) h = main.get(i).forward(tape, h);
+        Tensor sum;
+        if (main.get(last) instanceof Conv2d conv) sum = conv.forwardPlus(tape, h, s);  // the sum added as the convolution stores
+        else {
+            h = main.get(last).forward(tape, h);
+            if (!h.sameShape(s)) throw new IllegalStateException("residual shapes differ: " + h + " vs " + s);
+            c.sum = tape.reuse(c.sum, h.shape());
+            tape.backend().add(h, s, c.sum);
+            sum = c.sum;
+        }
+        return post == null ? sum : post.forward(tape, sum);
     }
 
     private static Tensor backwardThrough(Tape tape, List<Layer> path, Tensor dy, Grad first) {
@@ -75,6 +82,9 @@ public final class ResidualBlock extends Layer {
             c.dA = tape.reuse(c.dA, dMain.shape());
             b.add(dMain, dShortA, c.dA);
             dA = c.dA;
+        }
+        if (shortcut == null && grad.input() && pre.size() == 1 && pre.get(0) instanceof BatchNorm2d bn) {
+            return bn.backwardPlus(tape, dA, grad, d);  // the identity shortcut's gradient added as the batch norm stores dx
         }
         Tensor dxPre = backwardThrough(tape, pre, dA, grad);
         if (!grad.input()) return null;

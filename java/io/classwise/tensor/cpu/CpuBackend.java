@@ -157,14 +157,24 @@ public class CpuBackend implements Backend {
         Bf16Kernel kernel = nativeBf16Convolution();
         if (kernel != null) {
             g.requireShapes(x, w, y);
-            implicit.forward(x, w, b, y, g, kernel);
+            implicit.forward(x, w, b, null, y, g, kernel);
         } else if (bf16 != null) conv2dForwardFp32(bf16.rounded(x, 0), bf16.rounded(w, 1), b, y, g);
         else conv2dForwardFp32(x, w, b, y, g);
     }
 
+    /** The implicit GEMM and the AMX convolution add the residual as they store y; im2col + sgemm and the emulation add it after. */
+    @Override
+    public void conv2dForwardPlus(Tensor x, Tensor w, Tensor b, Tensor residual, Tensor y, ConvGeometry g) {
+        Bf16Kernel kernel = nativeBf16Convolution();
+        if (kernel == null && (bf16 != null || implicit == null)) { Backend.super.conv2dForwardPlus(x, w, b, residual, y, g); return; }
+        g.requireShapes(x, w, y);
+        requireSize(residual, y.size(), "conv2dForwardPlus residual");
+        implicit.forward(x, w, b, residual, y, g, kernel);
+    }
+
     private void conv2dForwardFp32(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
         g.requireShapes(x, w, y);
-        if (implicit != null) { implicit.forward(x, w, b, y, g, null); return; }
+        if (implicit != null) { implicit.forward(x, w, b, null, y, g, null); return; }
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
         FloatPointer px = Blas.pointer(x), pw = Blas.pointer(w), py = Blas.pointer(y);
         FloatBuffer yb = HostStorage.of(y), bb = b == null ? null : HostStorage.of(b);
@@ -441,11 +451,27 @@ public class CpuBackend implements Backend {
     public void batchNormReluTrainBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
                                            Tensor dx, Tensor dGamma, Tensor dBeta) {
         if (!nativeKernels) { Backend.super.batchNormReluTrainBackward(x, y, dy, gamma, saveMean, saveInvStd, dx, dGamma, dBeta); return; }
+        batchNormReluBackwardNative(x, y, dy, gamma, saveMean, saveInvStd, null, dx, dGamma, dBeta);
+    }
+
+    @Override
+    public void batchNormReluTrainBackwardPlus(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+                                               Tensor plus, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        if (!nativeKernels) {
+            Backend.super.batchNormReluTrainBackwardPlus(x, y, dy, gamma, saveMean, saveInvStd, plus, dx, dGamma, dBeta);
+            return;
+        }
+        requireSize(plus, x.size(), "batchNormReluTrainBackwardPlus plus");
+        batchNormReluBackwardNative(x, y, dy, gamma, saveMean, saveInvStd, plus, dx, dGamma, dBeta);
+    }
+
+    private void batchNormReluBackwardNative(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd, Tensor plus,
+                                             Tensor dx, Tensor dGamma, Tensor dBeta) {
         int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
         requireSize(dx, x.size(), "batchNormReluTrainBackward");
         requireSize(y, x.size(), "batchNormReluTrainBackward y");
         threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormReluTrainBackward(addr(x, 0), addr(y, 0), addr(dy, 0), addr(gamma, 0),
-                addr(saveMean, 0), addr(saveInvStd, 0), addr(dx, 0), dGamma == null ? 0 : addr(dGamma, 0),
+                addr(saveMean, 0), addr(saveInvStd, 0), plus == null ? 0 : addr(plus, 0), addr(dx, 0), dGamma == null ? 0 : addr(dGamma, 0),
                 dBeta == null ? 0 : addr(dBeta, 0), n, c, hw, c0, c1));
     }
 

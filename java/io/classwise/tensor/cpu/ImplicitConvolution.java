@@ -38,9 +38,12 @@ final class ImplicitConvolution {
         return g.stride() == 1 && g.r() == g.s() && g.pad() <= g.r() - 1 && g.c() >= 8;
     }
 
-    /** y (N, K, P, Q) = conv(x, w) + b; b nullable. bf16: a native {@link Bf16Kernel} for bf16 operands, or null for fp32. */
-    void forward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g, Bf16Kernel bf16) {
-        convolve(address(x), address(w), b == null ? 0 : address(b), address(y), g, bf16);
+    /**
+     * y (N, K, P, Q) = conv(x, w) + b + residual; b and residual (N, K, P, Q) nullable, the residual added as y is stored.
+     * bf16: a native {@link Bf16Kernel} for bf16 operands, or null for fp32.
+     */
+    void forward(Tensor x, Tensor w, Tensor b, Tensor residual, Tensor y, ConvGeometry g, Bf16Kernel bf16) {
+        convolve(address(x), address(w), b == null ? 0 : address(b), residual == null ? 0 : address(residual), address(y), g, bf16);
     }
 
     /**
@@ -65,15 +68,15 @@ final class ImplicitConvolution {
     void backwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g, Bf16Kernel bf16) {
         if (!handlesBackwardData(g, bf16)) throw new IllegalArgumentException("implicit input gradient needs stride 1 and a square kernel: " + g);
         ConvGeometry transposed = new ConvGeometry(g.n(), g.k(), g.p(), g.q(), g.c(), g.r(), g.s(), 1, g.r() - 1 - g.pad());
-        if (runsDirectlyOnAmx(transposed, bf16)) { convolveOnAmx(address(dy), address(w), true, 0, address(dx), transposed); return; }
+        if (runsDirectlyOnAmx(transposed, bf16)) { convolveOnAmx(address(dy), address(w), true, 0, 0, address(dx), transposed); return; }
         long turnedAddress = turned.floats((long) g.k() * g.c() * g.r() * g.s());
         NativeCpuKernels.convFlipWeights(address(w), turnedAddress, g.k(), g.c(), g.r(), g.s());
-        convolve(address(dy), turnedAddress, 0, address(dx), transposed, bf16);
+        convolve(address(dy), turnedAddress, 0, 0, address(dx), transposed, bf16);
     }
 
-    private void convolve(long x, long w, long bias, long y, ConvGeometry g, Bf16Kernel bf16) {
+    private void convolve(long x, long w, long bias, long residual, long y, ConvGeometry g, Bf16Kernel bf16) {
         if (bf16 != null && !bf16.isNative()) throw new IllegalArgumentException(bf16 + " is not a native bf16 kernel");
-        if (runsDirectlyOnAmx(g, bf16)) { convolveOnAmx(x, w, false, bias, y, g); return; }
+        if (runsDirectlyOnAmx(g, bf16)) { convolveOnAmx(x, w, false, bias, residual, y, g); return; }
         long paddedAddress = padded.floats(NativeCpuKernels.convPaddedInputFloats(g.n(), g.c(), g.h(), g.w(), g.pad()));
         threads.forRange(g.n(), (t, n0, n1) -> NativeCpuKernels.convPadInput(x, paddedAddress, n0, n1, g.c(), g.h(), g.w(), g.pad()));
         long crs = (long) g.c() * g.r() * g.s();
@@ -84,7 +87,7 @@ final class ImplicitConvolution {
             long packedAddress = packed.bytes(2 * NativeCpuKernels.bf16PackedAElems(g.k(), crs));
             NativeCpuKernels.bf16PackA(w, crs, 1, g.k(), crs, 0, g.k(), packedAddress, bf16.id);
             long workspaceBytes = NativeCpuKernels.bf16ConvWorkspaceBytes(g.k());
-            threads.forRange(panels, (t, a, b) -> NativeCpuKernels.bf16Conv2dForward(paddedAddress, packedAddress, bias, y,
+            threads.forRange(panels, (t, a, b) -> NativeCpuKernels.bf16Conv2dForward(paddedAddress, packedAddress, bias, residual, y,
                     g.n(), g.c(), g.h(), g.w(), g.k(), g.r(), g.s(), g.stride(), g.pad(),
                     (long) a * PANEL, Math.min((long) b * PANEL, pixels), workspaces[t].bytes(workspaceBytes), bf16.id));
             return;
@@ -92,7 +95,7 @@ final class ImplicitConvolution {
         long packedAddress = packed.floats(NativeCpuKernels.convPackedWeightsFloats(g.k(), crs));
         NativeCpuKernels.convPackWeights(w, packedAddress, g.k(), crs);
         long workspaceFloats = NativeCpuKernels.convWorkspaceFloats(g.k());
-        threads.forRange(panels, (t, a, b) -> NativeCpuKernels.conv2dForwardImplicit(paddedAddress, packedAddress, bias, y,
+        threads.forRange(panels, (t, a, b) -> NativeCpuKernels.conv2dForwardImplicit(paddedAddress, packedAddress, bias, residual, y,
                 g.n(), g.c(), g.h(), g.w(), g.k(), g.r(), g.s(), g.stride(), g.pad(),
                 (long) a * PANEL, Math.min((long) b * PANEL, pixels), workspaces[t].floats(workspaceFloats), kernel));
     }
@@ -101,7 +104,7 @@ final class ImplicitConvolution {
      * A stride-1 convolution straight from a channels-last bf16 copy of the image (classwise_amx_conv.h). turned: w is the
      * weights (C, K, R, S) of the layer whose input gradient this convolution computes, read turned by 180° while packed.
      */
-    private void convolveOnAmx(long x, long w, boolean turned, long bias, long y, ConvGeometry g) {
+    private void convolveOnAmx(long x, long w, boolean turned, long bias, long residual, long y, ConvGeometry g) {
         long image = padded.bytes(2 * NativeCpuKernels.amxConvInputElems(g.n(), g.c(), g.h(), g.w(), g.r(), g.s(), g.pad()));
         long weights = packed.bytes(2 * NativeCpuKernels.amxConvWeightElems(g.k(), g.c(), g.r(), g.s()));
         int units = g.r() * g.s() * ((g.c() + 31) / 32); // (kernel offset, block of 32 channels) pairs
@@ -110,7 +113,7 @@ final class ImplicitConvolution {
         threads.forRange(g.n(), (t, n0, n1) -> NativeCpuKernels.amxConvPackInput(x, image, n0, n1, g.c(), g.h(), g.w(), g.r(), g.s(), g.pad()));
         long tiles = NativeCpuKernels.amxConvTiles(g.n(), g.h(), g.w(), g.r(), g.s(), g.pad());
         int pairs = Math.toIntExact((tiles + 1) / 2);
-        threads.forRange(pairs, (t, a, b) -> NativeCpuKernels.amxConvForward(image, weights, bias, y, g.c(), g.h(), g.w(), g.k(),
+        threads.forRange(pairs, (t, a, b) -> NativeCpuKernels.amxConvForward(image, weights, bias, residual, y, g.c(), g.h(), g.w(), g.k(),
                 g.r(), g.s(), g.pad(), 2L * a, Math.min(2L * b, tiles)));
     }
 

@@ -63,8 +63,8 @@ final class NativeCpuKernels {
                                                  long saveMean, long saveInvStd, long n, long c, long hw, long c0, long c1, int relu);
 
     @Name("cw_bn_relu_train_backward")
-    static native void batchNormReluTrainBackward(long x, long y, long dy, long gamma, long saveMean, long saveInvStd, long dx, long dGamma,
-                                                  long dBeta, long n, long c, long hw, long c0, long c1);
+    static native void batchNormReluTrainBackward(long x, long y, long dy, long gamma, long saveMean, long saveInvStd, long plus, long dx,
+                                                  long dGamma, long dBeta, long n, long c, long hw, long c0, long c1);
 
     @Name("cw_bn_inference_forward")
     static native void batchNormInferenceForward(long x, long gamma, long beta, long runMean, long runVar, float eps, long y,
@@ -104,7 +104,7 @@ final class NativeCpuKernels {
     @Name("cw_conv_pad_input") static native void convPadInput(long x, long padded, long n0, long n1, long c, long h, long w, long pad);
 
     @Name("cw_conv2d_forward_implicit")
-    static native void conv2dForwardImplicit(long padded, long packed, long bias, long y, long n, long c, long h, long w, long k,
+    static native void conv2dForwardImplicit(long padded, long packed, long bias, long residual, long y, long n, long c, long h, long w, long k,
             long r, long s,
                                              long stride, long pad, long j0, long j1, long workspace, int kernel);
 
@@ -122,7 +122,7 @@ final class NativeCpuKernels {
     @Name("cw_bf16_conv_workspace_bytes") static native long bf16ConvWorkspaceBytes(long k);
 
     @Name("cw_bf16_conv2d_forward")
-    static native void bf16Conv2dForward(long padded, long packed, long bias, long y, long n, long c, long h, long w, long k, long r,
+    static native void bf16Conv2dForward(long padded, long packed, long bias, long residual, long y, long n, long c, long h, long w, long k, long r,
                                          long s, long stride, long pad, long j0, long j1, long workspace, int kernel);
 
     @Name("cw_bf16_gemm_workspace_bytes") static native long bf16GemmWorkspaceBytes(long m0, long m1);
@@ -149,7 +149,7 @@ final class NativeCpuKernels {
                                                                         long pad);
 
     @Name("cw_amx_conv_forward")
-    static native void amxConvForward(long packedInput, long packedWeights, long bias, long y, long c, long h, long w, long k,
+    static native void amxConvForward(long packedInput, long packedWeights, long bias, long residual, long y, long c, long h, long w, long k,
                                       long r, long s, long pad, long t0, long t1);
 
     // ---- classwise_cpuid.h: what the CPU is (for BlasCoreType), and setenv before OpenBLAS loads

@@ -109,6 +109,12 @@ class Bf16KernelsTest {
                         Tensor wt = b.allocate(wShape).copyFrom(w), xt = b.allocate(g.inputShape()).copyFrom(x);
                         Tensor dyt = b.allocate(g.outputShape()).copyFrom(dy);
                         b.conv2dForward(xt, wt, b.allocate(g.k()).copyFrom(bias), y, g);
+                        // a residual block's sum added as y is stored: exactly y + residual
+                        Tensor plus = b.allocate(g.outputShape()), residual = b.allocate(g.outputShape()).copyFrom(dy);
+                        b.conv2dForwardPlus(xt, wt, b.allocate(g.k()).copyFrom(bias), residual, plus, g);
+                        float[] sum = y.toArray();
+                        for (int j = 0; j < sum.length; j++) sum[j] += dy[j];
+                        assertArrayEquals(sum, plus.toArray(), kernel.flag() + " " + g + " forward plus a residual");
                         b.conv2dBackwardData(dyt, wt, dx, g);
                         b.conv2dBackwardFilter(xt, dyt, dw, db, g);
                         forward[i] = y.toArray();

@@ -161,6 +161,14 @@ class CpuBackendParityTest {
             assertClose(dx.toArray(), cdx.toArray(), 1e-5, 1e-4, "bn+relu train backward" + what);
             assertClose(dg.toArray(), cdg.toArray(), 1e-4, 1e-5, "bn+relu dgamma" + what);
             assertClose(db.toArray(), cdb.toArray(), 1e-4, 1e-5, "bn+relu dbeta" + what);
+            // with a residual block's shortcut gradient added as dx is stored: dx + plus up to one rounding (the compiler may
+            // fuse the last multiply with the add), dγ and dβ as before
+            Tensor plus = randn(REF, rng, 1, n, c, hw), cdxPlus = cpu.allocate(x.shape()), cdg2 = cpu.allocate(c), cdb2 = cpu.allocate(c);
+            cpu.batchNormReluTrainBackwardPlus(to(cpu, x), cy, to(cpu, dy), to(cpu, gamma), csm, csi, to(cpu, plus), cdxPlus, cdg2, cdb2);
+            float[] expected = cdx.toArray(), p = plus.toArray();
+            for (int i = 0; i < expected.length; i++) expected[i] += p[i];
+            assertClose(expected, cdxPlus.toArray(), 1e-7, 1e-6, "bn+relu backward plus" + what);
+            assertArrayEquals(cdg.toArray(), cdg2.toArray(), "bn+relu backward plus dgamma" + what);
         }
     }
 
