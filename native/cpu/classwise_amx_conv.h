@@ -77,9 +77,9 @@ static inline int64_t cw_amx_conv_weight_elems(int64_t k, int64_t c, int64_t r, 
 
 #if CW_VECTOR
 // wv[rs][cb][kb][pair][kk][e] = bf16(w[kb·16 + kk, cb·32 + 2·pair + e, r, s]), zero past K and C, for the pairs
-// (kernel offset rs, channel block cb) numbered rs·C/32 + cb in [u0, u1) (threads split them: a 3×3 kernel's 9
-// offsets alone split unevenly): per pair and output channel, the 32 channels' weights gathered, rounded into 16
-// pairs, and scattered to their rows of the B tile. turned: the weights of the
+// (channel block cb, block of 16 output channels kb) numbered cb·⌈K/16⌉ + kb in [u0, u1) (threads split them): per
+// output channel, then per kernel offset — the 32 channels' R·S weights stay in L1 across the offsets — the 32
+// weights gathered, rounded into 16 pairs, and scattered to their rows of the B tile. turned: the weights of the
 // input gradient's convolution, w[k, c, r, s] = wf[c, k, R − 1 − r, S − 1 − s] with wf (C, K, R, S) the layer's
 // own, gathered from wf as they are (no turned copy is made).
 __attribute__((target("avx512f,avx512bw,avx512bf16")))
@@ -94,11 +94,11 @@ static void cw_amx_conv_pack_weights(int64_t w, int64_t wv, int64_t k, int64_t c
     const __m512i stride = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int) inStride));  // channel i at i·inStride
     const __m512i rows = _mm512_slli_epi32(lane, 4);                                       // pair i is B-tile row i: 16 words apart
     for (int64_t u = u0; u < u1; u++) {
-        const int64_t rs = u / cbs, cb = u % cbs, tap = turned ? taps - 1 - rs : rs;
+        const int64_t cb = u / kbs, kb = u % kbs;
         const __mmask16 lo = cw_lanes(c - cb * 32), hi = cw_lanes(c - cb * 32 - 16);
-        for (int64_t kb = 0; kb < kbs; kb++)
-            for (int64_t kk = 0; kk < 16; kk++) {
-                const int64_t ko = kb * 16 + kk;
+        for (int64_t kk = 0; kk < 16; kk++)
+            for (int64_t rs = 0; rs < taps; rs++) {
+                const int64_t ko = kb * 16 + kk, tap = turned ? taps - 1 - rs : rs;
                 uint32_t* tile = out + (((rs * cbs + cb) * kbs + kb) * 16) * 16 + kk;
                 __m512i pairs = _mm512_setzero_si512();
                 if (ko < k) {

@@ -107,7 +107,8 @@ final class ImplicitConvolution {
     private void convolveOnAmx(long x, long w, boolean turned, long bias, long residual, long y, ConvGeometry g) {
         long image = padded.bytes(2 * NativeCpuKernels.amxConvInputElems(g.n(), g.c(), g.h(), g.w(), g.r(), g.s(), g.pad()));
         long weights = packed.bytes(2 * NativeCpuKernels.amxConvWeightElems(g.k(), g.c(), g.r(), g.s()));
-        int units = g.r() * g.s() * ((g.c() + 31) / 32); // (kernel offset, block of 32 channels) pairs
+        // (block of 32 channels, block of 16 output channels) pairs; output channels padded to a multiple of 32, zero past K
+        int units = (g.c() + 31) / 32 * ((g.k() + 31) / 32 * 2);
         threads.forRange(units, (t, a, b) -> NativeCpuKernels.amxConvPackWeights(w, weights, g.k(), g.c(), g.r(), g.s(),
                 turned ? 1 : 0, a, b));
         threads.forRange(g.n(), (t, n0, n1) -> NativeCpuKernels.amxConvPackInput(x, image, n0, n1, g.c(), g.h(), g.w(), g.r(), g.s(), g.pad()));
