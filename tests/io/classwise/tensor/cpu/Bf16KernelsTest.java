@@ -102,6 +102,7 @@ class Bf16KernelsTest {
                     float[] dy = exact ? integers(rng, Tensor.sizeOf(g.outputShape()), 8) : randn(rng, Tensor.sizeOf(g.outputShape()), 1);
                     float[] bias = exact ? integers(rng, g.k(), 8) : randn(rng, g.k(), 1);
                     float[][] forward = new float[2][], backward = new float[2][], weights = new float[2][], biases = new float[2][];
+                    float[][] pluses = new float[2][], unbiased = new float[2][], unbiasedPluses = new float[2][];
                     CpuBackend[] both = {fast, emulated};
                     for (int i = 0; i < 2; i++) {
                         CpuBackend b = both[i];
@@ -109,12 +110,15 @@ class Bf16KernelsTest {
                         Tensor wt = b.allocate(wShape).copyFrom(w), xt = b.allocate(g.inputShape()).copyFrom(x);
                         Tensor dyt = b.allocate(g.outputShape()).copyFrom(dy);
                         b.conv2dForward(xt, wt, b.allocate(g.k()).copyFrom(bias), y, g);
-                        // a residual block's sum added as y is stored: exactly y + residual
+                        // a residual block's sum added as y is stored (dy as the residual), with the bias and without
                         Tensor plus = b.allocate(g.outputShape()), residual = b.allocate(g.outputShape()).copyFrom(dy);
                         b.conv2dForwardPlus(xt, wt, b.allocate(g.k()).copyFrom(bias), residual, plus, g);
-                        float[] sum = y.toArray();
-                        for (int j = 0; j < sum.length; j++) sum[j] += dy[j];
-                        assertArrayEquals(sum, plus.toArray(), kernel.flag() + " " + g + " forward plus a residual");
+                        pluses[i] = plus.toArray();
+                        Tensor noBias = b.allocate(g.outputShape());
+                        b.conv2dForward(xt, wt, null, noBias, g);
+                        b.conv2dForwardPlus(xt, wt, null, residual, plus, g);
+                        unbiased[i] = noBias.toArray();
+                        unbiasedPluses[i] = plus.toArray();
                         b.conv2dBackwardData(dyt, wt, dx, g);
                         b.conv2dBackwardFilter(xt, dyt, dw, db, g);
                         forward[i] = y.toArray();
@@ -124,7 +128,12 @@ class Bf16KernelsTest {
                     }
                     String what = kernel.flag() + " " + g + (exact ? " (integers)" : "");
                     assertArrayEquals(biases[1], biases[0], what + " bias gradient (an fp32 sum of dy in both)");
+                    // fused: y + residual, the sum in another order (the residual may start the accumulator)
+                    float[] sum = forward[0].clone(), unbiasedSum = unbiased[0].clone();
+                    for (int j = 0; j < sum.length; j++) { sum[j] += dy[j]; unbiasedSum[j] += dy[j]; }
                     if (exact) {
+                        assertArrayEquals(sum, pluses[0], what + " forward plus a residual");
+                        assertArrayEquals(unbiasedSum, unbiasedPluses[0], what + " forward without bias plus a residual");
                         assertArrayEquals(forward[1], forward[0], what + " forward");
                         assertArrayEquals(backward[1], backward[0], what + " input gradient");
                         assertArrayEquals(weights[1], weights[0], what + " weight gradient");
@@ -137,6 +146,10 @@ class Bf16KernelsTest {
                     ref.conv2dBackwardData(ref.allocate(g.outputShape()).copyFrom(rounded(dy)), absW, absDx, g);
                     int depth = g.c() * g.r() * g.s();
                     assertWithinSummationBound(forward[1], forward[0], absY.toArray(), depth + 1, what + " forward");
+                    float[] absPlus = absY.toArray();
+                    for (int j = 0; j < absPlus.length; j++) absPlus[j] += Math.abs(dy[j]);
+                    assertWithinSummationBound(sum, pluses[0], absPlus, depth + 2, what + " forward plus a residual");
+                    assertWithinSummationBound(unbiasedSum, unbiasedPluses[0], absPlus, depth + 2, what + " forward without bias plus a residual");
                     assertWithinSummationBound(backward[1], backward[0], absDx.toArray(), g.k() * g.r() * g.s(), what + " input gradient");
                     Tensor absDw = ref.allocate(wShape);
                     ref.conv2dBackwardFilter(ref.allocate(g.inputShape()).copyFrom(rounded(x)), ref.allocate(g.outputShape()).copyFrom(rounded(dy)),
