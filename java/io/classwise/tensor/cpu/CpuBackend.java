@@ -139,6 +139,16 @@ public class CpuBackend implements Backend {
         requireSize(b, k * n, "gemm B");
         requireSize(c, m * n, "gemm C");
         FloatPointer pa = Blas.pointer(a), pb = Blas.pointer(b), pc = Blas.pointer(c);
+        if (n > m) {
+            // Split the columns of C: each thread reads its share of op(B) once — with C's rows split, every thread
+            // streamed all of B (a linear layer's weights, 12 MiB on the Madry CNN) for half as many rows.
+            // op(B)'s columns j0.. start at column j0 (plain) or row j0 (transposed).
+            threads.forRange(n, (t, j0, j1) -> Blas.sgemm(transA, transB, m, j1 - j0, k, alpha,
+                    pa, 0, transA ? m : k,
+                    pb, transB ? (long) j0 * k : j0, transB ? k : n,
+                    beta, pc, j0, n));
+            return;
+        }
         // Split the rows of C; op(A)'s rows i0.. start at i0·k (plain) or column i0 (transposed).
         threads.forRange(m, (t, i0, i1) -> Blas.sgemm(transA, transB, i1 - i0, n, k, alpha,
                 pa, transA ? i0 : (long) i0 * k, transA ? m : k,

@@ -293,6 +293,8 @@ class CpuBackendParityTest {
     @CsvSource({
             "1, 1, 1, false, false", "7, 5, 3, false, false", "13, 9, 17, true, false",
             "5, 13, 11, false, true", "9, 7, 13, true, true", "64, 33, 129, false, true", "3, 207, 2, true, false",
+            // more columns than rows: threads split C's columns, in every layout
+            "4, 19, 6, false, false", "6, 21, 5, true, true", "16, 300, 40, false, true", "16, 300, 40, true, false",
     })
     void gemmMatchesReference(int m, int n, int k, boolean ta, boolean tb) {
         Rng rng = new Rng(m * 1000L + n * 10 + k);
