@@ -15,10 +15,11 @@ import static io.classwise.tensor.Tensor.requireSize;
 
 /**
  * The fast CPU backend: convolutions as an implicit GEMM with an AVX-512 or AVX2 micro-kernel where the
- * CPU has one, else im2col + OpenBLAS sgemm (weight gradients always the latter), dense products as row-split sgemm,
- * both parallel over the machine's cores (BLAS itself runs single-threaded so the work split, and so
- * the result, does not depend on BLAS's own threading). The remaining primitives are delegated to the
- * reference loops (memory-bound and cheap next to the convolutions), each by name at the end of this file.
+ * CPU has one, else im2col + OpenBLAS sgemm (weight gradients im2col + sgemm, small maps' images side by side), dense
+ * products as sgemm split by rows or, where C has more columns than rows, by columns, all parallel over the machine's
+ * cores (BLAS itself runs single-threaded so the work split, and so the result, does not depend on BLAS's own
+ * threading). In bf16, native bf16 kernels (AMX, AVX-512 BF16) or the emulation. Memory-bound layers run native/cpu's
+ * kernels (batch norm, ReLU, pooling, adds; fused where the Backend names a fusion), else the reference loops.
  *
  * <p>Deterministic for a fixed thread count: every thread owns a fixed slice of the batch, and
  * per-thread weight-gradient partials are summed in thread order.
