@@ -333,11 +333,23 @@ static inline void cw_bn_row_affine(const float* row, float* out, int64_t n, dou
     else for (int64_t i = 0; i < n; i++) out[i] = (float) ((row[i] - mean) * k + bt);
 }
 
-// Σ g and Σ g·x̂ over a row, g = dy masked by y > 0 when y is given
-static inline cw_bn_sums cw_bn_row_grad_sums(const float* row, const float* g, const float* y, int64_t n, double mean, double invStd) {
+// The ReLU after a batch norm, for its backward pass: where the forward's output was 0, recomputed from x in the
+// forward's own arithmetic (cw_bn_row_affine with the same mean, scale and shift: the same operations on the same
+// operands give the same bits), so that the backward pass reads x and dy but not the forward's output.
+typedef struct { int on; double scale, shift; } cw_bn_relu_mask;
+
+static inline cw_bn_relu_mask cw_bn_mask(int on, double scale, double shift) {
+    cw_bn_relu_mask r;
+    r.on = on; r.scale = scale; r.shift = shift;
+    return r;
+}
+
+// Σ g and Σ g·x̂ over a row, g = dy where the ReLU passed (all of dy when relu.on is 0)
+static inline cw_bn_sums cw_bn_row_grad_sums(const float* row, const float* g, cw_bn_relu_mask relu, int64_t n, double mean,
+                                             double invStd) {
     cw_bn_sums r = { 0, 0 };
     for (int64_t i = 0; i < n; i++) {
-        const float gi = !y || y[i] > 0.f ? g[i] : 0.f;
+        const float gi = !relu.on || (float) ((row[i] - mean) * relu.scale + relu.shift) > 0.f ? g[i] : 0.f;
         r.sum += gi;
         r.sumXhat += gi * ((row[i] - mean) * invStd);
     }
@@ -345,10 +357,10 @@ static inline cw_bn_sums cw_bn_row_grad_sums(const float* row, const float* g, c
 }
 
 // out = k·(g − a − x̂·b) (+ plus, when not null), g masked as above
-static inline void cw_bn_row_grad(const float* row, const float* g, const float* y, const float* plus, float* out, int64_t n,
+static inline void cw_bn_row_grad(const float* row, const float* g, cw_bn_relu_mask relu, const float* plus, float* out, int64_t n,
                                   double mean, double invStd, double k, double a, double b) {
     for (int64_t i = 0; i < n; i++) {
-        const float gi = !y || y[i] > 0.f ? g[i] : 0.f;
+        const float gi = !relu.on || (float) ((row[i] - mean) * relu.scale + relu.shift) > 0.f ? g[i] : 0.f;
         const float v = (float) (k * (gi - a - (row[i] - mean) * invStd * b));
         out[i] = plus ? v + plus[i] : v;
     }
@@ -385,21 +397,25 @@ static void cw_bn_row_affine_avx512(const float* row, float* out, int64_t n, dou
     }
 }
 
+// dy's lanes where the ReLU passed: v = (x − mu)·scale + shift > 0 as cw_bn_row_affine_avx512 computes v (xc = x − mu)
 __attribute__((target("avx512f")))
-static inline __m512 cw_bn_masked_grad(const float* g, const float* y, int64_t i, __mmask16 m) {
+static inline __m512 cw_bn_masked_grad(const float* g, __m512 xc, cw_bn_relu_mask relu, int64_t i, __mmask16 m) {
     const __m512 gv = _mm512_maskz_loadu_ps(m, g + i);
-    if (!y) return gv;
-    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(m, y + i), _mm512_setzero_ps(), _CMP_GT_OQ), gv);
+    if (!relu.on) return gv;
+    const __m512 v = _mm512_fmadd_ps(xc, _mm512_set1_ps((float) relu.scale), _mm512_set1_ps((float) relu.shift));
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ), gv);
 }
 
 __attribute__((target("avx512f")))
-static cw_bn_sums cw_bn_row_grad_sums_avx512(const float* row, const float* g, const float* y, int64_t n, double mean, double invStd) {
+static cw_bn_sums cw_bn_row_grad_sums_avx512(const float* row, const float* g, cw_bn_relu_mask relu, int64_t n, double mean,
+                                             double invStd) {
     const __m512 mu = _mm512_set1_ps((float) mean), is = _mm512_set1_ps((float) invStd);
     __m512 s = _mm512_setzero_ps(), sx = _mm512_setzero_ps();
     for (int64_t i = 0; i < n; i += 16) {
         const __mmask16 m = cw_lanes(n - i);
-        const __m512 gi = cw_bn_masked_grad(g, y, i, m);
-        const __m512 xhat = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mu), is);
+        const __m512 xc = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mu);
+        const __m512 gi = cw_bn_masked_grad(g, xc, relu, i, m);
+        const __m512 xhat = _mm512_mul_ps(xc, is);
         s = _mm512_add_ps(s, gi);
         sx = _mm512_fmadd_ps(gi, xhat, sx);
     }
@@ -408,14 +424,15 @@ static cw_bn_sums cw_bn_row_grad_sums_avx512(const float* row, const float* g, c
 }
 
 __attribute__((target("avx512f")))
-static void cw_bn_row_grad_avx512(const float* row, const float* g, const float* y, const float* plus, float* out, int64_t n,
+static void cw_bn_row_grad_avx512(const float* row, const float* g, cw_bn_relu_mask relu, const float* plus, float* out, int64_t n,
                                   double mean, double invStd, double k, double a, double b) {
     const __m512 mu = _mm512_set1_ps((float) mean), is = _mm512_set1_ps((float) invStd), kv = _mm512_set1_ps((float) k);
     const __m512 av = _mm512_set1_ps((float) a), bv = _mm512_set1_ps((float) b);
     for (int64_t i = 0; i < n; i += 16) {
         const __mmask16 m = cw_lanes(n - i);
-        const __m512 gi = cw_bn_masked_grad(g, y, i, m);
-        const __m512 xhat = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mu), is);
+        const __m512 xc = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mu);
+        const __m512 gi = cw_bn_masked_grad(g, xc, relu, i, m);
+        const __m512 xhat = _mm512_mul_ps(xc, is);
         __m512 v = _mm512_mul_ps(kv, _mm512_sub_ps(_mm512_sub_ps(gi, av), _mm512_mul_ps(xhat, bv)));
         if (plus) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, plus + i));
         _mm512_mask_storeu_ps(out + i, m, v);
@@ -458,10 +475,13 @@ static inline void cw_bn_relu_train_forward(int64_t x, int64_t gamma, int64_t be
     for (int64_t ch = c0; ch < c1; ch++) {
         double* st = stats + (ch - c0) * 4;
         const double mean = st[0], var = st[1] / m, invStd = 1.0 / sqrt(var + eps);
-        st[2] = invStd * CW_F(gamma)[ch];
+        // the output from the saved (float) statistics, so that the backward pass can recompute the ReLU's mask exactly
+        const float meanF = (float) mean, invStdF = (float) invStd;
+        st[0] = meanF;
+        st[2] = (double) invStdF * CW_F(gamma)[ch];
         st[3] = CW_F(beta)[ch];
-        CW_F(saveMean)[ch] = (float) mean;
-        CW_F(saveInvStd)[ch] = (float) invStd;
+        CW_F(saveMean)[ch] = meanF;
+        CW_F(saveInvStd)[ch] = invStdF;
         const double unbiased = m > 1 ? var * m / (m - 1) : var;
         CW_F(runMean)[ch] = (float) ((1 - momentum) * CW_F(runMean)[ch] + momentum * mean);
         CW_F(runVar)[ch] = (float) ((1 - momentum) * CW_F(runVar)[ch] + momentum * unbiased);
@@ -481,33 +501,34 @@ static inline void cw_bn_train_forward(int64_t x, int64_t gamma, int64_t beta, i
 }
 
 // Training-mode backward: dx = γ·invStd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M); dγ += Σ dy·x̂, dβ += Σ dy (0 = null).
-// y ≠ 0: the output of cw_bn_relu_train_forward, and dy is the ReLU's output gradient: where y = 0 it is taken
-// as 0 (ReLU's backward fused into the reads of dy, never written out). plus ≠ 0: dx += plus, as dx is stored (a
-// residual block's identity shortcut).
-static inline void cw_bn_relu_train_backward(int64_t x, int64_t y, int64_t dy, int64_t gamma, int64_t saveMean, int64_t saveInvStd,
+// beta ≠ 0: the forward was cw_bn_relu_train_forward with this β, and dy is the ReLU's output gradient: where the
+// ReLU's input was ≤ 0 it is taken as 0, that input recomputed from x, the saved statistics, γ and β exactly as the
+// forward computed it (cw_bn_relu_mask) — the forward's output is never read. plus ≠ 0: dx += plus, as dx is stored
+// (a residual block's identity shortcut).
+static inline void cw_bn_relu_train_backward(int64_t x, int64_t beta, int64_t dy, int64_t gamma, int64_t saveMean, int64_t saveInvStd,
                                              int64_t plus, int64_t dx, int64_t dGamma, int64_t dBeta, int64_t n, int64_t c, int64_t hw,
                                              int64_t c0, int64_t c1) {
     const float* xs = CW_F(x);
     const float* ps = plus ? CW_F(plus) : 0;
-    const float* ys = y ? CW_F(y) : 0;
     const float* dys = CW_F(dy);
     float* dxs = CW_F(dx);
     const double m = (double) n * hw;
     const int vector = cw_cpu_avx512_level() >= 1;
     (void) vector;
-    // per channel: Σg, Σg·x̂, then k, a, b; images outer, in memory order (as the forward)
+    // per channel: Σg, Σg·x̂, then k (= γ·invStd, also the forward's scale), a, b; images outer, in memory order
     double* sums = (double*) calloc((size_t) (c1 - c0) * 5, sizeof(double));
+    for (int64_t ch = c0; ch < c1; ch++) sums[(ch - c0) * 5 + 2] = (double) CW_F(gamma)[ch] * CW_F(saveInvStd)[ch];
+#define CW_BN_MASK(ch) cw_bn_mask(beta != 0, sums[((ch) - c0) * 5 + 2], beta ? (double) CW_F(beta)[ch] : 0)
     for (int64_t b = 0; b < n; b++)
         for (int64_t ch = c0; ch < c1; ch++) {
             const int64_t at = (b * c + ch) * hw;
-            const cw_bn_sums r = CW_BN_ROW(vector, cw_bn_row_grad_sums, xs + at, dys + at, ys ? ys + at : 0, hw,
+            const cw_bn_sums r = CW_BN_ROW(vector, cw_bn_row_grad_sums, xs + at, dys + at, CW_BN_MASK(ch), hw,
                                            CW_F(saveMean)[ch], CW_F(saveInvStd)[ch]);
             sums[(ch - c0) * 5] += r.sum;
             sums[(ch - c0) * 5 + 1] += r.sumXhat;
         }
     for (int64_t ch = c0; ch < c1; ch++) {
         double* sc = sums + (ch - c0) * 5;
-        sc[2] = (double) CW_F(gamma)[ch] * CW_F(saveInvStd)[ch];
         sc[3] = sc[0] / m;
         sc[4] = sc[1] / m;
         if (dGamma) CW_F(dGamma)[ch] += (float) sc[1];
@@ -517,9 +538,10 @@ static inline void cw_bn_relu_train_backward(int64_t x, int64_t y, int64_t dy, i
         for (int64_t ch = c0; ch < c1; ch++) {
             const int64_t at = (b * c + ch) * hw;
             const double* sc = sums + (ch - c0) * 5;
-            CW_BN_ROW(vector, cw_bn_row_grad, xs + at, dys + at, ys ? ys + at : 0, ps ? ps + at : 0, dxs + at, hw, CW_F(saveMean)[ch],
+            CW_BN_ROW(vector, cw_bn_row_grad, xs + at, dys + at, CW_BN_MASK(ch), ps ? ps + at : 0, dxs + at, hw, CW_F(saveMean)[ch],
                       CW_F(saveInvStd)[ch], sc[2], sc[3], sc[4]);
         }
+#undef CW_BN_MASK
     free(sums);
 }
 

@@ -126,10 +126,12 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * Backward of {@link #batchNormReluTrainForward}, y its output and dy the gradient at y: dx overwritten,
-     * dGamma/dBeta accumulated (nullable). The default runs ReLU's backward into a scratch tensor, then the batch norm's.
+     * Backward of {@link #batchNormReluTrainForward}, y its output, beta the β it ran with, and dy the gradient at y: dx
+     * overwritten, dGamma/dBeta accumulated (nullable). The default runs ReLU's backward into a scratch tensor, then the
+     * batch norm's; a backend whose forward it can replay exactly may recompute where the ReLU passed from x and β
+     * instead of reading y (CpuBackend's native kernels).
      */
-    default void batchNormReluTrainBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+    default void batchNormReluTrainBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd,
                                             Tensor dx, Tensor dGamma, Tensor dBeta) {
         Tensor masked = allocate(dy.shape());
         try {
@@ -144,9 +146,9 @@ public interface Backend extends AutoCloseable {
      * {@link #batchNormReluTrainBackward}, then dx += plus (same shape): a residual block's input gradient, the identity
      * shortcut's share added as dx is stored instead of in a pass of its own. The default runs both.
      */
-    default void batchNormReluTrainBackwardPlus(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
-                                                Tensor plus, Tensor dx, Tensor dGamma, Tensor dBeta) {
-        batchNormReluTrainBackward(x, y, dy, gamma, saveMean, saveInvStd, dx, dGamma, dBeta);
+    default void batchNormReluTrainBackwardPlus(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor beta, Tensor saveMean,
+                                                Tensor saveInvStd, Tensor plus, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        batchNormReluTrainBackward(x, y, dy, gamma, beta, saveMean, saveInvStd, dx, dGamma, dBeta);
         add(dx, plus, dx);
     }
 

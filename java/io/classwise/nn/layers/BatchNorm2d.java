@@ -81,7 +81,7 @@ public final class BatchNorm2d extends Layer {
         Tensor dGamma = grad.params() ? weight.grad() : null, dBeta = grad.params() ? bias.grad() : null;
         c.dx = tape.reuse(c.dx, c.x.shape());
         if (c.trainedForward && relu) {
-            b.batchNormReluTrainBackward(c.x, c.y, dy, weight.value(), c.saveMean, c.saveInvStd, c.dx, dGamma, dBeta);
+            b.batchNormReluTrainBackward(c.x, c.y, dy, weight.value(), bias.value(), c.saveMean, c.saveInvStd, c.dx, dGamma, dBeta);
         } else if (c.trainedForward) {
             b.batchNormTrainBackward(c.x, dy, weight.value(), c.saveMean, c.saveInvStd, c.dx, dGamma, dBeta);
         } else {
@@ -110,7 +110,8 @@ public final class BatchNorm2d extends Layer {
         }
         Tensor dGamma = grad.params() ? weight.grad() : null, dBeta = grad.params() ? bias.grad() : null;
         c.dx = tape.reuse(c.dx, c.x.shape());
-        tape.backend().batchNormReluTrainBackwardPlus(c.x, c.y, dy, weight.value(), c.saveMean, c.saveInvStd, plus, c.dx, dGamma, dBeta);
+        tape.backend().batchNormReluTrainBackwardPlus(c.x, c.y, dy, weight.value(), bias.value(), c.saveMean, c.saveInvStd, plus, c.dx,
+                dGamma, dBeta);
         return c.dx;
     }
 

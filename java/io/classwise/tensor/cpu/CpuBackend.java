@@ -459,29 +459,33 @@ public class CpuBackend implements Backend {
     }
 
     @Override
-    public void batchNormReluTrainBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+    public void batchNormReluTrainBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd,
                                            Tensor dx, Tensor dGamma, Tensor dBeta) {
-        if (!nativeKernels) { Backend.super.batchNormReluTrainBackward(x, y, dy, gamma, saveMean, saveInvStd, dx, dGamma, dBeta); return; }
-        batchNormReluBackwardNative(x, y, dy, gamma, saveMean, saveInvStd, null, dx, dGamma, dBeta);
+        if (!nativeKernels) {
+            Backend.super.batchNormReluTrainBackward(x, y, dy, gamma, beta, saveMean, saveInvStd, dx, dGamma, dBeta);
+            return;
+        }
+        batchNormReluBackwardNative(x, dy, gamma, beta, saveMean, saveInvStd, null, dx, dGamma, dBeta);
     }
 
     @Override
-    public void batchNormReluTrainBackwardPlus(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
-                                               Tensor plus, Tensor dx, Tensor dGamma, Tensor dBeta) {
+    public void batchNormReluTrainBackwardPlus(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor beta, Tensor saveMean,
+                                               Tensor saveInvStd, Tensor plus, Tensor dx, Tensor dGamma, Tensor dBeta) {
         if (!nativeKernels) {
-            Backend.super.batchNormReluTrainBackwardPlus(x, y, dy, gamma, saveMean, saveInvStd, plus, dx, dGamma, dBeta);
+            Backend.super.batchNormReluTrainBackwardPlus(x, y, dy, gamma, beta, saveMean, saveInvStd, plus, dx, dGamma, dBeta);
             return;
         }
         requireSize(plus, x.size(), "batchNormReluTrainBackwardPlus plus");
-        batchNormReluBackwardNative(x, y, dy, gamma, saveMean, saveInvStd, plus, dx, dGamma, dBeta);
+        batchNormReluBackwardNative(x, dy, gamma, beta, saveMean, saveInvStd, plus, dx, dGamma, dBeta);
     }
 
-    private void batchNormReluBackwardNative(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd, Tensor plus,
+    /** The native kernel recomputes where the ReLU passed from x and β (its forward's arithmetic, replayed): y is not read. */
+    private void batchNormReluBackwardNative(Tensor x, Tensor dy, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd, Tensor plus,
                                              Tensor dx, Tensor dGamma, Tensor dBeta) {
         int n = x.dim(0), c = x.dim(1), hw = x.size() / (n * c);
         requireSize(dx, x.size(), "batchNormReluTrainBackward");
-        requireSize(y, x.size(), "batchNormReluTrainBackward y");
-        threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormReluTrainBackward(addr(x, 0), addr(y, 0), addr(dy, 0), addr(gamma, 0),
+        requireSize(beta, c, "batchNormReluTrainBackward beta");
+        threads.forRange(c, (t, c0, c1) -> NativeCpuKernels.batchNormReluTrainBackward(addr(x, 0), addr(beta, 0), addr(dy, 0), addr(gamma, 0),
                 addr(saveMean, 0), addr(saveInvStd, 0), plus == null ? 0 : addr(plus, 0), addr(dx, 0), dGamma == null ? 0 : addr(dGamma, 0),
                 dBeta == null ? 0 : addr(dBeta, 0), n, c, hw, c0, c1));
     }

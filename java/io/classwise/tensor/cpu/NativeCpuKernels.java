@@ -63,7 +63,7 @@ final class NativeCpuKernels {
                                                  long saveMean, long saveInvStd, long n, long c, long hw, long c0, long c1, int relu);
 
     @Name("cw_bn_relu_train_backward")
-    static native void batchNormReluTrainBackward(long x, long y, long dy, long gamma, long saveMean, long saveInvStd, long plus, long dx,
+    static native void batchNormReluTrainBackward(long x, long beta, long dy, long gamma, long saveMean, long saveInvStd, long plus, long dx,
                                                   long dGamma, long dBeta, long n, long c, long hw, long c0, long c1);
 
     @Name("cw_bn_inference_forward")

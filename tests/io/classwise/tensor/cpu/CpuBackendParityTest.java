@@ -156,15 +156,23 @@ class CpuBackendParityTest {
             assertTrue(zeros > x.size() / 4 && zeros < 3 * x.size() / 4, "the ReLU clips about half: " + zeros + " of " + x.size());
             Tensor dx = REF.allocate(x.shape()), cdx = cpu.allocate(x.shape()), dg = REF.allocate(c), db = REF.allocate(c), cdg = cpu.allocate(c),
                     cdb = cpu.allocate(c);
-            REF.batchNormReluTrainBackward(x, y, dy, gamma, sm, si, dx, dg, db);
-            cpu.batchNormReluTrainBackward(to(cpu, x), cy, to(cpu, dy), to(cpu, gamma), csm, csi, cdx, cdg, cdb);
+            REF.batchNormReluTrainBackward(x, y, dy, gamma, beta, sm, si, dx, dg, db);
+            cpu.batchNormReluTrainBackward(to(cpu, x), cy, to(cpu, dy), to(cpu, gamma), to(cpu, beta), csm, csi, cdx, cdg, cdb);
             assertClose(dx.toArray(), cdx.toArray(), 1e-5, 1e-4, "bn+relu train backward" + what);
             assertClose(dg.toArray(), cdg.toArray(), 1e-4, 1e-5, "bn+relu dgamma" + what);
             assertClose(db.toArray(), cdb.toArray(), 1e-4, 1e-5, "bn+relu dbeta" + what);
+            // the native kernel recomputes where the ReLU passed from x and β instead of reading y: it must agree with y on
+            // every element, so the result equals the plain batch norm's backward of dy masked by y, bit for bit
+            Tensor masked = cpu.allocate(x.shape()), cdxPlain = cpu.allocate(x.shape()), cdg3 = cpu.allocate(c), cdb3 = cpu.allocate(c);
+            cpu.reluBackward(cy, to(cpu, dy), masked);
+            cpu.batchNormTrainBackward(to(cpu, x), masked, to(cpu, gamma), csm, csi, cdxPlain, cdg3, cdb3);
+            assertArrayEquals(cdxPlain.toArray(), cdx.toArray(), "bn+relu backward = bn backward of the ReLU-masked dy" + what);
+            assertArrayEquals(cdg3.toArray(), cdg.toArray(), "bn+relu dgamma = bn dgamma of the ReLU-masked dy" + what);
             // with a residual block's shortcut gradient added as dx is stored: dx + plus up to one rounding (the compiler may
             // fuse the last multiply with the add), dγ and dβ as before
             Tensor plus = randn(REF, rng, 1, n, c, hw), cdxPlus = cpu.allocate(x.shape()), cdg2 = cpu.allocate(c), cdb2 = cpu.allocate(c);
-            cpu.batchNormReluTrainBackwardPlus(to(cpu, x), cy, to(cpu, dy), to(cpu, gamma), csm, csi, to(cpu, plus), cdxPlus, cdg2, cdb2);
+            cpu.batchNormReluTrainBackwardPlus(to(cpu, x), cy, to(cpu, dy), to(cpu, gamma), to(cpu, beta), csm, csi, to(cpu, plus), cdxPlus,
+                    cdg2, cdb2);
             float[] expected = cdx.toArray(), p = plus.toArray();
             for (int i = 0; i < expected.length; i++) expected[i] += p[i];
             assertClose(expected, cdxPlus.toArray(), 1e-7, 1e-6, "bn+relu backward plus" + what);
