@@ -261,9 +261,10 @@ static inline void cw_side_by_side(int64_t src, int64_t dst, int64_t n, int64_t 
         for (int64_t j = 0; j < n; j++) memcpy(out + (kk * n + j) * pq, in + (j * k + kk) * pq, (size_t) pq * sizeof(float));
 }
 
-// x (C, H, W) = the sum of cols (C·R·S, P·Q) back over the receptive fields (overwrites x)
-static inline void cw_col2im(int64_t cols, int64_t x, int64_t c, int64_t h, int64_t w, int64_t r, int64_t s,
-                             int64_t stride, int64_t pad) {
+// x (C, H, W) = the sum of cols (C·R·S, P·Q), rows ld floats apart (ld ≥ P·Q: one image's columns among a group's),
+// back over the receptive fields (overwrites x)
+static inline void cw_col2im_strided(int64_t cols, int64_t ld, int64_t x, int64_t c, int64_t h, int64_t w, int64_t r, int64_t s,
+                                     int64_t stride, int64_t pad) {
     const float* in = CW_F(cols);
     float* xs = CW_F(x);
     const int64_t P = (h + 2 * pad - r) / stride + 1, Q = (w + 2 * pad - s) / stride + 1;
@@ -271,7 +272,7 @@ static inline void cw_col2im(int64_t cols, int64_t x, int64_t c, int64_t h, int6
     for (int64_t ch = 0; ch < c; ch++)
         for (int64_t i = 0; i < r; i++)
             for (int64_t j = 0; j < s; j++) {
-                const float* row = in + ((ch * r + i) * s + j) * P * Q;
+                const float* row = in + ((ch * r + i) * s + j) * ld;
                 for (int64_t p = 0; p < P; p++) {
                     const int64_t ih = p * stride - pad + i;
                     if (ih < 0 || ih >= h) continue;
@@ -288,6 +289,10 @@ static inline void cw_col2im(int64_t cols, int64_t x, int64_t c, int64_t h, int6
                     }
                 }
             }
+}
+
+static inline void cw_col2im(int64_t cols, int64_t x, int64_t c, int64_t h, int64_t w, int64_t r, int64_t s, int64_t stride, int64_t pad) {
+    cw_col2im_strided(cols, ((h + 2 * pad - r) / stride + 1) * ((w + 2 * pad - s) / stride + 1), x, c, h, w, r, s, stride, pad);
 }
 
 // The fused ℓ∞ attack update: x′ = clamp(clip(x′ + step·sign(∇), x ± ε), 0, 1), sign(0) = 0

@@ -224,22 +224,34 @@ public class CpuBackend implements Backend {
 
     /**
      * The input gradient of the convolutions the bf16 convolution kernels leave (stride 2, few input channels) with the
-     * bf16 matrix product: per image, cols (C·R·S, P·Q) = Wᵀ (C·R·S × K, packed once) · dy[n] (K × P·Q), then col2im
-     * (a 1×1 stride-1 convolution writes dx[n] directly).
+     * bf16 matrix product: cols (C·R·S, G·P·Q) = Wᵀ (C·R·S × K, packed once) · dy (K × G·P·Q) for groups of G images
+     * side by side (as the weight gradients: a downsampling layer's P·Q is 16–256), then col2im per image (a 1×1
+     * stride-1 convolution writes dx[n] directly, one image at a time).
      */
     private void conv2dBackwardDataBf16(Tensor dy, Tensor w, Tensor dx, ConvGeometry g, Bf16Kernel kernel) {
         g.requireShapes(dx, w, dy);
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w(), k = g.k();
         long packed = bf16Gemm.packRows(addr(w, 0), crs, false, crs, k, kernel); // Wᵀ[i, kk] = w[kk·crs + i]
         boolean pointwise = isPointwise(g);
+        int group = pointwise ? 1 : Math.max(1, (WEIGHT_GRADIENT_DEPTH + pq - 1) / pq);
         threads.forRange(g.n(), (t, n0, n1) -> {
             Workspace ws = workspaces[t];
-            if (!pointwise) ws.cols(crs * pq);
-            for (int n = n0; n < n1; n++) {
-                long out = pointwise ? addr(dx, (long) n * chw) : ws.colsAddress();
-                bf16Gemm.multiplyPacked(t, packed, crs, k, addr(dy, (long) n * k * pq), pq, out, pq, pq, kernel);
-                if (!pointwise) NativeCpuKernels.col2im(ws.colsAddress(), addr(dx, (long) n * chw), g.c(), g.h(), g.w(), g.r(), g.s(),
-                        g.stride(), g.pad());
+            for (int n = n0; n < n1; n += group) {
+                int images = Math.min(group, n1 - n), width = images * pq;
+                if (pointwise) {
+                    bf16Gemm.multiplyPacked(t, packed, crs, k, addr(dy, (long) n * k * pq), pq, addr(dx, (long) n * chw), pq, pq, kernel);
+                    continue;
+                }
+                ws.cols(crs * width);
+                long dyRows = addr(dy, (long) n * k * pq);
+                if (images > 1) {
+                    dyRows = ws.sideBySide(k * width).address();
+                    NativeCpuKernels.sideBySide(addr(dy, (long) n * k * pq), dyRows, images, k, pq);
+                }
+                bf16Gemm.multiplyPacked(t, packed, crs, k, dyRows, width, ws.colsAddress(), width, width, kernel);
+                for (int j = 0; j < images; j++)
+                    NativeCpuKernels.col2imStrided(ws.colsAddress() + 4L * j * pq, width, addr(dx, (long) (n + j) * chw), g.c(), g.h(),
+                            g.w(), g.r(), g.s(), g.stride(), g.pad());
             }
         });
     }
@@ -329,7 +341,7 @@ public class CpuBackend implements Backend {
         }
     }
 
-    /** Weight gradients multiply at least this deep (images grouped on small maps). */
+    /** Weight gradients multiply at least this deep, and GEMM-based input gradients at least this wide (images grouped on small maps). */
     private static final int WEIGHT_GRADIENT_DEPTH = 256;
 
     /** db (K) += Σ_{n, pixels} dy, each channel's sum in double. */

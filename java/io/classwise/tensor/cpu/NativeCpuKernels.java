@@ -82,6 +82,10 @@ final class NativeCpuKernels {
     @Name("cw_im2col_strided")
     static native void im2colStrided(long x, long cols, long ld, long c, long h, long w, long r, long s, long stride, long pad);
 
+    /** x (C, H, W) = col2im of cols (C·R·S, P·Q) with rows ld floats apart: one image's columns among a group's. */
+    @Name("cw_col2im_strided")
+    static native void col2imStrided(long cols, long ld, long x, long c, long h, long w, long r, long s, long stride, long pad);
+
     /** dst (K, n·PQ) = the n images of src (n, K, PQ) side by side. */
     @Name("cw_side_by_side") static native void sideBySide(long src, long dst, long n, long k, long pq);
 

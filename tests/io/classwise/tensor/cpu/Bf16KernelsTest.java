@@ -66,7 +66,7 @@ class Bf16KernelsTest {
     private static final ConvGeometry[] GEOMETRIES = {
             new ConvGeometry(3, 1, 28, 28, 32, 5, 5, 1, 2),    // Madry CNN conv1: depth 25
             new ConvGeometry(2, 32, 14, 14, 64, 5, 5, 1, 2),   // Madry CNN conv2: depth 800 (blocks of 256)
-            new ConvGeometry(2, 3, 9, 11, 16, 3, 3, 2, 1),     // stride 2, 16 output channels (half a panel)
+            new ConvGeometry(4, 3, 9, 11, 16, 3, 3, 2, 1),     // stride 2, 16 output channels (half a panel); input gradients of two images side by side
             new ConvGeometry(2, 20, 18, 37, 24, 3, 3, 2, 1),   // stride 2, output rows longer than a 16-pixel run
             new ConvGeometry(4, 24, 8, 8, 40, 1, 1, 1, 0),     // 1×1; weight gradients of two images side by side per thread
             new ConvGeometry(1, 9, 7, 5, 70, 3, 3, 1, 0),      // no padding, odd sizes
