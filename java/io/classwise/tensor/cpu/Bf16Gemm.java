@@ -69,7 +69,7 @@ final class Bf16Gemm {
     /**
      * C (m × n, row stride ldc) = packed rows (from {@link #packRows}) · B (k × n, B[kk, j] = b[kk·ldb + j]), on the
      * calling thread, which is thread {@code thread} of this object's pool (its workspace): for products inside a
-     * loop the caller already split over threads, such as one per image.
+     * loop the caller already split over threads, such as one per image or group of images.
      */
     void multiplyPacked(int thread, long packed, int m, int k, long b, int ldb, long c, int ldc, int n, Bf16Kernel kernel) {
         multiplyRows(thread, packed, m, k, b, ldb, true, c, ldc, false, 1f, 0f, 0, m, 0, n, kernel);
@@ -78,7 +78,7 @@ final class Bf16Gemm {
     /**
      * On the calling thread, thread {@code thread} of this object's pool: C (m × n, row stride ldc) = A · B + beta · C with
      * A (m × k, A[i, kk] = a[i·lda + kk]) packed on this thread and B stored by columns (B[kk, j] = b[j·ldb + kk]):
-     * a weight gradient's dy[n] · colsᵀ, one image at a time inside the caller's split.
+     * a weight gradient's dy · colsᵀ for one image or a group of images side by side, inside the caller's split.
      */
     void multiplyOnThread(int thread, long a, int lda, int m, int k, long b, int ldb, long c, int ldc, int n, float beta, Bf16Kernel kernel) {
         long packed = threadRows[thread].bytes(2 * NativeCpuKernels.bf16PackedAElems(m, k));
