@@ -253,6 +253,20 @@ static inline void cw_im2col(int64_t x, int64_t cols, int64_t c, int64_t h, int6
     cw_im2col_strided(x, cols, ((h + 2 * pad - r) / stride + 1) * ((w + 2 * pad - s) / stride + 1), c, h, w, r, s, stride, pad);
 }
 
+// A 1×1 convolution with stride > 1 and no padding reads every stride-th pixel: sub (N, C, P, Q) = those pixels of
+// x (N, C, H, W), for images [n0, n1); the convolution is then a stride-1 one on sub.
+static inline void cw_conv_subsample(int64_t x, int64_t sub, int64_t n0, int64_t n1, int64_t c, int64_t h, int64_t w, int64_t stride,
+                                     int64_t P, int64_t Q) {
+    const float* in = CW_F(x);
+    float* out = CW_F(sub);
+    for (int64_t plane = n0 * c; plane < n1 * c; plane++)
+        for (int64_t p = 0; p < P; p++) {
+            const float* row = in + (plane * h + p * stride) * w;
+            float* o = out + (plane * P + p) * Q;
+            for (int64_t q = 0; q < Q; q++) o[q] = row[q * stride];
+        }
+}
+
 // dst (K, n·PQ) = the images of src (n, K, PQ) side by side: row k holds image 0's channel k, then image 1's, …
 static inline void cw_side_by_side(int64_t src, int64_t dst, int64_t n, int64_t k, int64_t pq) {
     const float* in = CW_F(src);

@@ -32,6 +32,8 @@ public class CpuBackend implements Backend {
      */
     private final ReferenceBackend loops = new ReferenceBackend();
     private final CpuThreads threads;
+    /** 1×1 convolutions with stride > 1 as stride-1 ones on the pixels they read; null without the native kernels. */
+    private final StridedPointwise strided;
     /** Per-thread im2col columns (C·R·S, P·Q) and weight-gradient partials (K, C·R·S); grown on demand. */
     private final Workspace[] workspaces;
     private final boolean nativeKernels;
@@ -67,6 +69,7 @@ public class CpuBackend implements Backend {
                 : new ImplicitConvolution(threads, convolution);
         this.workspaces = new Workspace[threadCount];
         for (int t = 0; t < threadCount; t++) workspaces[t] = new Workspace();
+        this.strided = nativeKernels ? new StridedPointwise(this, threads) : null;
     }
 
     /** How this backend computes convolutions. */
@@ -123,6 +126,7 @@ public class CpuBackend implements Backend {
     @Override
     public void close() {
         if (bf16 != null) bf16.close();
+        if (strided != null) strided.close();
         threads.close();
     }
 
@@ -165,6 +169,7 @@ public class CpuBackend implements Backend {
 
     @Override
     public void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+        if (strided != null && StridedPointwise.handles(g)) { g.requireShapes(x, w, y); strided.forward(x, w, b, null, y, g); return; }
         Bf16Kernel kernel = nativeBf16Convolution();
         if (kernel != null) {
             g.requireShapes(x, w, y);
@@ -176,6 +181,11 @@ public class CpuBackend implements Backend {
     /** The implicit GEMM and the AMX convolution add the residual as they store y; im2col + sgemm and the emulation add it after. */
     @Override
     public void conv2dForwardPlus(Tensor x, Tensor w, Tensor b, Tensor residual, Tensor y, ConvGeometry g) {
+        if (strided != null && StridedPointwise.handles(g)) {
+            g.requireShapes(x, w, y);
+            strided.forward(x, w, b, residual, y, g);
+            return;
+        }
         Bf16Kernel kernel = nativeBf16Convolution();
         if (kernel == null && (bf16 != null || implicit == null)) { Backend.super.conv2dForwardPlus(x, w, b, residual, y, g); return; }
         g.requireShapes(x, w, y);
@@ -283,6 +293,7 @@ public class CpuBackend implements Backend {
     @Override
     public void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
         g.requireShapes(x, dw, dy);
+        if (strided != null && StridedPointwise.handles(g)) { strided.backwardFilter(x, dy, dw, db, g); return; }
         if (bf16Gemm != null) weightGradient(x, dy, dw, g, bf16Kernel);
         else if (bf16 != null) weightGradient(bf16.rounded(x, 0), bf16.rounded(dy, 1), dw, g, null);
         else weightGradient(x, dy, dw, g, null);

@@ -86,6 +86,10 @@ final class NativeCpuKernels {
     @Name("cw_col2im_strided")
     static native void col2imStrided(long cols, long ld, long x, long c, long h, long w, long r, long s, long stride, long pad);
 
+    /** sub (N, C, P, Q) = every stride-th pixel of x (N, C, H, W), images [n0, n1). */
+    @Name("cw_conv_subsample")
+    static native void convSubsample(long x, long sub, long n0, long n1, long c, long h, long w, long stride, long p, long q);
+
     /** dst (K, n·PQ) = the n images of src (n, K, PQ) side by side. */
     @Name("cw_side_by_side") static native void sideBySide(long src, long dst, long n, long k, long pq);
 

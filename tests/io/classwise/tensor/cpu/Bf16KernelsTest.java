@@ -69,6 +69,7 @@ class Bf16KernelsTest {
             new ConvGeometry(4, 3, 9, 11, 16, 3, 3, 2, 1),     // stride 2, 16 output channels (half a panel); input gradients of two images side by side
             new ConvGeometry(2, 20, 18, 37, 24, 3, 3, 2, 1),   // stride 2, output rows longer than a 16-pixel run
             new ConvGeometry(4, 24, 8, 8, 40, 1, 1, 1, 0),     // 1×1; weight gradients of two images side by side per thread
+            new ConvGeometry(4, 32, 8, 8, 48, 1, 1, 2, 0),     // 1×1, stride 2 (a downsampling shortcut): stride 1 on the subsampled input
             new ConvGeometry(1, 9, 7, 5, 70, 3, 3, 1, 0),      // no padding, odd sizes
             new ConvGeometry(3, 40, 4, 4, 48, 3, 3, 1, 1),     // AMX: shifted copies (a 4×4 map is one tile), an odd tile count; grouped weight gradients
             new ConvGeometry(2, 48, 8, 8, 32, 3, 3, 1, 1),     // AMX: shifted copies, two output rows per tile, two channel blocks
