@@ -75,11 +75,24 @@ public final class BatchNorm2d extends Layer {
     }
 
     @Override
-    public Tensor backward(Tape tape, Tensor dy, Grad grad) {
+    public Tensor backward(Tape tape, Tensor dy, Grad grad) { return backward(tape, dy, grad, null); }
+
+    /**
+     * backward(dy) + plus, the input gradient with another path's share added (a residual block's identity shortcut),
+     * as dx is stored where the backend can ({@link Backend#batchNormReluTrainBackwardPlus}). For callers that need the
+     * input gradient.
+     */
+    public Tensor backwardPlus(Tape tape, Tensor dy, Grad grad, Tensor plus) { return backward(tape, dy, grad.inner(), plus); }
+
+    private Tensor backward(Tape tape, Tensor dy, Grad grad, Tensor plus) {
         Cache c = tape.cache(this, Cache::new);
         Backend b = tape.backend();
         Tensor dGamma = grad.params() ? weight.grad() : null, dBeta = grad.params() ? bias.grad() : null;
         c.dx = tape.reuse(c.dx, c.x.shape());
+        if (c.trainedForward && relu && plus != null) {
+            b.batchNormReluTrainBackwardPlus(c.x, c.y, dy, weight.value(), bias.value(), c.saveMean, c.saveInvStd, plus, c.dx, dGamma, dBeta);
+            return c.dx;
+        }
         if (c.trainedForward && relu) {
             b.batchNormReluTrainBackward(c.x, c.y, dy, weight.value(), bias.value(), c.saveMean, c.saveInvStd, c.dx, dGamma, dBeta);
         } else if (c.trainedForward) {
@@ -93,26 +106,8 @@ public final class BatchNorm2d extends Layer {
             }
             b.batchNormInferenceBackward(c.x, through, weight.value(), runningMean, runningVar, eps, c.dx, dGamma, dBeta);
         }
+        if (plus != null) b.add(c.dx, plus, c.dx);  // where no backend operation adds it as dx is stored
         return grad.input() ? c.dx : null;
-    }
-
-    /**
-     * backward(dy) + plus, the input gradient with another path's share added (a residual block's identity shortcut),
-     * as dx is stored where the backend can ({@link Backend#batchNormReluTrainBackwardPlus}). For callers that need the
-     * input gradient.
-     */
-    public Tensor backwardPlus(Tape tape, Tensor dy, Grad grad, Tensor plus) {
-        Cache c = tape.cache(this, Cache::new);
-        if (!(c.trainedForward && relu)) {
-            Tensor dx = backward(tape, dy, grad.inner());
-            tape.backend().add(dx, plus, dx);
-            return dx;
-        }
-        Tensor dGamma = grad.params() ? weight.grad() : null, dBeta = grad.params() ? bias.grad() : null;
-        c.dx = tape.reuse(c.dx, c.x.shape());
-        tape.backend().batchNormReluTrainBackwardPlus(c.x, c.y, dy, weight.value(), bias.value(), c.saveMean, c.saveInvStd, plus, c.dx,
-                dGamma, dBeta);
-        return c.dx;
     }
 
     @Override
