@@ -368,15 +368,19 @@ static inline double cw_bn_row_square_deviation(const float* row, int64_t n, dou
     return v;
 }
 
+// The batch norm's output before its ReLU, (x − mean)·scale + shift: one expression for the forward pass and for
+// the backward pass's replay of it (cw_bn_relu_mask), so that both give the same bits
+static inline float cw_bn_affine(float x, double mean, double scale, double shift) { return (float) ((x - mean) * scale + shift); }
+
 // out = (row − mean)·k + bt, max(·, 0) when relu
 static inline void cw_bn_row_affine(const float* row, float* out, int64_t n, double mean, double k, double bt, int relu) {
-    if (relu) for (int64_t i = 0; i < n; i++) { const float v = (float) ((row[i] - mean) * k + bt); out[i] = v > 0.f ? v : 0.f; }
-    else for (int64_t i = 0; i < n; i++) out[i] = (float) ((row[i] - mean) * k + bt);
+    if (relu) for (int64_t i = 0; i < n; i++) { const float v = cw_bn_affine(row[i], mean, k, bt); out[i] = v > 0.f ? v : 0.f; }
+    else for (int64_t i = 0; i < n; i++) out[i] = cw_bn_affine(row[i], mean, k, bt);
 }
 
 // The ReLU after a batch norm, for its backward pass: where the forward's output was 0, recomputed from x in the
-// forward's own arithmetic (cw_bn_row_affine with the same mean, scale and shift: the same operations on the same
-// operands give the same bits), so that the backward pass reads x and dy but not the forward's output.
+// forward's own arithmetic (cw_bn_affine, or its vector twin, with the same mean, scale and shift: the same operations
+// on the same operands give the same bits), so that the backward pass reads x and dy but not the forward's output.
 typedef struct { int on; double scale, shift; } cw_bn_relu_mask;
 
 static inline cw_bn_relu_mask cw_bn_mask(int on, double scale, double shift) {
@@ -390,7 +394,7 @@ static inline cw_bn_sums cw_bn_row_grad_sums(const float* row, const float* g, c
                                              double invStd) {
     cw_bn_sums r = { 0, 0 };
     for (int64_t i = 0; i < n; i++) {
-        const float gi = !relu.on || (float) ((row[i] - mean) * relu.scale + relu.shift) > 0.f ? g[i] : 0.f;
+        const float gi = !relu.on || cw_bn_affine(row[i], mean, relu.scale, relu.shift) > 0.f ? g[i] : 0.f;
         r.sum += gi;
         r.sumXhat += gi * ((row[i] - mean) * invStd);
     }
@@ -401,7 +405,7 @@ static inline cw_bn_sums cw_bn_row_grad_sums(const float* row, const float* g, c
 static inline void cw_bn_row_grad(const float* row, const float* g, cw_bn_relu_mask relu, const float* plus, float* out, int64_t n,
                                   double mean, double invStd, double k, double a, double b) {
     for (int64_t i = 0; i < n; i++) {
-        const float gi = !relu.on || (float) ((row[i] - mean) * relu.scale + relu.shift) > 0.f ? g[i] : 0.f;
+        const float gi = !relu.on || cw_bn_affine(row[i], mean, relu.scale, relu.shift) > 0.f ? g[i] : 0.f;
         const float v = (float) (k * (gi - a - (row[i] - mean) * invStd * b));
         out[i] = plus ? v + plus[i] : v;
     }
@@ -427,24 +431,29 @@ static double cw_bn_row_square_deviation_avx512(const float* row, int64_t n, dou
     return (double) _mm512_reduce_add_ps(acc);
 }
 
+// cw_bn_affine for 16 lanes, xc = x − mean (fp32 operands: the vector rows round mean, scale and shift to float)
+__attribute__((target("avx512f")))
+static inline __m512 cw_bn_affine_avx512(__m512 xc, double scale, double shift) {
+    return _mm512_fmadd_ps(xc, _mm512_set1_ps((float) scale), _mm512_set1_ps((float) shift));
+}
+
 __attribute__((target("avx512f")))
 static void cw_bn_row_affine_avx512(const float* row, float* out, int64_t n, double mean, double k, double bt, int relu) {
-    const __m512 mu = _mm512_set1_ps((float) mean), kv = _mm512_set1_ps((float) k), bv = _mm512_set1_ps((float) bt);
+    const __m512 mu = _mm512_set1_ps((float) mean);
     const __m512 floor = _mm512_set1_ps(relu ? 0.f : -__builtin_inff());
     for (int64_t i = 0; i < n; i += 16) {
         const __mmask16 m = cw_lanes(n - i);
-        const __m512 v = _mm512_fmadd_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mu), kv, bv);
+        const __m512 v = cw_bn_affine_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mu), k, bt);
         _mm512_mask_storeu_ps(out + i, m, _mm512_max_ps(v, floor));
     }
 }
 
-// dy's lanes where the ReLU passed: v = (x − mu)·scale + shift > 0 as cw_bn_row_affine_avx512 computes v (xc = x − mu)
+// dy's lanes where the ReLU passed: cw_bn_affine_avx512(xc) > 0, xc = x − mean
 __attribute__((target("avx512f")))
 static inline __m512 cw_bn_masked_grad(const float* g, __m512 xc, cw_bn_relu_mask relu, int64_t i, __mmask16 m) {
     const __m512 gv = _mm512_maskz_loadu_ps(m, g + i);
     if (!relu.on) return gv;
-    const __m512 v = _mm512_fmadd_ps(xc, _mm512_set1_ps((float) relu.scale), _mm512_set1_ps((float) relu.shift));
-    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ), gv);
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(cw_bn_affine_avx512(xc, relu.scale, relu.shift), _mm512_setzero_ps(), _CMP_GT_OQ), gv);
 }
 
 __attribute__((target("avx512f")))
@@ -500,27 +509,29 @@ static inline void cw_bn_relu_train_forward(int64_t x, int64_t gamma, int64_t be
     const double m = (double) n * hw;
     const int vector = cw_cpu_avx512_level() >= 1;
     (void) vector;
-    double* stats = (double*) malloc((size_t) (c1 - c0) * 4 * sizeof(double));  // per channel: mean, M2, k, bt
+    // per channel: the running mean and sum of squared deviations, then the output's mean, scale and shift
+    typedef struct { double mean, m2, scale, shift; } cw_bn_channel;
+    cw_bn_channel* stats = (cw_bn_channel*) malloc((size_t) (c1 - c0) * sizeof(cw_bn_channel));
     for (int64_t b = 0; b < n; b++)
         for (int64_t ch = c0; ch < c1; ch++) {
             const float* row = xs + (b * c + ch) * hw;
-            double* st = stats + (ch - c0) * 4;
+            cw_bn_channel* st = stats + (ch - c0);
             const double rowMean = CW_BN_ROW(vector, cw_bn_row_sum, row, hw) / hw;
             const double rowM2 = CW_BN_ROW(vector, cw_bn_row_square_deviation, row, hw, rowMean);
-            if (b == 0) { st[0] = rowMean; st[1] = rowM2; continue; }
+            if (b == 0) { st->mean = rowMean; st->m2 = rowM2; continue; }
             // b rows so far, then one more: both hw long
-            const double delta = rowMean - st[0];
-            st[0] += delta / (b + 1);
-            st[1] += rowM2 + delta * delta * hw * b / (b + 1);
+            const double delta = rowMean - st->mean;
+            st->mean += delta / (b + 1);
+            st->m2 += rowM2 + delta * delta * hw * b / (b + 1);
         }
     for (int64_t ch = c0; ch < c1; ch++) {
-        double* st = stats + (ch - c0) * 4;
-        const double mean = st[0], var = st[1] / m, invStd = 1.0 / sqrt(var + eps);
+        cw_bn_channel* st = stats + (ch - c0);
+        const double mean = st->mean, var = st->m2 / m, invStd = 1.0 / sqrt(var + eps);
         // the output from the saved (float) statistics, so that the backward pass can recompute the ReLU's mask exactly
         const float meanF = (float) mean, invStdF = (float) invStd;
-        st[0] = meanF;
-        st[2] = (double) invStdF * CW_F(gamma)[ch];
-        st[3] = CW_F(beta)[ch];
+        st->mean = meanF;
+        st->scale = (double) invStdF * CW_F(gamma)[ch];
+        st->shift = CW_F(beta)[ch];
         CW_F(saveMean)[ch] = meanF;
         CW_F(saveInvStd)[ch] = invStdF;
         const double unbiased = m > 1 ? var * m / (m - 1) : var;
@@ -529,8 +540,8 @@ static inline void cw_bn_relu_train_forward(int64_t x, int64_t gamma, int64_t be
     }
     for (int64_t b = 0; b < n; b++)
         for (int64_t ch = c0; ch < c1; ch++) {
-            const double* st = stats + (ch - c0) * 4;
-            CW_BN_ROW(vector, cw_bn_row_affine, xs + (b * c + ch) * hw, ys + (b * c + ch) * hw, hw, st[0], st[2], st[3], relu);
+            const cw_bn_channel* st = stats + (ch - c0);
+            CW_BN_ROW(vector, cw_bn_row_affine, xs + (b * c + ch) * hw, ys + (b * c + ch) * hw, hw, st->mean, st->scale, st->shift, relu);
         }
     free(stats);
 }
@@ -556,34 +567,39 @@ static inline void cw_bn_relu_train_backward(int64_t x, int64_t beta, int64_t dy
     const double m = (double) n * hw;
     const int vector = cw_cpu_avx512_level() >= 1;
     (void) vector;
-    // per channel: Σg, Σg·x̂, then k (= γ·invStd, also the forward's scale), a, b; images outer, in memory order
-    double* sums = (double*) calloc((size_t) (c1 - c0) * 5, sizeof(double));
-    for (int64_t ch = c0; ch < c1; ch++) sums[(ch - c0) * 5 + 2] = (double) CW_F(gamma)[ch] * CW_F(saveInvStd)[ch];
-#define CW_BN_MASK(ch) cw_bn_mask(beta != 0, sums[((ch) - c0) * 5 + 2], beta ? (double) CW_F(beta)[ch] : 0)
-    for (int64_t b = 0; b < n; b++)
-        for (int64_t ch = c0; ch < c1; ch++) {
-            const int64_t at = (b * c + ch) * hw;
-            const cw_bn_sums r = CW_BN_ROW(vector, cw_bn_row_grad_sums, xs + at, dys + at, CW_BN_MASK(ch), hw,
-                                           CW_F(saveMean)[ch], CW_F(saveInvStd)[ch]);
-            sums[(ch - c0) * 5] += r.sum;
-            sums[(ch - c0) * 5 + 1] += r.sumXhat;
-        }
+    // per channel: Σg and Σg·x̂, then dx's coefficients k (= γ·invStd, also the forward's scale), a and b, and the
+    // forward's ReLU to replay; images outer, in memory order
+    typedef struct { cw_bn_sums sums; double k, a, b; cw_bn_relu_mask relu; } cw_bn_channel_grad;
+    cw_bn_channel_grad* chs = (cw_bn_channel_grad*) calloc((size_t) (c1 - c0), sizeof(cw_bn_channel_grad));
     for (int64_t ch = c0; ch < c1; ch++) {
-        double* sc = sums + (ch - c0) * 5;
-        sc[3] = sc[0] / m;
-        sc[4] = sc[1] / m;
-        if (dGamma) CW_F(dGamma)[ch] += (float) sc[1];
-        if (dBeta) CW_F(dBeta)[ch] += (float) sc[0];
+        cw_bn_channel_grad* cg = chs + (ch - c0);
+        cg->k = (double) CW_F(gamma)[ch] * CW_F(saveInvStd)[ch];
+        cg->relu = cw_bn_mask(beta != 0, cg->k, beta ? (double) CW_F(beta)[ch] : 0);
     }
     for (int64_t b = 0; b < n; b++)
         for (int64_t ch = c0; ch < c1; ch++) {
             const int64_t at = (b * c + ch) * hw;
-            const double* sc = sums + (ch - c0) * 5;
-            CW_BN_ROW(vector, cw_bn_row_grad, xs + at, dys + at, CW_BN_MASK(ch), ps ? ps + at : 0, dxs + at, hw, CW_F(saveMean)[ch],
-                      CW_F(saveInvStd)[ch], sc[2], sc[3], sc[4]);
+            cw_bn_channel_grad* cg = chs + (ch - c0);
+            const cw_bn_sums r = CW_BN_ROW(vector, cw_bn_row_grad_sums, xs + at, dys + at, cg->relu, hw, CW_F(saveMean)[ch],
+                                           CW_F(saveInvStd)[ch]);
+            cg->sums.sum += r.sum;
+            cg->sums.sumXhat += r.sumXhat;
         }
-#undef CW_BN_MASK
-    free(sums);
+    for (int64_t ch = c0; ch < c1; ch++) {
+        cw_bn_channel_grad* cg = chs + (ch - c0);
+        cg->a = cg->sums.sum / m;
+        cg->b = cg->sums.sumXhat / m;
+        if (dGamma) CW_F(dGamma)[ch] += (float) cg->sums.sumXhat;
+        if (dBeta) CW_F(dBeta)[ch] += (float) cg->sums.sum;
+    }
+    for (int64_t b = 0; b < n; b++)
+        for (int64_t ch = c0; ch < c1; ch++) {
+            const int64_t at = (b * c + ch) * hw;
+            const cw_bn_channel_grad* cg = chs + (ch - c0);
+            CW_BN_ROW(vector, cw_bn_row_grad, xs + at, dys + at, cg->relu, ps ? ps + at : 0, dxs + at, hw, CW_F(saveMean)[ch],
+                      CW_F(saveInvStd)[ch], cg->k, cg->a, cg->b);
+        }
+    free(chs);
 }
 
 static inline void cw_bn_train_backward(int64_t x, int64_t dy, int64_t gamma, int64_t saveMean, int64_t saveInvStd, int64_t dx,
