@@ -23,23 +23,27 @@
 // How an image's output pixels are cut into 16-lane tiles (see above)
 enum { CW_AMX_ROW_TILES = 0, CW_AMX_WRAPPED_TILES = 1, CW_AMX_SHIFTED_TILES = 2 };
 
-static inline int cw_amx_conv_layout(int64_t h, int64_t w, int64_t r, int64_t s, int64_t pad) {
+// An image's pixel tiles in each layout, indexed by CW_AMX_*_TILES
+static inline void cw_amx_conv_tile_counts(int64_t h, int64_t w, int64_t r, int64_t s, int64_t pad, int64_t counts[3]) {
     const int64_t P = h + 2 * pad - r + 1, Q = w + 2 * pad - s + 1, wp = w + 2 * pad;
-    const int64_t row = P * ((Q + 15) / 16), wrapped = (P * wp + 15) / 16, shifted = (P * Q + 15) / 16;
-    const int64_t best = row <= wrapped ? row : wrapped;
+    counts[CW_AMX_ROW_TILES] = P * ((Q + 15) / 16);
+    counts[CW_AMX_WRAPPED_TILES] = (P * wp + 15) / 16;
+    counts[CW_AMX_SHIFTED_TILES] = (P * Q + 15) / 16;
+}
+
+static inline int cw_amx_conv_layout(int64_t h, int64_t w, int64_t r, int64_t s, int64_t pad) {
+    int64_t counts[3];
+    cw_amx_conv_tile_counts(h, w, r, s, pad, counts);
+    const int best = counts[CW_AMX_ROW_TILES] <= counts[CW_AMX_WRAPPED_TILES] ? CW_AMX_ROW_TILES : CW_AMX_WRAPPED_TILES;
     // S copies cost S times the packing and L2: worth it where they save at least a fifth of the tiles
-    if (5 * shifted <= 4 * best) return CW_AMX_SHIFTED_TILES;
-    return row <= wrapped ? CW_AMX_ROW_TILES : CW_AMX_WRAPPED_TILES;
+    return 5 * counts[CW_AMX_SHIFTED_TILES] <= 4 * counts[best] ? CW_AMX_SHIFTED_TILES : best;
 }
 
 // Pixel tiles of one output image
 static inline int64_t cw_amx_conv_image_tiles(int64_t h, int64_t w, int64_t r, int64_t s, int64_t pad) {
-    const int64_t P = h + 2 * pad - r + 1, Q = w + 2 * pad - s + 1;
-    switch (cw_amx_conv_layout(h, w, r, s, pad)) {
-        case CW_AMX_ROW_TILES: return P * ((Q + 15) / 16);
-        case CW_AMX_WRAPPED_TILES: return (P * (w + 2 * pad) + 15) / 16;
-        default: return (P * Q + 15) / 16;
-    }
+    int64_t counts[3];
+    cw_amx_conv_tile_counts(h, w, r, s, pad, counts);
+    return counts[cw_amx_conv_layout(h, w, r, s, pad)];
 }
 
 // Number of pixel tiles of the batch (threads split [0, tiles) at even indices)

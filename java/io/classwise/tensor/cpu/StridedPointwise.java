@@ -3,7 +3,6 @@ package io.classwise.tensor.cpu;
 import io.classwise.tensor.ConvGeometry;
 import io.classwise.tensor.Tensor;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +18,7 @@ import java.util.Map;
 final class StridedPointwise implements AutoCloseable {
     private final CpuBackend backend;
     private final CpuThreads threads;
-    /** One scratch tensor per (slot, shape): a network has a few downsampling shapes. */
+    /** One subsampled input per shape: a network has a few downsampling shapes. */
     private final Map<List<Integer>, Tensor> scratch = new HashMap<>();
 
     StridedPointwise(CpuBackend backend, CpuThreads threads) {
@@ -39,28 +38,21 @@ final class StridedPointwise implements AutoCloseable {
 
     /** y = conv(x, w) + b (+ residual, nullable). */
     void forward(Tensor x, Tensor w, Tensor b, Tensor residual, Tensor y, ConvGeometry g) {
-        Tensor sub = subsampled(x, g, 0);
+        Tensor sub = subsampled(x, g);
         if (residual == null) backend.conv2dForward(sub, w, b, y, pointwise(g));
         else backend.conv2dForwardPlus(sub, w, b, residual, y, pointwise(g));
     }
 
     /** dw (+ db) = the weight gradient, from the subsampled input. */
     void backwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
-        backend.conv2dBackwardFilter(subsampled(x, g, 0), dy, dw, db, pointwise(g));
+        backend.conv2dBackwardFilter(subsampled(x, g), dy, dw, db, pointwise(g));
     }
 
-    private Tensor subsampled(Tensor x, ConvGeometry g, int slot) {
-        Tensor sub = scratch(slot, g.n(), g.c(), g.p(), g.q());
+    private Tensor subsampled(Tensor x, ConvGeometry g) {
+        Tensor sub = scratch.computeIfAbsent(List.of(g.n(), g.c(), g.p(), g.q()), key -> backend.allocate(g.n(), g.c(), g.p(), g.q()));
         long from = HostAddresses.of(x), to = HostAddresses.of(sub);
         threads.forRange(g.n(), (t, n0, n1) -> NativeCpuKernels.convSubsample(from, to, n0, n1, g.c(), g.h(), g.w(), g.stride(), g.p(), g.q()));
         return sub;
-    }
-
-    private Tensor scratch(int slot, int... shape) {
-        List<Integer> key = new ArrayList<>();
-        key.add(slot);
-        for (int d : shape) key.add(d);
-        return scratch.computeIfAbsent(key, k -> backend.allocate(shape));
     }
 
     @Override
