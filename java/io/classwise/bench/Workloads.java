@@ -59,6 +59,15 @@ public final class Workloads {
         }
     }
 
+    /**
+     * Checks a backend's convolution of a named geometry (forward and input gradient, batch 2) against another's, before
+     * a benchmark times it; atol = rtol = 1e-3.
+     */
+    public static void verifyConvolution(Backend backend, Backend reference, String geometry) {
+        verify(convForward(backend, conv(geometry, 2)), convForward(reference, conv(geometry, 2)), 1e-3, 1e-3);
+        verify(convInputGradient(backend, conv(geometry, 2)), convInputGradient(reference, conv(geometry, 2)), 1e-3, 1e-3);
+    }
+
     private static float[] random(Rng rng, int n, double lo, double hi) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) rng.uniform(lo, hi);

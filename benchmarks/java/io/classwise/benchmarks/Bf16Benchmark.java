@@ -60,10 +60,7 @@ public class Bf16Benchmark {
         // on both sides, so the tolerance covers only the order of the fp32 sums.
         try (Backend reference = bf16Kernel.equals("fp32") ? Backends.create("reference", 1)
                 : Backends.create("cpu", threads, false, Precision.BF16, "emulated"); Backend small = create()) {
-            Workloads.verify(Workloads.convForward(small, Workloads.conv(geometry, 2)), Workloads.convForward(reference,
-                    Workloads.conv(geometry, 2)), 1e-3, 1e-3);
-            Workloads.verify(Workloads.convInputGradient(small, Workloads.conv(geometry, 2)),
-                    Workloads.convInputGradient(reference, Workloads.conv(geometry, 2)), 1e-3, 1e-3);
+            Workloads.verifyConvolution(small, reference, geometry);
             Workloads.verify(Workloads.linear(small, 4), Workloads.linear(reference, 4), 1e-3, 1e-3);
         }
     }

@@ -49,10 +49,7 @@ public class ConvBenchmark {
         // Check the answers once before timing, on a small batch against the reference loops.
         try (Backend reference = Backends.create("reference", 1); Backend small = algorithm.equals("best") || !device.equals("cpu")
                 ? Backends.create(device, threads) : Backends.createCpu(threads, algorithm)) {
-            Workloads.verify(Workloads.convForward(small, Workloads.conv(geometry, 2)), Workloads.convForward(reference,
-                    Workloads.conv(geometry, 2)), 1e-3, 1e-3);
-            Workloads.verify(Workloads.convInputGradient(small, Workloads.conv(geometry, 2)),
-                    Workloads.convInputGradient(reference, Workloads.conv(geometry, 2)), 1e-3, 1e-3);
+            Workloads.verifyConvolution(small, reference, geometry);
         }
     }
 
