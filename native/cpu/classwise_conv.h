@@ -213,8 +213,6 @@ static inline void cw_ukr_ref(int64_t kc, const float* a, const float* b, float*
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define CW_HAVE_VECTOR_KERNELS 1
-// The same tile with AVX-512: 16 accumulators (8 channels × 2 vectors of 16 pixels); per row of the
-// panels two vector loads and 16 FMAs whose weight operand is broadcast from memory.
 // An 8 × 32 fp32 tile in 16 zmm accumulators c00 … c71 (row i: c<i>0 columns 0–15, c<i>1 columns 16–31), with row
 // stride ldc in memory: declared and loaded (or zeroed), and stored back. Shared by the fp32 and bf16 micro-kernels.
 #define CW_TILE_ROW_LOAD(i) c##i##0 = _mm512_loadu_ps(c + i * ldc); c##i##1 = _mm512_loadu_ps(c + i * ldc + 16);
@@ -232,6 +230,8 @@ static inline void cw_ukr_ref(int64_t kc, const float* a, const float* b, float*
     CW_TILE_ROW_STORE(0) CW_TILE_ROW_STORE(1) CW_TILE_ROW_STORE(2) CW_TILE_ROW_STORE(3)                     \
     CW_TILE_ROW_STORE(4) CW_TILE_ROW_STORE(5) CW_TILE_ROW_STORE(6) CW_TILE_ROW_STORE(7)
 
+// The same tile with AVX-512: 16 accumulators (8 channels × 2 vectors of 16 pixels); per row of the
+// panels two vector loads and 16 FMAs whose weight operand is broadcast from memory.
 __attribute__((target("avx512f")))
 static void cw_ukr_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int accumulate) {
     CW_TILE_8X32_OPEN
