@@ -59,21 +59,27 @@ static inline int64_t cw_conv_padded_input_floats(int64_t n, int64_t c, int64_t 
     return n * c * (h + 2 * pad) * (w + 2 * pad) + CW_PANEL_SLACK;
 }
 
-// wp = w (K, crs) packed per block of CW_KC rows, then per 8 output channels: wp[k0·Kpad + ir·kc·8 + kk·8 + i]
-// = w[ir·8 + i, k0 + kk], zero for channels ≥ K.
-static inline void cw_conv_pack_weights(int64_t w, int64_t wp, int64_t k, int64_t crs) {
-    const float* ws = CW_F(w);
-    float* out = CW_F(wp);
-    const int64_t kpad = cw_conv_padded_channels(k);
-    for (int64_t k0 = 0; k0 < crs; k0 += CW_KC) {
-        const int64_t kc = crs - k0 < CW_KC ? crs - k0 : CW_KC;
-        for (int64_t ir = 0; ir < kpad / CW_MR; ir++)
+// Row tiles [t0, t1) of A (m × depth, A[i, kk] = a[i·lda + kk]) packed per block of CW_KC columns of depth, then per
+// tile of 8 rows: ap[k0·mpad + t·kc·8 + kk·8 + i] = A[t·8 + i, k0 + kk], zero for rows ≥ m (mpad = m rounded up to 8).
+// The rows operand of the fp32 micro-kernels: a convolution's weights (K, C·R·S), a product's A (classwise_gemm.h).
+static inline void cw_pack_row_tiles(int64_t a, int64_t lda, int64_t m, int64_t depth, int64_t ap, int64_t t0, int64_t t1) {
+    const float* as = CW_F(a);
+    float* out = CW_F(ap);
+    const int64_t mpad = cw_conv_padded_channels(m);
+    for (int64_t k0 = 0; k0 < depth; k0 += CW_KC) {
+        const int64_t kc = depth - k0 < CW_KC ? depth - k0 : CW_KC;
+        for (int64_t t = t0; t < t1; t++)
             for (int64_t kk = 0; kk < kc; kk++)
                 for (int64_t i = 0; i < CW_MR; i++) {
-                    const int64_t ch = ir * CW_MR + i;
-                    out[k0 * kpad + ir * kc * CW_MR + kk * CW_MR + i] = ch < k ? ws[ch * crs + k0 + kk] : 0.f;
+                    const int64_t row = t * CW_MR + i;
+                    out[k0 * mpad + t * kc * CW_MR + kk * CW_MR + i] = row < m ? as[row * lda + k0 + kk] : 0.f;
                 }
     }
+}
+
+// wp = w (K, crs) packed as row tiles: wp[k0·Kpad + ir·kc·8 + kk·8 + i] = w[ir·8 + i, k0 + kk], zero for channels ≥ K.
+static inline void cw_conv_pack_weights(int64_t w, int64_t wp, int64_t k, int64_t crs) {
+    cw_pack_row_tiles(w, crs, k, crs, wp, 0, cw_conv_padded_channels(k) / CW_MR);
 }
 
 // wf (C, K, R, S) = w (K, C, R, S) with the kernel turned by 180°: the input gradient of a stride-1

@@ -29,16 +29,19 @@ public final class Workloads {
     public static ConvGeometry madryConv2(int batch) { return new ConvGeometry(batch, 32, 14, 14, 64, 5, 5, 1, 2); }
 
     /**
-     * Benchmark convolution geometries by name: madry-conv2 (above), resnet-3x3 (64→64, 3×3, pad 1 on
-     * 32×32: a CIFAR ResNet's first stage), resnet-down (64→128, 3×3, stride 2 on 32×32).
+     * Benchmark convolution geometries by name: madry-conv2 (above), madry-conv1 (1→32, 5×5, pad 2 on 28×28),
+     * resnet-stem (3→64, 3×3, pad 1 on 32×32: the image's layer, whose input gradient has 3 output channels), resnet-3x3
+     * (64→64, 3×3, pad 1 on 32×32: a CIFAR ResNet's first stage), resnet-down (64→128, 3×3, stride 2 on 32×32).
      */
     public static ConvGeometry conv(String name, int batch) {
         return switch (name) {
             case "madry-conv2" -> madryConv2(batch);
+            case "madry-conv1" -> new ConvGeometry(batch, 1, 28, 28, 32, 5, 5, 1, 2);
+            case "resnet-stem" -> new ConvGeometry(batch, 3, 32, 32, 64, 3, 3, 1, 1);
             case "resnet-3x3" -> new ConvGeometry(batch, 64, 32, 32, 64, 3, 3, 1, 1);
             case "resnet-down" -> new ConvGeometry(batch, 64, 32, 32, 128, 3, 3, 2, 1);
             default -> throw new IllegalArgumentException("unknown convolution geometry '" + name
-                    + "' (madry-conv2, resnet-3x3, resnet-down)");
+                    + "' (madry-conv2, madry-conv1, resnet-stem, resnet-3x3, resnet-down)");
         };
     }
 
@@ -187,6 +190,23 @@ public final class Workloads {
                 b.linfPgdStep(xAdv, g, p.x(), p.setting().step(), p.setting().eps());
                 return 1;
             }
+        };
+    }
+
+    /** C (m × n) = A (m × k) · B (k × n), all row-major ("MxNxK"): e.g. 128x3136x1024, Madry CNN's linear1 input gradient. */
+    public static Workload gemm(Backend b, String shape) {
+        String[] d = shape.split("x");
+        if (d.length != 3) throw new IllegalArgumentException("gemm shape " + shape + ": expected MxNxK, e.g. 128x3136x1024");
+        int m = Integer.parseInt(d[0]), n = Integer.parseInt(d[1]), k = Integer.parseInt(d[2]);
+        Rng rng = new Rng(10);
+        Tensor a = b.allocate(m, k).copyFrom(random(rng, m * k, -1, 1)), bm = b.allocate(k, n).copyFrom(random(rng, k * n, -0.05, 0.05));
+        Tensor c = b.allocate(m, n);
+        return new Workload() {
+            public String name() { return "gemm NN " + shape; }
+            public int images() { return m; }
+            public double flops() { return 2.0 * m * n * k; }
+            public double run() { b.gemm(false, false, m, n, k, 1f, a, bm, 0f, c); return 1; }
+            @Override public float[] output() { return c.toArray(); }
         };
     }
 

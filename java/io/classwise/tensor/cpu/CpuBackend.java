@@ -40,6 +40,8 @@ public class CpuBackend implements Backend {
     private final CpuConvolution convolution;
     /** Null when convolutions run as im2col + sgemm. */
     private final ImplicitConvolution implicit;
+    /** fp32 products of a few rows times a wide matrix with the convolutions' micro-kernel; null with im2col + sgemm. */
+    private final RowsTimesWideGemm rowsTimesWide;
     /** Non-null in bf16 precision: how convolutions and GEMMs multiply bf16 operands. */
     private Bf16Kernel bf16Kernel;
     /** Non-null in bf16 precision: operands rounded to bf16 for the fp32 kernels (the emulation, and what the native kernels leave). */
@@ -67,6 +69,7 @@ public class CpuBackend implements Backend {
         this.threads = new CpuThreads(threadCount);
         this.implicit = convolution == CpuConvolution.IM2COL_SGEMM ? null
                 : new ImplicitConvolution(threads, convolution);
+        this.rowsTimesWide = convolution == CpuConvolution.IM2COL_SGEMM ? null : new RowsTimesWideGemm(threads, convolution);
         this.workspaces = new Workspace[threadCount];
         for (int t = 0; t < threadCount; t++) workspaces[t] = new Workspace();
         this.strided = nativeKernels ? new StridedPointwise(this, threads) : null;
@@ -143,6 +146,10 @@ public class CpuBackend implements Backend {
         requireSize(a, m * k, "gemm A");
         requireSize(b, k * n, "gemm B");
         requireSize(c, m * n, "gemm C");
+        if (rowsTimesWide != null && RowsTimesWideGemm.handles(transA, transB, m, n, k, alpha, beta)) {
+            rowsTimesWide.multiply(addr(a, 0), addr(b, 0), addr(c, 0), m, n, k, beta);
+            return;
+        }
         FloatPointer pa = Blas.pointer(a), pb = Blas.pointer(b), pc = Blas.pointer(c);
         if (n > m) {
             // Split the columns of C: each thread reads its share of op(B) once — with C's rows split, every thread
@@ -266,9 +273,26 @@ public class CpuBackend implements Backend {
         });
     }
 
+    /**
+     * Whether the fp32 input gradient runs native/cpu/classwise_conv_input_gradient.h: stride 1 with fewer input channels
+     * than the implicit GEMM takes (an image's 1 or 3), with its AVX-512 kernel, or its reference where the backend was
+     * asked for the portable implicit GEMM (tests); else im2col + sgemm + col2im.
+     */
+    private boolean computesInputGradientDirectly(ConvGeometry g) {
+        return g.stride() == 1 && g.c() < ImplicitConvolution.MIN_INPUT_GRADIENT_CHANNELS
+                && (convolution == CpuConvolution.IMPLICIT_GEMM_AVX512 || convolution == CpuConvolution.IMPLICIT_GEMM_PORTABLE);
+    }
+
     private void conv2dBackwardDataFp32(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
         g.requireShapes(dx, w, dy);
         if (implicit != null && ImplicitConvolution.handlesBackwardData(g)) { implicit.backwardData(dy, w, dx, g, null); return; }
+        if (computesInputGradientDirectly(g)) {
+            int vector = convolution == CpuConvolution.IMPLICIT_GEMM_AVX512 ? 1 : 0;
+            long pdy = addr(dy, 0), pw = addr(w, 0), pdx = addr(dx, 0);
+            threads.forRange(g.n() * g.c(), (t, p0, p1) -> NativeCpuKernels.convInputGradientDirect(pdy, pw, pdx, g.c(), g.h(), g.w(), g.k(),
+                    g.r(), g.s(), g.pad(), p0, p1, vector));
+            return;
+        }
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
         FloatPointer pdy = Blas.pointer(dy), pw = Blas.pointer(w), pdx = Blas.pointer(dx);
         FloatBuffer dxb = HostStorage.of(dx);

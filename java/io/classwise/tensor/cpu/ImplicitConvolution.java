@@ -35,8 +35,11 @@ final class ImplicitConvolution {
      * and at least 8 input channels (they become the output channels, computed 8 at a time).
      */
     static boolean handlesBackwardData(ConvGeometry g) {
-        return g.stride() == 1 && g.r() == g.s() && g.pad() <= g.r() - 1 && g.c() >= 8;
+        return g.stride() == 1 && g.r() == g.s() && g.pad() <= g.r() - 1 && g.c() >= MIN_INPUT_GRADIENT_CHANNELS;
     }
+
+    /** Fewest input channels {@link #backwardData} takes: they become its output channels, computed 8 at a time. */
+    static final int MIN_INPUT_GRADIENT_CHANNELS = 8;
 
     /**
      * y (N, K, P, Q) = conv(x, w) + b + residual; b and residual (N, K, P, Q) nullable, the residual added as y is stored.

@@ -5,7 +5,8 @@ import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Platform;
 
 /**
- * JNI binding of native/cpu/classwise_cpu.h, classwise_conv.h, classwise_bf16.h and classwise_cpuid.h, generated and compiled at build time by JavaCPP's
+ * JNI binding of native/cpu/classwise_cpu.h, classwise_conv.h, classwise_conv_input_gradient.h, classwise_gemm.h, classwise_bf16.h,
+ * classwise_amx_conv.h and classwise_cpuid.h, generated and compiled at build time by JavaCPP's
  * builder (pom.xml, phase process-classes) and carried in the jar. Arguments are raw addresses of
  * direct buffers ({@link CpuBackend} resolves them once per tensor) and sizes; every kernel has a
  * plain-Java twin in ReferenceBackend that the tests compare it with.
@@ -13,7 +14,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * <p>If the library cannot be loaded (a platform the jar was not built on), {@link #AVAILABLE} is
  * false, {@link #REASON} says why, and CpuBackend uses its Java loops instead.
  */
-@Platform(include = {"classwise_cpu.h", "classwise_cpuid.h", "classwise_conv.h", "classwise_bf16.h", "classwise_amx_conv.h"})
+@Platform(include = {"classwise_cpu.h", "classwise_cpuid.h", "classwise_conv.h", "classwise_bf16.h", "classwise_amx_conv.h", "classwise_gemm.h", "classwise_conv_input_gradient.h"})
 final class NativeCpuKernels {
     static final boolean AVAILABLE;
     static final String REASON;
@@ -115,6 +116,24 @@ final class NativeCpuKernels {
     static native void conv2dForwardImplicit(long padded, long packed, long bias, long residual, long y, long n, long c, long h, long w, long k,
             long r, long s,
                                              long stride, long pad, long j0, long j1, long workspace, int kernel);
+
+    // ---- classwise_conv_input_gradient.h: the input gradient of stride-1 convolutions with few input channels
+
+    @Name("cw_conv_input_gradient_direct")
+    static native void convInputGradientDirect(long dy, long w, long dx, long c, long h, long wd, long k, long r, long s, long pad,
+                                               long plane0, long plane1, int vector);
+
+    // ---- classwise_gemm.h: fp32 products of a few rows times a wide row-major matrix (RowsTimesWideGemm)
+
+    @Name("cw_pack_row_tiles") static native void packRowTiles(long a, long lda, long m, long depth, long packed, long t0, long t1);
+
+    @Name("cw_gemm_packed_rows_floats") static native long gemmPackedRowsFloats(long m, long k);
+
+    @Name("cw_gemm_workspace_floats") static native long gemmWorkspaceFloats();
+
+    @Name("cw_gemm_rows_wide")
+    static native void gemmRowsWide(long packedA, long m, long k, long b, long ldb, long c, long ldc, int accumulate, long j0, long j1,
+                                    long workspace, int kernel);
 
     // ---- classwise_bf16.h: bf16 operands, fp32 sums (Bf16Kernel, ImplicitConvolution, Bf16Gemm)
 

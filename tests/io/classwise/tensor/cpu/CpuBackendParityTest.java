@@ -226,6 +226,10 @@ class CpuBackendParityTest {
             "3, 6, 8, 8, 5, 1, 2, 0, false",
             "5, 2, 13, 13, 3, 7, 2, 3, true",
             "1, 3, 6, 6, 2, 3, 1, 0, true",
+            // the direct input gradient (stride 1, C < 8): rows of 37 (three vectors), pad beyond R − 1, an even kernel
+            "2, 1, 9, 37, 3, 5, 1, 2, false",
+            "2, 2, 5, 5, 3, 3, 1, 3, false",
+            "1, 7, 6, 17, 5, 4, 1, 1, true",
             // implicit GEMM: several 256-row and 384-pixel blocks, K not a multiple of 8, panels across images
             "3, 32, 14, 14, 64, 5, 1, 2, true",
             "2, 9, 5, 7, 13, 3, 1, 1, false",
@@ -311,6 +315,33 @@ class CpuBackendParityTest {
         REF.gemm(ta, tb, m, n, k, 0.7f, a, b, 0.5f, cRef);
         CPU.gemm(ta, tb, m, n, k, 0.7f, to(CPU, a), to(CPU, b), 0.5f, cCpu);
         assertClose(cRef.toArray(), cCpu.toArray(), 1e-4, 1e-4, "gemm");
+    }
+
+    /**
+     * Products the micro-kernel GEMM takes (RowsTimesWideGemm: plain A and B, α = 1, β 0 or 1, few rows, wide C), with
+     * every micro-kernel this CPU runs: row tiles that overhang m, a last panel narrower than 32 columns, several blocks
+     * of 384 columns and of 256 rows of depth.
+     */
+    @ParameterizedTest(name = "m={0} n={1} k={2} beta={3}")
+    @CsvSource({"1, 33, 1, 0", "13, 52, 17, 0", "8, 416, 300, 1", "128, 800, 520, 0", "21, 1000, 257, 1", "256, 1024, 64, 0"})
+    void rowsTimesWideProductMatchesReference(int m, int n, int k, float beta) {
+        assertTrue(RowsTimesWideGemm.handles(false, false, m, n, k, 1f, beta), "this case should take the micro-kernel GEMM");
+        Rng rng = new Rng(m * 1000L + n * 10 + k);
+        Tensor a = randn(REF, rng, 1, m, k), b = randn(REF, rng, 1, k, n), c0 = randn(REF, rng, 1, m, n);
+        Tensor cRef = to(REF, c0);
+        REF.gemm(false, false, m, n, k, 1f, a, b, beta, cRef);
+        for (CpuBackend backend : CONVOLUTIONS) {
+            Tensor c = to(backend, c0);
+            backend.gemm(false, false, m, n, k, 1f, to(backend, a), to(backend, b), beta, c);
+            assertClose(cRef.toArray(), c.toArray(), 1e-4, 1e-4, "gemm with " + backend.convolution());
+        }
+        // the same FMA sequence for every element whatever the split of the columns: 1 thread = 2 threads, bit for bit
+        try (CpuBackend one = new CpuBackend(1)) {
+            Tensor c1 = to(one, c0), c2 = to(CPU, c0);
+            one.gemm(false, false, m, n, k, 1f, to(one, a), to(one, b), beta, c1);
+            CPU.gemm(false, false, m, n, k, 1f, to(CPU, a), to(CPU, b), beta, c2);
+            assertArrayEquals(c1.toArray(), c2.toArray());
+        }
     }
 
     @Test
