@@ -17,6 +17,8 @@ final class RowsTimesWideGemm {
      */
     private static final int MIN_WIDTH_RATIO = 4;
     static final int MAX_ROWS = 256;
+    /** Shallower products (a classifier's 10 logits back to 1024 features) are all C stores: OpenBLAS is as fast or faster. */
+    static final int MIN_DEPTH = 64;
 
     private final CpuThreads threads;
     private final int kernel;
@@ -32,9 +34,9 @@ final class RowsTimesWideGemm {
         for (int t = 0; t < workspaces.length; t++) workspaces[t] = new ScratchBuffer();
     }
 
-    /** Whether CpuBackend's gemm should run this product here: plain A and B, α = 1, β 0 or 1, few rows, wide C. */
+    /** Whether CpuBackend's gemm should run this product here: plain A and B, α = 1, β 0 or 1, few rows, wide C, deep enough. */
     static boolean handles(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta) {
-        return !transA && !transB && alpha == 1f && (beta == 0f || beta == 1f) && k > 0 && m <= MAX_ROWS
+        return !transA && !transB && alpha == 1f && (beta == 0f || beta == 1f) && k >= MIN_DEPTH && m <= MAX_ROWS
                 && (long) n >= (long) MIN_WIDTH_RATIO * m;
     }
 

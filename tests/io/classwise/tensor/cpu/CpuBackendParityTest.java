@@ -318,12 +318,12 @@ class CpuBackendParityTest {
     }
 
     /**
-     * Products the micro-kernel GEMM takes (RowsTimesWideGemm: plain A and B, α = 1, β 0 or 1, few rows, wide C), with
+     * Products the micro-kernel GEMM takes (RowsTimesWideGemm: plain A and B, α = 1, β 0 or 1, few rows, wide C, ≥ 64 deep), with
      * every micro-kernel this CPU runs: row tiles that overhang m, a last panel narrower than 32 columns, several blocks
      * of 384 columns and of 256 rows of depth.
      */
     @ParameterizedTest(name = "m={0} n={1} k={2} beta={3}")
-    @CsvSource({"1, 33, 1, 0", "13, 52, 17, 0", "8, 416, 300, 1", "128, 800, 520, 0", "21, 1000, 257, 1", "256, 1024, 64, 0"})
+    @CsvSource({"1, 33, 64, 0", "13, 52, 70, 0", "8, 416, 300, 1", "128, 800, 520, 0", "21, 1000, 257, 1", "256, 1024, 64, 0"})
     void rowsTimesWideProductMatchesReference(int m, int n, int k, float beta) {
         assertTrue(RowsTimesWideGemm.handles(false, false, m, n, k, 1f, beta), "this case should take the micro-kernel GEMM");
         Rng rng = new Rng(m * 1000L + n * 10 + k);
