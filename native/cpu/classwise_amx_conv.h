@@ -138,7 +138,7 @@ static inline void cw_amx_conv_pack_row(const float* xs, uint16_t* line, int64_t
             _mm512_store_si512(block + 16 * pair, cw_bf16_pairs16(a, b));
         }
         __m512 pixels[16];
-        cw_bf16_transpose16(block, pixels);
+        cw_transpose16(block, pixels);
         uint16_t* dst = line + (pad + col) * 32;
         for (int64_t l = 0; l < 16 && col + l < w; l++) _mm512_storeu_ps((float*) (dst + l * 32), pixels[l]);
     }
@@ -206,7 +206,7 @@ static inline void cw_amx_conv_store(const float* acc, float* ys, const float* b
     }
     if (at[0] < 0 || (lanes & (lanes + 1))) consecutive = 0;  // the real lanes must be 0, 1, … in order
     __m512 channel[16];
-    cw_bf16_transpose16(acc, channel);
+    cw_transpose16(acc, channel);
     const __m512i to = _mm512_loadu_si512(where);
     for (int64_t i = 0; i < 16 && k0 + i < k; i++) {
         __m512 v = _mm512_add_ps(channel[i], _mm512_set1_ps(bias ? bias[k0 + i] : 0.f));

@@ -186,29 +186,6 @@ static void cw_bf16_pack_pixels_avx512(const float* xp, const cw_conv_runs* runs
         for (int64_t l = filled; l < CW_BF_NR; l++) panel[kp * CW_BF_NR + l] = 0;  // past the batch's last pixel
 }
 
-// rows[i] = column i of the 16 × 16 matrix m (row-major): unpack, shuffle, and two 128-bit lane shuffles
-__attribute__((target("avx512f")))
-static inline void cw_bf16_transpose16(const float* m, __m512 rows[16]) {
-    __m512 t[16];
-    for (int i = 0; i < 16; i++) rows[i] = _mm512_loadu_ps(m + 16 * i);
-    for (int i = 0; i < 16; i += 2) { t[i] = _mm512_unpacklo_ps(rows[i], rows[i + 1]); t[i + 1] = _mm512_unpackhi_ps(rows[i], rows[i + 1]); }
-    for (int i = 0; i < 16; i += 4) {
-        rows[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
-        rows[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
-        rows[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-        rows[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-    }
-    for (int h = 0; h < 16; h += 8)
-        for (int i = 0; i < 4; i++) {
-            t[h + i] = _mm512_shuffle_f32x4(rows[h + i], rows[h + i + 4], 0x88);
-            t[h + i + 4] = _mm512_shuffle_f32x4(rows[h + i], rows[h + i + 4], 0xdd);
-        }
-    for (int i = 0; i < 8; i++) {
-        rows[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-        rows[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
-    }
-}
-
 // cw_bf16_pack_b_ref for a B stored by columns (B[kk, l] = b[l·ldb + kk]) with AVX-512: each column's K values rounded
 // into pairs (cvtne2ps2bf16 keeps them in order, so a column's words are its pairs), then 16 × 16 blocks of words
 // transposed into the panel's rows. Columns past len and rows past kc are zero.
@@ -229,7 +206,7 @@ static void cw_bf16_pack_b_columns_avx512(const float* b, int64_t ldb, int64_t k
                 _mm512_store_si512(block + 16 * l, words);
             }
             __m512 rows[16];
-            cw_bf16_transpose16(block, rows);
+            cw_transpose16(block, rows);
             for (int64_t i = 0; i < 16 && kp0 + i < kcp / 2; i++) _mm512_storeu_ps((float*) (panel + (kp0 + i) * CW_BF_NR + l0), rows[i]);
         }
 }

@@ -205,6 +205,32 @@ static void cw_conv_pack_pixels_avx2(const float* xp, const cw_conv_runs* runs, 
 }
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__)
+// rows[i] = column i of the 16 × 16 float (or 32-bit word) matrix m (row-major): unpack, shuffle, and two 128-bit lane shuffles
+__attribute__((target("avx512f")))
+static inline void cw_transpose16(const float* m, __m512 rows[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i++) rows[i] = _mm512_loadu_ps(m + 16 * i);
+    for (int i = 0; i < 16; i += 2) { t[i] = _mm512_unpacklo_ps(rows[i], rows[i + 1]); t[i + 1] = _mm512_unpackhi_ps(rows[i], rows[i + 1]); }
+    for (int i = 0; i < 16; i += 4) {
+        rows[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        rows[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        rows[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        rows[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int h = 0; h < 16; h += 8)
+        for (int i = 0; i < 4; i++) {
+            t[h + i] = _mm512_shuffle_f32x4(rows[h + i], rows[h + i + 4], 0x88);
+            t[h + i + 4] = _mm512_shuffle_f32x4(rows[h + i], rows[h + i + 4], 0xdd);
+        }
+    for (int i = 0; i < 8; i++) {
+        rows[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        rows[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+    }
+}
+
+#endif
+
 // C tile (8, 32) with row stride ldc (+)= a (kc, 8)ᵀ · b (kc, 32): the reference micro-kernel
 static inline void cw_ukr_ref(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int accumulate) {
     float acc[CW_MR][CW_NR];

@@ -21,19 +21,19 @@ static inline int64_t cw_gemm_packed_rows_floats(int64_t m, int64_t k) { return 
 // slack, an edge tile (8, 32), alignment
 static inline int64_t cw_gemm_workspace_floats(void) { return (int64_t) CW_KC * CW_NC + CW_PANEL_SLACK + CW_MR * CW_NR + 32; }
 
-// panels (CW_NC / 32 of them, each (kc, 32)) = B[k0 + kk, j + l] for l < len, zero beyond: row by row, so that B is
-// read in runs of up to CW_NC floats
-static inline void cw_gemm_pack_block_ref(const float* b, int64_t ldb, int64_t k0, int64_t kc, int64_t j, int64_t len,
-                                          float* panels) {
-    for (int64_t kk = 0; kk < kc; kk++) {
-        const float* src = b + (k0 + kk) * ldb + j;
+// panels (CW_NC / 32 of them, each (kc, 32)) = B[k0 + kk, j + l] for l < len, zero beyond, where B[kk, j] =
+// b[kk·ldb + j], or b[j·ldb + kk] when bTransposed (a linear layer's forward x · Wᵀ: B = Wᵀ, W stored by rows)
+static inline void cw_gemm_pack_block_ref(const float* b, int64_t ldb, int32_t bTransposed, int64_t k0, int64_t kc, int64_t j,
+                                          int64_t len, float* panels) {
+    for (int64_t kk = 0; kk < kc; kk++)
         for (int64_t l = 0; l < (len + CW_NR - 1) / CW_NR * CW_NR; l++)
-            panels[(l / CW_NR) * kc * CW_NR + kk * CW_NR + l % CW_NR] = l < len ? src[l] : 0.f;
-    }
+            panels[(l / CW_NR) * kc * CW_NR + kk * CW_NR + l % CW_NR] =
+                    l >= len ? 0.f : bTransposed ? b[(j + l) * ldb + k0 + kk] : b[(k0 + kk) * ldb + j + l];
 }
 
 #if CW_HAVE_VECTOR_KERNELS
-// The same with AVX-512: a (masked) load and a store per 16 floats
+// The same for B stored by rows (B[kk, j] = b[kk·ldb + j]) with AVX-512, row by row so that B is read in runs of up to
+// CW_NC floats: a (masked) load and a store per 16 floats
 __attribute__((target("avx512f")))
 static void cw_gemm_pack_block_avx512(const float* b, int64_t ldb, int64_t k0, int64_t kc, int64_t j, int64_t len, float* panels) {
     const int64_t halves = (len + 15) / 16, full = len / 16;
@@ -47,15 +47,37 @@ static void cw_gemm_pack_block_avx512(const float* b, int64_t ldb, int64_t k0, i
         if (v % 2) _mm512_storeu_ps(dst + (v / 2) * kc * CW_NR + 16, _mm512_setzero_ps());
     }
 }
+
+// The same for B stored transposed (B[kk, j] = b[j·ldb + kk]: each column of the block is kc consecutive floats) with
+// AVX-512: 16 columns × 16 rows of depth at a time, loaded as 16 vectors and transposed in registers
+__attribute__((target("avx512f")))
+static void cw_gemm_pack_block_transposed_avx512(const float* b, int64_t ldb, int64_t k0, int64_t kc, int64_t j, int64_t len,
+                                                 float* panels) {
+    float block[256] __attribute__((aligned(64)));
+    const int64_t width = (len + CW_NR - 1) / CW_NR * CW_NR;  // whole panels; columns past len are zero
+    for (int64_t l0 = 0; l0 < width; l0 += 16)
+        for (int64_t kk0 = 0; kk0 < kc; kk0 += 16) {
+            const int64_t depth = kc - kk0 < 16 ? kc - kk0 : 16;
+            const __mmask16 rows = (__mmask16) ((1u << depth) - 1u);
+            for (int64_t l = 0; l < 16; l++)
+                _mm512_store_ps(block + 16 * l, l0 + l < len ? _mm512_maskz_loadu_ps(rows, b + (j + l0 + l) * ldb + k0 + kk0)
+                                                             : _mm512_setzero_ps());
+            __m512 t[16];
+            cw_transpose16(block, t);  // t[i] = depth row kk0 + i of these 16 columns
+            float* dst = panels + (l0 / CW_NR) * kc * CW_NR + kk0 * CW_NR + l0 % CW_NR;
+            for (int64_t i = 0; i < depth; i++) _mm512_storeu_ps(dst + i * CW_NR, t[i]);
+        }
+}
 #endif
 
 // C[i, j] for all rows i < m and the columns j ∈ [j0, j1) = Σ_kk A[i, kk] · B[kk, j] (+ C[i, j] when accumulate).
-// pa: A packed by cw_pack_row_tiles (all row tiles); B[kk, j] = b[kk·ldb + j]; C[i, j] at c[i·ldc + j];
+// pa: A packed by cw_pack_row_tiles (all row tiles); B[kk, j] = b[kk·ldb + j], or b[j·ldb + kk] when bTransposed;
+// C[i, j] at c[i·ldc + j];
 // ws: cw_gemm_workspace_floats() floats; kernel: CW_KERNEL_* (the caller checked that the CPU runs it).
 // Per block of CW_NC columns and CW_KC rows of B: the block is packed (into L2), then each of its panels meets every
 // tile of A, the panel staying in L1 from the first tile on.
-static inline void cw_gemm_rows_wide(int64_t pa, int64_t m, int64_t k, int64_t b, int64_t ldb, int64_t c, int64_t ldc,
-                                     int32_t accumulate, int64_t j0, int64_t j1, int64_t ws, int kernel) {
+static inline void cw_gemm_rows_wide(int64_t pa, int64_t m, int64_t k, int64_t b, int64_t ldb, int32_t bTransposed, int64_t c,
+                                     int64_t ldc, int32_t accumulate, int64_t j0, int64_t j1, int64_t ws, int kernel) {
     const float* as = CW_F(pa);
     const float* bs = CW_F(b);
     float* cs = CW_F(c);
@@ -75,10 +97,11 @@ static inline void cw_gemm_rows_wide(int64_t pa, int64_t m, int64_t k, int64_t b
         for (int64_t k0 = 0; k0 < k; k0 += CW_KC) {
             const int64_t kc = k - k0 < CW_KC ? k - k0 : CW_KC;
 #if CW_HAVE_VECTOR_KERNELS
-            if (vectorPack) cw_gemm_pack_block_avx512(bs, ldb, k0, kc, jb, nj, panels);
+            if (vectorPack && bTransposed) cw_gemm_pack_block_transposed_avx512(bs, ldb, k0, kc, jb, nj, panels);
+            else if (vectorPack) cw_gemm_pack_block_avx512(bs, ldb, k0, kc, jb, nj, panels);
             else
 #endif
-            cw_gemm_pack_block_ref(bs, ldb, k0, kc, jb, nj, panels);
+            cw_gemm_pack_block_ref(bs, ldb, bTransposed, k0, kc, jb, nj, panels);
             const int acc = accumulate || k0 > 0;
             for (int64_t jr = 0; jr * CW_NR < nj; jr++) {
                 const float* panel = panels + jr * kc * CW_NR;

@@ -15,10 +15,11 @@ import static io.classwise.tensor.Tensor.requireSize;
 
 /**
  * The fast CPU backend: convolutions as an implicit GEMM with an AVX-512 or AVX2 micro-kernel where the
- * CPU has one, else im2col + OpenBLAS sgemm (weight gradients im2col + sgemm, small maps' images side by side), dense
- * products as sgemm split by rows or, where C has more columns than rows, by columns, all parallel over the machine's
- * cores (BLAS itself runs single-threaded so the work split, and so the result, does not depend on BLAS's own
- * threading). In bf16, native bf16 kernels (AMX, AVX-512 BF16) or the emulation. Memory-bound layers run native/cpu's
+ * CPU has one, else im2col + OpenBLAS sgemm (weight gradients im2col + sgemm, small maps' images side by side; input
+ * gradients of layers with few input channels directly), dense products of a few rows times a wide matrix on the
+ * convolutions' micro-kernel (RowsTimesWideGemm), the others as sgemm split by rows or, where C has more columns than
+ * rows, by columns, all parallel over the machine's cores (BLAS itself runs single-threaded so the work split, and so
+ * the result, does not depend on BLAS's own threading). In bf16, native bf16 kernels (AMX, AVX-512 BF16) or the emulation. Memory-bound layers run native/cpu's
  * kernels (batch norm, ReLU, pooling, adds; fused where the Backend names a fusion), else the reference loops.
  *
  * <p>Deterministic for a fixed thread count: every thread owns a fixed slice of the batch, and
@@ -147,7 +148,7 @@ public class CpuBackend implements Backend {
         requireSize(b, k * n, "gemm B");
         requireSize(c, m * n, "gemm C");
         if (rowsTimesWide != null && RowsTimesWideGemm.handles(transA, transB, m, n, k, alpha, beta)) {
-            rowsTimesWide.multiply(addr(a, 0), addr(b, 0), addr(c, 0), m, n, k, beta);
+            rowsTimesWide.multiply(addr(a, 0), addr(b, 0), transB, addr(c, 0), m, n, k, beta);
             return;
         }
         FloatPointer pa = Blas.pointer(a), pb = Blas.pointer(b), pc = Blas.pointer(c);

@@ -132,8 +132,8 @@ final class NativeCpuKernels {
     @Name("cw_gemm_workspace_floats") static native long gemmWorkspaceFloats();
 
     @Name("cw_gemm_rows_wide")
-    static native void gemmRowsWide(long packedA, long m, long k, long b, long ldb, long c, long ldc, int accumulate, long j0, long j1,
-                                    long workspace, int kernel);
+    static native void gemmRowsWide(long packedA, long m, long k, long b, long ldb, int bTransposed, long c, long ldc, int accumulate,
+                                    long j0, long j1, long workspace, int kernel);
 
     // ---- classwise_bf16.h: bf16 operands, fp32 sums (Bf16Kernel, ImplicitConvolution, Bf16Gemm)
 

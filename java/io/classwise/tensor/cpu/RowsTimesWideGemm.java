@@ -1,10 +1,11 @@
 package io.classwise.tensor.cpu;
 
 /**
- * fp32 C (m × n) = A (m × k) · B (k × n) (+ C), all row-major, for the shape OpenBLAS multiplies slowly here: a few
- * rows (a batch) times a wide matrix stored by rows — a linear layer's input gradient dx (N, in) = dy (N, out) · W
- * (out, in). native/cpu/classwise_gemm.h packs A once and B a 32-column panel at a time with the convolutions'
- * micro-kernels; threads split C's columns in panels of 32, so the result does not depend on the thread count.
+ * fp32 C (m × n) = A (m × k) · op(B) (+ C), row-major, op(B) = B (k × n) or Bᵀ (B stored n × k), for the shapes OpenBLAS
+ * multiplies slowly here: a few rows (a batch) times a wide matrix — a linear layer's input gradient dx (N, in) = dy
+ * (N, out) · W (out, in) and its forward y (N, out) = x (N, in) · Wᵀ. native/cpu/classwise_gemm.h packs A once and
+ * op(B) a block at a time into the convolutions' micro-kernel panels; threads split C's columns in panels of 32, so
+ * the result does not depend on the thread count.
  */
 final class RowsTimesWideGemm {
     /** Columns per panel (CW_NR): thread slices start on panel boundaries. */
@@ -34,20 +35,20 @@ final class RowsTimesWideGemm {
         for (int t = 0; t < workspaces.length; t++) workspaces[t] = new ScratchBuffer();
     }
 
-    /** Whether CpuBackend's gemm should run this product here: plain A and B, α = 1, β 0 or 1, few rows, wide C, deep enough. */
+    /** Whether CpuBackend's gemm should run this product here: plain A, α = 1, β 0 or 1, few rows, wide C, deep enough. */
     static boolean handles(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta) {
-        return !transA && !transB && alpha == 1f && (beta == 0f || beta == 1f) && k >= MIN_DEPTH && m <= MAX_ROWS
+        return !transA && alpha == 1f && (beta == 0f || beta == 1f) && k >= MIN_DEPTH && m <= MAX_ROWS
                 && (long) n >= (long) MIN_WIDTH_RATIO * m;
     }
 
-    /** C = A · B (beta 0) or C += A · B (beta 1); addresses of row-major A (m × k), B (k × n), C (m × n). */
-    void multiply(long a, long b, long c, int m, int n, int k, float beta) {
+    /** C = A · op(B) (beta 0) or C += A · op(B) (beta 1); addresses of row-major A (m × k), B (k × n, or n × k when transB), C (m × n). */
+    void multiply(long a, long b, boolean transB, long c, int m, int n, int k, float beta) {
         long packedA = packed.floats(NativeCpuKernels.gemmPackedRowsFloats(m, k));
         int tiles = (m + TILE - 1) / TILE;
         threads.forRange(tiles, (t, t0, t1) -> NativeCpuKernels.packRowTiles(a, k, m, k, packedA, t0, t1));
         long workspace = NativeCpuKernels.gemmWorkspaceFloats();
         int accumulate = beta == 0f ? 0 : 1;
-        threads.forRange((n + PANEL - 1) / PANEL, (t, p0, p1) -> NativeCpuKernels.gemmRowsWide(packedA, m, k, b, n, c, n, accumulate,
+        threads.forRange((n + PANEL - 1) / PANEL, (t, p0, p1) -> NativeCpuKernels.gemmRowsWide(packedA, m, k, b, transB ? k : n, transB ? 1 : 0, c, n, accumulate,
                 (long) p0 * PANEL, Math.min((long) p1 * PANEL, n), workspaces[t].floats(workspace), kernel));
     }
 }

@@ -318,28 +318,30 @@ class CpuBackendParityTest {
     }
 
     /**
-     * Products the micro-kernel GEMM takes (RowsTimesWideGemm: plain A and B, α = 1, β 0 or 1, few rows, wide C, ≥ 64 deep), with
-     * every micro-kernel this CPU runs: row tiles that overhang m, a last panel narrower than 32 columns, several blocks
-     * of 384 columns and of 256 rows of depth.
+     * Products the micro-kernel GEMM takes (RowsTimesWideGemm: plain A, B plain or transposed, α = 1, β 0 or 1, few rows,
+     * wide C, ≥ 64 deep), with every micro-kernel this CPU runs: row tiles that overhang m, a last panel narrower than 32
+     * columns, several blocks of 384 columns and of 256 rows of depth, depths that are not a multiple of 16.
      */
-    @ParameterizedTest(name = "m={0} n={1} k={2} beta={3}")
-    @CsvSource({"1, 33, 64, 0", "13, 52, 70, 0", "8, 416, 300, 1", "128, 800, 520, 0", "21, 1000, 257, 1", "256, 1024, 64, 0"})
-    void rowsTimesWideProductMatchesReference(int m, int n, int k, float beta) {
-        assertTrue(RowsTimesWideGemm.handles(false, false, m, n, k, 1f, beta), "this case should take the micro-kernel GEMM");
+    @ParameterizedTest(name = "m={0} n={1} k={2} beta={3} transB={4}")
+    @CsvSource({"1, 33, 64, 0, false", "13, 52, 70, 0, false", "8, 416, 300, 1, false", "128, 800, 520, 0, false",
+            "21, 1000, 257, 1, false", "256, 1024, 64, 0, false",
+            "1, 33, 64, 0, true", "13, 52, 70, 1, true", "8, 416, 300, 0, true", "21, 1000, 257, 1, true", "128, 1030, 77, 0, true"})
+    void rowsTimesWideProductMatchesReference(int m, int n, int k, float beta, boolean transB) {
+        assertTrue(RowsTimesWideGemm.handles(false, transB, m, n, k, 1f, beta), "this case should take the micro-kernel GEMM");
         Rng rng = new Rng(m * 1000L + n * 10 + k);
-        Tensor a = randn(REF, rng, 1, m, k), b = randn(REF, rng, 1, k, n), c0 = randn(REF, rng, 1, m, n);
+        Tensor a = randn(REF, rng, 1, m, k), b = transB ? randn(REF, rng, 1, n, k) : randn(REF, rng, 1, k, n), c0 = randn(REF, rng, 1, m, n);
         Tensor cRef = to(REF, c0);
-        REF.gemm(false, false, m, n, k, 1f, a, b, beta, cRef);
+        REF.gemm(false, transB, m, n, k, 1f, a, b, beta, cRef);
         for (CpuBackend backend : CONVOLUTIONS) {
             Tensor c = to(backend, c0);
-            backend.gemm(false, false, m, n, k, 1f, to(backend, a), to(backend, b), beta, c);
+            backend.gemm(false, transB, m, n, k, 1f, to(backend, a), to(backend, b), beta, c);
             assertClose(cRef.toArray(), c.toArray(), 1e-4, 1e-4, "gemm with " + backend.convolution());
         }
         // the same FMA sequence for every element whatever the split of the columns: 1 thread = 2 threads, bit for bit
         try (CpuBackend one = new CpuBackend(1)) {
             Tensor c1 = to(one, c0), c2 = to(CPU, c0);
-            one.gemm(false, false, m, n, k, 1f, to(one, a), to(one, b), beta, c1);
-            CPU.gemm(false, false, m, n, k, 1f, to(CPU, a), to(CPU, b), beta, c2);
+            one.gemm(false, transB, m, n, k, 1f, to(one, a), to(one, b), beta, c1);
+            CPU.gemm(false, transB, m, n, k, 1f, to(CPU, a), to(CPU, b), beta, c2);
             assertArrayEquals(c1.toArray(), c2.toArray());
         }
     }
