@@ -1,10 +1,11 @@
-// fp32 matrix product for a few rows times a wide matrix stored by rows: C (m × n) = A (m × k) · B (k × n), all
-// row-major, m small (a batch: 128) and n wide (a linear layer's inputs: 3136). A linear layer's input gradient
-// dx (N, in) = dy (N, out) · W (out, in) is this product; OpenBLAS 0.3's sgemm runs it at ~145 GFLOP/s on 2 threads
-// here against ~220 for the same product with B transposed (benchmarks/RESULTS.md): its packing of a B whose rows lie
-// 12 KiB apart is slow. This kernel packs A once (it is small) and B a block at a time (CW_KC rows × CW_NC columns,
-// read row by row) into 32-column panels, each of which meets every 8-row tile of A through the convolutions'
-// micro-kernels (classwise_conv.h) while it is in L1.
+// fp32 matrix product for a few rows times a wide matrix: C (m × n) = A (m × k) · op(B), row-major, m small (a batch:
+// 128) and n wide, op(B) = B (k × n) stored by rows or Bᵀ (B stored n × k). A linear layer's input gradient
+// dx (N, in) = dy (N, out) · W (out, in) is the first; OpenBLAS 0.3's sgemm runs it at ~145 GFLOP/s on 2 threads here
+// against ~220 for the same product with B transposed (benchmarks/RESULTS.md): its packing of a B whose rows lie
+// 12 KiB apart is slow. Its forward y (N, out) = x (N, in) · Wᵀ is the second (a few percent faster than OpenBLAS).
+// This kernel packs A once (it is small) and op(B) a block at a time (CW_KC rows × CW_NC columns; a row-major B read
+// row by row, a transposed one as 16 × 16 blocks transposed in registers) into 32-column panels, each of which meets
+// every 8-row tile of A through the convolutions' micro-kernels (classwise_conv.h) while it is in L1.
 //
 // Every element of C is one fixed sequence of FMAs in k order (blocks of CW_KC, each accumulated onto C), whatever
 // the split of the columns over threads. With CW_KERNEL_PORTABLE it runs the plain C micro-kernel and packer;

@@ -41,7 +41,7 @@ public class CpuBackend implements Backend {
     private final CpuConvolution convolution;
     /** Null when convolutions run as im2col + sgemm. */
     private final ImplicitConvolution implicit;
-    /** fp32 products of a few rows times a wide matrix with the convolutions' micro-kernel; null with im2col + sgemm. */
+    /** fp32 products of a few rows times a wide matrix with the convolutions' micro-kernel; null where OpenBLAS does them all. */
     private final RowsTimesWideGemm rowsTimesWide;
     /** Non-null in bf16 precision: how convolutions and GEMMs multiply bf16 operands. */
     private Bf16Kernel bf16Kernel;
@@ -70,7 +70,9 @@ public class CpuBackend implements Backend {
         this.threads = new CpuThreads(threadCount);
         this.implicit = convolution == CpuConvolution.IM2COL_SGEMM ? null
                 : new ImplicitConvolution(threads, convolution);
-        this.rowsTimesWide = convolution == CpuConvolution.IM2COL_SGEMM ? null : new RowsTimesWideGemm(threads, convolution);
+        // Measured faster than OpenBLAS with the AVX-512 kernel only; the portable kernel is the reference the tests run.
+        this.rowsTimesWide = convolution == CpuConvolution.IMPLICIT_GEMM_AVX512 || convolution == CpuConvolution.IMPLICIT_GEMM_PORTABLE
+                ? new RowsTimesWideGemm(threads, convolution) : null;
         this.workspaces = new Workspace[threadCount];
         for (int t = 0; t < threadCount; t++) workspaces[t] = new Workspace();
         this.strided = nativeKernels ? new StridedPointwise(this, threads) : null;
