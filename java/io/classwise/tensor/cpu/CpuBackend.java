@@ -19,8 +19,9 @@ import static io.classwise.tensor.Tensor.requireSize;
  * gradients of layers with few input channels directly), dense products of a few rows times a wide matrix on the
  * convolutions' micro-kernel (RowsTimesWideGemm), the others as sgemm split by rows or, where C has more columns than
  * rows, by columns, all parallel over the machine's cores (BLAS itself runs single-threaded so the work split, and so
- * the result, does not depend on BLAS's own threading). In bf16, native bf16 kernels (AMX, AVX-512 BF16) or the emulation. Memory-bound layers run native/cpu's
- * kernels (batch norm, ReLU, pooling, adds; fused where the Backend names a fusion), else the reference loops.
+ * the result, does not depend on BLAS's own threading). In bf16, native bf16 kernels (AMX, AVX-512 BF16) or the
+ * emulation. Memory-bound layers run native/cpu's kernels (batch norm, ReLU, pooling, adds; fused where the Backend
+ * names a fusion), else the reference loops.
  *
  * <p>Deterministic for a fixed thread count: every thread owns a fixed slice of the batch, and
  * per-thread weight-gradient partials are summed in thread order.
@@ -70,9 +71,7 @@ public class CpuBackend implements Backend {
         this.threads = new CpuThreads(threadCount);
         this.implicit = convolution == CpuConvolution.IM2COL_SGEMM ? null
                 : new ImplicitConvolution(threads, convolution);
-        // Measured faster than OpenBLAS with the AVX-512 kernel only; the portable kernel is the reference the tests run.
-        this.rowsTimesWide = convolution == CpuConvolution.IMPLICIT_GEMM_AVX512 || convolution == CpuConvolution.IMPLICIT_GEMM_PORTABLE
-                ? new RowsTimesWideGemm(threads, convolution) : null;
+        this.rowsTimesWide = replacesBlasProducts(convolution) ? new RowsTimesWideGemm(threads, convolution) : null;
         this.workspaces = new Workspace[threadCount];
         for (int t = 0; t < threadCount; t++) workspaces[t] = new Workspace();
         this.strided = nativeKernels ? new StridedPointwise(this, threads) : null;
@@ -282,8 +281,16 @@ public class CpuBackend implements Backend {
      * asked for the portable implicit GEMM (tests); else im2col + sgemm + col2im.
      */
     private boolean computesInputGradientDirectly(ConvGeometry g) {
-        return g.stride() == 1 && g.c() < ImplicitConvolution.MIN_INPUT_GRADIENT_CHANNELS
-                && (convolution == CpuConvolution.IMPLICIT_GEMM_AVX512 || convolution == CpuConvolution.IMPLICIT_GEMM_PORTABLE);
+        return g.stride() == 1 && g.c() < ImplicitConvolution.MIN_INPUT_GRADIENT_CHANNELS && replacesBlasProducts(convolution);
+    }
+
+    /**
+     * Whether the own kernels take over products OpenBLAS would run (RowsTimesWideGemm, the direct few-channel input
+     * gradient): with the AVX-512 kernel, the one they were measured faster with, and with the portable kernel, their
+     * reference, which the tests run. AVX2 CPUs keep OpenBLAS for those.
+     */
+    private static boolean replacesBlasProducts(CpuConvolution c) {
+        return c == CpuConvolution.IMPLICIT_GEMM_AVX512 || c == CpuConvolution.IMPLICIT_GEMM_PORTABLE;
     }
 
     private void conv2dBackwardDataFp32(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {

@@ -12,8 +12,8 @@ import java.util.concurrent.locks.LockSupport;
  * wake-ups of the kernel's futex), a spinning worker starts within a microsecond (benchmarks/RESULTS.md).
  *
  * <p>One range at a time: concurrent callers take turns (the backends' per-thread workspaces are indexed by slice, so
- * two ranges must not run at once). A body must not call forRange of the same team (it would wait for itself): such a
- * nested call runs its slices one after another on the calling thread.
+ * two ranges must not run at once). A body that calls forRange of its own team gets its nested range run slice after
+ * slice on the calling thread (handing it to the team would wait for the team itself).
  */
 final class CpuThreads implements AutoCloseable {
     interface RangeBody { void run(int thread, int from, int to); }
