@@ -14,14 +14,7 @@
 #ifndef CLASSWISE_CONV_INPUT_GRADIENT_H
 #define CLASSWISE_CONV_INPUT_GRADIENT_H
 
-#include <stdint.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
-#ifndef CW_F
-#define CW_F(a) ((float*) (intptr_t) (a))
-#endif
+#include "classwise_conv.h"  // CW_F, the intrinsics and CW_HAVE_VECTOR_KERNELS
 
 #define CW_IG_ROWS 8   // output rows per block
 #define CW_IG_MAX_R 7  // the vector kernel's largest kernel height (taller kernels run the reference)
@@ -47,7 +40,7 @@ static inline void cw_conv_input_gradient_plane_ref(const float* dy, const float
         }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if CW_HAVE_VECTOR_KERNELS
 // A block of 8 output rows × 32 columns in 16 accumulators (row t: acc[t][0] columns 0–15, acc[t][1] 16–31), for a
 // kernel height R known when compiled (the loops over dy's rows and over R unroll completely). Per (k, s): the R
 // weights w[k, c, ·, s] are broadcast into registers, then each of the R + 7 rows of dy the block reads is loaded once
@@ -125,9 +118,6 @@ static void cw_conv_input_gradient_plane_avx512(const float* dy, const float* wc
         }
     }
 }
-#define CW_HAVE_INPUT_GRADIENT_AVX512 1
-#else
-#define CW_HAVE_INPUT_GRADIENT_AVX512 0
 #endif
 
 // dx planes [pl0, pl1) of the batch (plane pl = n·C + c: dx[n, c]) of the stride-1 convolution y (N, K, P, Q) =
@@ -141,7 +131,7 @@ static inline void cw_conv_input_gradient_direct(int64_t dy, int64_t w, int64_t 
         const float* dys = CW_F(dy) + n * k * p * q;
         const float* wc = CW_F(w) + ch * r * s;
         float* out = CW_F(dx) + pl * h * wd;
-#if CW_HAVE_INPUT_GRADIENT_AVX512
+#if CW_HAVE_VECTOR_KERNELS
         if (vector && r <= CW_IG_MAX_R) { cw_conv_input_gradient_plane_avx512(dys, wc, c * r * s, out, h, wd, k, r, s, pad, p, q); continue; }
 #else
         (void) vector;

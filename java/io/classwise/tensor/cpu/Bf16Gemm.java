@@ -22,12 +22,8 @@ final class Bf16Gemm {
 
     Bf16Gemm(CpuThreads threads) {
         this.threads = threads;
-        this.workspaces = new ScratchBuffer[threads.count()];
-        this.threadRows = new ScratchBuffer[threads.count()];
-        for (int t = 0; t < workspaces.length; t++) {
-            workspaces[t] = new ScratchBuffer();
-            threadRows[t] = new ScratchBuffer();
-        }
+        this.workspaces = ScratchBuffer.perThread(threads.count());
+        this.threadRows = ScratchBuffer.perThread(threads.count());
     }
 
     /** One way to pose the product to the kernels: rows (M × K) times columns (K × N), C or Cᵀ. */

@@ -26,8 +26,7 @@ final class ImplicitConvolution {
         if (kernel.kernelId < 0) throw new IllegalArgumentException(kernel + " is not an implicit GEMM");
         this.threads = threads;
         this.kernel = kernel.kernelId;
-        this.workspaces = new ScratchBuffer[threads.count()];
-        for (int t = 0; t < workspaces.length; t++) workspaces[t] = new ScratchBuffer();
+        this.workspaces = ScratchBuffer.perThread(threads.count());
     }
 
     /**

@@ -31,8 +31,7 @@ final class RowsTimesWideGemm {
         if (kernel.kernelId < 0) throw new IllegalArgumentException(kernel + " has no micro-kernel");
         this.threads = threads;
         this.kernel = kernel.kernelId;
-        this.workspaces = new ScratchBuffer[threads.count()];
-        for (int t = 0; t < workspaces.length; t++) workspaces[t] = new ScratchBuffer();
+        this.workspaces = ScratchBuffer.perThread(threads.count());
     }
 
     /** Whether CpuBackend's gemm should run this product here: plain A, α = 1, β 0 or 1, few rows, wide C, deep enough. */

@@ -12,6 +12,13 @@ final class ScratchBuffer {
         return HostAddresses.of(storage);
     }
 
+    /** One buffer per thread of a team, indexed by slice: the native kernels' per-thread workspaces. */
+    static ScratchBuffer[] perThread(int threads) {
+        ScratchBuffer[] buffers = new ScratchBuffer[threads];
+        for (int t = 0; t < threads; t++) buffers[t] = new ScratchBuffer();
+        return buffers;
+    }
+
     /** The address of at least {@code bytes} bytes (contents undefined). */
     long bytes(long bytes) { return floats((bytes + Float.BYTES - 1) / Float.BYTES); }
 }
